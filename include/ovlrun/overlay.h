@@ -1,0 +1,201 @@
+/*
+ * ovlrun overlay engine: a pure C library over host directory fds.
+ *
+ * It knows nothing of seccomp, of tracee processes or of the shadow root:
+ * callers hand it credentials and overlay paths, it answers with real host
+ * fds, synthesized metadata and negative errnos.
+ *
+ * Layers are numbered top-down: layer 0 is the upper (absent in a read-only
+ * overlay: layers[0].fd == -1), layers 1..nlayers-1 are the lowers, leftmost
+ * --lower first.  Every host operation is relative to a layer fd
+ * (openat-style); no full host path is ever built.
+ *
+ * Locking: an ovl_fs and every ovl_entry are used by one thread at a time;
+ * the supervisor's notification loop serialises all calls.  When serving
+ * threads are added, the lock order is: rename lock -> directory lock (parent
+ * before child) -> copy-up lock.  Fields below say which lock will guard them.
+ *
+ * On-disk format is the kernel's: whiteout = char device 0/0, opaque dir =
+ * xattr "<prefix>opaque" = "y", copy-up marks "<prefix>origin" (null handle)
+ * and the parent "<prefix>impure" = "y".
+ */
+#ifndef OVLRUN_OVERLAY_H
+#define OVLRUN_OVERLAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
+#include <limits.h>
+#include <time.h>
+
+#define OVL_MAX_LOWER 32
+#define OVL_MAX_LAYERS (OVL_MAX_LOWER + 1)
+#define OVL_MAX_PASSTHROUGH 32
+#define OVL_MAX_HIDE 4
+#define OVL_MAX_GROUPS 256
+#define OVL_MAX_SYMLINKS 40
+#define OVL_UPPER 0
+
+/* Credentials of the caller of an operation (the tracee thread). */
+struct ovl_cred {
+	uid_t fsuid;
+	gid_t fsgid;
+	int ngroups;                    /* supplementary groups, at most OVL_MAX_GROUPS */
+	gid_t groups[OVL_MAX_GROUPS];
+	uint64_t cap_eff;               /* effective capability set, bit n = CAP n */
+	mode_t umask;
+};
+
+struct ovl_config {
+	int upper_fd;                   /* O_DIRECTORY fd of the upper dir, -1 = read-only overlay */
+	int work_fd;                    /* O_DIRECTORY fd of the work dir (same mount as upper), -1 without upper */
+	int nlower;
+	int lower_fd[OVL_MAX_LOWER];    /* O_DIRECTORY fds, top-down, opened through ro,nodev,nosuid mounts */
+	dev_t dir_dev;                  /* st_dev reported for every overlay directory */
+	int npassthrough;
+	const char *passthrough[OVL_MAX_PASSTHROUGH]; /* canonical overlay paths served by the kernel ("/proc") */
+	int nhide;
+	struct { dev_t dev; ino_t ino; } hide[OVL_MAX_HIDE]; /* real dirs invisible in lowers (upper/work inside a lower) */
+	const char *xattr_prefix;       /* "trusted.overlay." ; NULL means that */
+};
+
+struct ovl_fs;
+
+int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out);
+void ovl_fs_free(struct ovl_fs *fs);
+bool ovl_fs_writable(const struct ovl_fs *fs);
+
+/* One merged directory: the real directories that take part in it, top-down. */
+struct ovl_dir {
+	int n;
+	int fd[OVL_MAX_LAYERS];         /* O_RDONLY|O_DIRECTORY fds, owned by the entry */
+	unsigned char layer[OVL_MAX_LAYERS];
+};
+
+/* Result of a lookup; release with ovl_entry_release(). */
+struct ovl_entry {
+	struct ovl_dir parent;          /* merged parent (n == 0 for the root) */
+	struct ovl_dir dir;             /* the entry itself when it is a directory (opened on lookup) */
+	char path[PATH_MAX];            /* canonical overlay path, "/" for the root */
+	const char *name;               /* last component, points into path; "" for the root */
+	mode_t type;                    /* S_IFMT bits of the entry; 0 = negative (name free) */
+	int layer;                      /* topmost layer holding it, -1 if negative */
+	struct stat st;                 /* lstat of the topmost real entry (valid if type != 0) */
+	bool trailing_slash;            /* path ended in '/' (or "/.") */
+	bool passthrough;               /* path leads into a kernel-served mount: caller lets the kernel do it */
+};
+
+/* Lookup flags. */
+#define OVL_LOOKUP_FOLLOW       0x0001  /* follow a final symlink */
+#define OVL_LOOKUP_DIRECTORY    0x0002  /* the final entry must be a directory (ENOTDIR) */
+#define OVL_LOOKUP_BENEATH      0x0010  /* RESOLVE_BENEATH: never above base, no absolute paths (EXDEV) */
+#define OVL_LOOKUP_IN_ROOT      0x0020  /* RESOLVE_IN_ROOT: base acts as "/" */
+#define OVL_LOOKUP_NO_SYMLINKS  0x0040  /* RESOLVE_NO_SYMLINKS: any symlink gives ELOOP */
+#define OVL_LOOKUP_NO_XDEV      0x0080  /* RESOLVE_NO_XDEV: entering a pass-through mount gives EXDEV */
+#define OVL_LOOKUP_NO_PERM      0x0100  /* skip search-permission checks (internal use) */
+
+/*
+ * Resolve path (absolute, or relative to the canonical overlay dir base)
+ * against the overlay, checking search permission with cred.  A missing
+ * final component is not an error: e->type == 0, e->parent valid.  A missing
+ * or non-directory intermediate component gives ENOENT / ENOTDIR; 40 nested
+ * symlinks ELOOP; a component over NAME_MAX ENAMETOOLONG.  Reaching a
+ * pass-through mount sets e->passthrough and returns 0 early.
+ */
+int ovl_lookup(struct ovl_fs *fs, const struct ovl_cred *cred, const char *base,
+	       const char *path, unsigned flags, struct ovl_entry *e);
+void ovl_entry_release(struct ovl_entry *e);
+
+/*
+ * Walk like ovl_lookup and report every directory and symlink the kernel
+ * would traverse for the same string, so the caller can mirror them.
+ * type is S_IFDIR or S_IFLNK; target is the link text for symlinks.
+ */
+typedef int (*ovl_mirror_fn)(void *ctx, const char *canon_path, mode_t type,
+			     const char *target);
+int ovl_walk_mirror(struct ovl_fs *fs, const struct ovl_cred *cred, const char *base,
+		    const char *path, unsigned flags, ovl_mirror_fn fn, void *ctx);
+
+/* Metadata, synthesized: dirs get cfg.dir_dev and a stable inode number. */
+int ovl_getattr(struct ovl_fs *fs, const struct ovl_entry *e, struct stat *st);
+int ovl_statx(struct ovl_fs *fs, const struct ovl_entry *e, unsigned mask,
+	      unsigned atflags, struct statx *stx);
+int ovl_statfs(struct ovl_fs *fs, struct statfs *st);
+
+/* Permission: mask of MAY_* below, checked against st with cred. */
+#define OVL_MAY_EXEC  1
+#define OVL_MAY_WRITE 2
+#define OVL_MAY_READ  4
+int ovl_permission(const struct ovl_cred *cred, const struct stat *st, int mask);
+bool ovl_capable(const struct ovl_cred *cred, int cap);
+
+/*
+ * Open.  Returns OVL_OPEN_FILE with *fd set to a host fd of the real file
+ * (lower files read-only), OVL_OPEN_DIR when the entry is a directory (the
+ * caller hands out a mirror directory; no fd), OVL_OPEN_SPECIAL for FIFOs,
+ * sockets and devices (the caller decides), or a negative errno.  Handles
+ * O_CREAT/O_EXCL (creating in upper with the cred's owner and umask),
+ * O_TRUNC (copy-up without data), write access (copy-up), O_NOFOLLOW
+ * (ELOOP on a final symlink), O_DIRECTORY, O_PATH and O_TMPFILE (e is the
+ * directory).  e is updated after a create or copy-up.
+ */
+#define OVL_OPEN_FILE    0
+#define OVL_OPEN_DIR     1
+#define OVL_OPEN_SPECIAL 2
+int ovl_open(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+	     int flags, mode_t mode, int *fd);
+
+/* Namespace operations; e (and new_e) come from ovl_lookup without FOLLOW. */
+int ovl_mkdir(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, mode_t mode);
+int ovl_mknod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+	      mode_t mode, dev_t rdev);
+int ovl_symlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		const char *target);
+int ovl_link(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
+	     struct ovl_entry *new_e);
+int ovl_unlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e);
+int ovl_rmdir(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e);
+/* flags: RENAME_NOREPLACE, RENAME_EXCHANGE (RENAME_WHITEOUT: EINVAL) */
+int ovl_rename(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
+	       struct ovl_entry *new_e, unsigned flags);
+int ovl_readlink(struct ovl_fs *fs, const struct ovl_entry *e, char *buf, size_t size);
+
+/* Attribute changes (copy up first).  uid/gid (uid_t)-1 keep the value;
+ * ts NULL means now, tv_nsec UTIME_NOW/UTIME_OMIT as utimensat(2). */
+int ovl_chmod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, mode_t mode);
+int ovl_chown(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+	      uid_t uid, gid_t gid);
+int ovl_utimens(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		const struct timespec ts[2]);
+int ovl_truncate(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, off_t len);
+
+/* Extended attributes; the overlay's own xattrs are invisible.  get/list
+ * return the length (size 0 asks for the length). */
+ssize_t ovl_getxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e,
+		     const char *name, void *buf, size_t size);
+ssize_t ovl_listxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e,
+		      char *buf, size_t size);
+int ovl_setxattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		 const char *name, const void *value, size_t size, int flags);
+int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		    const char *name);
+
+/* Copy e up to the upper layer (atomic), and its parents; updates e. */
+int ovl_copy_up(struct ovl_fs *fs, struct ovl_entry *e);
+
+/*
+ * Merged listing of directory e, resumed at cookie pos (0 = start).  Entries
+ * have stable cookies: an entry keeps its cookie while it exists, so a
+ * listing interleaved with unlinks never skips or repeats a survivor.
+ * "." and ".." come first.  fn returns 0 to go on, > 0 to stop before this
+ * entry (buffer full), < 0 to fail; next is the cookie to resume after it.
+ * d_ino equals the st_ino that ovl_getattr gives for the same entry.
+ */
+typedef int (*ovl_dirent_fn)(void *ctx, const char *name, uint64_t ino,
+			     unsigned char d_type, uint64_t next);
+int ovl_readdir(struct ovl_fs *fs, const struct ovl_entry *e, uint64_t pos,
+		ovl_dirent_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * Private to the overlay engine: the ovl_fs structure and the helpers that
+ * its files share.  Nothing outside overlay/ includes this.
+ */
+#ifndef OVLRUN_OVERLAY_INTERNAL_H
+#define OVLRUN_OVERLAY_INTERNAL_H
+
+#include "ovlrun/overlay.h"
+
+struct ovl_listing;                     /* readdir.c: cached merged listing of one dir */
+
+struct ovl_layer {
+	int fd;                         /* layer root, O_DIRECTORY; -1 for a missing upper */
+	dev_t dev;                      /* st_dev of the layer root */
+	unsigned fsidx;                 /* index among the distinct st_dev of all layers */
+};
+
+struct ovl_fs {
+	/* Immutable after ovl_fs_new. */
+	int nlayers;                    /* 1 + number of lowers; layers[0] is the upper slot */
+	struct ovl_layer layers[OVL_MAX_LAYERS];
+	int work_fd;                    /* -1 without upper */
+	dev_t dir_dev;
+	int npassthrough;
+	char *passthrough[OVL_MAX_PASSTHROUGH];
+	int nhide;
+	struct { dev_t dev; ino_t ino; } hide[OVL_MAX_HIDE];
+	char xattr_prefix[32];          /* "trusted.overlay." */
+	size_t xattr_prefix_len;
+	char xa_opaque[48], xa_origin[48], xa_impure[48]; /* full names */
+
+	/* readdir cache: guarded by the directory lock (future). */
+	struct ovl_listing *listings;   /* list, most recently used first */
+	unsigned nlistings;
+	uint64_t tmp_seq;               /* names for work-dir temporaries; copy-up lock */
+};
+
+/* fs.c */
+bool ovl_is_whiteout(const struct stat *st);
+bool ovl_is_hidden(const struct ovl_fs *fs, const struct stat *st);
+int ovl_is_opaque(const struct ovl_fs *fs, int dirfd);  /* 1, 0 or -errno */
+uint64_t ovl_dir_ino(const struct ovl_fs *fs, int layer, ino_t real_ino);
+int ovl_passthrough_match(const struct ovl_fs *fs, const char *canon); /* 1 if canon is (under) one */
+
+/* namei.c */
+void ovl_dir_release(struct ovl_dir *d);
+int ovl_dir_dup(const struct ovl_dir *src, struct ovl_dir *dst);
+/* Look name up in merged dir d: fills type/layer/st and, for a directory,
+ * child (opened).  Returns 0 (type 0 if negative) or -errno. */
+int ovl_lookup_one(struct ovl_fs *fs, const struct ovl_dir *d, const char *name,
+		   mode_t *type, int *layer, struct stat *st, struct ovl_dir *child);
+/* True when a layer below the topmost holds name (unlink must whiteout). */
+int ovl_lower_positive(struct ovl_fs *fs, const struct ovl_dir *d, const char *name);
+/* Re-look e up after a change below it (same path, no permission checks). */
+int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e);
+
+/* copy_up.c */
+/* Make sure the merged dir of e's parent exists in upper; on success
+ * e->parent.fd[0] is the upper parent (layer 0). */
+int ovl_copy_up_parent(struct ovl_fs *fs, struct ovl_entry *e);
+int ovl_set_opaque(struct ovl_fs *fs, int dirfd);
+int ovl_create_whiteout(struct ovl_fs *fs, int upper_dirfd, const char *name);
+
+/* readdir.c */
+void ovl_listing_invalidate(struct ovl_fs *fs, const struct ovl_dir *d);
+void ovl_listings_free(struct ovl_fs *fs);
+
+/* perm.c helpers used by the namespace ops */
+int ovl_may_create(const struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e);
+int ovl_may_delete(const struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e);
+int ovl_set_owner_for_new(const struct ovl_cred *cred, const struct ovl_entry *e,
+			  mode_t *mode, uid_t *uid, gid_t *gid);
+
+#endif
