@@ -182,6 +182,10 @@ int ovl_setxattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
 		    const char *name);
 
+/* An fd of the real topmost object of e, opened with flags (plus
+ * O_NOFOLLOW|O_CLOEXEC), for handing the object itself to the kernel. */
+int ovl_open_real(struct ovl_fs *fs, const struct ovl_entry *e, int flags);
+
 /* Copy e up to the upper layer (atomic), and its parents; updates e. */
 int ovl_copy_up(struct ovl_fs *fs, struct ovl_entry *e);
 

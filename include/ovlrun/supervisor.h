@@ -1,0 +1,65 @@
+/*
+ * The supervisor context: the one explicit piece of state shared by the
+ * supervisor's modules and the syscall handlers.  Single-threaded: the
+ * notification loop owns it; no locks.
+ */
+#ifndef OVLRUN_SUPERVISOR_H
+#define OVLRUN_SUPERVISOR_H
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include "ovlrun/overlay.h"
+
+#define OVLRUN_EXIT_FAILURE 125
+
+struct options {
+	int nlower;
+	char *lower[OVL_MAX_LOWER];
+	char *upper;                    /* NULL: read-only overlay */
+	char *work;                     /* NULL: default sibling of upper */
+	char **argv;                    /* command and arguments */
+	bool verbose;
+};
+
+struct sup {
+	struct options opt;
+	struct ovl_fs *fs;
+	int notify_fd;                  /* seccomp listener, -1 until received */
+	pid_t init_pid;                 /* host pid of the sandbox's init */
+	char staging[PATH_MAX];         /* supervisor-only tmpfs holding shadow root and layer mounts */
+	char shadow[PATH_MAX];          /* staging + "/root": the sandbox's kernel root */
+	size_t shadow_len;
+	int shadow_fd;                  /* O_DIRECTORY fd of the shadow root */
+	char lower_prefix[OVL_MAX_LOWER][PATH_MAX]; /* where lower i is mounted, as readlink shows it */
+	char upper_prefix[PATH_MAX];    /* where the upper dir is reachable, "" if read-only */
+	int upper_fd, work_fd;          /* through the nosuid,nodev upper mount */
+	bool work_created;              /* remove the work dir at exit */
+	char work_path[PATH_MAX];
+	int npass;
+	const char *pass[OVL_MAX_PASSTHROUGH]; /* kernel-served overlay paths: /proc, /dev, /sys */
+	int ctl_sock;                   /* receives the listener fd from the command */
+};
+
+/* options.c */
+int options_parse(int argc, char **argv, struct options *o);
+void options_usage(FILE *out);
+
+/* mounts.c: staging area, layer mounts, shadow root skeleton */
+int mounts_setup(struct sup *s);
+void mounts_teardown(struct sup *s);
+
+/* sandbox.c: start the sandbox's init and the command; returns init's host
+ * pid and leaves the control socket in s->ctl_sock */
+pid_t sandbox_start(struct sup *s);
+
+/* filter.c: build and install the filter; returns the listener fd */
+int filter_install(void);
+
+/* loop.c: serve notifications until init exits; returns the exit status */
+int loop_run(struct sup *s);
+
+void die_setup(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+#endif

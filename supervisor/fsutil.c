@@ -1,0 +1,96 @@
+/* Small host-filesystem helpers of the supervisor. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <stdio.h>
+#include "fsutil.h"
+#include "ovlrun/supervisor.h"
+
+/* Detach every mount stacked on dirfd/name; a mirror may carry a bind. */
+static void umount_at(int parent, const char *name)
+{
+	char p[64 + NAME_MAX];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", parent, name);
+	for (int i = 0; i < 16 && umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) == 0; i++)
+		;
+}
+
+int remove_tree_at(int parent, const char *name, bool umount_first)
+{
+	struct stat st;
+	if (umount_first)
+		umount_at(parent, name);
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(parent, name, 0) ? -errno : 0;
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	int err = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		int r = remove_tree_at(dirfd(d), de->d_name, umount_first);
+		if (r && !err)
+			err = r;
+	}
+	closedir(d);
+	if (unlinkat(parent, name, AT_REMOVEDIR) && !err)
+		err = -errno;
+	return err;
+}
+
+int clear_dir(int fd)
+{
+	int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dup_fd < 0)
+		return -errno;
+	DIR *d = fdopendir(dup_fd);
+	if (!d) {
+		close(dup_fd);
+		return -errno;
+	}
+	int err = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		int r = remove_tree_at(fd, de->d_name, false);
+		if (r && !err)
+			err = r;
+	}
+	closedir(d);
+	return err;
+}
+
+int split_parent(const char *canon, char *parent, const char **name)
+{
+	const char *slash = strrchr(canon, '/');
+	if (!slash || !slash[1])
+		return -EINVAL;
+	size_t n = (size_t)(slash - canon);
+	if (n == 0)
+		n = 1;  /* parent of "/x" is "/" */
+	memcpy(parent, canon, n);
+	parent[n] = 0;
+	*name = slash + 1;
+	return 0;
+}
+
+void path_join(char *out, const char *a, const char *b)
+{
+	int n = snprintf(out, PATH_MAX, "%s%s", a, b);
+	if (n < 0 || n >= PATH_MAX)
+		die_setup("path too long: %s%s", a, b);
+}

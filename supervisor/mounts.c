@@ -1,0 +1,302 @@
+/*
+ * The supervisor's private mount namespace: a staging tmpfs holding the
+ * shadow root (the sandbox's kernel root) and the layer mounts the
+ * supervisor works through (lowers read-only, all nosuid and nodev).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "ovlrun/supervisor.h"
+#include "fsutil.h"
+
+static int clone_tree(int fd, bool recursive, unsigned attrs, const char *what)
+{
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
+	if (recursive)
+		flags |= AT_RECURSIVE;
+	int tree = (int)syscall(SYS_open_tree, fd, "", flags);
+	if (tree < 0)
+		die_setup("%s: open_tree: %s", what, strerror(errno));
+	struct mount_attr a = { .attr_set = attrs };
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+		    &a, sizeof(a)))
+		die_setup("%s: mount_setattr: %s", what, strerror(errno));
+	return tree;
+}
+
+static void attach(int tree, const char *target, const char *what)
+{
+	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH))
+		die_setup("%s: move_mount to %s: %s", what, target, strerror(errno));
+	close(tree);
+}
+
+static void xmkdir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) && errno != EEXIST)
+		die_setup("mkdir %s: %s", path, strerror(errno));
+}
+
+static int open_dir(const char *path, const char *what)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die_setup("%s %s: %s", what, path, strerror(errno));
+	return fd;
+}
+
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Longest common directory prefix of two absolute canonical paths. */
+static void common_ancestor(const char *a, const char *b, char *out)
+{
+	size_t i = 0, last = 0;
+	while (a[i] && a[i] == b[i]) {
+		if (a[i] == '/')
+			last = i;
+		i++;
+	}
+	if ((!a[i] && b[i] == '/') || (!b[i] && a[i] == '/'))
+		last = i;
+	if (last == 0) {
+		strcpy(out, "/");
+		return;
+	}
+	memcpy(out, a, last);
+	out[last] = 0;
+}
+
+static void setup_upper(struct sup *s, int *upper_host_fd, int *work_host_fd)
+{
+	char upper[PATH_MAX], work[PATH_MAX], anc[PATH_MAX];
+
+	if (mkdir(s->opt.upper, 0755) && errno != EEXIST)
+		die_setup("upper dir %s: mkdir: %s", s->opt.upper, strerror(errno));
+	if (!realpath(s->opt.upper, upper))
+		die_setup("upper dir %s: %s", s->opt.upper, strerror(errno));
+	if (s->opt.work) {
+		if (mkdir(s->opt.work, 0700) && errno != EEXIST)
+			die_setup("work dir %s: mkdir: %s", s->opt.work, strerror(errno));
+	} else {
+		char tmp[PATH_MAX], tmp2[PATH_MAX];
+		strcpy(tmp, upper);
+		strcpy(tmp2, upper);
+		int n = snprintf(s->work_path, sizeof(s->work_path), "%s/.%s.ovlrun-work",
+				 dirname(tmp), basename(tmp2));
+		if (n >= (int)sizeof(s->work_path))
+			die_setup("upper dir %s: path too long", upper);
+		if (mkdir(s->work_path, 0700) == 0)
+			s->work_created = true;
+		else if (errno != EEXIST)
+			die_setup("work dir %s: mkdir: %s", s->work_path, strerror(errno));
+		s->opt.work = s->work_path;
+	}
+	if (!realpath(s->opt.work, work))
+		die_setup("work dir %s: %s", s->opt.work, strerror(errno));
+	if (!strcmp(upper, work) || !strncmp(work, upper, strlen(upper)) ||
+	    !strncmp(upper, work, strlen(work)))
+		die_setup("work dir %s and upper dir %s must not contain each other", work, upper);
+
+	*upper_host_fd = open_dir(upper, "upper dir");
+	*work_host_fd = open_dir(work, "work dir");
+	/* One ovlrun per upper, as the kernel does with its work dir. */
+	if (flock(*upper_host_fd, LOCK_EX | LOCK_NB))
+		die_setup("upper dir %s is in use by another ovlrun", upper);
+	struct stat su, sw;
+	fstat(*upper_host_fd, &su);
+	fstat(*work_host_fd, &sw);
+	if (su.st_dev != sw.st_dev)
+		die_setup("work dir %s is not on the filesystem of upper dir %s", work, upper);
+	if (clear_dir(*work_host_fd))
+		die_setup("work dir %s: cannot clear leftovers: %s", work, strerror(errno));
+
+	/* Work through one nosuid,nodev mount holding both, so renames from
+	 * work into upper stay on one mount. */
+	common_ancestor(upper, work, anc);
+	int anc_fd = open_dir(anc, "upper's parent");
+	int tree = clone_tree(anc_fd, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "upper");
+	close(anc_fd);
+	char target[PATH_MAX];
+	path_join(target, s->staging, "/u");
+	xmkdir(target, 0700);
+	attach(tree, target, "upper");
+	const char *urel = upper + (strcmp(anc, "/") ? strlen(anc) : 0);
+	const char *wrel = work + (strcmp(anc, "/") ? strlen(anc) : 0);
+	char work_at[PATH_MAX];
+	path_join(s->upper_prefix, target, urel);
+	path_join(work_at, target, wrel);
+	s->upper_fd = open_dir(s->upper_prefix, "upper dir");
+	s->work_fd = open_dir(work_at, "work dir");
+	if (!same_file(s->upper_fd, *upper_host_fd) || !same_file(s->work_fd, *work_host_fd))
+		die_setup("upper dir %s and work dir %s must be on one mount", upper, work);
+}
+
+static void bind_dev_node(int devfd, const char *name)
+{
+	char src[64], dst[64];
+	int fd = openat(devfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		die_setup("shadow /dev/%s: %s", name, strerror(errno));
+	close(fd);
+	snprintf(src, sizeof(src), "/dev/%s", name);
+	snprintf(dst, sizeof(dst), "/proc/self/fd/%d/%s", devfd, name);
+	if (mount(src, dst, NULL, MS_BIND, NULL))
+		die_setup("bind /dev/%s: %s", name, strerror(errno));
+}
+
+/* A minimal /dev: the usual character devices, a private devpts, shm. */
+static void setup_dev(struct sup *s)
+{
+	char dev[PATH_MAX], p[PATH_MAX];
+	path_join(dev, s->shadow, "/dev");
+	if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k"))
+		die_setup("mount tmpfs on shadow /dev: %s", strerror(errno));
+	int devfd = open_dir(dev, "shadow /dev");
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+		bind_dev_node(devfd, nodes[i]);
+	if (mkdirat(devfd, "pts", 0755) || mkdirat(devfd, "shm", 01777))
+		die_setup("shadow /dev: mkdir: %s", strerror(errno));
+	path_join(p, dev, "/pts");
+	if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620"))
+		die_setup("mount devpts: %s", strerror(errno));
+	path_join(p, dev, "/shm");
+	if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"))
+		die_setup("mount /dev/shm: %s", strerror(errno));
+	static const char *const links[][2] = {
+		{ "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+	};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlinkat(links[i][1], devfd, links[i][0]))
+			die_setup("shadow /dev/%s: %s", links[i][0], strerror(errno));
+	close(devfd);
+	if (mount(NULL, dev, NULL, MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY, NULL))
+		die_setup("remount shadow /dev read-only: %s", strerror(errno));
+}
+
+static void setup_sys(struct sup *s)
+{
+	char p[PATH_MAX];
+	int fd = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	int tree = clone_tree(fd, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			      MOUNT_ATTR_NOEXEC, "/sys");
+	close(fd);
+	path_join(p, s->shadow, "/sys");
+	attach(tree, p, "/sys");
+}
+
+int mounts_setup(struct sup *s)
+{
+	int lower_tree[OVL_MAX_LOWER];
+	int upper_host_fd = -1, work_host_fd = -1;
+	struct ovl_config cfg = { .upper_fd = -1, .work_fd = -1 };
+	char p[PATH_MAX];
+
+	/* Open everything the user named before anything is mounted. */
+	for (int i = 0; i < s->opt.nlower; i++) {
+		int fd = open(s->opt.lower[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			die_setup("lower dir %s: %s", s->opt.lower[i], strerror(errno));
+		lower_tree[i] = fd;
+	}
+	if (unshare(CLONE_NEWNS))
+		die_setup("unshare mount namespace: %s", strerror(errno));
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		die_setup("make mounts private: %s", strerror(errno));
+	for (int i = 0; i < s->opt.nlower; i++) {
+		int tree = clone_tree(lower_tree[i], true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				      MOUNT_ATTR_NODEV, s->opt.lower[i]);
+		close(lower_tree[i]);
+		lower_tree[i] = tree;
+	}
+
+	const char *tmp = getenv("TMPDIR");
+	snprintf(s->staging, sizeof(s->staging), "%s/ovlrun.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(s->staging))
+		die_setup("staging dir %s: %s", s->staging, strerror(errno));
+	if (mount("tmpfs", s->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700"))
+		die_setup("mount staging tmpfs: %s", strerror(errno));
+
+	if (s->opt.upper) {
+		setup_upper(s, &upper_host_fd, &work_host_fd);
+		cfg.upper_fd = s->upper_fd;
+		cfg.work_fd = s->work_fd;
+	} else {
+		s->upper_fd = s->work_fd = -1;
+	}
+	path_join(p, s->staging, "/l");
+	xmkdir(p, 0700);
+	for (int i = 0; i < s->opt.nlower; i++) {
+		char idx[16];
+		snprintf(idx, sizeof(idx), "/l/%d", i);
+		path_join(s->lower_prefix[i], s->staging, idx);
+		xmkdir(s->lower_prefix[i], 0700);
+		attach(lower_tree[i], s->lower_prefix[i], s->opt.lower[i]);
+		cfg.lower_fd[i] = open_dir(s->lower_prefix[i], "lower dir");
+	}
+	cfg.nlower = s->opt.nlower;
+
+	path_join(s->shadow, s->staging, "/root");
+	s->shadow_len = strlen(s->shadow);
+	xmkdir(s->shadow, 0755);
+	if (chmod(s->staging, 0755))
+		die_setup("chmod staging: %s", strerror(errno));
+	s->shadow_fd = open_dir(s->shadow, "shadow root");
+	for (const char *const *d = (const char *const[]){ "proc", "dev", "sys", NULL }; *d; d++)
+		if (mkdirat(s->shadow_fd, *d, 0755))
+			die_setup("shadow /%s: %s", *d, strerror(errno));
+	setup_dev(s);
+	setup_sys(s);
+
+	struct stat st;
+	fstat(s->shadow_fd, &st);
+	cfg.dir_dev = st.st_dev;
+	s->pass[s->npass++] = "/proc";
+	s->pass[s->npass++] = "/dev";
+	s->pass[s->npass++] = "/sys";
+	cfg.npassthrough = s->npass;
+	for (int i = 0; i < s->npass; i++)
+		cfg.passthrough[i] = s->pass[i];
+	/* An upper or work dir inside a lower must not show in the merged view. */
+	if (upper_host_fd >= 0) {
+		fstat(upper_host_fd, &st);
+		cfg.hide[cfg.nhide].dev = st.st_dev;
+		cfg.hide[cfg.nhide++].ino = st.st_ino;
+		fstat(work_host_fd, &st);
+		cfg.hide[cfg.nhide].dev = st.st_dev;
+		cfg.hide[cfg.nhide++].ino = st.st_ino;
+		/* the flock lives on upper_host_fd: keep it open */
+		close(work_host_fd);
+	}
+	int err = ovl_fs_new(&cfg, &s->fs);
+	if (err)
+		die_setup("overlay setup: %s", strerror(-err));
+	return 0;
+}
+
+void mounts_teardown(struct sup *s)
+{
+	if (s->fs)
+		ovl_fs_free(s->fs);
+	umount2(s->staging, MNT_DETACH);
+	rmdir(s->staging);
+	if (s->work_created)
+		rmdir(s->work_path);
+}

@@ -1,0 +1,142 @@
+/* open, openat, creat, openat2. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "ovlrun/shadow.h"
+#include "ovlrun/syscalls.h"
+
+#define VALID_OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
+			  O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | \
+			  O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | \
+			  O_TMPFILE)
+
+static unsigned resolve_flags(uint64_t resolve)
+{
+	unsigned f = 0;
+	if (resolve & RESOLVE_BENEATH)
+		f |= OVL_LOOKUP_BENEATH;
+	if (resolve & RESOLVE_IN_ROOT)
+		f |= OVL_LOOKUP_IN_ROOT;
+	if (resolve & (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS))
+		f |= resolve & RESOLVE_NO_SYMLINKS ? OVL_LOOKUP_NO_SYMLINKS : 0;
+	if (resolve & RESOLVE_NO_XDEV)
+		f |= OVL_LOOKUP_NO_XDEV;
+	return f;
+}
+
+/* A FIFO or socket: the kernel opens the real node, bound into the shadow
+ * at its overlay path, so a blocking open blocks the tracee, not us. */
+static int64_t open_special(struct req *r, int dirfd, const char *path, unsigned lflags,
+			    struct ovl_entry *e, int flags)
+{
+	if (S_ISCHR(e->type) || S_ISBLK(e->type))
+		return -EACCES;  /* overlay layers are nodev: devices live in /dev */
+	if (flags & O_PATH)
+		return -EOPNOTSUPP;
+	int fd = ovl_open_real(r->sup->fs, e, O_PATH);
+	int err = fd;
+	if (fd >= 0) {
+		err = shadow_bind(r->sup, e->path, fd);
+		close(fd);
+	}
+	if (!err)
+		err = req_mirror(r, dirfd, path, lflags);
+	return err ? err : SC_CONTINUE;
+}
+
+static int64_t do_open(struct req *r, int dirfd, uint64_t path_addr, uint64_t flags64,
+		       mode_t mode, uint64_t resolve)
+{
+	char path[PATH_MAX];
+	struct ovl_entry e;
+	const struct ovl_cred *cred;
+	int flags = (int)flags64;
+
+	if (flags64 & ~(uint64_t)VALID_OPEN_FLAGS)
+		flags &= VALID_OPEN_FLAGS;  /* open(2) ignores unknown flags */
+	if ((flags & O_TMPFILE) == O_TMPFILE && !(flags & (O_WRONLY | O_RDWR)))
+		return -EINVAL;
+	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+		return -EINVAL;
+	int err = req_path(r, path_addr, path);
+	if (err)
+		return err;
+	if ((err = req_cred(r, &cred)))
+		return err;
+
+	bool tmpfile = (flags & O_TMPFILE) == O_TMPFILE;
+	unsigned lflags = resolve_flags(resolve);
+	if (tmpfile)
+		lflags |= OVL_LOOKUP_FOLLOW | OVL_LOOKUP_DIRECTORY;
+	else if (!(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL))
+		lflags |= OVL_LOOKUP_FOLLOW;
+	if ((flags & O_DIRECTORY) && !tmpfile)
+		lflags |= OVL_LOOKUP_DIRECTORY;
+	err = req_lookup(r, dirfd, path, lflags, false, &e);
+	if (err)
+		return err;
+
+	int fd = -1;
+	int kind = ovl_open(r->sup->fs, cred, &e, flags, mode & 07777, &fd);
+	int64_t rv;
+	if (kind == OVL_OPEN_FILE) {
+		rv = req_addfd(r, fd, flags & O_CLOEXEC);
+	} else if (kind == OVL_OPEN_DIR) {
+		int mfd = shadow_dir(r->sup, e.path, flags & O_PATH);
+		rv = mfd < 0 ? mfd : req_addfd(r, mfd, flags & O_CLOEXEC);
+	} else if (kind == OVL_OPEN_SPECIAL) {
+		rv = open_special(r, dirfd, path, lflags, &e, flags);
+	} else {
+		rv = kind;
+	}
+	ovl_entry_release(&e);
+	return rv;
+}
+
+int64_t sys_open(struct req *r)
+{
+	return do_open(r, AT_FDCWD, ARG(r, 0), ARG(r, 1), (mode_t)ARG(r, 2), 0);
+}
+
+int64_t sys_openat(struct req *r)
+{
+	return do_open(r, (int)ARG(r, 0), ARG(r, 1), ARG(r, 2), (mode_t)ARG(r, 3), 0);
+}
+
+int64_t sys_creat(struct req *r)
+{
+	return do_open(r, AT_FDCWD, ARG(r, 0), O_CREAT | O_WRONLY | O_TRUNC, (mode_t)ARG(r, 1), 0);
+}
+
+int64_t sys_openat2(struct req *r)
+{
+	struct open_how how = { 0 };
+	size_t size = (size_t)ARG(r, 3);
+	if (size < sizeof(uint64_t) * 3)  /* OPEN_HOW_SIZE_VER0 */
+		return -EINVAL;
+	if (size > 4096)
+		return -E2BIG;
+	unsigned char buf[4096];
+	int err = req_read(r, ARG(r, 2), buf, size);
+	if (err)
+		return err;
+	for (size_t i = sizeof(how); i < size; i++)
+		if (buf[i])
+			return -E2BIG;  /* extension we do not know */
+	memcpy(&how, buf, size < sizeof(how) ? size : sizeof(how));
+	if (how.flags & ~(uint64_t)VALID_OPEN_FLAGS)
+		return -EINVAL;
+	if (how.resolve & ~(uint64_t)(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
+				      RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED))
+		return -EINVAL;
+	if ((how.resolve & RESOLVE_BENEATH) && (how.resolve & RESOLVE_IN_ROOT))
+		return -EINVAL;
+	if (how.mode & ~07777ULL)
+		return -EINVAL;
+	if (how.mode && !(how.flags & O_CREAT) && (how.flags & O_TMPFILE) != O_TMPFILE)
+		return -EINVAL;
+	return do_open(r, (int)ARG(r, 0), ARG(r, 1), how.flags, (mode_t)how.mode, how.resolve);
+}

@@ -1,0 +1,106 @@
+/* rename, renameat, renameat2; link, linkat. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/stat.h>
+#include "ovlrun/shadow.h"
+#include "ovlrun/syscalls.h"
+#include "names.h"
+
+/* Both names of a two-path call, without following final symlinks. */
+static int two_entries(struct req *r, int olddirfd, uint64_t old_addr, unsigned old_flags,
+		       int newdirfd, uint64_t new_addr, bool old_empty_ok,
+		       struct ovl_entry *o, struct ovl_entry *n)
+{
+	char oldp[PATH_MAX], newp[PATH_MAX];
+	int err = req_path(r, old_addr, oldp);
+	if (err == -EFAULT && old_empty_ok && !old_addr)
+		oldp[0] = 0, err = 0;
+	if (err || (err = req_path(r, new_addr, newp)))
+		return err;
+	if (last_is_dot(oldp) || last_is_dot(newp))
+		return old_empty_ok ? -EEXIST : -EBUSY;
+	err = req_lookup(r, olddirfd, oldp, old_flags, old_empty_ok, o);
+	if (err)
+		return err == SC_CONTINUE ? -EXDEV : err;
+	err = req_lookup(r, newdirfd, newp, 0, false, n);
+	if (err) {
+		ovl_entry_release(o);
+		return err == SC_CONTINUE ? -EXDEV : err;
+	}
+	return 0;
+}
+
+static int64_t do_rename(struct req *r, int olddirfd, uint64_t old_addr, int newdirfd,
+			 uint64_t new_addr, unsigned flags)
+{
+	struct ovl_entry o, n;
+	const struct ovl_cred *cred;
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
+		return -EINVAL;
+	if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)))
+		return -EINVAL;
+	int err = req_cred(r, &cred);
+	if (err || (err = two_entries(r, olddirfd, old_addr, 0, newdirfd, new_addr, false, &o, &n)))
+		return err;
+	err = ovl_rename(r->sup->fs, cred, &o, &n, flags);
+	if (!err)
+		shadow_rename(r->sup, o.path, n.path, flags & RENAME_EXCHANGE);
+	ovl_entry_release(&o);
+	ovl_entry_release(&n);
+	return err;
+}
+
+int64_t sys_rename(struct req *r)
+{
+	return do_rename(r, AT_FDCWD, ARG(r, 0), AT_FDCWD, ARG(r, 1), 0);
+}
+
+int64_t sys_renameat(struct req *r)
+{
+	return do_rename(r, (int)ARG(r, 0), ARG(r, 1), (int)ARG(r, 2), ARG(r, 3), 0);
+}
+
+int64_t sys_renameat2(struct req *r)
+{
+	return do_rename(r, (int)ARG(r, 0), ARG(r, 1), (int)ARG(r, 2), ARG(r, 3), (unsigned)ARG(r, 4));
+}
+
+static int64_t do_link(struct req *r, int olddirfd, uint64_t old_addr, int newdirfd,
+		       uint64_t new_addr, int flags)
+{
+	struct ovl_entry o, n;
+	const struct ovl_cred *cred;
+	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	int err = req_cred(r, &cred);
+	if (err)
+		return err;
+	err = two_entries(r, olddirfd, old_addr, flags & AT_SYMLINK_FOLLOW ? OVL_LOOKUP_FOLLOW : 0,
+			  newdirfd, new_addr, flags & AT_EMPTY_PATH, &o, &n);
+	if (err)
+		return err;
+	if (o.type == 0)
+		err = -ENOENT;
+	else if (S_ISDIR(o.type))
+		err = -EPERM;
+	else if (n.type)
+		err = -EEXIST;
+	else
+		err = ovl_link(r->sup->fs, cred, &o, &n);
+	if (!err)
+		shadow_forget(r->sup, n.path);
+	ovl_entry_release(&o);
+	ovl_entry_release(&n);
+	return err;
+}
+
+int64_t sys_link(struct req *r)
+{
+	return do_link(r, AT_FDCWD, ARG(r, 0), AT_FDCWD, ARG(r, 1), 0);
+}
+
+int64_t sys_linkat(struct req *r)
+{
+	return do_link(r, (int)ARG(r, 0), ARG(r, 1), (int)ARG(r, 2), ARG(r, 3), (int)ARG(r, 4));
+}

@@ -1,0 +1,168 @@
+/*
+ * Access to the trapping thread: memory (read once, then the notification
+ * id is checked), credentials, fds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "ovlrun/syscalls.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+int req_valid(struct req *r)
+{
+	uint64_t id = r->n->id;
+	return ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) ? -ENOENT : 0;
+}
+
+int req_read(struct req *r, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { .iov_base = buf, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
+	if (len == 0)
+		return 0;
+	ssize_t n = process_vm_readv(r->pid, &local, 1, &remote, 1, 0);
+	if (n != (ssize_t)len)
+		return n < 0 && errno == ESRCH ? -ESRCH : -EFAULT;
+	return 0;
+}
+
+int req_write(struct req *r, uint64_t addr, const void *buf, size_t len)
+{
+	struct iovec local = { .iov_base = (void *)buf, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
+	if (len == 0)
+		return 0;
+	/* Never write into a thread whose call was aborted meanwhile. */
+	if (req_valid(r))
+		return -ENOENT;
+	ssize_t n = process_vm_writev(r->pid, &local, 1, &remote, 1, 0);
+	return n == (ssize_t)len ? 0 : -EFAULT;
+}
+
+/* Read a NUL-terminated string page by page (a read crossing into an
+ * unmapped page would fail whole). ENAMETOOLONG when size is reached. */
+int req_string(struct req *r, uint64_t addr, char *buf, size_t size)
+{
+	size_t got = 0;
+	if (!addr)
+		return -EFAULT;
+	while (got < size) {
+		size_t chunk = 4096 - ((addr + got) & 4095);
+		if (chunk > size - got)
+			chunk = size - got;
+		struct iovec local = { .iov_base = buf + got, .iov_len = chunk };
+		struct iovec remote = { .iov_base = (void *)(uintptr_t)(addr + got), .iov_len = chunk };
+		ssize_t n = process_vm_readv(r->pid, &local, 1, &remote, 1, 0);
+		if (n <= 0)
+			return -EFAULT;
+		char *nul = memchr(buf + got, 0, (size_t)n);
+		if (nul)
+			return req_valid(r);
+		got += (size_t)n;
+	}
+	return -ENAMETOOLONG;
+}
+
+int req_path(struct req *r, uint64_t addr, char *buf)
+{
+	return req_string(r, addr, buf, PATH_MAX);
+}
+
+static int parse_ids(const char *line, unsigned v[4])
+{
+	return sscanf(line, "%u %u %u %u", &v[0], &v[1], &v[2], &v[3]) == 4 ? 0 : -EIO;
+}
+
+int req_cred(struct req *r, const struct ovl_cred **out)
+{
+	if (r->have_cred) {
+		*out = &r->cred;
+		return 0;
+	}
+	char path[64], buf[8192];
+	snprintf(path, sizeof(path), "/proc/%d/status", r->pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = 0;
+	struct ovl_cred *c = &r->cred;
+	memset(c, 0, sizeof(*c));
+	unsigned ids[4];
+	int seen = 0;
+	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "Uid:", 4) && !parse_ids(line + 4, ids)) {
+			r->ruid = ids[0];
+			c->fsuid = ids[3];
+			seen |= 1;
+		} else if (!strncmp(line, "Gid:", 4) && !parse_ids(line + 4, ids)) {
+			r->rgid = ids[0];
+			c->fsgid = ids[3];
+			seen |= 2;
+		} else if (!strncmp(line, "Groups:", 7)) {
+			char *p = line + 7, *end;
+			while (c->ngroups < OVL_MAX_GROUPS) {
+				unsigned long g = strtoul(p, &end, 10);
+				if (end == p)
+					break;
+				c->groups[c->ngroups++] = (gid_t)g;
+				p = end;
+			}
+		} else if (!strncmp(line, "CapEff:", 7)) {
+			c->cap_eff = strtoull(line + 7, NULL, 16);
+			seen |= 4;
+		} else if (!strncmp(line, "CapPrm:", 7)) {
+			r->cap_prm = strtoull(line + 7, NULL, 16);
+		} else if (!strncmp(line, "Umask:", 6)) {
+			c->umask = (mode_t)strtoul(line + 6, NULL, 8);
+		}
+	}
+	if (seen != 7)
+		return -ESRCH;
+	r->have_cred = true;
+	*out = c;
+	return 0;
+}
+
+int req_getfd(struct req *r, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, r->pid, PIDFD_THREAD);
+	if (pidfd < 0)
+		pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+	if (pidfd < 0)
+		return -ESRCH;
+	int ours = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int err = errno;
+	close(pidfd);
+	return ours < 0 ? -err : ours;
+}
+
+int req_addfd(struct req *r, int fd, bool cloexec)
+{
+	struct seccomp_notif_addfd a = {
+		.id = r->n->id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND,
+		.srcfd = (uint32_t)fd,
+		.newfd_flags = cloexec ? O_CLOEXEC : 0,
+	};
+	int rv = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	int err = errno;
+	close(fd);
+	if (rv < 0 && err != ENOENT)
+		return -err;  /* e.g. EMFILE: the caller answers with it */
+	return SC_REPLIED;
+}

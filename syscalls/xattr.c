@@ -1,0 +1,121 @@
+/* The xattr family: get/set/list/remove with their l- and f- forms. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/limits.h>
+#include <stdlib.h>
+#include <sys/xattr.h>
+#include "ovlrun/syscalls.h"
+
+enum xa_form { XA_PATH, XA_LPATH, XA_FD };
+
+/* Resolve the target of an xattr call; the fd forms use the fd itself. */
+static int xa_target(struct req *r, enum xa_form form, struct ovl_entry *e)
+{
+	char path[PATH_MAX];
+	if (form == XA_FD)
+		return req_lookup(r, (int)ARG(r, 0), "", 0, true, e);
+	int err = req_path(r, ARG(r, 0), path);
+	if (err)
+		return err;
+	err = req_lookup(r, AT_FDCWD, path, form == XA_PATH ? OVL_LOOKUP_FOLLOW : 0, false, e);
+	if (!err && e->type == 0) {
+		ovl_entry_release(e);
+		return -ENOENT;
+	}
+	return err;
+}
+
+static int read_name(struct req *r, char *name)
+{
+	int err = req_string(r, ARG(r, 1), name, XATTR_NAME_MAX + 1);
+	if (err == -ENAMETOOLONG)
+		return -ERANGE;
+	if (!err && !name[0])
+		return -ERANGE;
+	return err;
+}
+
+static int64_t do_get(struct req *r, enum xa_form form)
+{
+	char name[XATTR_NAME_MAX + 1];
+	static char value[XATTR_SIZE_MAX];
+	struct ovl_entry e;
+	const struct ovl_cred *cred;
+	size_t size = (size_t)ARG(r, 3);
+	if (size > XATTR_SIZE_MAX)
+		size = XATTR_SIZE_MAX;
+	int err = read_name(r, name);
+	if (err || (err = req_cred(r, &cred)) || (err = xa_target(r, form, &e)))
+		return err;
+	ssize_t n = ovl_getxattr(r->sup->fs, cred, &e, name, size ? value : NULL, size);
+	ovl_entry_release(&e);
+	if (n > 0 && size)
+		err = req_write(r, ARG(r, 2), value, (size_t)n);
+	return err ? err : n;
+}
+
+static int64_t do_list(struct req *r, enum xa_form form)
+{
+	static char list[XATTR_LIST_MAX];
+	struct ovl_entry e;
+	const struct ovl_cred *cred;
+	size_t size = (size_t)ARG(r, 2);
+	if (size > XATTR_LIST_MAX)
+		size = XATTR_LIST_MAX;
+	int err = req_cred(r, &cred);
+	if (err || (err = xa_target(r, form, &e)))
+		return err;
+	ssize_t n = ovl_listxattr(r->sup->fs, cred, &e, size ? list : NULL, size);
+	ovl_entry_release(&e);
+	if (n > 0 && size)
+		err = req_write(r, ARG(r, 1), list, (size_t)n);
+	return err ? err : n;
+}
+
+static int64_t do_set(struct req *r, enum xa_form form)
+{
+	char name[XATTR_NAME_MAX + 1];
+	static char value[XATTR_SIZE_MAX];
+	struct ovl_entry e;
+	const struct ovl_cred *cred;
+	size_t size = (size_t)ARG(r, 3);
+	int flags = (int)ARG(r, 4);
+	if (flags & ~(XATTR_CREATE | XATTR_REPLACE))
+		return -EINVAL;
+	if (size > XATTR_SIZE_MAX)
+		return -E2BIG;
+	int err = read_name(r, name);
+	if (err || (err = req_read(r, ARG(r, 2), value, size)))
+		return err;
+	if ((err = req_cred(r, &cred)) || (err = xa_target(r, form, &e)))
+		return err;
+	err = ovl_setxattr(r->sup->fs, cred, &e, name, value, size, flags);
+	ovl_entry_release(&e);
+	return err;
+}
+
+static int64_t do_remove(struct req *r, enum xa_form form)
+{
+	char name[XATTR_NAME_MAX + 1];
+	struct ovl_entry e;
+	const struct ovl_cred *cred;
+	int err = read_name(r, name);
+	if (err || (err = req_cred(r, &cred)) || (err = xa_target(r, form, &e)))
+		return err;
+	err = ovl_removexattr(r->sup->fs, cred, &e, name);
+	ovl_entry_release(&e);
+	return err;
+}
+
+int64_t sys_getxattr(struct req *r) { return do_get(r, XA_PATH); }
+int64_t sys_lgetxattr(struct req *r) { return do_get(r, XA_LPATH); }
+int64_t sys_fgetxattr(struct req *r) { return do_get(r, XA_FD); }
+int64_t sys_listxattr(struct req *r) { return do_list(r, XA_PATH); }
+int64_t sys_llistxattr(struct req *r) { return do_list(r, XA_LPATH); }
+int64_t sys_flistxattr(struct req *r) { return do_list(r, XA_FD); }
+int64_t sys_setxattr(struct req *r) { return do_set(r, XA_PATH); }
+int64_t sys_lsetxattr(struct req *r) { return do_set(r, XA_LPATH); }
+int64_t sys_fsetxattr(struct req *r) { return do_set(r, XA_FD); }
+int64_t sys_removexattr(struct req *r) { return do_remove(r, XA_PATH); }
+int64_t sys_lremovexattr(struct req *r) { return do_remove(r, XA_LPATH); }
+int64_t sys_fremovexattr(struct req *r) { return do_remove(r, XA_FD); }
