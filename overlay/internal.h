@@ -53,6 +53,10 @@ int ovl_lookup_one(struct ovl_fs *fs, const struct ovl_dir *d, const char *name,
 int ovl_lower_positive(struct ovl_fs *fs, const struct ovl_dir *d, const char *name);
 /* Re-look e up after a change below it (same path, no permission checks). */
 int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e);
+/* Where e's topmost real object is: returns the real dir fd (borrowed from
+ * e) and sets *name; for the root, the dir itself and "" (use AT_EMPTY_PATH).
+ * -ENOENT for a negative entry. */
+int ovl_entry_real_at(const struct ovl_entry *e, const char **name);
 
 /* copy_up.c */
 /* Make sure the merged dir of e's parent exists in upper; on success
@@ -60,6 +64,13 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e);
 int ovl_copy_up_parent(struct ovl_fs *fs, struct ovl_entry *e);
 int ovl_set_opaque(struct ovl_fs *fs, int dirfd);
 int ovl_create_whiteout(struct ovl_fs *fs, int upper_dirfd, const char *name);
+/* Copy-up with options: OVL_COPY_UP_NODATA copies metadata only (an
+ * O_TRUNC open or truncate to 0 needs no data). */
+#define OVL_COPY_UP_NODATA 0x1
+int ovl_copy_up_flags(struct ovl_fs *fs, struct ovl_entry *e, unsigned flags);
+/* Remove temporaries a crashed run left in the work dir (call once, when
+ * the upper is taken, before any operation). */
+int ovl_work_clean(struct ovl_fs *fs);
 
 /* readdir.c */
 void ovl_listing_invalidate(struct ovl_fs *fs, const struct ovl_dir *d);
@@ -70,5 +81,9 @@ int ovl_may_create(const struct ovl_fs *fs, const struct ovl_cred *cred, const s
 int ovl_may_delete(const struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e);
 int ovl_set_owner_for_new(const struct ovl_cred *cred, const struct ovl_entry *e,
 			  mode_t *mode, uid_t *uid, gid_t *gid);
+/* cred's fsgid or one of its supplementary groups is gid. */
+bool ovl_in_group(const struct ovl_cred *cred, gid_t gid);
+/* fsuid owns st, or CAP_FOWNER (inode_owner_or_capable). */
+bool ovl_owner_or_capable(const struct ovl_cred *cred, const struct stat *st);
 
 #endif

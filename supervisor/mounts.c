@@ -209,23 +209,20 @@ int mounts_setup(struct sup *s)
 	struct ovl_config cfg = { .upper_fd = -1, .work_fd = -1 };
 	char p[PATH_MAX];
 
-	/* Open everything the user named before anything is mounted. */
+	/* Clone the lowers before anything is mounted, and while their mounts
+	 * are still in our namespace (open_tree clones only from there). */
 	for (int i = 0; i < s->opt.nlower; i++) {
 		int fd = open(s->opt.lower[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			die_setup("lower dir %s: %s", s->opt.lower[i], strerror(errno));
-		lower_tree[i] = fd;
+		lower_tree[i] = clone_tree(fd, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					   MOUNT_ATTR_NODEV, s->opt.lower[i]);
+		close(fd);
 	}
 	if (unshare(CLONE_NEWNS))
 		die_setup("unshare mount namespace: %s", strerror(errno));
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		die_setup("make mounts private: %s", strerror(errno));
-	for (int i = 0; i < s->opt.nlower; i++) {
-		int tree = clone_tree(lower_tree[i], true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-				      MOUNT_ATTR_NODEV, s->opt.lower[i]);
-		close(lower_tree[i]);
-		lower_tree[i] = tree;
-	}
 
 	const char *tmp = getenv("TMPDIR");
 	snprintf(s->staging, sizeof(s->staging), "%s/ovlrun.XXXXXX", tmp && *tmp ? tmp : "/tmp");

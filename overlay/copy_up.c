@@ -1,0 +1,308 @@
+/*
+ * Copy-up: make the topmost lower object of an entry (and first every
+ * ancestor directory missing from upper) a complete upper object, as the
+ * kernel's overlayfs does with index=off, metacopy=off.
+ *
+ * Never a partial object under its final name: regular files are built
+ * unnamed (O_TMPFILE in the upper parent) and linked in when complete; the
+ * rest is built under a temporary name in the work dir and renamed in with
+ * RENAME_NOREPLACE.  Order matters: data, then owner (chown clears suid and
+ * security.capability), then mode, then xattrs, then times (every earlier
+ * step touches them).  The upper parent's atime/mtime are restored after,
+ * as the kernel does: a copy-up is not a change of the directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "upper.h"
+
+/* Lower objects are read with O_NOATIME where allowed: copy-up is no access. */
+static int open_source(int parent, const char *name, int flags)
+{
+	int fd = openat(parent, name, flags | O_NOATIME | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == EPERM)
+		fd = openat(parent, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Owner, mode, xattrs, origin and times on an object we hold an fd of
+ * (regular file, directory). */
+static int set_meta_fd(struct ovl_fs *fs, int fd, const struct ovl_xnode *src,
+		       const struct stat *st)
+{
+	struct ovl_xnode dst;
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+	ovl_xnode_init(&dst, fd, false);
+	if (fchown(fd, st->st_uid, st->st_gid) || fchmod(fd, st->st_mode & 07777))
+		return -errno;
+	int err = ovl_copy_xattrs(fs, src, &dst);
+	if (!err)
+		err = ovl_set_origin(fs, &dst);
+	if (!err && futimens(fd, ts))
+		err = -errno;
+	return err;
+}
+
+/* The same for a symlink or special file named tmp in the work dir. */
+static int set_meta_at(struct ovl_fs *fs, const char *tmp, const struct ovl_xnode *src,
+		       const struct stat *st)
+{
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+	int w = fs->work_fd;
+	if (fchownat(w, tmp, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (!S_ISLNK(st->st_mode) && fchmodat(w, tmp, st->st_mode & 07777, 0))
+		return -errno;
+	int fd = openat(w, tmp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct ovl_xnode dst;
+	ovl_xnode_init(&dst, fd, true);
+	int err = ovl_copy_xattrs(fs, src, &dst);
+	if (!err)
+		err = ovl_set_origin(fs, &dst);
+	close(fd);
+	if (!err && utimensat(w, tmp, ts, AT_SYMLINK_NOFOLLOW))
+		err = -errno;
+	return err;
+}
+
+/* linkat of an O_TMPFILE fd: AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, the
+ * /proc form works without it. */
+static int link_tmpfile(int fd, int parent, const char *name)
+{
+	if (!linkat(fd, "", parent, name, AT_EMPTY_PATH))
+		return 0;
+	if (errno != ENOENT && errno != EPERM)
+		return -errno;
+	char proc[32];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, parent, name, AT_SYMLINK_FOLLOW) ? -errno : 0;
+}
+
+static int copy_up_reg(struct ovl_fs *fs, int parent, const char *name, int src,
+		       const struct stat *st, unsigned flags)
+{
+	char tmp[OVL_TMPNAME_MAX] = "";
+	int fd = openat(parent, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	for (int i = 0; fd < 0 && i < 8; i++) {    /* no O_TMPFILE here: work dir */
+		ovl_tmpname(fs, tmp);
+		fd = openat(fs->work_fd, tmp, O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (fd < 0)
+		return -EEXIST;
+	struct ovl_xnode sx;
+	ovl_xnode_init(&sx, src, false);
+	int err = 0;
+	if (!(flags & OVL_COPY_UP_NODATA))
+		err = ovl_copy_data(src, fd, st->st_size);
+	if (!err)
+		err = set_meta_fd(fs, fd, &sx, st);
+	if (!err)
+		err = tmp[0] ? ovl_install(fs, tmp, parent, name, false)
+			     : link_tmpfile(fd, parent, name);
+	if (err && tmp[0])
+		(void)unlinkat(fs->work_fd, tmp, 0);
+	close(fd);
+	return err;
+}
+
+static int copy_up_dir(struct ovl_fs *fs, int parent, const char *name, int src,
+		       const struct stat *st)
+{
+	char tmp[OVL_TMPNAME_MAX];
+	int err = -EEXIST;
+	for (int i = 0; i < 8 && err == -EEXIST; i++) {
+		ovl_tmpname(fs, tmp);
+		err = mkdirat(fs->work_fd, tmp, 0700) ? -errno : 0;
+	}
+	if (err)
+		return err;
+	int fd = openat(fs->work_fd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+	} else {
+		struct ovl_xnode sx;
+		ovl_xnode_init(&sx, src, false);
+		err = set_meta_fd(fs, fd, &sx, st);
+		close(fd);
+	}
+	if (!err)
+		err = ovl_install(fs, tmp, parent, name, false);
+	if (err)
+		(void)unlinkat(fs->work_fd, tmp, AT_REMOVEDIR);
+	return err;
+}
+
+/* Symlinks, FIFOs, sockets, devices. */
+static int copy_up_node(struct ovl_fs *fs, int parent, const char *name, int src,
+			const struct stat *st)
+{
+	char tmp[OVL_TMPNAME_MAX], target[PATH_MAX];
+	ssize_t len = 0;
+	if (S_ISLNK(st->st_mode)) {
+		len = readlinkat(src, "", target, sizeof(target) - 1);
+		if (len < 0)
+			return -errno;
+		target[len] = 0;
+	}
+	int err = -EEXIST;
+	for (int i = 0; i < 8 && err == -EEXIST; i++) {
+		ovl_tmpname(fs, tmp);
+		int r = S_ISLNK(st->st_mode)
+			? symlinkat(target, fs->work_fd, tmp)
+			: mknodat(fs->work_fd, tmp, (st->st_mode & S_IFMT) | 0600, st->st_rdev);
+		err = r ? -errno : 0;
+	}
+	if (err)
+		return err;
+	struct ovl_xnode sx;
+	ovl_xnode_init(&sx, src, true);
+	err = set_meta_at(fs, tmp, &sx, st);
+	if (!err)
+		err = ovl_install(fs, tmp, parent, name, false);
+	if (err)
+		(void)unlinkat(fs->work_fd, tmp, 0);
+	return err;
+}
+
+/* Copy src_parent/name (a lower) to parent/name (upper, name free). */
+static int copy_up_one(struct ovl_fs *fs, int parent, const char *name, int src_parent,
+		       unsigned flags)
+{
+	struct stat st, pst;
+	if (fstatat(src_parent, name, &st, AT_SYMLINK_NOFOLLOW) || fstat(parent, &pst))
+		return -errno;
+	int oflags = S_ISREG(st.st_mode) ? O_RDONLY
+		   : S_ISDIR(st.st_mode) ? O_RDONLY | O_DIRECTORY : O_PATH;
+	int src = open_source(src_parent, name, oflags);
+	if (src < 0)
+		return src;
+	/* Before the object appears: "impure" is only ever a superset. */
+	int err = ovl_set_impure(fs, parent);
+	if (!err) {
+		if (S_ISREG(st.st_mode))
+			err = copy_up_reg(fs, parent, name, src, &st, flags);
+		else if (S_ISDIR(st.st_mode))
+			err = copy_up_dir(fs, parent, name, src, &st);
+		else
+			err = copy_up_node(fs, parent, name, src, &st);
+	}
+	close(src);
+	if (!err)
+		ovl_restore_times(parent, &pst);
+	return err;
+}
+
+/* The merged root: every layer's root, top-down. */
+static int root_dir(struct ovl_fs *fs, struct ovl_dir *d)
+{
+	d->n = 0;
+	for (int i = 0; i < fs->nlayers; i++) {
+		if (fs->layers[i].fd < 0)
+			continue;
+		int fd = openat(fs->layers[i].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			int err = -errno;
+			ovl_dir_release(d);
+			return err;
+		}
+		d->fd[d->n] = fd;
+		d->layer[d->n++] = (unsigned char)i;
+	}
+	return 0;
+}
+
+int ovl_copy_up_parent(struct ovl_fs *fs, struct ovl_entry *e)
+{
+	if (ovl_dir_upper_fd(&e->parent) >= 0)
+		return 0;
+	if (!ovl_fs_writable(fs) || fs->work_fd < 0)
+		return -EROFS;
+	if (e->parent.n == 0)
+		return -EINVAL;         /* the root has no parent */
+
+	/* Walk down from the root, copying up each missing directory. */
+	struct ovl_dir cur;
+	int err = root_dir(fs, &cur);
+	if (err)
+		return err;
+	size_t plen = (size_t)(e->name - e->path);
+	for (size_t i = 0; i < plen && !err;) {
+		char comp[NAME_MAX + 1];
+		size_t n = 0;
+		while (i < plen && e->path[i] == '/')
+			i++;
+		while (i < plen && e->path[i] != '/' && n < NAME_MAX)
+			comp[n++] = e->path[i++];
+		comp[n] = 0;
+		if (!n)
+			break;
+		struct ovl_dir child = { .n = 0 };
+		struct stat st;
+		mode_t type;
+		int layer;
+		for (int pass = 0; pass < 2 && !err; pass++) {
+			err = ovl_lookup_one(fs, &cur, comp, &type, &layer, &st, &child);
+			if (!err && type != S_IFDIR)
+				err = type ? -ENOTDIR : -ENOENT;
+			if (err || ovl_dir_upper_fd(&child) >= 0)
+				break;
+			if (pass == 1 || child.n == 0) {
+				err = -EIO;     /* copied up, yet not found in upper */
+				break;
+			}
+			int src = child.layer[0];
+			ovl_dir_release(&child);
+			err = copy_up_one(fs, cur.fd[0], comp,
+					  cur.fd[ovl_dir_index(&cur, src)], 0);
+		}
+		ovl_dir_release(&cur);
+		cur = child;
+	}
+	if (err) {
+		ovl_dir_release(&cur);
+		return err;
+	}
+	ovl_dir_release(&e->parent);
+	e->parent = cur;
+	return 0;
+}
+
+int ovl_copy_up_flags(struct ovl_fs *fs, struct ovl_entry *e, unsigned flags)
+{
+	if (e->type == 0)
+		return -ENOENT;
+	if (e->layer == OVL_UPPER)
+		return 0;
+	if (!ovl_fs_writable(fs) || fs->work_fd < 0)
+		return -EROFS;
+	if (e->parent.n == 0)
+		return 0;               /* the root's upper always exists */
+	int err = ovl_copy_up_parent(fs, e);
+	if (err)
+		return err;
+	int i = ovl_dir_index(&e->parent, e->layer);
+	if (i < 0)
+		return -ESTALE;
+	err = copy_up_one(fs, e->parent.fd[0], e->name, e->parent.fd[i], flags);
+	if (err)
+		return err;
+	/* Same names, but the entry's real inode (hence d_ino) is new. */
+	ovl_listing_invalidate(fs, &e->parent);
+	return ovl_entry_refresh(fs, e);
+}
+
+int ovl_copy_up(struct ovl_fs *fs, struct ovl_entry *e)
+{
+	return ovl_copy_up_flags(fs, e, 0);
+}

@@ -1,0 +1,173 @@
+/*
+ * Making a new object in upper, shared by mkdir, mknod, symlink, link and
+ * open(O_CREAT / O_TMPFILE).
+ *
+ * The supervisor is root, so the object is created as root and then given
+ * the caller's owner; to never show a root-owned (or, over a whiteout,
+ * non-opaque) object under the final name, it is completed unnamed
+ * (O_TMPFILE) or in the work dir, then linked or renamed in.  Over a
+ * whiteout the rename is an exchange, so the name never becomes free and
+ * the lower entry it hid never shows through (a directory made there is
+ * marked opaque first, as the kernel does).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "upper.h"
+
+int ovl_create_prepare(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		       mode_t mode, struct ovl_new *n)
+{
+	/* Same order as the VFS: EEXIST, then EROFS, then permission. */
+	if (e->type)
+		return -EEXIST;
+	if (!ovl_fs_writable(fs))
+		return -EROFS;
+	int err = ovl_may_create(fs, cred, e);
+	if (err)
+		return err;
+	memset(n, 0, sizeof(*n));
+	n->link_parent = -1;
+	err = ovl_set_owner_for_new(cred, e, &mode, &n->uid, &n->gid);
+	n->mode = mode;
+	return err;
+}
+
+static int chown_chmod_fd(int fd, const struct ovl_new *n)
+{
+	/* chown before chmod: chown clears set-id bits. */
+	if ((n->uid || n->gid) && fchown(fd, n->uid, n->gid))
+		return -errno;
+	return fchmod(fd, n->mode & 07777) ? -errno : 0;
+}
+
+/* A regular file onto a free name: unnamed, then linked in. */
+static int create_reg_unnamed(int parent, const char *name, const struct ovl_new *n, int *fdp)
+{
+	int acc = n->open_flags & O_ACCMODE;
+	int oflags = (n->open_flags & ~O_ACCMODE) | (acc == O_RDONLY ? O_RDWR : acc);
+	int fd = openat(parent, ".", O_TMPFILE | oflags | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	int err = chown_chmod_fd(fd, n);
+	if (!err && linkat(fd, "", parent, name, AT_EMPTY_PATH)) {
+		char proc[32];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, proc, parent, name, AT_SYMLINK_FOLLOW))
+			err = -errno;
+	}
+	if (!err && fdp && acc == O_RDONLY) {   /* the caller wanted a read-only fd */
+		close(fd);
+		fd = openat(parent, name, n->open_flags | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+	}
+	if (err || !fdp)
+		close(fd);
+	else
+		*fdp = fd;
+	return err;
+}
+
+/* Build the object as work/tmp, complete; returns an fd for S_IFREG. */
+static int build_in_work(struct ovl_fs *fs, const char *tmp, const struct ovl_new *n,
+			 bool opaque, int *fdp)
+{
+	int w = fs->work_fd, fd = -1, err = 0;
+	mode_t type = n->mode & S_IFMT;
+	if (n->link_name)
+		return linkat(n->link_parent, n->link_name, w, tmp, 0) ? -errno : 0;
+	if (S_ISREG(type)) {
+		fd = openat(w, tmp, (n->open_flags & ~O_ACCMODE) | O_RDWR | O_CREAT | O_EXCL |
+			    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		err = chown_chmod_fd(fd, n);
+		if (!err && fdp && (n->open_flags & O_ACCMODE) != O_RDWR) {
+			/* Reopen for the access mode asked (the file is complete). */
+			int fd2 = openat(w, tmp, n->open_flags | O_NOFOLLOW | O_CLOEXEC);
+			if (fd2 < 0)
+				err = -errno;
+			close(fd);
+			fd = fd2;
+		}
+		if (err || !fdp) {
+			if (fd >= 0)
+				close(fd);
+		} else {
+			*fdp = fd;
+		}
+		return err;
+	}
+	if (S_ISDIR(type)) {
+		if (mkdirat(w, tmp, 0700))
+			return -errno;
+		fd = openat(w, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		err = chown_chmod_fd(fd, n);
+		if (!err && opaque)
+			err = ovl_set_opaque(fs, fd);
+		close(fd);
+		return err;
+	}
+	if (S_ISLNK(type)) {
+		if (symlinkat(n->target, w, tmp))
+			return -errno;
+		if ((n->uid || n->gid) && fchownat(w, tmp, n->uid, n->gid, AT_SYMLINK_NOFOLLOW))
+			return -errno;
+		return 0;
+	}
+	if (mknodat(w, tmp, type | 0600, n->rdev))
+		return -errno;
+	if ((n->uid || n->gid) && fchownat(w, tmp, n->uid, n->gid, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	return fchmodat(w, tmp, n->mode & 07777, 0) ? -errno : 0;
+}
+
+int ovl_create_upper(struct ovl_fs *fs, struct ovl_entry *e, const struct ovl_new *n, int *fdp)
+{
+	int err = ovl_copy_up_parent(fs, e);
+	if (err)
+		return err;
+	int parent = e->parent.fd[0];
+	int wh = ovl_upper_whiteout_at(parent, e->name);
+	if (wh < 0)
+		return wh;
+	if (fdp)
+		*fdp = -1;
+
+	/* Onto a free name, a file or a hard link appears complete in one step. */
+	if (!wh && n->link_name)
+		err = linkat(n->link_parent, n->link_name, parent, e->name, 0) ? -errno : 0;
+	else if (!wh && S_ISREG(n->mode))
+		err = create_reg_unnamed(parent, e->name, n, fdp);
+	else {
+		char tmp[OVL_TMPNAME_MAX];
+		int berr = -EEXIST;
+		for (int i = 0; i < 8 && berr == -EEXIST; i++) {
+			ovl_tmpname(fs, tmp);
+			berr = build_in_work(fs, tmp, n, wh, fdp);
+		}
+		err = berr ? berr : ovl_install(fs, tmp, parent, e->name, wh);
+		if (err && berr != -EEXIST)     /* tmp exists: it is garbage now */
+			(void)unlinkat(fs->work_fd, tmp,
+				       S_ISDIR(n->mode) && !n->link_name ? AT_REMOVEDIR : 0);
+		if (err && fdp && *fdp >= 0) {
+			close(*fdp);
+			*fdp = -1;
+		}
+	}
+	if (err)
+		return err;
+	ovl_listing_invalidate(fs, &e->parent);
+	err = ovl_entry_refresh(fs, e);
+	if (err && fdp && *fdp >= 0) {  /* made, but e is unusable: report it, leak nothing */
+		close(*fdp);
+		*fdp = -1;
+	}
+	return err;
+}

@@ -1,0 +1,122 @@
+/* mkdir, mknod, symlink, link: new names in the overlay (see create.c for
+ * how the object is made in upper).  On success e is re-looked up and
+ * describes the new upper object. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include "upper.h"
+
+int ovl_mkdir(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, mode_t mode)
+{
+	struct ovl_new n;
+	/* mkdir takes no set-id bits from the caller (sgid comes from the
+	 * parent); ovl_set_owner_for_new applies the umask. */
+	int err = ovl_create_prepare(fs, cred, e,
+				     S_IFDIR | (mode & (0777 | S_ISVTX)), &n);
+	return err ? err : ovl_create_upper(fs, e, &n, NULL);
+}
+
+int ovl_mknod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+	      mode_t mode, dev_t rdev)
+{
+	struct ovl_new n;
+	mode_t type = mode & S_IFMT;
+	switch (type) {
+	case 0:
+		type = S_IFREG;
+		break;
+	case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+		break;
+	case S_IFDIR:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	if (!e->type && e->trailing_slash)
+		return -ENOENT;
+	int err = ovl_create_prepare(fs, cred, e, type | (mode & 07777), &n);
+	if (err)
+		return err;
+	if (S_ISCHR(type) || S_ISBLK(type)) {
+		if (!ovl_capable(cred, CAP_MKNOD))
+			return -EPERM;
+		/* chr 0/0 is the on-disk whiteout: the kernel refuses it too. */
+		if (S_ISCHR(type) && rdev == makedev(0, 0))
+			return -EPERM;
+		n.rdev = rdev;
+	}
+	return ovl_create_upper(fs, e, &n, NULL);
+}
+
+int ovl_symlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		const char *target)
+{
+	struct ovl_new n;
+	if (!target[0])
+		return -ENOENT;
+	if (!e->type && e->trailing_slash)
+		return -ENOENT;
+	int err = ovl_create_prepare(fs, cred, e, S_IFLNK | 0777, &n);
+	if (err)
+		return err;
+	n.mode = S_IFLNK | 0777;
+	n.target = target;
+	return ovl_create_upper(fs, e, &n, NULL);
+}
+
+/* fs.protected_hardlinks (on by default): who is not the owner may only
+ * link a regular, non-set-id file it can read and write. */
+static int may_link(const struct ovl_cred *cred, const struct stat *st)
+{
+	if (cred->fsuid == st->st_uid || ovl_capable(cred, CAP_FOWNER))
+		return 0;
+	if (!S_ISREG(st->st_mode) || (st->st_mode & S_ISUID) ||
+	    (st->st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) ||
+	    ovl_permission(cred, st, OVL_MAY_READ | OVL_MAY_WRITE))
+		return -EPERM;
+	return 0;
+}
+
+/* The moved or linked entry carries an origin: the new parent becomes
+ * "impure", as the kernel marks it. */
+int ovl_mark_impure_for(struct ovl_fs *fs, int parent, const char *name, int new_parent)
+{
+	int has = ovl_has_xattr_at(parent, name, fs->xa_origin);
+	if (has <= 0)
+		return has;
+	return ovl_set_impure(fs, new_parent);
+}
+
+int ovl_link(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
+	     struct ovl_entry *new_e)
+{
+	struct ovl_new n;
+	if (old_e->type == 0)
+		return -ENOENT;
+	if (!new_e->type && new_e->trailing_slash)
+		return -ENOENT;
+	int err = ovl_create_prepare(fs, cred, new_e, old_e->st.st_mode, &n);
+	if (err)
+		return err;
+	if ((err = may_link(cred, &old_e->st)))
+		return err;
+	if (S_ISDIR(old_e->type))
+		return -EPERM;
+	if ((err = ovl_copy_up(fs, old_e)))
+		return err;
+	/* The copy-up may have made new_e's parent in upper: re-find it. */
+	if ((err = ovl_copy_up_parent(fs, new_e)))
+		return err;
+	n.link_parent = old_e->parent.fd[0];
+	n.link_name = old_e->name;
+	if ((err = ovl_create_upper(fs, new_e, &n, NULL)))
+		return err;
+	if (!ovl_same_parent(old_e, new_e))
+		(void)ovl_mark_impure_for(fs, new_e->parent.fd[0], new_e->name, new_e->parent.fd[0]);
+	/* Its link count changed. */
+	(void)fstatat(old_e->parent.fd[0], old_e->name, &old_e->st, AT_SYMLINK_NOFOLLOW);
+	return 0;
+}

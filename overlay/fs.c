@@ -1,0 +1,217 @@
+/*
+ * The overlay's layers and configuration: layer fds (owned copies), st_dev
+ * numbering, the private xattr names, hidden dirs and pass-through paths,
+ * and the small predicates every other file asks about real entries.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include "internal.h"
+
+#define OVL_DEFAULT_XATTR_PREFIX "trusted.overlay."
+
+/* Bits at the top of a directory inode number that carry the fsidx. */
+#define OVL_FSIDX_SHIFT 56
+
+static int dup_dir(int fd, dev_t *dev)
+{
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st))
+		return -EBADF;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	*dev = st.st_dev;
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	return d < 0 ? -errno : d;
+}
+
+/*
+ * fsidx 0 is kept for the upper's filesystem (lowers on it share it); every
+ * other distinct st_dev gets the next index, top-down, as the kernel's xino
+ * numbering does.  A read-only overlay therefore has no fsidx 0.
+ */
+static void number_filesystems(struct ovl_fs *fs)
+{
+	unsigned next = 1;
+	for (int i = 0; i < fs->nlayers; i++) {
+		struct ovl_layer *l = &fs->layers[i];
+		if (l->fd < 0)
+			continue;
+		if (i == OVL_UPPER) {
+			l->fsidx = 0;
+			continue;
+		}
+		bool found = false;
+		for (int j = 0; j < i && !found; j++) {
+			if (fs->layers[j].fd >= 0 && fs->layers[j].dev == l->dev) {
+				l->fsidx = fs->layers[j].fsidx;
+				found = true;
+			}
+		}
+		if (!found)
+			l->fsidx = next++;
+	}
+}
+
+static int set_xattr_names(struct ovl_fs *fs, const char *prefix)
+{
+	if (!prefix)
+		prefix = OVL_DEFAULT_XATTR_PREFIX;
+	size_t n = strlen(prefix);
+	if (n == 0 || n + sizeof("opaque") > sizeof(fs->xattr_prefix) ||
+	    n + sizeof("impure") > sizeof(fs->xa_impure))
+		return -EINVAL;
+	memcpy(fs->xattr_prefix, prefix, n + 1);
+	fs->xattr_prefix_len = n;
+	strcpy(fs->xa_opaque, prefix);
+	strcat(fs->xa_opaque, "opaque");
+	strcpy(fs->xa_origin, prefix);
+	strcat(fs->xa_origin, "origin");
+	strcpy(fs->xa_impure, prefix);
+	strcat(fs->xa_impure, "impure");
+	return 0;
+}
+
+/* Canonical form of a pass-through path: absolute, no trailing slash. */
+static int add_passthrough(struct ovl_fs *fs, const char *p)
+{
+	if (!p || p[0] != '/')
+		return -EINVAL;
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	char *copy = strndup(p, n);
+	if (!copy)
+		return -ENOMEM;
+	fs->passthrough[fs->npassthrough++] = copy;
+	return 0;
+}
+
+int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
+{
+	*out = NULL;
+	if (cfg->nlower < 1 || cfg->nlower > OVL_MAX_LOWER ||
+	    cfg->npassthrough < 0 || cfg->npassthrough > OVL_MAX_PASSTHROUGH ||
+	    cfg->nhide < 0 || cfg->nhide > OVL_MAX_HIDE ||
+	    (cfg->upper_fd >= 0 && cfg->work_fd < 0))
+		return -EINVAL;
+	struct ovl_fs *fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return -ENOMEM;
+	fs->nlayers = 1 + cfg->nlower;
+	for (int i = 0; i < OVL_MAX_LAYERS; i++)
+		fs->layers[i].fd = -1;
+	fs->work_fd = -1;
+	int err = 0;
+	if (cfg->upper_fd >= 0) {
+		dev_t wdev;
+		err = dup_dir(cfg->upper_fd, &fs->layers[0].dev);
+		if (err >= 0) {
+			fs->layers[0].fd = err;
+			err = dup_dir(cfg->work_fd, &wdev);
+		}
+		if (err >= 0) {
+			fs->work_fd = err;
+			/* work-dir renames into upper need one filesystem */
+			err = wdev == fs->layers[0].dev ? 0 : -EXDEV;
+		}
+	}
+	for (int i = 0; i < cfg->nlower && err >= 0; i++) {
+		err = dup_dir(cfg->lower_fd[i], &fs->layers[i + 1].dev);
+		if (err >= 0)
+			fs->layers[i + 1].fd = err;
+	}
+	if (err >= 0)
+		err = set_xattr_names(fs, cfg->xattr_prefix);
+	for (int i = 0; i < cfg->npassthrough && err >= 0; i++)
+		err = add_passthrough(fs, cfg->passthrough[i]);
+	if (err < 0) {
+		ovl_fs_free(fs);
+		return err;
+	}
+	number_filesystems(fs);
+	fs->dir_dev = cfg->dir_dev;
+	fs->nhide = cfg->nhide;
+	for (int i = 0; i < cfg->nhide; i++) {
+		fs->hide[i].dev = cfg->hide[i].dev;
+		fs->hide[i].ino = cfg->hide[i].ino;
+	}
+	*out = fs;
+	return 0;
+}
+
+void ovl_fs_free(struct ovl_fs *fs)
+{
+	if (!fs)
+		return;
+	ovl_listings_free(fs);
+	for (int i = 0; i < OVL_MAX_LAYERS; i++)
+		if (fs->layers[i].fd >= 0)
+			close(fs->layers[i].fd);
+	if (fs->work_fd >= 0)
+		close(fs->work_fd);
+	for (int i = 0; i < fs->npassthrough; i++)
+		free(fs->passthrough[i]);
+	free(fs);
+}
+
+bool ovl_fs_writable(const struct ovl_fs *fs)
+{
+	return fs->layers[OVL_UPPER].fd >= 0;
+}
+
+bool ovl_is_whiteout(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+}
+
+bool ovl_is_hidden(const struct ovl_fs *fs, const struct stat *st)
+{
+	for (int i = 0; i < fs->nhide; i++)
+		if (fs->hide[i].dev == st->st_dev && fs->hide[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
+int ovl_is_opaque(const struct ovl_fs *fs, int dirfd)
+{
+	char v[2];
+	ssize_t n = fgetxattr(dirfd, fs->xa_opaque, v, sizeof(v));
+	if (n < 0) {
+		/* a longer value (ERANGE) is not "y"; no xattr support means none */
+		if (errno == ENODATA || errno == ERANGE || errno == ENOTSUP)
+			return 0;
+		return -errno;
+	}
+	return n == 1 && v[0] == 'y';
+}
+
+uint64_t ovl_dir_ino(const struct ovl_fs *fs, int layer, ino_t real_ino)
+{
+	uint64_t ino = (uint64_t)real_ino;
+	unsigned idx = layer >= 0 && layer < fs->nlayers ? fs->layers[layer].fsidx : 0;
+	if (idx == 0)
+		return ino;
+	/* Inode numbers this large are rare; fold them so the tag stays. */
+	if (ino >> OVL_FSIDX_SHIFT)
+		ino = (ino ^ (ino >> OVL_FSIDX_SHIFT)) & ((1ULL << OVL_FSIDX_SHIFT) - 1);
+	return ino | ((uint64_t)idx << OVL_FSIDX_SHIFT);
+}
+
+int ovl_passthrough_match(const struct ovl_fs *fs, const char *canon)
+{
+	for (int i = 0; i < fs->npassthrough; i++) {
+		const char *p = fs->passthrough[i];
+		size_t n = strlen(p);
+		if (n == 1 && p[0] == '/')
+			return 1;
+		if (!strncmp(canon, p, n) && (canon[n] == 0 || canon[n] == '/'))
+			return 1;
+	}
+	return 0;
+}

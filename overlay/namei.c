@@ -1,0 +1,672 @@
+/*
+ * Lookup in merged directories and the path walk.
+ *
+ * One component (ovl_lookup_one) is looked up top-down as Linux overlayfs
+ * does: a whiteout hides everything below, a non-directory ends the
+ * descent, an opaque directory ends it too, and entries listed in cfg.hide
+ * are absent.  The walk (ovl_lookup, ovl_walk_mirror) follows the kernel's
+ * path_lookupat rules on canonical overlay paths: "." and "..", symlinks,
+ * RESOLVE_* restrictions and pass-through mounts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "internal.h"
+
+#define DIR_OPEN_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+void ovl_dir_release(struct ovl_dir *d)
+{
+	for (int i = 0; i < d->n; i++)
+		if (d->fd[i] >= 0)
+			close(d->fd[i]);
+	d->n = 0;
+}
+
+int ovl_dir_dup(const struct ovl_dir *src, struct ovl_dir *dst)
+{
+	struct ovl_dir tmp = { .n = 0 };
+	for (int i = 0; i < src->n; i++) {
+		int fd = fcntl(src->fd[i], F_DUPFD_CLOEXEC, 3);
+		if (fd < 0) {
+			int err = -errno;
+			ovl_dir_release(&tmp);
+			return err;
+		}
+		tmp.fd[tmp.n] = fd;
+		tmp.layer[tmp.n++] = src->layer[i];
+	}
+	*dst = tmp;
+	return 0;
+}
+
+/* Append real dir name (in parent fd pfd) of layer to d. */
+static int dir_add(struct ovl_dir *d, int pfd, const char *name, int layer)
+{
+	int fd = openat(pfd, name, DIR_OPEN_FLAGS);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? -ESTALE : -errno;
+	d->fd[d->n] = fd;
+	d->layer[d->n++] = (unsigned char)layer;
+	return 0;
+}
+
+int ovl_lookup_one(struct ovl_fs *fs, const struct ovl_dir *d, const char *name,
+		   mode_t *type, int *layer, struct stat *st, struct ovl_dir *child)
+{
+	struct ovl_dir c = { .n = 0 };
+	struct stat s;
+	int err = 0;
+	*type = 0;
+	*layer = -1;
+	for (int i = 0; i < d->n; i++) {
+		if (fstatat(d->fd[i], name, &s, AT_SYMLINK_NOFOLLOW)) {
+			if (errno == ENOENT)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (ovl_is_hidden(fs, &s))
+			continue;
+		if (ovl_is_whiteout(&s))
+			break;                  /* hides this name in every layer below */
+		if (*type == 0) {
+			*type = s.st_mode & S_IFMT;
+			*layer = d->layer[i];
+			*st = s;
+		} else if (!S_ISDIR(s.st_mode)) {
+			break;                  /* a non-dir under a dir is not merged */
+		}
+		if (!S_ISDIR(s.st_mode))
+			break;
+		if (child && (err = dir_add(&c, d->fd[i], name, d->layer[i])))
+			break;
+		if (i + 1 < d->n) {
+			/* opacity matters only when there is something below */
+			int fd = child ? c.fd[c.n - 1] : openat(d->fd[i], name, DIR_OPEN_FLAGS);
+			int op = fd < 0 ? -errno : ovl_is_opaque(fs, fd);
+			if (!child && fd >= 0)
+				close(fd);
+			if (op < 0) {
+				err = op;
+				break;
+			}
+			if (op)
+				break;
+		}
+	}
+	if (err) {
+		ovl_dir_release(&c);
+		*type = 0;
+		*layer = -1;
+		return err;
+	}
+	if (child)
+		*child = c;
+	return 0;
+}
+
+int ovl_lower_positive(struct ovl_fs *fs, const struct ovl_dir *d, const char *name)
+{
+	/* As the kernel: below the topmost layer holding name, the first
+	 * layer that has it decides (a whiteout there means nothing shows
+	 * through); the topmost one's type and opacity do not matter. */
+	bool seen_top = false;
+	struct stat s;
+	for (int i = 0; i < d->n; i++) {
+		if (fstatat(d->fd[i], name, &s, AT_SYMLINK_NOFOLLOW)) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		if (ovl_is_hidden(fs, &s))
+			continue;
+		if (seen_top)
+			return !ovl_is_whiteout(&s);
+		if (ovl_is_whiteout(&s))
+			return 0;       /* the name is free: nothing below shows */
+		seen_top = true;
+	}
+	return 0;
+}
+
+/* ---- the path walk ---- */
+
+struct walk {
+	struct ovl_fs *fs;
+	const struct ovl_cred *cred;
+	unsigned flags;
+	ovl_mirror_fn fn;               /* NULL for a plain lookup */
+	void *ctx;
+	char canon[PATH_MAX];           /* canonical path of cur */
+	size_t clen;
+	struct ovl_dir cur;             /* merged dir at canon */
+	struct stat cur_st;             /* lstat of cur's topmost real dir */
+	int cur_layer;
+	char root[PATH_MAX];            /* where "/" and ".." stop: "/" or base (IN_ROOT) */
+	char base[PATH_MAX];            /* BENEATH boundary */
+	int nlinks;
+	bool passthrough;
+};
+
+static int root_dir(struct ovl_fs *fs, struct ovl_dir *d, struct stat *st, int *layer)
+{
+	d->n = 0;
+	*layer = -1;
+	for (int i = 0; i < fs->nlayers; i++) {
+		if (fs->layers[i].fd < 0)
+			continue;
+		if (*layer < 0) {
+			if (fstat(fs->layers[i].fd, st))
+				goto fail;
+			*layer = i;
+		}
+		int fd = openat(fs->layers[i].fd, ".", DIR_OPEN_FLAGS);
+		if (fd < 0)
+			goto fail;
+		d->fd[d->n] = fd;
+		d->layer[d->n++] = (unsigned char)i;
+	}
+	return 0;
+fail:;
+	int err = -errno;
+	ovl_dir_release(d);
+	return err;
+}
+
+static int mirror(struct walk *w, const char *path, mode_t type, const char *target)
+{
+	return w->fn ? w->fn(w->ctx, path, type, target) : 0;
+}
+
+/* Go to canonical path p (absolute, canonical) from the overlay root with
+ * no permission checks: used for "..", base and refresh. */
+static int walk_to(struct walk *w, const char *p, bool report)
+{
+	struct ovl_dir d;
+	struct stat st;
+	int layer;
+	int err = root_dir(w->fs, &d, &st, &layer);
+	if (err)
+		return err;
+	char canon[PATH_MAX] = "/";
+	size_t clen = 1;
+	const char *s = p;
+	while (!err) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		const char *e = strchrnul(s, '/');
+		size_t n = (size_t)(e - s);
+		if (n > NAME_MAX || clen + n + 2 > PATH_MAX) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		if (clen > 1)
+			canon[clen++] = '/';
+		memcpy(canon + clen, s, n);
+		clen += n;
+		canon[clen] = 0;
+		s = e;
+		if (ovl_passthrough_match(w->fs, canon)) {
+			w->passthrough = true;
+			break;
+		}
+		char name[NAME_MAX + 1];
+		memcpy(name, canon + clen - n, n + 1);
+		struct ovl_dir c;
+		mode_t type;
+		err = ovl_lookup_one(w->fs, &d, name, &type, &layer, &st, &c);
+		if (err)
+			break;
+		if (type != S_IFDIR) {
+			if (type)
+				ovl_dir_release(&c);
+			err = type ? -ENOTDIR : -ENOENT;
+			break;
+		}
+		ovl_dir_release(&d);
+		d = c;
+		if (report)
+			err = mirror(w, canon, S_IFDIR, NULL);
+	}
+	if (err) {
+		ovl_dir_release(&d);
+		return err;
+	}
+	ovl_dir_release(&w->cur);
+	w->cur = d;
+	w->cur_st = st;
+	w->cur_layer = layer;
+	memcpy(w->canon, canon, clen + 1);
+	w->clen = clen;
+	return 0;
+}
+
+static bool is_dot(const char *s, size_t n)
+{
+	return n == 1 && s[0] == '.';
+}
+
+static bool is_dotdot(const char *s, size_t n)
+{
+	return n == 2 && s[0] == '.' && s[1] == '.';
+}
+
+/* Canonical parent of a canonical path, into out. */
+static void canon_parent(const char *p, char *out)
+{
+	const char *slash = strrchr(p, '/');
+	size_t n = slash && slash != p ? (size_t)(slash - p) : 1;
+	memcpy(out, p, n);
+	out[n] = 0;
+}
+
+/* Fill e for the directory w->cur itself (reached by "/", "." or ".."):
+ * its parent merged dir comes from walking to the canonical parent. */
+static int finish_at_cur(struct walk *w, struct ovl_entry *e)
+{
+	memcpy(e->path, w->canon, w->clen + 1);
+	e->type = S_IFDIR;
+	e->layer = w->cur_layer;
+	e->st = w->cur_st;
+	if (w->clen == 1) {
+		e->name = e->path + 1;  /* "" */
+		e->dir = w->cur;
+		w->cur.n = 0;
+		return 0;
+	}
+	e->name = strrchr(e->path, '/') + 1;
+	char parent[PATH_MAX];
+	canon_parent(w->canon, parent);
+	struct walk pw = { .fs = w->fs, .cur = { .n = 0 } };
+	int err = walk_to(&pw, parent, false);
+	if (err)
+		return err == -ENOENT || err == -ENOTDIR ? -ESTALE : err;
+	if (pw.passthrough)
+		return -ESTALE;
+	e->parent = pw.cur;
+	e->dir = w->cur;
+	w->cur.n = 0;
+	return 0;
+}
+
+static int check_exec(struct walk *w)
+{
+	if (w->flags & OVL_LOOKUP_NO_PERM)
+		return 0;
+	return ovl_permission(w->cred, &w->cur_st, OVL_MAY_EXEC);
+}
+
+/* Readlink of name in the real dir of layer within cur. */
+static int read_link(struct walk *w, const char *name, int layer, char *buf)
+{
+	for (int i = 0; i < w->cur.n; i++) {
+		if (w->cur.layer[i] != layer)
+			continue;
+		ssize_t n = readlinkat(w->cur.fd[i], name, buf, PATH_MAX);
+		if (n < 0)
+			return -errno;
+		if (n >= PATH_MAX)
+			return -ENAMETOOLONG;
+		buf[n] = 0;
+		return 0;
+	}
+	return -ESTALE;
+}
+
+/* Restart at the root for "/..." (absolute path or link target). */
+static int go_root(struct walk *w)
+{
+	if (w->flags & OVL_LOOKUP_BENEATH)
+		return -EXDEV;
+	return walk_to(w, w->root, false);
+}
+
+static int do_walk(struct walk *w, const char *base, const char *path, struct ovl_entry *e)
+{
+	/* rest holds what is left to resolve; link targets are spliced in
+	 * front of it, so it needs room beyond PATH_MAX */
+	char *rest = malloc(2 * PATH_MAX);
+	char *target = malloc(PATH_MAX);
+	int err = 0;
+	if (!rest || !target) {
+		err = -ENOMEM;
+		goto out;
+	}
+	size_t plen = strlen(path);
+	if (plen == 0) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (plen >= PATH_MAX) {
+		err = -ENAMETOOLONG;
+		goto out;
+	}
+	memcpy(rest, path, plen + 1);
+	if (!base || base[0] != '/')
+		base = "/";
+	snprintf(w->base, sizeof(w->base), "%s", base);
+	snprintf(w->root, sizeof(w->root), "%s",
+		 (w->flags & OVL_LOOKUP_IN_ROOT) ? base : "/");
+	if (rest[0] == '/')
+		err = go_root(w);
+	else
+		err = walk_to(w, base, w->fn != NULL);
+	if (err || w->passthrough)
+		goto out;
+
+	char *s = rest;
+	for (;;) {
+		while (*s == '/')
+			s++;
+		if (!*s) {
+			/* ended on a directory: "/", "x/." or a link to "/" */
+			e->trailing_slash = true;
+			if (!(err = finish_at_cur(w, e)))
+				err = mirror(w, e->path, S_IFDIR, NULL);
+			break;
+		}
+		char *end = strchrnul(s, '/');
+		size_t n = (size_t)(end - s);
+		char *after = end;
+		while (*after == '/')
+			after++;
+		bool last = !*after;
+		bool slash = last && *end == '/';
+		if (n > NAME_MAX) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		if ((err = check_exec(w)))
+			break;
+		if (is_dot(s, n)) {
+			s = end;
+			if (last)
+				e->trailing_slash = true;
+			continue;
+		}
+		if (is_dotdot(s, n)) {
+			s = end;
+			if (last)
+				e->trailing_slash = true;
+			if (!strcmp(w->canon, w->root))
+				continue;       /* ".." of the root is the root */
+			if ((w->flags & OVL_LOOKUP_BENEATH) && !strcmp(w->canon, w->base)) {
+				err = -EXDEV;
+				break;
+			}
+			char parent[PATH_MAX];
+			canon_parent(w->canon, parent);
+			if ((err = walk_to(w, parent, false)))
+				break;
+			continue;
+		}
+		char name[NAME_MAX + 1];
+		memcpy(name, s, n);
+		name[n] = 0;
+		if (w->clen + n + 2 > PATH_MAX) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		char canon[PATH_MAX];
+		memcpy(canon, w->canon, w->clen);
+		size_t clen = w->clen;
+		if (clen > 1)
+			canon[clen++] = '/';
+		memcpy(canon + clen, name, n + 1);
+		clen += n;
+
+		if (ovl_passthrough_match(w->fs, canon)) {
+			if (w->flags & OVL_LOOKUP_NO_XDEV) {
+				err = -EXDEV;
+				break;
+			}
+			w->passthrough = true;
+			break;
+		}
+		mode_t type;
+		int layer;
+		struct stat st;
+		struct ovl_dir child = { .n = 0 };
+		err = ovl_lookup_one(w->fs, &w->cur, name, &type, &layer, &st, &child);
+		if (err)
+			break;
+		if (type == 0) {
+			if (!last) {
+				err = -ENOENT;
+				break;
+			}
+			e->trailing_slash = slash;
+			memcpy(e->path, canon, clen + 1);
+			e->name = e->path + clen - n;
+			e->type = 0;
+			e->layer = -1;
+			e->parent = w->cur;
+			w->cur.n = 0;
+			break;
+		}
+		if (type == S_IFLNK &&
+		    (!last || slash || (w->flags & OVL_LOOKUP_FOLLOW))) {
+			if (w->flags & OVL_LOOKUP_NO_SYMLINKS) {
+				err = -ELOOP;
+				break;
+			}
+			if (++w->nlinks > OVL_MAX_SYMLINKS) {
+				err = -ELOOP;
+				break;
+			}
+			if ((err = read_link(w, name, layer, target)))
+				break;
+			if ((err = mirror(w, canon, S_IFLNK, target)))
+				break;
+			if (!target[0]) {
+				err = -ENOENT;
+				break;
+			}
+			size_t tl = strlen(target), rl = strlen(end);
+			if (tl + rl + 1 > 2 * PATH_MAX) {
+				err = -ENAMETOOLONG;
+				break;
+			}
+			/* end points into rest: move the tail, then put target in front */
+			memmove(rest + tl, end, rl + 1);
+			memcpy(rest, target, tl);
+			s = rest;
+			if (target[0] == '/' && (err = go_root(w)))
+				break;
+			if (w->passthrough)
+				break;
+			continue;
+		}
+		if (type == S_IFDIR && !last) {
+			ovl_dir_release(&w->cur);
+			w->cur = child;
+			w->cur_st = st;
+			w->cur_layer = layer;
+			memcpy(w->canon, canon, clen + 1);
+			w->clen = clen;
+			if ((err = mirror(w, canon, S_IFDIR, NULL)))
+				break;
+			s = end;
+			continue;
+		}
+		if (type != S_IFDIR && (!last || slash)) {
+			err = -ENOTDIR;
+			break;
+		}
+		/* the final entry */
+		if (type == S_IFLNK && w->fn && (err = read_link(w, name, layer, target))) {
+			ovl_dir_release(&child);
+			break;
+		}
+		e->trailing_slash = slash;
+		memcpy(e->path, canon, clen + 1);
+		e->name = e->path + clen - n;
+		e->type = type;
+		e->layer = layer;
+		e->st = st;
+		e->dir = child;
+		e->parent = w->cur;
+		w->cur.n = 0;
+		if (type == S_IFDIR)
+			err = mirror(w, canon, S_IFDIR, NULL);
+		else if (type == S_IFLNK)
+			err = mirror(w, canon, S_IFLNK, target);
+		break;
+	}
+out:
+	free(rest);
+	free(target);
+	ovl_dir_release(&w->cur);
+	return err;
+}
+
+static void entry_init(struct ovl_entry *e)
+{
+	e->parent.n = 0;
+	e->dir.n = 0;
+	e->path[0] = 0;
+	e->name = e->path;
+	e->type = 0;
+	e->layer = -1;
+	memset(&e->st, 0, sizeof(e->st));
+	e->trailing_slash = false;
+	e->passthrough = false;
+}
+
+void ovl_entry_release(struct ovl_entry *e)
+{
+	ovl_dir_release(&e->parent);
+	ovl_dir_release(&e->dir);
+	e->type = 0;
+	e->layer = -1;
+}
+
+static int walk_entry(struct ovl_fs *fs, const struct ovl_cred *cred, const char *base,
+		      const char *path, unsigned flags, ovl_mirror_fn fn, void *ctx,
+		      struct ovl_entry *e)
+{
+	struct walk *w = malloc(sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->fs = fs;
+	w->cred = cred;
+	w->flags = flags;
+	w->fn = fn;
+	w->ctx = ctx;
+	w->cur.n = 0;
+	w->clen = 0;
+	w->nlinks = 0;
+	w->passthrough = false;
+	int err = do_walk(w, base, path, e);
+	if (!err && w->passthrough) {
+		ovl_entry_release(e);
+		e->passthrough = true;
+		if (flags & OVL_LOOKUP_NO_XDEV)
+			err = -EXDEV;
+	}
+	free(w);
+	if (!err && !e->passthrough && (flags & OVL_LOOKUP_DIRECTORY) &&
+	    e->type && e->type != S_IFDIR)
+		err = -ENOTDIR;
+	if (err)
+		ovl_entry_release(e);
+	return err;
+}
+
+int ovl_lookup(struct ovl_fs *fs, const struct ovl_cred *cred, const char *base,
+	       const char *path, unsigned flags, struct ovl_entry *e)
+{
+	entry_init(e);
+	return walk_entry(fs, cred, base, path, flags, NULL, NULL, e);
+}
+
+int ovl_walk_mirror(struct ovl_fs *fs, const struct ovl_cred *cred, const char *base,
+		    const char *path, unsigned flags, ovl_mirror_fn fn, void *ctx)
+{
+	struct ovl_entry *e = malloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	entry_init(e);
+	int err = walk_entry(fs, cred, base, path, flags, fn, ctx, e);
+	ovl_entry_release(e);
+	free(e);
+	return err;
+}
+
+int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
+{
+	if (e->passthrough)
+		return 0;
+	/* Without an upper parent, one may have been made since e was looked
+	 * up (copy-up of the parent by another entry): take the parent anew. */
+	if (e->parent.n == 0 || (ovl_fs_writable(fs) && e->parent.layer[0] != OVL_UPPER)) {
+		struct walk *w = malloc(sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		memset(w, 0, sizeof(*w));
+		w->fs = fs;
+		char parent[PATH_MAX];
+		canon_parent(e->path, parent);
+		int err = walk_to(w, e->parent.n == 0 ? "/" : parent, false);
+		if (!err && w->passthrough)
+			err = -ESTALE;
+		if (err) {
+			ovl_dir_release(&w->cur);
+			free(w);
+			return err;
+		}
+		if (e->parent.n == 0 && e->path[1] == 0) {
+			/* the root itself */
+			ovl_dir_release(&e->dir);
+			e->dir = w->cur;
+			e->st = w->cur_st;
+			e->layer = w->cur_layer;
+			e->type = S_IFDIR;
+			free(w);
+			return 0;
+		}
+		ovl_dir_release(&e->parent);
+		e->parent = w->cur;
+		free(w);
+	}
+	mode_t type;
+	int layer;
+	struct stat st;
+	struct ovl_dir child = { .n = 0 };
+	int err = ovl_lookup_one(fs, &e->parent, e->name, &type, &layer, &st, &child);
+	if (err)
+		return err;
+	ovl_dir_release(&e->dir);
+	e->dir = child;
+	e->type = type;
+	e->layer = layer;
+	if (type)
+		e->st = st;
+	else
+		memset(&e->st, 0, sizeof(e->st));
+	return 0;
+}
+
+int ovl_entry_real_at(const struct ovl_entry *e, const char **name)
+{
+	if (e->type == 0)
+		return -ENOENT;
+	if (e->parent.n == 0) {
+		*name = "";
+		return e->dir.n ? e->dir.fd[0] : -ENOENT;
+	}
+	for (int i = 0; i < e->parent.n; i++) {
+		if (e->parent.layer[i] == e->layer) {
+			*name = e->name;
+			return e->parent.fd[i];
+		}
+	}
+	return -ESTALE;
+}

@@ -1,0 +1,533 @@
+/*
+ * Merged directory listings with stable cookies.
+ *
+ * A listing is built from the real dirs of a merged directory top-down:
+ * each name once, the topmost layer's type, whiteouts and hidden entries
+ * removed.  Listings are cached per directory, keyed by the bottom
+ * participating real dir (which copy-up of the directory does not change),
+ * most recently used first and at most OVL_LISTINGS_MAX of them.
+ *
+ * Cookies: "." is 1, ".." is 2, names get 3, 4, ... the first time they are
+ * listed and keep their cookie across rebuilds; names new to a rebuild get
+ * larger cookies.  Entries are kept in cookie order, so resuming after
+ * cookie c (entries with a larger cookie) never skips or repeats a name
+ * that survived in between.
+ *
+ * A cached listing is rebuilt when it was invalidated (create, unlink,
+ * rename call ovl_listing_invalidate), when the set of participating dirs
+ * changed (copy-up of the dir, a new opaque upper), or when the upper dir's
+ * ctime moved (any change made to it, even by a path that forgot to
+ * invalidate; lowers never change).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "internal.h"
+
+#define OVL_LISTINGS_MAX 512
+#define COOKIE_DOT 1
+#define COOKIE_DOTDOT 2
+#define COOKIE_FIRST 3
+/* d_ino given to a pass-through mountpoint that no layer has */
+#define PASSTHROUGH_INO_TAG (0xffULL << 56)
+
+struct ovl_lentry {
+	char *name;
+	uint64_t cookie;
+	uint64_t ino;
+	unsigned char d_type;
+};
+
+struct ovl_listing {
+	struct ovl_listing *next;
+	dev_t key_dev;
+	ino_t key_ino;
+	bool stale;
+	/* what it was built from */
+	int ndirs;
+	unsigned char layer[OVL_MAX_LAYERS];
+	ino_t dir_ino[OVL_MAX_LAYERS];
+	struct timespec upper_ctime;
+	uint64_t next_cookie;
+	size_t n;
+	struct ovl_lentry *ents;        /* ascending cookies */
+	/* name -> index into ents, open addressing, size a power of two */
+	uint32_t *tab;
+	size_t tabsz;
+};
+
+/* ---- name hash ---- */
+
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+#define TAB_EMPTY UINT32_MAX
+
+/* Index table over names[i] (i < n); returns NULL on ENOMEM. */
+static uint32_t *tab_build(char *const *names, size_t n, size_t stride, size_t *tabsz)
+{
+	size_t sz = 16;
+	while (sz < 2 * n + 2)
+		sz <<= 1;
+	uint32_t *tab = malloc(sz * sizeof(*tab));
+	if (!tab)
+		return NULL;
+	memset(tab, 0xff, sz * sizeof(*tab));
+	for (size_t i = 0; i < n; i++) {
+		const char *name = *(char *const *)((const char *)names + i * stride);
+		size_t h = hash_name(name) & (sz - 1);
+		while (tab[h] != TAB_EMPTY)
+			h = (h + 1) & (sz - 1);
+		tab[h] = (uint32_t)i;
+	}
+	*tabsz = sz;
+	return tab;
+}
+
+static long tab_find(const uint32_t *tab, size_t sz, char *const *names, size_t stride,
+		     const char *name)
+{
+	if (!tab)
+		return -1;
+	size_t h = hash_name(name) & (sz - 1);
+	while (tab[h] != TAB_EMPTY) {
+		const char *s = *(char *const *)((const char *)names + tab[h] * stride);
+		if (!strcmp(s, name))
+			return tab[h];
+		h = (h + 1) & (sz - 1);
+	}
+	return -1;
+}
+
+/* ---- building a merged listing ---- */
+
+struct bent {
+	char *name;                     /* first: tab_* read names through it */
+	uint64_t ino;
+	unsigned char d_type;
+	bool whiteout;
+	bool stopped;                   /* no lower layer merges into this dir */
+	int bottom;                     /* index in the ovl_dir of the bottom dir */
+};
+
+struct build {
+	struct bent *v;
+	size_t n, cap;
+	uint32_t *tab;
+	size_t tabsz;
+};
+
+static int build_add(struct build *b, const struct bent *be)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 64;
+		struct bent *v = realloc(b->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		b->v = v;
+		b->cap = cap;
+	}
+	if (2 * (b->n + 1) + 2 > b->tabsz) {
+		free(b->tab);
+		b->tab = tab_build((char *const *)b->v, b->n, sizeof(*b->v), &b->tabsz);
+		if (!b->tab)
+			return -ENOMEM;
+	}
+	b->v[b->n] = *be;
+	size_t h = hash_name(be->name) & (b->tabsz - 1);
+	while (b->tab[h] != TAB_EMPTY)
+		h = (h + 1) & (b->tabsz - 1);
+	b->tab[h] = (uint32_t)b->n++;
+	return 0;
+}
+
+static void build_free(struct build *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->v[i].name);
+	free(b->v);
+	free(b->tab);
+}
+
+static unsigned char dtype_of(mode_t m)
+{
+	return (unsigned char)IFTODT(m);
+}
+
+/* One name of real dir d->fd[i]. */
+static int merge_name(struct ovl_fs *fs, const struct ovl_dir *d, int i, const char *name,
+		      unsigned char dt, uint64_t d_ino, struct build *b)
+{
+	long k = tab_find(b->tab, b->tabsz, (char *const *)b->v, sizeof(*b->v), name);
+	if (k >= 0 && b->v[k].stopped)
+		return 0;
+	struct stat st;
+	bool have_st = false;
+	/* dirs: st_ino (what getattr reports) and the hide check; char devs
+	 * and unknown types: whiteout or not */
+	if (dt == DT_DIR || dt == DT_CHR || dt == DT_UNKNOWN) {
+		if (fstatat(d->fd[i], name, &st, AT_SYMLINK_NOFOLLOW))
+			return errno == ENOENT ? 0 : -errno;
+		have_st = true;
+		dt = dtype_of(st.st_mode);
+		if (ovl_is_hidden(fs, &st))
+			return 0;
+	}
+	bool wh = have_st && ovl_is_whiteout(&st);
+	if (k < 0) {
+		struct bent be = {
+			.name = strdup(name),
+			.ino = have_st ? (uint64_t)st.st_ino : d_ino,
+			.d_type = dt,
+			.whiteout = wh,
+			.stopped = wh || dt != DT_DIR || i + 1 >= d->n,
+			.bottom = i,
+		};
+		if (!be.name)
+			return -ENOMEM;
+		int err = build_add(b, &be);
+		if (err)
+			free(be.name);
+		return err;
+	}
+	/* A dir from an upper layer meets the same name below. */
+	struct bent *be = &b->v[k];
+	if (dt != DT_DIR) {
+		be->stopped = true;
+		return 0;
+	}
+	int fd = openat(d->fd[be->bottom], name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	int op = ovl_is_opaque(fs, fd);
+	close(fd);
+	if (op < 0)
+		return op;
+	if (op) {
+		be->stopped = true;
+		return 0;
+	}
+	be->bottom = i;
+	be->ino = st.st_ino;
+	be->stopped = i + 1 >= d->n;
+	return 0;
+}
+
+static int read_layer(struct ovl_fs *fs, const struct ovl_dir *d, int i, struct build *b)
+{
+	/* own open file description: the shared fd's offset is not ours */
+	int fd = openat(d->fd[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t bufsz = 32768;
+	char *buf = malloc(bufsz);
+	int err = buf ? 0 : -ENOMEM;
+	while (!err) {
+		long n = syscall(SYS_getdents64, fd, buf, bufsz);
+		if (n < 0)
+			err = -errno;
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n && !err;) {
+			struct dirent64 *de = (struct dirent64 *)(buf + off);
+			off += de->d_reclen;
+			const char *nm = de->d_name;
+			if (nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2])))
+				continue;
+			err = merge_name(fs, d, i, nm, de->d_type, de->d_ino, b);
+		}
+	}
+	free(buf);
+	close(fd);
+	return err;
+}
+
+static int cmp_cookie(const void *a, const void *b)
+{
+	const struct ovl_lentry *x = a, *y = b;
+	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
+}
+
+/* Build the entries of merged dir d into l, reusing old's cookies. */
+static int build_listing(struct ovl_fs *fs, const struct ovl_dir *d, bool is_root,
+			 const struct ovl_listing *old, struct ovl_listing *l)
+{
+	struct build b = { 0 };
+	int err = 0;
+	for (int i = 0; i < d->n && !err; i++)
+		err = read_layer(fs, d, i, &b);
+	/* pass-through mountpoints under "/" show even if no layer has them */
+	for (int i = 0; is_root && !err && i < fs->npassthrough; i++) {
+		const char *p = fs->passthrough[i];
+		if (p[0] != '/' || !p[1] || strchr(p + 1, '/'))
+			continue;
+		if (tab_find(b.tab, b.tabsz, (char *const *)b.v, sizeof(*b.v), p + 1) >= 0)
+			continue;
+		struct bent be = { .name = strdup(p + 1), .d_type = DT_DIR, .stopped = true,
+				   .bottom = -1, .ino = PASSTHROUGH_INO_TAG | (uint64_t)(i + 1) };
+		if (!be.name)
+			err = -ENOMEM;
+		else if ((err = build_add(&b, &be)))
+			free(be.name);
+	}
+	if (err) {
+		build_free(&b);
+		return err;
+	}
+	size_t n = 0;
+	struct ovl_lentry *ents = malloc((b.n ? b.n : 1) * sizeof(*ents));
+	if (!ents) {
+		build_free(&b);
+		return -ENOMEM;
+	}
+	uint64_t next = old ? old->next_cookie : COOKIE_FIRST;
+	for (size_t i = 0; i < b.n; i++) {
+		struct bent *be = &b.v[i];
+		if (be->whiteout) {
+			free(be->name);
+			continue;
+		}
+		uint64_t ino = be->ino;
+		if (be->d_type == DT_DIR && be->bottom >= 0)
+			ino = ovl_dir_ino(fs, d->layer[be->bottom], (ino_t)be->ino);
+		long k = old ? tab_find(old->tab, old->tabsz, (char *const *)old->ents,
+					sizeof(*old->ents), be->name) : -1;
+		ents[n].name = be->name;
+		ents[n].ino = ino;
+		ents[n].d_type = be->d_type;
+		ents[n].cookie = k >= 0 ? old->ents[k].cookie : next++;
+		n++;
+	}
+	free(b.v);
+	free(b.tab);
+	qsort(ents, n, sizeof(*ents), cmp_cookie);
+	l->tab = tab_build((char *const *)ents, n, sizeof(*ents), &l->tabsz);
+	if (!l->tab) {
+		for (size_t i = 0; i < n; i++)
+			free(ents[i].name);
+		free(ents);
+		return -ENOMEM;
+	}
+	l->ents = ents;
+	l->n = n;
+	l->next_cookie = next;
+	return 0;
+}
+
+static void listing_free_entries(struct ovl_listing *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->ents[i].name);
+	free(l->ents);
+	free(l->tab);
+	l->ents = NULL;
+	l->tab = NULL;
+	l->n = 0;
+}
+
+/* ---- the cache ---- */
+
+/* The key of merged dir d: its bottom real dir. */
+static int dir_key(const struct ovl_dir *d, dev_t *dev, ino_t *ino)
+{
+	struct stat st;
+	if (d->n == 0)
+		return -ENOENT;
+	if (fstat(d->fd[d->n - 1], &st))
+		return -errno;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
+static struct ovl_listing *cache_find(struct ovl_fs *fs, dev_t dev, ino_t ino, bool to_front)
+{
+	struct ovl_listing **pp = &fs->listings;
+	for (; *pp; pp = &(*pp)->next) {
+		struct ovl_listing *l = *pp;
+		if (l->key_dev != dev || l->key_ino != ino)
+			continue;
+		if (to_front && pp != &fs->listings) {
+			*pp = l->next;
+			l->next = fs->listings;
+			fs->listings = l;
+		}
+		return l;
+	}
+	return NULL;
+}
+
+static void cache_trim(struct ovl_fs *fs)
+{
+	if (fs->nlistings <= OVL_LISTINGS_MAX)
+		return;
+	struct ovl_listing **pp = &fs->listings;
+	while ((*pp)->next)
+		pp = &(*pp)->next;
+	listing_free_entries(*pp);
+	free(*pp);
+	*pp = NULL;
+	fs->nlistings--;
+}
+
+void ovl_listing_invalidate(struct ovl_fs *fs, const struct ovl_dir *d)
+{
+	dev_t dev;
+	ino_t ino;
+	if (dir_key(d, &dev, &ino))
+		return;
+	struct ovl_listing *l = cache_find(fs, dev, ino, false);
+	if (l)
+		l->stale = true;
+}
+
+void ovl_listings_free(struct ovl_fs *fs)
+{
+	while (fs->listings) {
+		struct ovl_listing *l = fs->listings;
+		fs->listings = l->next;
+		listing_free_entries(l);
+		free(l);
+	}
+	fs->nlistings = 0;
+}
+
+/* What the listing of d must have been built from to still be right. */
+struct stamp {
+	int ndirs;
+	unsigned char layer[OVL_MAX_LAYERS];
+	ino_t dir_ino[OVL_MAX_LAYERS];
+	struct timespec upper_ctime;
+};
+
+static int take_stamp(const struct ovl_dir *d, struct stamp *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ndirs = d->n;
+	for (int i = 0; i < d->n; i++) {
+		struct stat st;
+		if (fstat(d->fd[i], &st))
+			return -errno;
+		s->layer[i] = d->layer[i];
+		s->dir_ino[i] = st.st_ino;
+		if (d->layer[i] == OVL_UPPER)
+			s->upper_ctime = st.st_ctim;
+	}
+	return 0;
+}
+
+static bool stamp_matches(const struct ovl_listing *l, const struct stamp *s)
+{
+	return l->ndirs == s->ndirs && !memcmp(l->layer, s->layer, (size_t)s->ndirs) &&
+	       !memcmp(l->dir_ino, s->dir_ino, (size_t)s->ndirs * sizeof(ino_t)) &&
+	       l->upper_ctime.tv_sec == s->upper_ctime.tv_sec &&
+	       l->upper_ctime.tv_nsec == s->upper_ctime.tv_nsec;
+}
+
+static int get_listing(struct ovl_fs *fs, const struct ovl_entry *e, struct ovl_listing **out)
+{
+	const struct ovl_dir *d = &e->dir;
+	dev_t dev = 0;
+	ino_t ino = 0;
+	struct stamp s;
+	int err = dir_key(d, &dev, &ino);
+	if (!err)
+		err = take_stamp(d, &s);
+	if (err)
+		return err;
+	struct ovl_listing *l = cache_find(fs, dev, ino, true);
+	if (l && !l->stale && stamp_matches(l, &s)) {
+		*out = l;
+		return 0;
+	}
+	struct ovl_listing fresh = { 0 };
+	err = build_listing(fs, d, e->parent.n == 0, l, &fresh);
+	if (err)
+		return err;
+	if (!l) {
+		l = calloc(1, sizeof(*l));
+		if (!l) {
+			listing_free_entries(&fresh);
+			return -ENOMEM;
+		}
+		l->key_dev = dev;
+		l->key_ino = ino;
+		l->next = fs->listings;
+		fs->listings = l;
+		fs->nlistings++;
+	} else {
+		listing_free_entries(l);
+	}
+	l->ents = fresh.ents;
+	l->n = fresh.n;
+	l->tab = fresh.tab;
+	l->tabsz = fresh.tabsz;
+	l->next_cookie = fresh.next_cookie;
+	l->stale = false;
+	l->ndirs = s.ndirs;
+	memcpy(l->layer, s.layer, sizeof(l->layer));
+	memcpy(l->dir_ino, s.dir_ino, sizeof(l->dir_ino));
+	l->upper_ctime = s.upper_ctime;
+	cache_trim(fs);
+	*out = l;
+	return 0;
+}
+
+/* The st_ino ovl_getattr gives merged dir d. */
+static int merged_dir_ino(struct ovl_fs *fs, const struct ovl_dir *d, uint64_t *ino)
+{
+	struct stat st;
+	if (d->n == 0)
+		return -ENOENT;
+	if (fstat(d->fd[d->n - 1], &st))
+		return -errno;
+	*ino = ovl_dir_ino(fs, d->layer[d->n - 1], st.st_ino);
+	return 0;
+}
+
+int ovl_readdir(struct ovl_fs *fs, const struct ovl_entry *e, uint64_t pos,
+		ovl_dirent_fn fn, void *ctx)
+{
+	if (e->type == 0)
+		return -ENOENT;
+	if (!S_ISDIR(e->type))
+		return -ENOTDIR;
+	uint64_t self, parent;
+	int err = merged_dir_ino(fs, &e->dir, &self);
+	if (err)
+		return err;
+	parent = self;                  /* ".." of "/" is "/" */
+	if (e->parent.n && (err = merged_dir_ino(fs, &e->parent, &parent)))
+		return err;
+	struct ovl_listing *l;
+	if ((err = get_listing(fs, e, &l)))
+		return err;
+	int r = 0;
+	if (pos < COOKIE_DOT)
+		r = fn(ctx, ".", self, DT_DIR, COOKIE_DOT);
+	if (!r && pos < COOKIE_DOTDOT)
+		r = fn(ctx, "..", parent, DT_DIR, COOKIE_DOTDOT);
+	/* first entry with a cookie after pos */
+	size_t lo = 0, hi = l->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (l->ents[mid].cookie <= pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* fn must not call back into the engine: l stays valid meanwhile */
+	for (size_t i = lo; i < l->n && !r; i++)
+		r = fn(ctx, l->ents[i].name, l->ents[i].ino, l->ents[i].d_type, l->ents[i].cookie);
+	return r < 0 ? r : 0;
+}

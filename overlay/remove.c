@@ -1,0 +1,93 @@
+/*
+ * unlink and rmdir.  An entry some lower still has leaves a whiteout (made
+ * atomically: RENAME_WHITEOUT, or mknod onto the name when only a lower
+ * had it); an upper-only entry is just removed.  A directory's upper copy
+ * may hold whiteouts: it is moved out to the work dir and emptied there.
+ * On success e becomes negative (type 0, layer -1, no dir).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "upper.h"
+
+static int count_entry(void *ctx, const char *name, uint64_t ino, unsigned char d_type,
+		       uint64_t next)
+{
+	(void)ino, (void)d_type, (void)next;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	*(int *)ctx += 1;
+	return 1;       /* one is enough */
+}
+
+int ovl_dir_is_empty(struct ovl_fs *fs, const struct ovl_entry *e)
+{
+	int count = 0;
+	int err = ovl_readdir(fs, e, 0, count_entry, &count);
+	if (err < 0)
+		return err;
+	return count == 0;
+}
+
+static void make_negative(struct ovl_fs *fs, struct ovl_entry *e)
+{
+	if (e->dir.n)
+		ovl_listing_invalidate(fs, &e->dir);
+	ovl_dir_release(&e->dir);
+	memset(&e->st, 0, sizeof(e->st));
+	e->type = 0;
+	e->layer = -1;
+}
+
+static int remove_entry(struct ovl_fs *fs, struct ovl_entry *e, bool is_dir)
+{
+	int err;
+	if (e->layer != OVL_UPPER) {
+		/* Only lowers have it: the name is free in upper. */
+		if ((err = ovl_copy_up_parent(fs, e)))
+			return err;
+		err = ovl_create_whiteout(fs, e->parent.fd[0], e->name);
+	} else {
+		int lower = ovl_lower_positive(fs, &e->parent, e->name);
+		if (lower < 0)
+			return lower;
+		err = ovl_remove_upper(fs, e->parent.fd[0], e->name, is_dir, lower > 0);
+	}
+	if (err)
+		return err;
+	ovl_listing_invalidate(fs, &e->parent);
+	make_negative(fs, e);
+	return 0;
+}
+
+int ovl_unlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e)
+{
+	/* As the VFS: EROFS before the lookup's ENOENT. */
+	if (!ovl_fs_writable(fs))
+		return -EROFS;
+	if (e->type == 0)
+		return -ENOENT;
+	if (S_ISDIR(e->type))
+		return -EISDIR;
+	int err = ovl_may_delete(fs, cred, e);
+	return err ? err : remove_entry(fs, e, false);
+}
+
+int ovl_rmdir(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e)
+{
+	if (!ovl_fs_writable(fs))
+		return -EROFS;
+	if (e->type == 0)
+		return -ENOENT;
+	if (!S_ISDIR(e->type))
+		return -ENOTDIR;
+	if (e->parent.n == 0)
+		return -EBUSY;
+	int err = ovl_may_delete(fs, cred, e);
+	if (err)
+		return err;
+	err = ovl_dir_is_empty(fs, e);
+	if (err <= 0)
+		return err ? err : -ENOTEMPTY;
+	return remove_entry(fs, e, true);
+}

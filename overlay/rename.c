@@ -1,0 +1,220 @@
+/*
+ * rename / renameat2 as the kernel's overlayfs does it without redirect_dir:
+ * the source (and, for RENAME_EXCHANGE, the target) is copied up; a
+ * directory that exists in a lower (merged or lower-only) cannot move
+ * (EXDEV, so "mv" falls back to copying); the source name leaves a
+ * whiteout if a lower still has it, made by the host rename itself
+ * (RENAME_WHITEOUT) so no crash can uncover the lower entry; a directory
+ * landing in a merged parent becomes opaque first.
+ *
+ * On success both entries are looked up again at their paths: old_e then
+ * describes what is left at the old name (negative, or for an exchange the
+ * other object), new_e the moved object.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "upper.h"
+
+/* a is a proper ancestor of b (canonical paths). */
+static bool is_ancestor(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	return !strncmp(a, b, n) && b[n] == '/';
+}
+
+/* Without redirects a directory can move only if no lower has it. */
+static bool can_move(const struct ovl_entry *e)
+{
+	if (!S_ISDIR(e->type))
+		return true;
+	return e->layer == OVL_UPPER && e->dir.n <= 1;
+}
+
+static bool same_object(const struct ovl_entry *a, const struct ovl_entry *b)
+{
+	if (!strcmp(a->path, b->path))
+		return true;
+	/* Hard links of one upper inode: rename(2) does nothing. */
+	return a->layer == OVL_UPPER && b->layer == OVL_UPPER &&
+	       a->st.st_dev == b->st.st_dev && a->st.st_ino == b->st.st_ino;
+}
+
+static int check(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
+		 struct ovl_entry *new_e, unsigned flags)
+{
+	bool exchange = flags & RENAME_EXCHANGE;
+	bool old_dir = S_ISDIR(old_e->type), new_dir = S_ISDIR(new_e->type);
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
+		return -EINVAL;
+	if (exchange && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)))
+		return -EINVAL;
+	if (flags & RENAME_WHITEOUT)    /* the VFS asks CAP_MKNOD, overlayfs refuses it */
+		return ovl_capable(cred, CAP_MKNOD) ? -EINVAL : -EPERM;
+	if (!ovl_fs_writable(fs))
+		return -EROFS;
+	if (old_e->type == 0 || (exchange && new_e->type == 0))
+		return -ENOENT;
+	if ((flags & RENAME_NOREPLACE) && new_e->type)
+		return -EEXIST;
+	if (old_e->parent.n == 0 || new_e->parent.n == 0)
+		return -EBUSY;
+	if ((!old_dir && old_e->trailing_slash) ||
+	    (!(exchange ? new_dir : old_dir) && new_e->trailing_slash))
+		return -ENOTDIR;
+	if (is_ancestor(old_e->path, new_e->path))
+		return -EINVAL;
+	if (is_ancestor(new_e->path, old_e->path))
+		return exchange ? -EINVAL : -ENOTEMPTY;
+	if (same_object(old_e, new_e))
+		return 1;               /* nothing to do */
+
+	int err = ovl_may_delete(fs, cred, old_e);
+	if (!err)
+		err = new_e->type ? ovl_may_delete(fs, cred, new_e) : ovl_may_create(fs, cred, new_e);
+	if (err)
+		return err;
+	if (!exchange && new_e->type) {
+		if (old_dir && !new_dir)
+			return -ENOTDIR;
+		if (!old_dir && new_dir)
+			return -EISDIR;
+	}
+	bool moves = !ovl_same_parent(old_e, new_e);
+	/* A directory changing parent gets a new "..": write access to it. */
+	if (moves && old_dir && (err = ovl_permission(cred, &old_e->st, OVL_MAY_WRITE)))
+		return err;
+	if (moves && exchange && new_dir &&
+	    (err = ovl_permission(cred, &new_e->st, OVL_MAY_WRITE)))
+		return err;
+	if (!can_move(old_e) || (exchange && !can_move(new_e)))
+		return -EXDEV;
+	if (!exchange && new_dir) {
+		err = ovl_dir_is_empty(fs, new_e);
+		if (err <= 0)
+			return err ? err : -ENOTEMPTY;
+	}
+	return 0;
+}
+
+/*
+ * A (pure upper) directory landing in a merged parent is marked opaque, as
+ * the kernel does without redirect_dir: whatever a lower has, or will
+ * have, under that name must not merge into it.
+ */
+static int opaque_if_needed(struct ovl_fs *fs, const struct ovl_entry *dir_e,
+			    const struct ovl_entry *dest)
+{
+	if (!S_ISDIR(dir_e->type))
+		return 0;
+	int fd = ovl_dir_upper_fd(&dir_e->dir);
+	if (fd < 0)
+		return -ESTALE;
+	bool merged = false;
+	for (int i = 0; i < dest->parent.n; i++)
+		merged |= dest->parent.layer[i] != OVL_UPPER;
+	if (!merged)
+		return 0;
+	int opaque = ovl_is_opaque(fs, fd);
+	if (opaque)
+		return opaque < 0 ? opaque : 0;
+	return ovl_set_opaque(fs, fd);
+}
+
+static int do_exchange(struct ovl_fs *fs, struct ovl_entry *old_e, struct ovl_entry *new_e)
+{
+	int err = opaque_if_needed(fs, old_e, new_e);
+	if (!err)
+		err = opaque_if_needed(fs, new_e, old_e);
+	if (err)
+		return err;
+	if (renameat2(old_e->parent.fd[0], old_e->name, new_e->parent.fd[0], new_e->name,
+		      RENAME_EXCHANGE))
+		return -errno;
+	return 0;
+}
+
+/* Plain rename; the host rename does the overlay's whiteout work. */
+static int do_move(struct ovl_fs *fs, struct ovl_entry *old_e, struct ovl_entry *new_e)
+{
+	int op = old_e->parent.fd[0], np = new_e->parent.fd[0];
+	bool old_dir = S_ISDIR(old_e->type);
+	int lower_old = ovl_lower_positive(fs, &old_e->parent, old_e->name);
+	if (lower_old < 0)
+		return lower_old;
+	int err = opaque_if_needed(fs, old_e, new_e);
+	if (err)
+		return err;
+	for (int attempt = 0;; attempt++) {
+		int wh = ovl_upper_whiteout_at(np, new_e->name);
+		if (wh == -EEXIST)
+			wh = 0;         /* a real upper target: replaced */
+		if (wh < 0)
+			return wh;
+		unsigned rflags = 0;
+		if (lower_old)
+			rflags = wh ? RENAME_EXCHANGE : RENAME_WHITEOUT;  /* switch whiteouts */
+		else if (wh && old_dir)
+			rflags = RENAME_EXCHANGE;       /* a dir cannot replace a non-dir */
+		if (!renameat2(op, old_e->name, np, new_e->name, rflags)) {
+			if (rflags == RENAME_EXCHANGE && !lower_old)
+				(void)unlinkat(op, old_e->name, 0);   /* the displaced whiteout */
+			return 0;
+		}
+		err = -errno;
+		if ((rflags & RENAME_WHITEOUT) && (err == -EINVAL || err == -EOPNOTSUPP)) {
+			/* Upper fs without RENAME_WHITEOUT: not atomic, see docs. */
+			if (renameat2(op, old_e->name, np, new_e->name, 0))
+				return -errno;
+			return ovl_create_whiteout(fs, op, old_e->name);
+		}
+		if ((err != -ENOTEMPTY && err != -EEXIST) || attempt || !S_ISDIR(new_e->type))
+			return err;
+		/* The target's upper dir holds only whiteouts (it is empty in
+		 * the overlay): take it away, leaving a whiteout if a lower has
+		 * the name, and try again. */
+		int lower_new = ovl_lower_positive(fs, &new_e->parent, new_e->name);
+		if (lower_new < 0)
+			return lower_new;
+		err = ovl_remove_upper(fs, np, new_e->name, true, lower_new > 0);
+		if (err)
+			return err;
+	}
+}
+
+int ovl_rename(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
+	       struct ovl_entry *new_e, unsigned flags)
+{
+	bool exchange = flags & RENAME_EXCHANGE;
+	int err = check(fs, cred, old_e, new_e, flags);
+	if (err)
+		return err > 0 ? 0 : err;
+	if ((err = ovl_copy_up(fs, old_e)))
+		return err;
+	if (exchange && (err = ovl_copy_up(fs, new_e)))
+		return err;
+	/* Either copy-up may have made the other's parent in upper. */
+	if ((err = ovl_copy_up_parent(fs, new_e)) || (err = ovl_copy_up_parent(fs, old_e)))
+		return err;
+	err = exchange ? do_exchange(fs, old_e, new_e) : do_move(fs, old_e, new_e);
+	if (err)
+		return err;
+	if (!ovl_same_parent(old_e, new_e)) {
+		(void)ovl_mark_impure_for(fs, new_e->parent.fd[0], new_e->name, new_e->parent.fd[0]);
+		if (exchange)
+			(void)ovl_mark_impure_for(fs, old_e->parent.fd[0], old_e->name,
+						  old_e->parent.fd[0]);
+	}
+	ovl_listing_invalidate(fs, &old_e->parent);
+	ovl_listing_invalidate(fs, &new_e->parent);
+	if (old_e->dir.n)
+		ovl_listing_invalidate(fs, &old_e->dir);
+	if (new_e->dir.n)
+		ovl_listing_invalidate(fs, &new_e->dir);
+	err = ovl_entry_refresh(fs, old_e);
+	int err2 = ovl_entry_refresh(fs, new_e);
+	return err ? err : err2;
+}

@@ -1,0 +1,319 @@
+/*
+ * Extended attributes of the topmost real object, symlinks included.
+ *
+ * The overlay's own xattrs (the configured prefix, "trusted.overlay.") do
+ * not exist in the merged view: get/set/remove give EOPNOTSUPP and list
+ * leaves them out, as Linux overlayfs does.  The namespace rules are the
+ * VFS's xattr_permission plus commoncap's security.* rules, judged with the
+ * caller's credentials.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include "internal.h"
+
+/* *xattrat(2), Linux 6.13; one number on every architecture. */
+#ifndef SYS_setxattrat
+#define SYS_setxattrat 463
+#define SYS_getxattrat 464
+#define SYS_listxattrat 465
+#define SYS_removexattrat 466
+#endif
+
+struct xattr_args_v0 {
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
+
+#define PFX(s, p) (!strncmp((s), (p), sizeof(p) - 1))
+
+static bool is_private(const struct ovl_fs *fs, const char *name)
+{
+	return !strncmp(name, fs->xattr_prefix, fs->xattr_prefix_len);
+}
+
+/* The VFS's xattr_permission (mask OVL_MAY_READ or OVL_MAY_WRITE). */
+static int xattr_permission(const struct ovl_cred *cred, const struct stat *st,
+			    const char *name, int mask)
+{
+	bool write = mask & OVL_MAY_WRITE;
+	if (PFX(name, "security.") || PFX(name, "system."))
+		return 0;               /* left to the LSM / the ACL handler */
+	if (PFX(name, "trusted.")) {
+		if (!ovl_capable(cred, CAP_SYS_ADMIN))
+			return write ? -EPERM : -ENODATA;
+		return 0;
+	}
+	if (PFX(name, "user.")) {
+		if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
+			return write ? -EPERM : -ENODATA;
+		if (S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && write &&
+		    !ovl_owner_or_capable(cred, st))
+			return -EPERM;
+	}
+	return ovl_permission(cred, st, mask);
+}
+
+/* What the LSM (commoncap) and ACL handlers add for set and remove. */
+static int xattr_set_permission(const struct ovl_cred *cred, const struct stat *st,
+				const char *name)
+{
+	if (!strcmp(name, "security.capability"))
+		return ovl_capable(cred, CAP_SETFCAP) ? 0 : -EPERM;
+	if (PFX(name, "security."))
+		return ovl_capable(cred, CAP_SYS_ADMIN) ? 0 : -EPERM;
+	if (!strcmp(name, "system.posix_acl_access") || !strcmp(name, "system.posix_acl_default"))
+		return ovl_owner_or_capable(cred, st) ? 0 : -EPERM;
+	return 0;
+}
+
+static bool known_namespace(const char *name)
+{
+	return PFX(name, "user.") || PFX(name, "trusted.") || PFX(name, "security.") ||
+	       PFX(name, "system.");
+}
+
+/* ---- the real object: *xattrat, else an O_PATH fd and its /proc name ---- */
+
+struct xtarget {
+	int dirfd;
+	const char *name;               /* "" for the root: AT_EMPTY_PATH */
+	int opath;                      /* fallback fd, -1 until needed */
+	char proc[32];
+};
+
+static int xt_init(const struct ovl_entry *e, struct xtarget *t)
+{
+	t->opath = -1;
+	t->dirfd = ovl_entry_real_at(e, &t->name);
+	return t->dirfd < 0 ? t->dirfd : 0;
+}
+
+static bool no_xattrat(int err)
+{
+	return err == ENOSYS;
+}
+
+/* Following /proc/self/fd/N of an O_PATH fd lands on the object itself,
+ * even a symlink. */
+static int xt_fallback(struct xtarget *t)
+{
+	if (t->opath >= 0)
+		return 0;
+	t->opath = openat(t->dirfd, t->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (t->opath < 0 && !t->name[0])
+		t->opath = fcntl(t->dirfd, F_DUPFD_CLOEXEC, 3);
+	if (t->opath < 0)
+		return -errno;
+	snprintf(t->proc, sizeof(t->proc), "/proc/self/fd/%d", t->opath);
+	return 0;
+}
+
+static void xt_fini(struct xtarget *t)
+{
+	if (t->opath >= 0)
+		close(t->opath);
+}
+
+static ssize_t xt_get(struct xtarget *t, const char *name, void *buf, size_t size)
+{
+	struct xattr_args_v0 a = { .value = (uintptr_t)buf, .size = (uint32_t)size };
+	long r = syscall(SYS_getxattrat, t->dirfd, t->name, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH,
+			 name, &a, sizeof(a));
+	if (r >= 0)
+		return r;
+	if (!no_xattrat(errno))
+		return -errno;
+	int err = xt_fallback(t);
+	if (err)
+		return err;
+	ssize_t n = getxattr(t->proc, name, buf, size);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t xt_list(struct xtarget *t, char *buf, size_t size)
+{
+	long r = syscall(SYS_listxattrat, t->dirfd, t->name, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH,
+			 buf, size);
+	if (r >= 0)
+		return r;
+	if (!no_xattrat(errno))
+		return -errno;
+	int err = xt_fallback(t);
+	if (err)
+		return err;
+	ssize_t n = listxattr(t->proc, buf, size);
+	return n < 0 ? -errno : n;
+}
+
+static int xt_set(struct xtarget *t, const char *name, const void *v, size_t size, int flags)
+{
+	struct xattr_args_v0 a = { .value = (uintptr_t)v, .size = (uint32_t)size,
+				   .flags = (uint32_t)flags };
+	long r = syscall(SYS_setxattrat, t->dirfd, t->name, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH,
+			 name, &a, sizeof(a));
+	if (r == 0)
+		return 0;
+	if (!no_xattrat(errno))
+		return -errno;
+	int err = xt_fallback(t);
+	if (err)
+		return err;
+	return setxattr(t->proc, name, v, size, flags) ? -errno : 0;
+}
+
+static int xt_remove(struct xtarget *t, const char *name)
+{
+	long r = syscall(SYS_removexattrat, t->dirfd, t->name, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH,
+			 name);
+	if (r == 0)
+		return 0;
+	if (!no_xattrat(errno))
+		return -errno;
+	int err = xt_fallback(t);
+	if (err)
+		return err;
+	return removexattr(t->proc, name) ? -errno : 0;
+}
+
+/* ---- the operations ---- */
+
+ssize_t ovl_getxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e,
+		     const char *name, void *buf, size_t size)
+{
+	if (e->type == 0)
+		return -ENOENT;
+	int err = xattr_permission(cred, &e->st, name, OVL_MAY_READ);
+	if (err)
+		return err;
+	if (is_private(fs, name) || !known_namespace(name))
+		return -EOPNOTSUPP;
+	struct xtarget t;
+	if ((err = xt_init(e, &t)))
+		return err;
+	ssize_t n = xt_get(&t, name, buf, size);
+	xt_fini(&t);
+	return n;
+}
+
+/* Keep the names the caller may see; returns the filtered length. */
+static size_t filter_names(const struct ovl_fs *fs, const struct ovl_cred *cred, char *list,
+			   size_t len)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < len;) {
+		const char *s = list + i;
+		size_t n = strnlen(s, len - i) + 1;
+		bool keep = !is_private(fs, s) &&
+			    (!PFX(s, "trusted.") || ovl_capable(cred, CAP_SYS_ADMIN));
+		if (keep) {
+			memmove(list + out, s, n);
+			out += n;
+		}
+		i += n;
+	}
+	return out;
+}
+
+ssize_t ovl_listxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e,
+		      char *buf, size_t size)
+{
+	if (e->type == 0)
+		return -ENOENT;
+	struct xtarget t;
+	int err = xt_init(e, &t);
+	if (err)
+		return err;
+	/* the real list is longer than the filtered one: read it whole */
+	ssize_t n;
+	char *list = NULL;
+	for (;;) {
+		n = xt_list(&t, NULL, 0);
+		if (n <= 0)
+			break;
+		free(list);
+		list = malloc((size_t)n);
+		if (!list) {
+			n = -ENOMEM;
+			break;
+		}
+		ssize_t m = xt_list(&t, list, (size_t)n);
+		if (m == -ERANGE)
+			continue;       /* grew in between */
+		n = m;
+		break;
+	}
+	xt_fini(&t);
+	if (n == -EOPNOTSUPP)
+		n = 0;
+	if (n > 0) {
+		n = (ssize_t)filter_names(fs, cred, list, (size_t)n);
+		if (size && (size_t)n > size)
+			n = -ERANGE;
+		else if (size)
+			memcpy(buf, list, (size_t)n);
+	}
+	free(list);
+	return n;
+}
+
+/* Checks shared by set and remove, before any copy-up. */
+static int may_change(struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e,
+		      const char *name)
+{
+	if (e->type == 0)
+		return -ENOENT;
+	if (!ovl_fs_writable(fs))
+		return -EROFS;
+	int err = xattr_permission(cred, &e->st, name, OVL_MAY_WRITE);
+	if (err)
+		return err;
+	if (is_private(fs, name) || !known_namespace(name))
+		return -EOPNOTSUPP;
+	return xattr_set_permission(cred, &e->st, name);
+}
+
+int ovl_setxattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		 const char *name, const void *value, size_t size, int flags)
+{
+	if (flags & ~(XATTR_CREATE | XATTR_REPLACE))
+		return -EINVAL;
+	int err = may_change(fs, cred, e, name);
+	if (err || (err = ovl_copy_up(fs, e)))
+		return err;
+	struct xtarget t;
+	if ((err = xt_init(e, &t)))
+		return err;
+	err = xt_set(&t, name, value, size, flags);
+	xt_fini(&t);
+	return err;
+}
+
+int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		    const char *name)
+{
+	int err = may_change(fs, cred, e, name);
+	if (err)
+		return err;
+	/* nothing to remove: no copy-up for a failing call */
+	struct xtarget t;
+	if ((err = xt_init(e, &t)))
+		return err;
+	ssize_t n = xt_get(&t, name, NULL, 0);
+	xt_fini(&t);
+	if (n < 0)
+		return (int)n;
+	if ((err = ovl_copy_up(fs, e)) || (err = xt_init(e, &t)))
+		return err;
+	err = xt_remove(&t, name);
+	xt_fini(&t);
+	return err;
+}
