@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# run_scenario.sh [-k] [-v] SCENARIO — differential test of ovlrun against the
+# kernel's overlayfs.
+#
+# SCENARIO (tests/diff/scenarios/NNN_name.sh) is sourced and defines:
+#   script=...            the shell script run inside (/bin/sh -c "$script")
+#   setup_lower() {...}   optional, host side, on a fresh copy of the image in $LOWER
+#   setup_top_lower() {}  optional: a second lower $TOP stacked ON TOP of $LOWER
+#                         (--lower=$TOP:$LOWER); starts empty
+#   setup_upper() {...}   optional: pre-existing upper content in $UPPER
+#   no_upper=1            optional: read-only overlay (no --upper)
+#   skip_reason=...       optional: skip (exit 77) with this reason
+#   documented_difference="..."  optional: a known, README-documented
+#                         difference; a mismatch is then reported but not a failure
+#
+# The scenario runs twice on identical fresh lowers and fresh uppers: in the
+# kernel's overlayfs (tests/tools/kovlrun: mount -t overlay with
+# redirect_dir=off,index=off,metacopy=off,xino=off, chroot) and in $OVLRUN,
+# both with `env -i PATH=/bin:/usr/bin HOME=/root`, umask 022, no stdin.
+# Compared: exit status, stdout, stderr, the canonical dump of the upper
+# (tests/lib.sh upper_dump) and that every lower is unchanged.
+# Prints a unified diff (kernel vs ovlrun) on mismatch and exits 1.
+#
+#   -k  run the kernel half only and print its report (validates a scenario)
+#   -v  print the report even when identical
+# OVLRUN=kernel compares the kernel with itself (harness self-check).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+kernel_only=0 verbose=0
+while [[ $# -gt 0 && $1 == -* ]]; do
+	case $1 in
+	-k) kernel_only=1 ;;
+	-v) verbose=1 ;;
+	*) echo "usage: $0 [-k] [-v] SCENARIO" >&2; exit 2 ;;
+	esac
+	shift
+done
+[[ $# -eq 1 ]] || { echo "usage: $0 [-k] [-v] SCENARIO" >&2; exit 2; }
+scenario=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+OVL_TEST_NAME=diff/$(basename "${scenario%.sh}")
+source "$here/../lib.sh"
+
+[[ -f $scenario ]] || fatal "no such scenario: $1"
+if [[ $kernel_only -eq 1 ]]; then ovl_init --no-binary; else ovl_init; fi
+require_kernel_overlay
+
+script="" no_upper="" skip_reason="" documented_difference=""
+source "$scenario"
+[[ -z $skip_reason ]] || skip "$skip_reason"
+[[ -n $script ]] || fatal "scenario defines no script"
+
+epoch=1704067200
+# Entries created by a setup get the image's fixed mtime, unless the setup
+# gave them an explicit time before 2024 (scenarios that test times do).
+normalize_times() {
+	find "$1" -newermt '2024-06-01' -exec touch -h -d "@$epoch" {} +
+}
+
+prepare() { # SIDE: build $T/SIDE/{lower,top,upper}
+	local d=$T/$1
+	mkdir -p "$d"
+	LOWER=$d/lower
+	new_lower "$LOWER" > /dev/null
+	if declare -F setup_lower > /dev/null; then (cd "$LOWER" && setup_lower); fi
+	normalize_times "$LOWER"
+	lowers=$LOWER
+	if declare -F setup_top_lower > /dev/null; then
+		TOP=$d/top
+		mkdir -m 0755 "$TOP"
+		(cd "$TOP" && setup_top_lower)
+		normalize_times "$TOP"
+		lowers=$TOP:$LOWER
+	fi
+	UPPER=$d/upper
+	if [[ -z $no_upper ]]; then
+		mkdir -m 0755 "$UPPER"
+		if declare -F setup_upper > /dev/null; then (cd "$UPPER" && setup_upper); fi
+	fi
+	local l
+	IFS=: read -r -a _ls <<< "$lowers"
+	for l in "${_ls[@]}"; do
+		tree_dump "$l" -F > "$l.before"
+	done
+}
+
+run_side() { # SIDE BINARY -> $T/SIDE.report
+	local side=$1 bin=$2 d=$T/$1 st=0
+	local args=(--lower="$lowers")
+	[[ -n $no_upper ]] || args+=(--upper="$UPPER")
+	( umask 022; cd /; env -i PATH=/bin:/usr/bin HOME=/root \
+		timeout -k 10 "$OVLRUN_TIMEOUT" "$bin" "${args[@]}" -- /bin/sh -c "$script" \
+		< /dev/null > "$d/stdout" 2> "$d/stderr" ) || st=$?
+	{
+		echo "== exit status"; echo "$st"
+		echo "== stdout"; cat "$d/stdout"
+		echo "== stderr"; cat "$d/stderr"
+		if [[ -z $no_upper ]]; then
+			echo "== upper"; upper_dump "$UPPER" 2>&1 || echo "(dump failed)"
+		fi
+		local l
+		IFS=: read -r -a _ls <<< "$lowers"
+		for l in "${_ls[@]}"; do
+			tree_dump "$l" -F > "$l.after" 2>&1 || true
+			if cmp -s "$l.before" "$l.after"; then
+				echo "== lower $(basename "$l"): unchanged"
+			else
+				echo "== lower $(basename "$l"): MODIFIED"
+				diff -u --label before --label after "$l.before" "$l.after" || true
+			fi
+		done
+		# Nothing may be left next to the layers (default work dir removed).
+		local left
+		left=$(cd "$d" && ls -A | grep -v -x -e lower -e top -e upper -e stdout -e stderr \
+			-e lower.before -e lower.after -e top.before -e top.after || true)
+		if [[ -n $left ]]; then echo "== left behind next to the upper:"; echo "$left"; fi
+	} > "$T/$side.report"
+}
+
+prepare kernel
+run_side kernel "$KOVLRUN"
+if [[ $kernel_only -eq 1 ]]; then
+	cat "$T/kernel.report"
+	exit 0
+fi
+prepare ovlrun
+run_side ovlrun "$OVLRUN"
+
+if diff -u --label "kernel overlayfs" --label "ovlrun" "$T/kernel.report" "$T/ovlrun.report" > "$T/diff"; then
+	[[ $verbose -eq 1 ]] && cat "$T/kernel.report"
+	if [[ -n $documented_difference ]]; then
+		log "IDENTICAL: $OVL_TEST_NAME (the documented difference '$documented_difference' did not show)"
+	else
+		log "IDENTICAL: $OVL_TEST_NAME"
+	fi
+	exit 0
+fi
+cat "$T/diff"
+if [[ -n $documented_difference ]]; then
+	log "DIFFERENT (documented in README.md: $documented_difference): $OVL_TEST_NAME"
+	exit 0
+fi
+log "DIFFERENT: $OVL_TEST_NAME"
+exit 1

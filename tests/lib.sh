@@ -1,0 +1,318 @@
+# tests/lib.sh — shared helpers for the shell-driven ovlrun tests.
+# Source it from a test script (bash, set -euo pipefail is set here).
+#
+#   source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+#   ovl_init                      # root/binary checks, temp dir $T, cleanup trap
+#   L=$(new_lower)                # fresh copy of the cached busybox image
+#   snapshot_lower "$L"           # remember its canonical dump
+#   run_ovl --lower="$L" --upper="$T/u" -- /bin/sh -c 'echo hi'
+#   assert_status 0; assert_stdout "hi"
+#   finish                        # checks every snapshotted lower is unchanged
+#
+# Environment:
+#   OVLRUN       the binary under test (set by ctest).  OVLRUN=kernel selects
+#                tests/tools/kovlrun, the same CLI on the kernel's overlayfs
+#                (used to validate the tests themselves).
+#   OVLRUN_SRC   the source tree (default: derived from this file's location)
+#   OVLRUN_CACHE cache dir for the image and helper tools (default $OVLRUN_SRC/.cache)
+#   CI=true      a missing binary is a failure, not a skip
+#   OVLRUN_TIMEOUT  seconds per ovlrun invocation (default 120)
+#   OVLRUN_KEEP=1   keep $T for debugging
+set -euo pipefail
+
+OVLRUN_SRC=${OVLRUN_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+OVLRUN_CACHE=${OVLRUN_CACHE:-$OVLRUN_SRC/.cache}
+OVLRUN_TIMEOUT=${OVLRUN_TIMEOUT:-120}
+KOVLRUN=$OVLRUN_SRC/tests/tools/kovlrun
+export OVLRUN_SRC OVLRUN_CACHE
+
+T=""
+OVL_TEST_NAME=${OVL_TEST_NAME:-$(basename "${0%.sh}")}
+OVL_FAILS=0
+declare -a _ovl_snapshots=()
+
+# ---------------------------------------------------------------- messages
+log()  { printf '%s\n' "$*" >&2; }
+skip() { log "SKIP: $OVL_TEST_NAME: $*"; exit 77; }
+fatal() { log "FAIL: $OVL_TEST_NAME: $*"; exit 1; }
+# A failed assertion is reported at once; the test goes on and fails at finish.
+fail() { log "FAIL: $*"; OVL_FAILS=$((OVL_FAILS + 1)); }
+
+# ---------------------------------------------------------------- set-up
+require_root() {
+	[[ $(id -u) -eq 0 ]] || skip "needs root"
+}
+
+# Resolve $OVLRUN; skip (or fail under CI=true) when it does not exist yet.
+require_ovlrun() {
+	if [[ ${OVLRUN:-} == kernel ]]; then
+		OVLRUN=$KOVLRUN
+	fi
+	if [[ -z ${OVLRUN:-} ]]; then
+		local b
+		for b in "$OVLRUN_SRC"/build/ovlrun "$OVLRUN_SRC"/build*/ovlrun; do
+			if [[ -x $b ]]; then OVLRUN=$b; break; fi
+		done
+	fi
+	if [[ -z ${OVLRUN:-} || ! -x $OVLRUN ]]; then
+		if [[ ${CI:-} == true ]]; then
+			fatal "ovlrun binary not found (OVLRUN=${OVLRUN:-unset}); CI requires it"
+		fi
+		skip "ovlrun binary not found (OVLRUN=${OVLRUN:-unset})"
+	fi
+	export OVLRUN
+}
+
+require_kernel_overlay() {
+	if ! grep -qw overlay /proc/filesystems; then
+		modprobe overlay 2>/dev/null || true
+	fi
+	if ! grep -qw overlay /proc/filesystems; then
+		[[ ${CI:-} == true ]] && fatal "kernel overlayfs not available"
+		skip "kernel overlayfs not available"
+	fi
+}
+
+_ovl_cleanup() {
+	local rc=$?
+	if [[ -n $T && -d $T ]]; then
+		# No test mounts anything outside a private namespace, but be sure:
+		local m
+		while IFS= read -r m; do
+			[[ -n $m ]] && umount -l "$m" 2>/dev/null || true
+		done < <(findmnt -rn -o TARGET 2>/dev/null | grep -F "$T" | sort -r || true)
+		if [[ ${OVLRUN_KEEP:-} == 1 ]]; then
+			log "kept $T"
+		else
+			# chattr +i on a lower would block removal: undo it first
+			chattr -R -i -a "$T" >/dev/null 2>&1 || true
+			rm -rf "$T"
+		fi
+	fi
+	exit "$rc"
+}
+
+# ovl_init [--no-binary]: standard prologue of a test.
+ovl_init() {
+	require_root
+	[[ ${1:-} == --no-binary ]] || require_ovlrun
+	T=$(mktemp -d "${TMPDIR:-/tmp}/ovlrun-test.XXXXXX")
+	chmod 0755 "$T"
+	mkdir "$T/.run" "$T/.snap"
+	trap _ovl_cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+	umask 022
+}
+
+# ---------------------------------------------------------------- cache
+# with_lock FILE CMD...: run CMD holding an exclusive flock on FILE.
+with_lock() {
+	local lock=$1; shift
+	mkdir -p "$(dirname "$lock")"
+	(
+		flock -w 600 9 || { echo "cannot lock $lock" >&2; exit 1; }
+		"$@"
+	) 9>"$lock"
+}
+
+_image_key() {
+	{
+		sha256sum "$OVLRUN_SRC/scripts/make-image.sh" "$OVLRUN_SRC/tests/tools/ovlprobe.c" | cut -d' ' -f1
+		local b
+		for b in /bin/busybox /usr/bin/busybox; do [[ -e $b ]] && { sha256sum "$b" | cut -d' ' -f1; break; }; done
+		gcc --version | head -n1
+	} | sha256sum | cut -d' ' -f1
+}
+
+_build_image() {
+	local img=$1 key=$2
+	if [[ -d $img && -f $img.key && $(cat "$img.key") == "$key" ]]; then
+		return 0
+	fi
+	rm -rf "$img" "$img.new" "$img.key"
+	bash "$OVLRUN_SRC/scripts/make-image.sh" "$img.new" >&2
+	mv "$img.new" "$img"
+	printf '%s\n' "$key" > "$img.key"
+}
+
+# image_dir: print the cached image directory, building it on demand.
+image_dir() {
+	local img=$OVLRUN_CACHE/image key
+	key=$(_image_key)
+	if ! [[ -d $img && -f $img.key && $(cat "$img.key") == "$key" ]]; then
+		with_lock "$OVLRUN_CACHE/image.lock" _build_image "$img" "$key"
+	fi
+	printf '%s\n' "$img"
+}
+
+_build_tool() {
+	local src=$1 out=$2
+	[[ -x $out ]] && return 0
+	mkdir -p "$(dirname "$out")"
+	gcc -O2 -Wall -Wextra -o "$out.tmp.$$" "$src" && mv "$out.tmp.$$" "$out"
+}
+
+# tool NAME: print the path of a compiled helper from tests/tools/NAME.c
+tool() {
+	local src=$OVLRUN_SRC/tests/tools/$1.c h out
+	h=$(sha256sum "$src" | cut -c1-16)
+	out=$OVLRUN_CACHE/tools/$1-$h
+	if [[ ! -x $out ]]; then
+		with_lock "$OVLRUN_CACHE/tools.lock" _build_tool "$src" "$out"
+	fi
+	printf '%s\n' "$out"
+}
+
+# new_lower [DIR]: make DIR (default: a new dir in $T) a fresh copy of the image.
+new_lower() {
+	local dir=${1:-} img
+	if [[ -z $dir ]]; then dir=$(mktemp -d "$T/lower.XXXXXX"); rmdir "$dir"; fi
+	img=$(image_dir)
+	cp -a "$img" "$dir"
+	printf '%s\n' "$dir"
+}
+
+# ---------------------------------------------------------------- dumps
+# tree_dump DIR [treedump options]: canonical dump of a layer on stdout
+# (type, mode, owner, nlink, size, sha256, symlink target, rdev, xattrs;
+# no times, no inode numbers).
+tree_dump() {
+	local dir=$1; shift
+	"$(tool treedump)" "$@" "$dir"
+}
+
+# The kernel's private bookkeeping xattrs: their values are file handles and
+# uuids of one mount instance; see README.md "Differences from overlayfs".
+OVL_BOOKKEEPING_XATTRS=(trusted.overlay.origin trusted.overlay.impure trusted.overlay.uuid
+	trusted.overlay.nlink trusted.overlay.upper)
+upper_dump() {
+	local args=() x
+	for x in "${OVL_BOOKKEEPING_XATTRS[@]}"; do args+=(-x "$x"); done
+	tree_dump "$1" "${args[@]}"
+}
+
+# snapshot_lower DIR: remember DIR's dump (with inode flags); finish checks it.
+snapshot_lower() {
+	local dir=$1 n=${#_ovl_snapshots[@]}
+	mkdir -p "$T/.snap"
+	tree_dump "$dir" -F > "$T/.snap/$n"
+	_ovl_snapshots+=("$dir")
+}
+
+# assert_lower_unchanged: compare every snapshotted lower with its dump now.
+assert_lower_unchanged() {
+	local i
+	for i in "${!_ovl_snapshots[@]}"; do
+		local dir=${_ovl_snapshots[$i]}
+		if ! tree_dump "$dir" -F > "$T/.snap/$i.now"; then
+			fail "cannot dump lower $dir"
+		elif ! diff -u --label "lower before" --label "lower after" "$T/.snap/$i" "$T/.snap/$i.now" >&2; then
+			fail "lower layer $dir was modified (diff above)"
+		fi
+	done
+}
+
+# finish: final checks; exit 0 only if no assertion failed.
+finish() {
+	assert_lower_unchanged
+	if [[ $OVL_FAILS -ne 0 ]]; then
+		log "FAIL: $OVL_TEST_NAME: $OVL_FAILS assertion(s) failed"
+		exit 1
+	fi
+	log "PASS: $OVL_TEST_NAME"
+	exit 0
+}
+
+# ---------------------------------------------------------------- running
+# run_ovl ARGS...: run "$OVLRUN" ARGS with no stdin and a timeout; stdout in
+# $T/.run/stdout (also $OUT), stderr in $T/.run/stderr (also $ERR), status in $STATUS.
+OUT="" ERR="" STATUS=0
+run_ovl() {
+	STATUS=0
+	timeout -k 10 "$OVLRUN_TIMEOUT" "$OVLRUN" "$@" < /dev/null > "$T/.run/stdout" 2> "$T/.run/stderr" || STATUS=$?
+	OUT=$(cat "$T/.run/stdout")
+	ERR=$(cat "$T/.run/stderr")
+	if [[ $STATUS -eq 124 ]]; then
+		fail "ovlrun timed out after ${OVLRUN_TIMEOUT}s: ovlrun $*"
+	fi
+}
+
+# sh_ovl LOWER UPPER SCRIPT: run SCRIPT with /bin/sh in the overlay
+# (UPPER may be "" for a read-only overlay).
+sh_ovl() {
+	local lower=$1 upper=$2 script=$3
+	if [[ -n $upper ]]; then
+		run_ovl --lower="$lower" --upper="$upper" -- /bin/sh -c "$script"
+	else
+		run_ovl --lower="$lower" -- /bin/sh -c "$script"
+	fi
+}
+
+# ---------------------------------------------------------------- asserts
+_show() { printf '%s' "$1" | sed 's/^/    | /' >&2; printf '\n' >&2; }
+
+assert_eq() { # EXPECTED ACTUAL WHAT
+	if [[ $1 != "$2" ]]; then
+		fail "${3:-value}: expected vs got:"
+		diff -u --label expected --label got <(printf '%s\n' "$1") <(printf '%s\n' "$2") >&2 || true
+		return 1
+	fi
+}
+
+assert_status() { # EXPECTED
+	if [[ $STATUS -ne $1 ]]; then
+		fail "exit status: expected $1, got $STATUS"
+		log "  stdout:"; _show "$OUT"
+		log "  stderr:"; _show "$ERR"
+		return 1
+	fi
+}
+assert_stdout() { assert_eq "$1" "$OUT" "stdout"; }
+assert_stderr() { assert_eq "$1" "$ERR" "stderr"; }
+assert_stderr_contains() {
+	if [[ $ERR != *"$1"* ]]; then
+		fail "stderr does not contain '$1'"; _show "$ERR"; return 1
+	fi
+}
+assert_stdout_contains() {
+	if [[ $OUT != *"$1"* ]]; then
+		fail "stdout does not contain '$1'"; _show "$OUT"; return 1
+	fi
+}
+
+assert_file_content() { # PATH EXPECTED
+	if [[ ! -f $1 ]]; then fail "$1: not a regular file"; return 1; fi
+	assert_eq "$2" "$(cat "$1")" "content of $1"
+}
+assert_missing() { # PATH
+	if [[ -e $1 || -L $1 ]]; then fail "$1 exists ($(stat -c %F "$1")), expected absent"; return 1; fi
+}
+assert_exists() {
+	if [[ ! -e $1 && ! -L $1 ]]; then fail "$1 is missing"; return 1; fi
+}
+assert_type() { # PATH "regular file"|"directory"|"symbolic link"|...
+	local got
+	got=$(stat -c %F "$1" 2>&1) || true
+	assert_eq "$2" "$got" "type of $1"
+}
+assert_mode() { # PATH OCTAL (e.g. 640)
+	assert_eq "$2" "$(stat -c %a "$1" 2>&1)" "mode of $1"
+}
+assert_owner() { # PATH UID:GID
+	assert_eq "$2" "$(stat -c %u:%g "$1" 2>&1)" "owner of $1"
+}
+# A whiteout in an upper dir: a character device 0/0.
+assert_whiteout() {
+	assert_eq "character special file 0:0" "$(stat -c '%F %t:%T' "$1" 2>&1)" "whiteout $1"
+}
+# An opaque directory: trusted.overlay.opaque="y".
+assert_opaque() {
+	local v
+	v=$(getfattr --absolute-names --only-values -n trusted.overlay.opaque "$1" 2>&1) || true
+	assert_eq "y" "$v" "trusted.overlay.opaque of $1"
+}
+assert_not_opaque() {
+	if getfattr --absolute-names -n trusted.overlay.opaque "$1" >/dev/null 2>&1; then
+		fail "$1 is opaque, expected not"
+	fi
+}

@@ -1,0 +1,264 @@
+/* ovlprobe: a small multi-tool installed in the test image (see
+ * scripts/make-image.sh).  It is linked dynamically against an ELF
+ * interpreter that exists only inside the image (/opt/ovl-ld/ld.so), so
+ * running it at all proves that execve took PT_INTERP from the overlay.
+ * The subcommands cover what busybox cannot do: xattrs, fd-based metadata
+ * calls, directory-fd ".." walks, running as another uid.
+ *
+ * Output is deterministic (no inode numbers, no times, no pids).
+ * Errors: "ovlprobe: OP ARG: strerror" on stderr, exit status 1.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+static int fail(const char *op, const char *arg)
+{
+	fprintf(stderr, "ovlprobe: %s %s: %s\n", op, arg, strerror(errno));
+	return 1;
+}
+
+static int cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Print the sorted names of the directory open at fd (without . and ..). */
+static int list_fd(int fd, const char *what)
+{
+	int dup_fd = dup(fd);
+	if (dup_fd < 0)
+		return fail("dup", what);
+	DIR *d = fdopendir(dup_fd);
+	if (!d)
+		return fail("fdopendir", what);
+	rewinddir(d);
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = realloc(names, cap * sizeof(*names));
+			if (!names)
+				return fail("realloc", what);
+		}
+		names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmpstr);
+	for (size_t i = 0; i < n; i++) {
+		printf("%s\n", names[i]);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+static void usage(void)
+{
+	fputs("usage: ovlprobe hello | exe | getxattr P N | lgetxattr P N | setxattr P N V |\n"
+	      "  lsetxattr P N V | listxattr P | removexattr P N | fsetxattr P N V |\n"
+	      "  fchmod P MODE | fchown P UID GID | futimens P | setflags P |\n"
+	      "  ftruncate P LEN | dotdot N | dirfd-dotdot DIR N PATH |\n"
+	      "  cat-at DIR PATH | runas UID GID CMD [ARGS]\n", stderr);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	const char *cmd = argv[1];
+	char buf[65536];
+
+	if (!strcmp(cmd, "hello")) {
+		printf("hello from ovlprobe (dynamic, interpreter %s)\n", "/opt/ovl-ld/ld.so");
+		return 0;
+	}
+	if (!strcmp(cmd, "exe")) {
+		/* argv[0], AT_EXECFN, /proc/self/exe, getcwd() */
+		ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+		if (n < 0)
+			return fail("readlink", "/proc/self/exe");
+		buf[n] = 0;
+		printf("argv0=%s\n", argv[0]);
+		printf("execfn=%s\n", (const char *)getauxval(AT_EXECFN));
+		printf("exe=%s\n", buf);
+		if (!getcwd(buf, sizeof(buf)))
+			return fail("getcwd", ".");
+		printf("cwd=%s\n", buf);
+		return 0;
+	}
+	if ((!strcmp(cmd, "getxattr") || !strcmp(cmd, "lgetxattr")) && argc == 4) {
+		ssize_t n = cmd[0] == 'l' ? lgetxattr(argv[2], argv[3], buf, sizeof(buf))
+					  : getxattr(argv[2], argv[3], buf, sizeof(buf));
+		if (n < 0)
+			return fail(cmd, argv[2]);
+		printf("%s=\"%.*s\"\n", argv[3], (int)n, buf);
+		return 0;
+	}
+	if ((!strcmp(cmd, "setxattr") || !strcmp(cmd, "lsetxattr")) && argc == 5) {
+		int r = cmd[0] == 'l' ? lsetxattr(argv[2], argv[3], argv[4], strlen(argv[4]), 0)
+				      : setxattr(argv[2], argv[3], argv[4], strlen(argv[4]), 0);
+		if (r < 0)
+			return fail(cmd, argv[2]);
+		return 0;
+	}
+	if (!strcmp(cmd, "removexattr") && argc == 4) {
+		if (removexattr(argv[2], argv[3]) < 0)
+			return fail(cmd, argv[2]);
+		return 0;
+	}
+	if (!strcmp(cmd, "listxattr") && argc == 3) {
+		ssize_t n = llistxattr(argv[2], buf, sizeof(buf));
+		if (n < 0)
+			return fail(cmd, argv[2]);
+		char *names[1024];
+		size_t k = 0;
+		for (char *p = buf; p < buf + n && k < 1024; p += strlen(p) + 1)
+			names[k++] = p;
+		qsort(names, k, sizeof(*names), cmpstr);
+		for (size_t i = 0; i < k; i++)
+			printf("%s\n", names[i]);
+		return 0;
+	}
+	if (!strcmp(cmd, "fsetxattr") && argc == 5) {
+		int fd = open(argv[2], O_RDONLY);
+		if (fd < 0)
+			return fail("open", argv[2]);
+		if (fsetxattr(fd, argv[3], argv[4], strlen(argv[4]), 0) < 0)
+			return fail(cmd, argv[2]);
+		return 0;
+	}
+	if (!strcmp(cmd, "fchmod") && argc == 4) {
+		int fd = open(argv[2], O_RDONLY);
+		if (fd < 0)
+			return fail("open", argv[2]);
+		if (fchmod(fd, (mode_t)strtoul(argv[3], NULL, 8)) < 0)
+			return fail(cmd, argv[2]);
+		return 0;
+	}
+	if (!strcmp(cmd, "fchown") && argc == 5) {
+		int fd = open(argv[2], O_RDONLY);
+		if (fd < 0)
+			return fail("open", argv[2]);
+		if (fchown(fd, (uid_t)atoi(argv[3]), (gid_t)atoi(argv[4])) < 0)
+			return fail(cmd, argv[2]);
+		return 0;
+	}
+	if (!strcmp(cmd, "futimens") && argc == 3) {
+		int fd = open(argv[2], O_RDONLY);
+		if (fd < 0)
+			return fail("open", argv[2]);
+		struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+		if (futimens(fd, ts) < 0)
+			return fail(cmd, argv[2]);
+		return 0;
+	}
+	if (!strcmp(cmd, "setflags") && argc == 3) {
+		/* FS_NOATIME_FL: harmless, but visible in the lower's dump (-F). */
+		int fd = open(argv[2], O_RDONLY);
+		if (fd < 0)
+			return fail("open", argv[2]);
+		int flags = 0;
+		if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+			return fail("FS_IOC_GETFLAGS", argv[2]);
+		flags |= FS_NOATIME_FL;
+		if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0)
+			return fail("FS_IOC_SETFLAGS", argv[2]);
+		return 0;
+	}
+	if (!strcmp(cmd, "ftruncate") && argc == 4) {
+		int fd = open(argv[2], O_RDONLY);
+		if (fd < 0)
+			return fail("open", argv[2]);
+		if (ftruncate(fd, atol(argv[3])) < 0)
+			return fail(cmd, argv[2]);
+		return 0;
+	}
+	if (!strcmp(cmd, "dotdot") && argc == 3) {
+		/* Open "/", then walk ".." N times through directory fds;
+		 * fchdir there and print getcwd() and the listing. */
+		int fd = open("/", O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			return fail("open", "/");
+		for (int i = 0; i < atoi(argv[2]); i++) {
+			int nfd = openat(fd, "..", O_RDONLY | O_DIRECTORY);
+			if (nfd < 0)
+				return fail("openat", "..");
+			close(fd);
+			fd = nfd;
+		}
+		if (fchdir(fd) < 0)
+			return fail("fchdir", "..");
+		if (!getcwd(buf, sizeof(buf)))
+			return fail("getcwd", "..");
+		printf("cwd=%s\n", buf);
+		return list_fd(fd, "..");
+	}
+	if (!strcmp(cmd, "dirfd-dotdot") && argc == 5) {
+		/* Keep a dir fd of DIR open, chdir("/"), then openat(fd, "..")
+		 * N times and finally read PATH relative to the result. */
+		int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			return fail("open", argv[2]);
+		if (chdir("/") < 0)
+			return fail("chdir", "/");
+		for (int i = 0; i < atoi(argv[3]); i++) {
+			int nfd = openat(fd, "..", O_RDONLY | O_DIRECTORY);
+			if (nfd < 0)
+				return fail("openat", "..");
+			close(fd);
+			fd = nfd;
+		}
+		int f = openat(fd, argv[4], O_RDONLY);
+		if (f < 0)
+			return fail("openat", argv[4]);
+		ssize_t n;
+		while ((n = read(f, buf, sizeof(buf))) > 0)
+			fwrite(buf, 1, (size_t)n, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "cat-at") && argc == 4) {
+		int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			return fail("open", argv[2]);
+		int f = openat(fd, argv[3], O_RDONLY);
+		if (f < 0)
+			return fail("openat", argv[3]);
+		ssize_t n;
+		while ((n = read(f, buf, sizeof(buf))) > 0)
+			fwrite(buf, 1, (size_t)n, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "runas") && argc >= 5) {
+		gid_t g = (gid_t)atoi(argv[3]);
+		if (setgroups(1, &g) < 0)
+			return fail("setgroups", argv[3]);
+		if (setresgid(g, g, g) < 0)
+			return fail("setresgid", argv[3]);
+		uid_t u = (uid_t)atoi(argv[2]);
+		if (setresuid(u, u, u) < 0)
+			return fail("setresuid", argv[2]);
+		execvp(argv[4], argv + 4);
+		return fail("execvp", argv[4]);
+	}
+	usage();
+	return 2;
+}
