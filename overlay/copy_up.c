@@ -42,7 +42,7 @@ static int set_meta_fd(struct ovl_fs *fs, int fd, const struct ovl_xnode *src,
 		return -errno;
 	int err = ovl_copy_xattrs(fs, src, &dst);
 	if (!err)
-		err = ovl_set_origin(fs, &dst);
+		err = ovl_set_origin(fs, src, &dst);
 	if (!err && futimens(fd, ts))
 		err = -errno;
 	return err;
@@ -65,7 +65,7 @@ static int set_meta_at(struct ovl_fs *fs, const char *tmp, const struct ovl_xnod
 	ovl_xnode_init(&dst, fd, true);
 	int err = ovl_copy_xattrs(fs, src, &dst);
 	if (!err)
-		err = ovl_set_origin(fs, &dst);
+		err = ovl_set_origin(fs, src, &dst);
 	close(fd);
 	if (!err && utimensat(w, tmp, ts, AT_SYMLINK_NOFOLLOW))
 		err = -errno;

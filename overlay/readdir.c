@@ -118,6 +118,7 @@ struct bent {
 	bool whiteout;
 	bool stopped;                   /* no lower layer merges into this dir */
 	int bottom;                     /* index in the ovl_dir of the bottom dir */
+	int first;                      /* index of the dir that listed it first */
 };
 
 struct build {
@@ -192,6 +193,7 @@ static int merge_name(struct ovl_fs *fs, const struct ovl_dir *d, int i, const c
 			.whiteout = wh,
 			.stopped = wh || dt != DT_DIR || i + 1 >= d->n,
 			.bottom = i,
+			.first = i,
 		};
 		if (!be.name)
 			return -ENOMEM;
@@ -274,7 +276,8 @@ static int build_listing(struct ovl_fs *fs, const struct ovl_dir *d, bool is_roo
 		if (tab_find(b.tab, b.tabsz, (char *const *)b.v, sizeof(*b.v), p + 1) >= 0)
 			continue;
 		struct bent be = { .name = strdup(p + 1), .d_type = DT_DIR, .stopped = true,
-				   .bottom = -1, .ino = PASSTHROUGH_INO_TAG | (uint64_t)(i + 1) };
+				   .bottom = -1, .first = -1,
+				   .ino = PASSTHROUGH_INO_TAG | (uint64_t)(i + 1) };
 		if (!be.name)
 			err = -ENOMEM;
 		else if ((err = build_add(&b, &be)))
@@ -291,23 +294,30 @@ static int build_listing(struct ovl_fs *fs, const struct ovl_dir *d, bool is_roo
 		return -ENOMEM;
 	}
 	uint64_t next = old ? old->next_cookie : COOKIE_FIRST;
-	for (size_t i = 0; i < b.n; i++) {
-		struct bent *be = &b.v[i];
-		if (be->whiteout) {
-			free(be->name);
-			continue;
+	/* New names get cookies in the kernel's order: in a merged dir the
+	 * names only the lowest dir has come first, then the others top-down
+	 * (so unsorted listings, tar archives among them, match). */
+	int lowest = d->n > 1 ? d->n - 1 : -2;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < b.n; i++) {
+			struct bent *be = &b.v[i];
+			if (be->whiteout || (be->first == lowest) != (pass == 0))
+				continue;
+			uint64_t ino = be->ino;
+			if (be->d_type == DT_DIR && be->bottom >= 0)
+				ino = ovl_dir_ino(fs, d->layer[be->bottom], (ino_t)be->ino);
+			long k = old ? tab_find(old->tab, old->tabsz, (char *const *)old->ents,
+						sizeof(*old->ents), be->name) : -1;
+			ents[n].name = be->name;
+			ents[n].ino = ino;
+			ents[n].d_type = be->d_type;
+			ents[n].cookie = k >= 0 ? old->ents[k].cookie : next++;
+			n++;
 		}
-		uint64_t ino = be->ino;
-		if (be->d_type == DT_DIR && be->bottom >= 0)
-			ino = ovl_dir_ino(fs, d->layer[be->bottom], (ino_t)be->ino);
-		long k = old ? tab_find(old->tab, old->tabsz, (char *const *)old->ents,
-					sizeof(*old->ents), be->name) : -1;
-		ents[n].name = be->name;
-		ents[n].ino = ino;
-		ents[n].d_type = be->d_type;
-		ents[n].cookie = k >= 0 ? old->ents[k].cookie : next++;
-		n++;
 	}
+	for (size_t i = 0; i < b.n; i++)
+		if (b.v[i].whiteout)
+			free(b.v[i].name);
 	free(b.v);
 	free(b.tab);
 	qsort(ents, n, sizeof(*ents), cmp_cookie);

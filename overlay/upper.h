@@ -27,7 +27,7 @@ bool ovl_same_parent(const struct ovl_entry *a, const struct ovl_entry *b);
 void ovl_tmpname(struct ovl_fs *fs, char name[OVL_TMPNAME_MAX]);
 int ovl_set_impure(struct ovl_fs *fs, int dirfd);
 struct ovl_xnode;
-int ovl_set_origin(struct ovl_fs *fs, const struct ovl_xnode *x);
+int ovl_set_origin(struct ovl_fs *fs, const struct ovl_xnode *src, const struct ovl_xnode *dst);
 /* Remove every whiteout in dirfd; -ENOTEMPTY if it holds anything else. */
 int ovl_clear_whiteouts(struct ovl_fs *fs, int dirfd);
 /* Move work/tmp to parent/name: over a whiteout (exchange, then drop the

@@ -50,9 +50,31 @@ int ovl_set_impure(struct ovl_fs *fs, int dirfd)
 }
 
 /* An empty origin is the kernel's "copied up, origin unknown". */
-int ovl_set_origin(struct ovl_fs *fs, const struct ovl_xnode *x)
+/*
+ * The kernel's origin record: its file-handle format (version 0, magic
+ * 0xfb, length, flags, handle type, a null fs uuid, the handle) when the
+ * lower filesystem can encode handles, else the empty "origin unknown".
+ * Writing the real handle keeps an upper that the kernel mounts able to
+ * find the origin, and sizes the xattr as the kernel's does.
+ */
+int ovl_set_origin(struct ovl_fs *fs, const struct ovl_xnode *src, const struct ovl_xnode *dst)
 {
-	int err = ovl_xnode_set(x, fs->xa_origin, "", 0);
+	enum { FB_HEAD = 5, UUID_LEN = 16, MAX_HANDLE = 128 };
+	union { struct file_handle fh; char buf[sizeof(struct file_handle) + MAX_HANDLE]; } h;
+	unsigned char fb[FB_HEAD + UUID_LEN + MAX_HANDLE];
+	size_t len = 0;
+	int mnt;
+	h.fh.handle_bytes = MAX_HANDLE;
+	if (name_to_handle_at(src->fd, "", &h.fh, &mnt, AT_EMPTY_PATH) == 0 &&
+	    h.fh.handle_bytes <= MAX_HANDLE && h.fh.handle_type >= 0 && h.fh.handle_type < 256) {
+		len = FB_HEAD + UUID_LEN + h.fh.handle_bytes;
+		memset(fb, 0, FB_HEAD + UUID_LEN);
+		fb[1] = 0xfb;
+		fb[2] = (unsigned char)len;
+		fb[4] = (unsigned char)h.fh.handle_type;
+		memcpy(fb + FB_HEAD + UUID_LEN, h.fh.f_handle, h.fh.handle_bytes);
+	}
+	int err = ovl_xnode_set(dst, fs->xa_origin, fb, len);
 	return err == -EOPNOTSUPP ? 0 : err;
 }
 

@@ -166,7 +166,8 @@ static void test_cookies_stable(void **state)
 		if (i % 3 || i < 2)
 			continue;
 		/* whiteout over the lower file, as unlink would */
-		snprintf(name, sizeof(name), "d/%s", all.v[i].name);
+		if (snprintf(name, sizeof(name), "d/%s", all.v[i].name) >= (int)sizeof(name))
+			fail_msg("name too long: %s", all.v[i].name);
 		tfs_whiteout(t.upper, name);
 	}
 	tfs_mkfile(t.upper, "d/zz-new", "n", 0644);
