@@ -428,6 +428,12 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 				break;
 			}
 			w->passthrough = true;
+			/* tell the caller where, and what is left, so it can
+			 * resolve /proc magic links through the overlay */
+			if (strlen(end) < sizeof(e->pt_rest)) {
+				memcpy(e->path, canon, clen + 1);
+				strcpy(e->pt_rest, end);
+			}
 			break;
 		}
 		mode_t type;
@@ -538,6 +544,7 @@ static void entry_init(struct ovl_entry *e)
 	memset(&e->st, 0, sizeof(e->st));
 	e->trailing_slash = false;
 	e->passthrough = false;
+	e->pt_rest[0] = 0;
 }
 
 void ovl_entry_release(struct ovl_entry *e)

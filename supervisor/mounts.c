@@ -41,6 +41,25 @@ static void attach(int tree, const char *target, const char *what)
 	close(tree);
 }
 
+/* mkdir -p; 0 or -1 with errno. */
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char p[PATH_MAX];
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, 0755) && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(p, mode) && errno != EEXIST ? -1 : 0;
+}
+
 static void xmkdir(const char *path, mode_t mode)
 {
 	if (mkdir(path, mode) && errno != EEXIST)
@@ -84,12 +103,12 @@ static void setup_upper(struct sup *s, int *upper_host_fd, int *work_host_fd)
 {
 	char upper[PATH_MAX], work[PATH_MAX], anc[PATH_MAX];
 
-	if (mkdir(s->opt.upper, 0755) && errno != EEXIST)
+	if (mkdir_p(s->opt.upper, 0755))
 		die_setup("upper dir %s: mkdir: %s", s->opt.upper, strerror(errno));
 	if (!realpath(s->opt.upper, upper))
 		die_setup("upper dir %s: %s", s->opt.upper, strerror(errno));
 	if (s->opt.work) {
-		if (mkdir(s->opt.work, 0700) && errno != EEXIST)
+		if (mkdir_p(s->opt.work, 0700))
 			die_setup("work dir %s: mkdir: %s", s->opt.work, strerror(errno));
 	} else {
 		char tmp[PATH_MAX], tmp2[PATH_MAX];

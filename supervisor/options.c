@@ -51,7 +51,8 @@ int options_parse(int argc, char **argv, struct options *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "+hv", longopts, NULL)) != -1) {
+	opterr = 0;  /* one line of our own instead of getopt's */
+	while ((c = getopt_long(argc, argv, "+:hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_LOWER:
 			split_lowers(optarg, o);
@@ -71,9 +72,10 @@ int options_parse(int argc, char **argv, struct options *o)
 		case OPT_VERSION:
 			printf("ovlrun %s\n", OVLRUN_VERSION);
 			exit(0);
+		case ':':
+			die_setup("option %s needs an argument (see --help)", argv[optind - 1]);
 		default:
-			options_usage(stderr);
-			exit(OVLRUN_EXIT_FAILURE);
+			die_setup("unknown option %s (see --help)", argv[optind - 1]);
 		}
 	}
 	if (!o->nlower)

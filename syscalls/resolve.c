@@ -32,23 +32,12 @@ static bool is_passthrough(const struct sup *s, const char *canon)
 	return false;
 }
 
-int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
+/* What a supervisor-side readlink of a tracee's magic link names. */
+static int classify(struct sup *s, char *link, char *canon, enum fd_kind *kind)
 {
-	char proc[64], link[PATH_MAX];
-	struct sup *s = r->sup;
-	if (fd == AT_FDCWD)
-		snprintf(proc, sizeof(proc), "/proc/%d/cwd", r->pid);
-	else if (fd < 0)
-		return -EBADF;
-	else
-		snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", r->pid, fd);
-	ssize_t n = readlink(proc, link, sizeof(link) - 1);
-	if (n < 0)
-		return errno == ENOENT && fd != AT_FDCWD ? -EBADF : -ENOENT;
-	link[n] = 0;
-	size_t dl = sizeof(deleted_suffix) - 1;
-	bool deleted = (size_t)n > dl && !strcmp(link + n - dl, deleted_suffix);
-	const char *rest;
+	size_t n = strlen(link), dl = sizeof(deleted_suffix) - 1;
+	bool deleted = n > dl && !strcmp(link + n - dl, deleted_suffix);
+	const char *rest = NULL;
 	*kind = FD_OTHER;
 	if ((rest = under(link, s->shadow, s->shadow_len))) {
 		*kind = FD_MIRROR;
@@ -68,6 +57,74 @@ int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
 	return 0;
 }
 
+static int read_link(const char *proc, char *link)
+{
+	ssize_t n = readlink(proc, link, PATH_MAX - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = 0;
+	return 0;
+}
+
+int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
+{
+	char proc[64], link[PATH_MAX];
+	if (fd == AT_FDCWD)
+		snprintf(proc, sizeof(proc), "/proc/%d/cwd", r->pid);
+	else if (fd < 0)
+		return -EBADF;
+	else
+		snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", r->pid, fd);
+	int err = read_link(proc, link);
+	if (err)
+		return err == -ENOENT && fd != AT_FDCWD ? -EBADF : -ENOENT;
+	return classify(r->sup, link, canon, kind);
+}
+
+/*
+ * "/proc/<self|thread-self|pid>/<fd/N|cwd|root|exe>" followed by tail: the
+ * supervisor's readlink of that magic link into link.  0 if rest (what
+ * followed "/proc") names one, 1 if not.
+ */
+static int proc_magic(struct req *r, const char *rest, char *link, const char **tail)
+{
+	char dir[PATH_MAX], proc[PATH_MAX];
+	const char *p = rest + strspn(rest, "/");
+	const char *who = p;
+	p = strchrnul(p, '/');
+	int wlen = (int)(p - who);
+	if ((wlen == 4 && !strncmp(who, "self", 4)) ||
+	    (wlen == 11 && !strncmp(who, "thread-self", 11)))
+		snprintf(dir, sizeof(dir), "/proc/%d", r->pid);
+	else if (wlen > 0 && wlen < 12 && (int)strspn(who, "0123456789") >= wlen)
+		/* a pid of the sandbox's namespace: through its own /proc */
+		snprintf(dir, sizeof(dir), "%.3000s/proc/%.*s", r->sup->shadow, wlen, who);
+	else
+		return 1;
+	p += strspn(p, "/");
+	const char *what = p;
+	p = strchrnul(p, '/');
+	int len = (int)(p - what);
+	if (len == 2 && !strncmp(what, "fd", 2)) {
+		p += strspn(p, "/");
+		const char *num = p;
+		p = strchrnul(p, '/');
+		int nlen = (int)(p - num);
+		if (!nlen || nlen > 10 || (int)strspn(num, "0123456789") < nlen)
+			return 1;
+		snprintf(proc, sizeof(proc), "%.3000s/fd/%.*s", dir, nlen, num);
+	} else if ((len == 3 && !strncmp(what, "cwd", 3)) || (len == 3 && !strncmp(what, "exe", 3)) ||
+		   (len == 4 && !strncmp(what, "root", 4))) {
+		snprintf(proc, sizeof(proc), "%.3000s/%.*s", dir, len, what);
+	} else {
+		return 1;
+	}
+	if (read_link(proc, link))
+		return 1;
+	*tail = p;
+	return 0;
+}
+
 /* Where a relative walk starts: the canonical overlay dir of dirfd/cwd. */
 static int walk_base(struct req *r, int dirfd, const char *path, char *base)
 {
@@ -79,9 +136,7 @@ static int walk_base(struct req *r, int dirfd, const char *path, char *base)
 	int err = req_fd_kind(r, dirfd, base, &kind);
 	if (err)
 		return err;
-	if (kind != FD_MIRROR)
-		return -ENOTDIR;
-	return 0;
+	return kind == FD_MIRROR ? 0 : -ENOTDIR;
 }
 
 int req_mirror(struct req *r, int dirfd, const char *path, unsigned flags)
@@ -96,8 +151,36 @@ int req_mirror(struct req *r, int dirfd, const char *path, unsigned flags)
 	return ovl_walk_mirror(r->sup->fs, cred, base, path, flags, shadow_mirror, r->sup);
 }
 
-int req_lookup(struct req *r, int dirfd, const char *path, unsigned flags, bool empty_ok,
-	       struct ovl_entry *e)
+/*
+ * A walk that reached /proc: if it goes on through a magic link to an
+ * overlay object (a mirror dir, a layer file), the kernel would follow the
+ * link to the overlay's own dentry, so continue the walk in the overlay
+ * from there.  SC_CONTINUE when the kernel should do it.
+ */
+static int lookup_depth(struct req *r, int dirfd, const char *path, unsigned flags,
+			bool empty_ok, struct ovl_entry *e, int depth);
+
+static int via_proc_magic(struct req *r, struct ovl_entry *e, unsigned flags, int depth)
+{
+	char link[PATH_MAX], canon[PATH_MAX], next[PATH_MAX];
+	const char *tail;
+	enum fd_kind kind;
+	if (strcmp(e->path, "/proc") || !e->pt_rest[0] || depth >= 8)
+		return SC_CONTINUE;
+	if (proc_magic(r, e->pt_rest, link, &tail))
+		return SC_CONTINUE;
+	if (!tail[0] && !(flags & OVL_LOOKUP_FOLLOW))
+		return SC_CONTINUE;  /* the link itself (lstat, readlink) */
+	if (classify(r->sup, link, canon, &kind) || kind == FD_OTHER)
+		return SC_CONTINUE;  /* pipes, sockets, deleted files: the kernel's */
+	if (snprintf(next, sizeof(next), "%s%s", canon, tail) >= (int)sizeof(next))
+		return -ENAMETOOLONG;
+	ovl_entry_release(e);
+	return lookup_depth(r, AT_FDCWD, next, flags | OVL_LOOKUP_NO_PERM, false, e, depth + 1);
+}
+
+static int lookup_depth(struct req *r, int dirfd, const char *path, unsigned flags,
+			bool empty_ok, struct ovl_entry *e, int depth)
 {
 	char base[PATH_MAX];
 	const struct ovl_cred *cred;
@@ -137,9 +220,18 @@ int req_lookup(struct req *r, int dirfd, const char *path, unsigned flags, bool 
 	if (err)
 		return err;
 	if (e->passthrough) {
+		err = via_proc_magic(r, e, flags, depth);
+		if (err != SC_CONTINUE)
+			return err;
 		ovl_entry_release(e);
 		err = ovl_walk_mirror(r->sup->fs, cred, base, path, flags, shadow_mirror, r->sup);
 		return err ? err : SC_CONTINUE;
 	}
 	return 0;
+}
+
+int req_lookup(struct req *r, int dirfd, const char *path, unsigned flags, bool empty_ok,
+	       struct ovl_entry *e)
+{
+	return lookup_depth(r, dirfd, path, flags, empty_ok, e, 0);
 }

@@ -85,6 +85,8 @@ struct ovl_entry {
 	struct stat st;                 /* lstat of the topmost real entry (valid if type != 0) */
 	bool trailing_slash;            /* path ended in '/' (or "/.") */
 	bool passthrough;               /* path leads into a kernel-served mount: caller lets the kernel do it */
+	char pt_rest[PATH_MAX];         /* passthrough: what was left to resolve after e->path
+					 * (the mount reached), "" when unknown */
 };
 
 /* Lookup flags. */

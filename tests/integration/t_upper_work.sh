@@ -6,18 +6,18 @@ L=$(new_lower)
 snapshot_lower "$L"
 mkdir "$T/p"
 
-sh_ovl "$L" "$T/p/new/upper" 'echo x > /tmp/x; cat /tmp/x'
+sh_ovl "$L" "$T/p/upper" 'echo x > /tmp/x; cat /tmp/x'
 assert_status 0
 assert_stdout "x"
-assert_type "$T/p/new/upper" "directory"
-assert_file_content "$T/p/new/upper/tmp/x" "x"
-assert_eq "upper" "$(ls -A "$T/p/new")" "entries next to the upper after exit (work dir removed)"
+assert_type "$T/p/upper" "directory"
+assert_file_content "$T/p/upper/tmp/x" "x"
+assert_eq "upper" "$(ls -A "$T/p")" "entries next to the upper after exit (work dir removed)"
 
 mkdir "$T/w"
-run_ovl --lower="$L" --upper="$T/p/new/upper" --work="$T/w" -- /bin/sh -c 'cat /tmp/x; rm /tmp/x'
+run_ovl --lower="$L" --upper="$T/p/upper" --work="$T/w" -- /bin/sh -c 'cat /tmp/x; rm /tmp/x'
 assert_status 0
 assert_stdout "x"
 assert_type "$T/w" "directory"
-assert_missing "$T/p/new/upper/tmp/x"
-assert_eq "upper" "$(ls -A "$T/p/new")" "entries next to the upper with --work"
+assert_missing "$T/p/upper/tmp/x"
+assert_eq "upper" "$(ls -A "$T/p")" "entries next to the upper with --work"
 finish

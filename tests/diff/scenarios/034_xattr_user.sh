@@ -1,5 +1,5 @@
 # user.* xattrs: read from lower, set (copy-up), copied up with data, removed;
-# trusted.overlay.* stays private.  (busybox has no setfattr: ovlprobe.)
+# trusted.overlay.* stays private (setting trusted.*: 074).  (busybox has no setfattr: ovlprobe.)
 setup_lower() {
 	mkdir -p data/od
 	echo f > data/f
@@ -20,8 +20,5 @@ ovlprobe getxattr /data/f user.color
 rm -rf /data/od; mkdir /data/od
 ovlprobe listxattr /data/od
 ovlprobe getxattr /data/od trusted.overlay.opaque
-ovlprobe setxattr /data/g trusted.overlay.opaque y
-ovlprobe setxattr /data/g trusted.foo bar
-ovlprobe getxattr /data/g trusted.foo
 EOS
 )

@@ -16,5 +16,6 @@ tar xf /tmp/d.tar -C /tmp/x
 find /tmp/x | sort
 stat -c '%n %a' /tmp/x/data/a/b
 cat /tmp/x/data/a/three /tmp/x/data/a/b/two
+rm /tmp/d.tar   # its headers hold the current mtime of /data/a
 EOS
 )

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# test.sh — install the dependencies, build, and run every test twice:
+#   1. build/       (RelWithDebInfo)                 ctest --output-on-failure
+#   2. build-asan/  (-DOVLRUN_SANITIZE=ON: ASan+UBSan) ctest --output-on-failure
+# Exits non-zero if any test fails or if a run executes no test.  Ends with
+# the counts per kind (unit, integration, security, diff identical/different).
+# Environment: JOBS (default: nproc), SKIP_ASAN=1 (only the first pass),
+# BUILD_DIR (default build; the sanitizer build goes to $BUILD_DIR-asan),
+# SKIP_DEPS=1 (do not call install-deps.sh).  CI runs it as root with CI=true.
+set -euo pipefail
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$src"
+if [[ $(id -u) -ne 0 ]]; then
+	if command -v sudo > /dev/null; then exec sudo -E bash "$0" "$@"; fi
+	echo "test.sh: the tests need root" >&2
+	exit 1
+fi
+jobs=${JOBS:-$(nproc)}
+[[ ${SKIP_DEPS:-} == 1 ]] || bash scripts/install-deps.sh
+
+# Build the test image once, up front (the tests would build it on demand).
+bash -c 'source tests/lib.sh; image_dir' > /dev/null
+
+summary=()
+failed=0
+
+run_pass() { # NAME BUILD-DIR CMAKE-ARGS...
+	local name=$1 dir=$2; shift 2
+	echo "=== $name: configure and build ($dir)"
+	mkdir -p "$dir"
+	if ! cmake -S "$src" -B "$dir" "$@" > "$dir/configure.log" 2>&1; then
+		cat "$dir/configure.log"; return 1
+	fi
+	if ! cmake --build "$dir" -j "$jobs" > "$dir/build.log" 2>&1; then
+		tail -n 60 "$dir/build.log"; return 1
+	fi
+	echo "=== $name: ctest"
+	local st=0
+	if ! (cd "$dir" && ctest --output-on-failure --no-tests=error -j "$jobs" --timeout 900) 2>&1 | tee "$dir/ctest.out"; then
+		st=1
+	fi
+	# Counts per kind from ctest's own result lines.
+	local log=$dir/ctest.out kind counts="" total_pass=0
+	for kind in unit integration security diff; do
+		local p f s
+		p=$(grep -cE "Test +#[0-9]+: $kind/.* Passed" "$log" || true)
+		f=$(grep -E "Test +#[0-9]+: $kind/" "$log" | grep -cvE ' Passed | Not Run | Skipped' || true)
+		s=$(grep -E "Test +#[0-9]+: $kind/" "$log" | grep -cE 'Skipped|Not Run' || true)
+		total_pass=$((total_pass + p))
+		if [[ $kind == diff ]]; then
+			local doc
+			doc=$(grep -c '^DIFFERENT (documented' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null || true)
+			counts+="diff: $((p - doc)) identical, $((f + doc)) different ($doc documented in README), $s skipped"
+		else
+			counts+="$kind: $p passed, $f failed, $s skipped; "
+		fi
+	done
+	summary+=("$name: $counts")
+	if [[ $total_pass -eq 0 ]]; then
+		echo "test.sh: $name executed no test" >&2
+		st=1
+	fi
+	return "$st"
+}
+
+build=${BUILD_DIR:-build}
+run_pass "tests" "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo || failed=1
+if [[ ${SKIP_ASAN:-} != 1 ]]; then
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+	run_pass "tests under ASan+UBSan" "$build-asan" -DCMAKE_BUILD_TYPE=Debug -DOVLRUN_SANITIZE=ON || failed=1
+fi
+
+echo
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+if [[ $failed -ne 0 ]]; then
+	echo "test.sh: FAILED"
+	exit 1
+fi
+echo "test.sh: all tests passed"

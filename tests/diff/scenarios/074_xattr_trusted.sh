@@ -1,0 +1,13 @@
+# trusted.* xattrs set by root inside, including an overlay-private name
+# (Linux >= 6.7 stores it escaped as trusted.overlay.overlay.*).
+setup_lower() {
+	mkdir -p data
+	echo g > data/g
+}
+script=$(cat <<'EOS'
+ovlprobe setxattr /data/g trusted.foo bar
+ovlprobe getxattr /data/g trusted.foo
+ovlprobe setxattr /data/g trusted.overlay.opaque y
+ovlprobe listxattr /data/g
+EOS
+)
