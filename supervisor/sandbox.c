@@ -216,12 +216,13 @@ pid_t sandbox_start(struct sup *s)
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		die_setup("socketpair: %s", strerror(errno));
-	if (unshare(CLONE_NEWPID))
-		die_setup("unshare pid namespace: %s", strerror(errno));
 	fflush(NULL);
-	pid_t pid = fork();
+	/* A fork straight into the new pid namespace: unshare(CLONE_NEWPID)
+	 * would put every later child of ours there too, and it dies with
+	 * init (sanitizer runtimes fork at exit). */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, 0);
 	if (pid < 0)
-		die_setup("fork: %s", strerror(errno));
+		die_setup("clone into a new pid namespace: %s", strerror(errno));
 	if (pid == 0) {
 		close(sv[0]);
 		run_init(s, sv[1]);

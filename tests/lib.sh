@@ -31,6 +31,14 @@ OVL_TEST_NAME=${OVL_TEST_NAME:-$(basename "${0%.sh}")}
 OVL_FAILS=0
 declare -a _ovl_snapshots=()
 
+# Sanitizer settings of an ASan/UBSan build of ovlrun ("NAME=value" words);
+# tests that clear the environment (env -i) pass these on to ovlrun.
+SAN_ENV=()
+for _v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+	[[ -n ${!_v:-} ]] && SAN_ENV+=("$_v=${!_v}")
+done
+unset _v
+
 # ---------------------------------------------------------------- messages
 log()  { printf '%s\n' "$*" >&2; }
 skip() { log "SKIP: $OVL_TEST_NAME: $*"; exit 77; }

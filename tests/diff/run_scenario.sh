@@ -87,7 +87,8 @@ run_side() { # SIDE BINARY -> $T/SIDE.report
 	local side=$1 bin=$2 d=$T/$1 st=0
 	local args=(--lower="$lowers")
 	[[ -n $no_upper ]] || args+=(--upper="$UPPER")
-	( umask 022; cd /; env -i PATH=/bin:/usr/bin HOME=/root \
+	# Sanitizer options of an ASan build go to both sides alike.
+	( umask 022; cd /; env -i PATH=/bin:/usr/bin HOME=/root "${SAN_ENV[@]}" \
 		timeout -k 10 "$OVLRUN_TIMEOUT" "$bin" "${args[@]}" -- /bin/sh -c "$script" \
 		< /dev/null > "$d/stdout" 2> "$d/stderr" ) || st=$?
 	{

@@ -75,7 +75,8 @@ static void usage(void)
 	      "  lsetxattr P N V | listxattr P | removexattr P N | fsetxattr P N V |\n"
 	      "  fchmod P MODE | fchown P UID GID | futimens P | setflags P |\n"
 	      "  ftruncate P LEN | dotdot N | dirfd-dotdot DIR N PATH |\n"
-	      "  cat-at DIR PATH | runas UID GID CMD [ARGS]\n", stderr);
+	      "  cat-at DIR PATH | rename OLD NEW | rename2 OLD NEW noreplace|exchange |\n"
+	      "  tmpfile DIR NAME | runas UID GID CMD [ARGS]\n", stderr);
 }
 
 int main(int argc, char **argv)
@@ -245,6 +246,32 @@ int main(int argc, char **argv)
 		ssize_t n;
 		while ((n = read(f, buf, sizeof(buf))) > 0)
 			fwrite(buf, 1, (size_t)n, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "rename") && argc == 4) {
+		/* rename(2) itself, without mv's EXDEV fallback */
+		if (rename(argv[2], argv[3]) < 0)
+			return fail(cmd, argv[2]);
+		return 0;
+	}
+	if (!strcmp(cmd, "rename2") && argc == 5) {
+		unsigned flags = !strcmp(argv[4], "noreplace") ? RENAME_NOREPLACE
+			       : !strcmp(argv[4], "exchange") ? RENAME_EXCHANGE : 0;
+		if (renameat2(AT_FDCWD, argv[2], AT_FDCWD, argv[3], flags) < 0)
+			return fail(cmd, argv[2]);
+		return 0;
+	}
+	if (!strcmp(cmd, "tmpfile") && argc == 4) {
+		/* O_TMPFILE in DIR, write, then link it as NAME */
+		int fd = open(argv[2], O_TMPFILE | O_RDWR, 0640);
+		if (fd < 0)
+			return fail("open O_TMPFILE", argv[2]);
+		if (write(fd, "tmpfile\n", 8) != 8)
+			return fail("write", argv[2]);
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, argv[3], AT_SYMLINK_FOLLOW) < 0)
+			return fail("linkat", argv[3]);
 		return 0;
 	}
 	if (!strcmp(cmd, "runas") && argc >= 5) {

@@ -1,5 +1,4 @@
 # du over a merged tree (block counts, hard links counted once).
-documented_difference="st_blocks of directories with kernel bookkeeping xattrs"
 setup_lower() {
 	mkdir -p data/d
 	head -c 8192 /dev/zero > data/d/f
