@@ -82,14 +82,14 @@ static int64_t do_getdents(struct req *r, bool old_format)
 		ovl_entry_release(&e);
 		return -ENOTDIR;
 	}
-	if (count > 1 << 20)
-		count = 1 << 20;
+	if (count > sizeof(r->sup->scratch))
+		count = sizeof(r->sup->scratch);
 	int fd = req_getfd(r, tfd);
 	if (fd < 0) {
 		ovl_entry_release(&e);
 		return fd;
 	}
-	static char buf[1 << 20];
+	char *buf = r->sup->scratch;
 	off_t pos = lseek(fd, 0, SEEK_CUR);
 	struct fill f = { .buf = buf, .size = count, .old_format = old_format,
 			  .pos = pos < 0 ? 0 : (uint64_t)pos };

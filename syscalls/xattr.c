@@ -38,7 +38,7 @@ static int read_name(struct req *r, char *name)
 static int64_t do_get(struct req *r, enum xa_form form)
 {
 	char name[XATTR_NAME_MAX + 1];
-	static char value[XATTR_SIZE_MAX];
+	char *value = r->sup->scratch;
 	struct ovl_entry e;
 	const struct ovl_cred *cred;
 	size_t size = (size_t)ARG(r, 3);
@@ -56,7 +56,7 @@ static int64_t do_get(struct req *r, enum xa_form form)
 
 static int64_t do_list(struct req *r, enum xa_form form)
 {
-	static char list[XATTR_LIST_MAX];
+	char *list = r->sup->scratch;
 	struct ovl_entry e;
 	const struct ovl_cred *cred;
 	size_t size = (size_t)ARG(r, 2);
@@ -75,7 +75,7 @@ static int64_t do_list(struct req *r, enum xa_form form)
 static int64_t do_set(struct req *r, enum xa_form form)
 {
 	char name[XATTR_NAME_MAX + 1];
-	static char value[XATTR_SIZE_MAX];
+	char *value = r->sup->scratch;
 	struct ovl_entry e;
 	const struct ovl_cred *cred;
 	size_t size = (size_t)ARG(r, 3);

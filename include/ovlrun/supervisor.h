@@ -40,6 +40,9 @@ struct sup {
 	int npass;
 	const char *pass[OVL_MAX_PASSTHROUGH]; /* kernel-served overlay paths: /proc, /dev, /sys */
 	int ctl_sock;                   /* receives the listener fd from the command */
+	/* One handler runs at a time: its large scratch buffer (directory
+	 * listings, xattr values and lists) is here, not on the stack. */
+	char scratch[1 << 20];
 };
 
 /* options.c */
