@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "ovlrun/supervisor.h"
 #include "fsutil.h"
+#include "fdpass.h"
 
 /* What a root command keeps: what it needs to act as root on files (the
  * supervisor checks these against overlay metadata) and on its own
@@ -67,22 +68,6 @@ static void drop_caps(void)
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 }
 
-static void send_fd(int sock, int fd)
-{
-	char dummy = 'L';
-	struct iovec iov = { .iov_base = &dummy, .iov_len = 1 };
-	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (sendmsg(sock, &msg, 0) != 1)
-		child_fail("sending the seccomp listener");
-}
-
 /* A directory fd inherited on stdio would be a way out of the chroot. */
 static void sanitize_stdio(void)
 {
@@ -109,23 +94,27 @@ static void reset_signals(void)
 		signal(sig, SIG_DFL);
 }
 
-static __attribute__((noreturn)) void run_command(struct sup *s, int sock)
+static __attribute__((noreturn)) void run_command(struct sup *s, int sock, int init_sock)
 {
 	reset_signals();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (chroot(s->shadow) || chdir("/"))
 		child_fail("chroot into the shadow root");
 	sanitize_stdio();
-	if (sock > 3)
-		syscall(SYS_close_range, 3, sock - 1, 0);
-	syscall(SYS_close_range, sock + 1, ~0U, 0);
+	/* keep stdio and the two sockets, nothing else */
+	int lo = sock < init_sock ? sock : init_sock, hi = sock ^ init_sock ^ lo;
+	syscall(SYS_close_range, 3, lo - 1, 0);
+	syscall(SYS_close_range, lo + 1, hi - 1, 0);
+	syscall(SYS_close_range, hi + 1, ~0U, 0);
 	drop_caps();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		child_fail("PR_SET_NO_NEW_PRIVS");
 	int nfd = filter_install();
-	send_fd(sock, nfd);
+	if (send_fd(sock, nfd) || send_fd(init_sock, nfd))
+		child_fail("sending the seccomp listener");
 	close(nfd);
 	close(sock);
+	close(init_sock);
 	execvp(s->opt.argv[0], s->opt.argv);
 	int err = errno;
 	fprintf(stderr, "ovlrun: %s: %s\n", s->opt.argv[0],
@@ -146,18 +135,19 @@ static void forward(int sig, siginfo_t *si, void *uctx)
 
 static void mask_proc(const char *shadow)
 {
-	static const char *const hide_files[] = { "kcore", "sysrq-trigger", "keys", "timer_list",
-						  "kallsyms", "kmsg" };
-	static const char *const ro_dirs[] = { "sys", "bus", "irq", "fs" };
-	char p[PATH_MAX], q[PATH_MAX];
-	snprintf(q, sizeof(q), "%s/dev/null", shadow);
+	static const char *const hide_files[] = { "/proc/kcore", "/proc/sysrq-trigger",
+						  "/proc/keys", "/proc/timer_list",
+						  "/proc/kallsyms", "/proc/kmsg" };
+	static const char *const ro_dirs[] = { "/proc/sys", "/proc/bus", "/proc/irq", "/proc/fs" };
+	char p[PATH_MAX], null[PATH_MAX];
+	path_join(null, shadow, "/dev/null");
 	for (size_t i = 0; i < sizeof(hide_files) / sizeof(hide_files[0]); i++) {
-		snprintf(p, sizeof(p), "%s/proc/%s", shadow, hide_files[i]);
-		if (access(p, F_OK) == 0 && mount(q, p, NULL, MS_BIND, NULL))
+		path_join(p, shadow, hide_files[i]);
+		if (access(p, F_OK) == 0 && mount(null, p, NULL, MS_BIND, NULL))
 			child_fail("masking /proc file");
 	}
 	for (size_t i = 0; i < sizeof(ro_dirs) / sizeof(ro_dirs[0]); i++) {
-		snprintf(p, sizeof(p), "%s/proc/%s", shadow, ro_dirs[i]);
+		path_join(p, shadow, ro_dirs[i]);
 		if (access(p, F_OK))
 			continue;
 		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) ||
@@ -177,18 +167,33 @@ static __attribute__((noreturn)) void run_init(struct sup *s, int sock)
 		child_fail("mount /proc");
 	mask_proc(s->shadow);
 
+	/* init holds the listener too: if the supervisor dies, trapped calls
+	 * then wait (instead of failing with ENOSYS and running on) until
+	 * init's death signal ends the whole namespace. */
+	int isv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, isv))
+		child_fail("socketpair");
 	sigset_t all, old;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	command_pid = fork();
 	if (command_pid < 0)
 		child_fail("fork");
-	if (command_pid == 0)
-		run_command(s, sock);
+	if (command_pid == 0) {
+		close(isv[0]);
+		run_command(s, sock, isv[1]);
+	}
 	close(sock);
+	close(isv[1]);
+	int held = recv_fd(isv[0]);  /* -1 if the command failed before */
+	close(isv[0]);
 	if (chroot(s->shadow) || chdir("/"))
 		child_fail("chroot into the shadow root");
-	syscall(SYS_close_range, 3, ~0U, 0);
+	if (held >= 0 && held != 3) {
+		dup2(held, 3);
+		held = 3;
+	}
+	syscall(SYS_close_range, held >= 0 ? 4 : 3, ~0U, 0);
 	struct sigaction sa = { .sa_sigaction = forward, .sa_flags = SA_SIGINFO | SA_RESTART };
 	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM };
 	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)

@@ -92,9 +92,8 @@ _ovl_cleanup() {
 		if [[ ${OVLRUN_KEEP:-} == 1 ]]; then
 			log "kept $T"
 		else
-			# chattr +i on a lower would block removal: undo it first
-			chattr -R -i -a "$T" >/dev/null 2>&1 || true
-			rm -rf "$T"
+			# (an immutable/append-only flag set by a bug would block removal)
+			rm -rf "$T" 2>/dev/null || { chattr -R -i -a "$T" >/dev/null 2>&1; rm -rf "$T"; }
 		fi
 	fi
 	exit "$rc"

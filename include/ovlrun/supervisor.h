@@ -42,7 +42,7 @@ struct sup {
 	int ctl_sock;                   /* receives the listener fd from the command */
 	/* One handler runs at a time: its large scratch buffer (directory
 	 * listings, xattr values and lists) is here, not on the stack. */
-	char scratch[1 << 20];
+	_Alignas(16) char scratch[1 << 20];
 };
 
 /* options.c */

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # busybox sh, ls, cat, echo through ovlrun; reading creates nothing in the upper.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The environment is passed through unchanged; the cwd is / whatever the
 # caller's cwd is.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

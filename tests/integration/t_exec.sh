@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # execve from the overlay: #! scripts, the dynamic program whose ELF
 # interpreter exists only in the image, argv[0], /proc/self/exe, pwd.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

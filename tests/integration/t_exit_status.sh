@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Exit status: the command's; 128+N on signal N; 127/126; 125 for ovlrun's own errors.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init

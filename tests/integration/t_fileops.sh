@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # cp -a, mv, rm -rf, ln, ln -s, chmod, chown, touch, mkdir -p, find through
 # ovlrun; checked inside and on the host (upper contents, whiteouts, opaque).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # --lower=A:B:C, leftmost on top: shadowing, whiteouts and opaque dirs in
 # the lower layers; copy-up takes the topmost file.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

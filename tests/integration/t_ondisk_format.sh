@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The upper uses the kernel's format: an upper written by ovlrun mounts with
 # the kernel's overlayfs and shows the same tree, and the reverse.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

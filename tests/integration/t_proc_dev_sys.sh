@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # /proc (own pid namespace), /dev (null zero full random urandom tty ptmx pts
 # shm) and /sys are visible; using them writes nothing to the upper.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Without --upper the overlay is read-only: every write fails with EROFS,
 # reads work, nothing is written anywhere.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # SIGTERM, SIGINT and SIGHUP sent to ovlrun reach the command.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # tar c/x, sed -i, dd, truncate through ovlrun; results checked on the host.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init

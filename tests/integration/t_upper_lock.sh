@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # One ovlrun per upper: a second one on the same upper is refused (125);
 # the lock is released when the first one exits.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

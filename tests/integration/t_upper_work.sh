@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # --upper is created if missing; the default work dir is a hidden sibling
 # that is removed at exit; an explicit --work is used and kept.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

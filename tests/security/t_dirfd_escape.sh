@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Directory fds cannot climb out: openat(fd, "..") repeatedly from "/",
 # a dir fd kept open then "..", /proc/self/fd/N/.., /proc/1/root, /proc/self/cwd.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # ".." can never leave the overlay root: cd .. past /, /../../etc/hostname,
 # relative climbs; a host file outside the image stays unreachable.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Destructive work inside the sandbox touches nothing on the host: a marker
 # outside the image can be neither read nor modified, files created at host
 # paths appear only in the upper, and nothing is left outside upper/work.

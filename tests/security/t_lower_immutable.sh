@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Whatever the command does to lower files — write, append, chmod, chown,
 # truncate, touch, xattrs, rm, rename, hard links, fd-based fchmod/fchown/
 # futimens/fsetxattr/ioctl(FS_IOC_SETFLAGS), writes through /proc/self/fd —

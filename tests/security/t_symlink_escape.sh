@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Symlinks resolve inside the overlay: an absolute symlink to a host path, a
 # relative one climbing with ../.., a symlinked dir, in the lower, the upper
 # and created at run time; reads and writes through them never reach the host.

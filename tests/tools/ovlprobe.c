@@ -76,7 +76,7 @@ static void usage(void)
 	      "  fchmod P MODE | fchown P UID GID | futimens P | setflags P |\n"
 	      "  ftruncate P LEN | dotdot N | dirfd-dotdot DIR N PATH |\n"
 	      "  cat-at DIR PATH | rename OLD NEW | rename2 OLD NEW noreplace|exchange |\n"
-	      "  tmpfile DIR NAME | runas UID GID CMD [ARGS]\n", stderr);
+	      "  tmpfile DIR NAME | dino DIR | runas UID GID CMD [ARGS]\n", stderr);
 }
 
 int main(int argc, char **argv)
@@ -246,6 +246,33 @@ int main(int argc, char **argv)
 		ssize_t n;
 		while ((n = read(f, buf, sizeof(buf))) > 0)
 			fwrite(buf, 1, (size_t)n, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "dino") && argc == 3) {
+		/* For each entry of DIR (sorted): does getdents' d_ino equal
+		 * lstat's st_ino?  Prints relations only, never numbers. */
+		DIR *d = opendir(argv[2]);
+		if (!d)
+			return fail("opendir", argv[2]);
+		char *lines[4096];
+		size_t n = 0;
+		struct dirent *e;
+		while ((e = readdir(d)) && n < 4096) {
+			if (!strcmp(e->d_name, ".."))
+				continue; /* ".." of a dir may be above a mount */
+			struct stat st;
+			if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				return fail("fstatat", e->d_name);
+			char *l;
+			if (asprintf(&l, "%s: d_ino %s st_ino", e->d_name,
+				     e->d_ino == st.st_ino ? "==" : "!=") < 0)
+				return fail("asprintf", e->d_name);
+			lines[n++] = l;
+		}
+		closedir(d);
+		qsort(lines, n, sizeof(*lines), cmpstr);
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", lines[i]);
 		return 0;
 	}
 	if (!strcmp(cmd, "rename") && argc == 4) {
