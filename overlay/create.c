@@ -79,7 +79,7 @@ static int build_in_work(struct ovl_fs *fs, const char *tmp, const struct ovl_ne
 	int w = fs->work_fd, fd = -1, err = 0;
 	mode_t type = n->mode & S_IFMT;
 	if (n->link_name)
-		return linkat(n->link_parent, n->link_name, w, tmp, 0) ? -errno : 0;
+		return linkat(n->link_parent, n->link_name, w, tmp, n->link_flags) ? -errno : 0;
 	if (S_ISREG(type)) {
 		fd = openat(w, tmp, (n->open_flags & ~O_ACCMODE) | O_RDWR | O_CREAT | O_EXCL |
 			    O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -142,7 +142,7 @@ int ovl_create_upper(struct ovl_fs *fs, struct ovl_entry *e, const struct ovl_ne
 
 	/* Onto a free name, a file or a hard link appears complete in one step. */
 	if (!wh && n->link_name)
-		err = linkat(n->link_parent, n->link_name, parent, e->name, 0) ? -errno : 0;
+		err = linkat(n->link_parent, n->link_name, parent, e->name, n->link_flags) ? -errno : 0;
 	else if (!wh && S_ISREG(n->mode))
 		err = create_reg_unnamed(parent, e->name, n, fdp);
 	else {

@@ -120,3 +120,23 @@ int ovl_link(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *o
 	(void)fstatat(old_e->parent.fd[0], old_e->name, &old_e->st, AT_SYMLINK_NOFOLLOW);
 	return 0;
 }
+
+int ovl_link_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd, struct ovl_entry *new_e)
+{
+	struct ovl_new n;
+	struct stat st;
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EPERM;
+	if (!new_e->type && new_e->trailing_slash)
+		return -ENOENT;
+	int err = ovl_create_prepare(fs, cred, new_e, st.st_mode, &n);
+	if (err || (err = may_link(cred, &st)) || (err = ovl_copy_up_parent(fs, new_e)))
+		return err;
+	/* An O_TMPFILE made with O_EXCL refuses this, as on Linux. */
+	n.link_parent = fd;
+	n.link_name = "";
+	n.link_flags = AT_EMPTY_PATH;
+	return ovl_create_upper(fs, new_e, &n, NULL);
+}

@@ -74,6 +74,7 @@ struct ovl_new {
 	const char *target;     /* S_IFLNK */
 	int link_parent;        /* hard link: real parent dir of the source in upper... */
 	const char *link_name;  /* ...and its name (mode ignored) */
+	int link_flags;         /* linkat flags: AT_EMPTY_PATH links the fd link_parent */
 	int open_flags;         /* S_IFREG: access mode and flags of the returned fd */
 };
 int ovl_create_upper(struct ovl_fs *fs, struct ovl_entry *e, const struct ovl_new *n, int *fd);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "ovlrun/shadow.h"
 #include "ovlrun/syscalls.h"
 #include "names.h"
@@ -66,6 +67,34 @@ int64_t sys_renameat2(struct req *r)
 	return do_rename(r, (int)ARG(r, 0), ARG(r, 1), (int)ARG(r, 2), ARG(r, 3), (unsigned)ARG(r, 4));
 }
 
+/* linkat of an upper file held open (O_TMPFILE, or unlinked meanwhile),
+ * named by AT_EMPTY_PATH or /proc/self/fd/N: SC_CONTINUE if not that. */
+static int64_t link_from_fd(struct req *r, const struct ovl_cred *cred, int olddirfd,
+			    uint64_t old_addr, int newdirfd, uint64_t new_addr, int flags)
+{
+	char oldp[PATH_MAX], newp[PATH_MAX];
+	struct ovl_entry n;
+	int fd;
+	int err = req_path(r, old_addr, oldp);
+	if (err == -EFAULT && (flags & AT_EMPTY_PATH) && !old_addr)
+		oldp[0] = 0, err = 0;
+	if (err)
+		return err;
+	if (oldp[0] && !(flags & AT_SYMLINK_FOLLOW))
+		return SC_CONTINUE;
+	err = req_upper_fd(r, olddirfd, oldp, flags & AT_EMPTY_PATH, &fd);
+	if (err <= 0)
+		return err ? err : SC_CONTINUE;
+	if (!(err = req_path(r, new_addr, newp)) && !(err = req_lookup(r, newdirfd, newp, 0, false, &n))) {
+		err = n.type ? -EEXIST : ovl_link_fd(r->sup->fs, cred, fd, &n);
+		if (!err)
+			shadow_forget(r->sup, n.path);
+		ovl_entry_release(&n);
+	}
+	close(fd);
+	return err == SC_CONTINUE ? -EXDEV : err;
+}
+
 static int64_t do_link(struct req *r, int olddirfd, uint64_t old_addr, int newdirfd,
 		       uint64_t new_addr, int flags)
 {
@@ -76,6 +105,9 @@ static int64_t do_link(struct req *r, int olddirfd, uint64_t old_addr, int newdi
 	int err = req_cred(r, &cred);
 	if (err)
 		return err;
+	int64_t rv = link_from_fd(r, cred, olddirfd, old_addr, newdirfd, new_addr, flags);
+	if (rv != SC_CONTINUE)
+		return rv;
 	err = two_entries(r, olddirfd, old_addr, flags & AT_SYMLINK_FOLLOW ? OVL_LOOKUP_FOLLOW : 0,
 			  newdirfd, new_addr, flags & AT_EMPTY_PATH, &o, &n);
 	if (err)

@@ -83,12 +83,12 @@ int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
 
 /*
  * "/proc/<self|thread-self|pid>/<fd/N|cwd|root|exe>" followed by tail: the
- * supervisor's readlink of that magic link into link.  0 if rest (what
+ * supervisor's own path to that magic link into proc.  0 if rest (what
  * followed "/proc") names one, 1 if not.
  */
-static int proc_magic(struct req *r, const char *rest, char *link, const char **tail)
+static int proc_magic(struct req *r, const char *rest, char *proc, const char **tail)
 {
-	char dir[PATH_MAX], proc[PATH_MAX];
+	char dir[PATH_MAX];
 	const char *p = rest + strspn(rest, "/");
 	const char *who = p;
 	p = strchrnul(p, '/');
@@ -112,15 +112,13 @@ static int proc_magic(struct req *r, const char *rest, char *link, const char **
 		int nlen = (int)(p - num);
 		if (!nlen || nlen > 10 || (int)strspn(num, "0123456789") < nlen)
 			return 1;
-		snprintf(proc, sizeof(proc), "%.3000s/fd/%.*s", dir, nlen, num);
+		snprintf(proc, PATH_MAX, "%.3000s/fd/%.*s", dir, nlen, num);
 	} else if ((len == 3 && !strncmp(what, "cwd", 3)) || (len == 3 && !strncmp(what, "exe", 3)) ||
 		   (len == 4 && !strncmp(what, "root", 4))) {
-		snprintf(proc, sizeof(proc), "%.3000s/%.*s", dir, len, what);
+		snprintf(proc, PATH_MAX, "%.3000s/%.*s", dir, len, what);
 	} else {
 		return 1;
 	}
-	if (read_link(proc, link))
-		return 1;
 	*tail = p;
 	return 0;
 }
@@ -162,12 +160,12 @@ static int lookup_depth(struct req *r, int dirfd, const char *path, unsigned fla
 
 static int via_proc_magic(struct req *r, struct ovl_entry *e, unsigned flags, int depth)
 {
-	char link[PATH_MAX], canon[PATH_MAX], next[PATH_MAX];
+	char proc[PATH_MAX], link[PATH_MAX], canon[PATH_MAX], next[PATH_MAX];
 	const char *tail;
 	enum fd_kind kind;
 	if (strcmp(e->path, "/proc") || !e->pt_rest[0] || depth >= 8)
 		return SC_CONTINUE;
-	if (proc_magic(r, e->pt_rest, link, &tail))
+	if (proc_magic(r, e->pt_rest, proc, &tail) || read_link(proc, link))
 		return SC_CONTINUE;
 	if (!tail[0] && !(flags & OVL_LOOKUP_FOLLOW))
 		return SC_CONTINUE;  /* the link itself (lstat, readlink) */
@@ -234,4 +232,26 @@ int req_lookup(struct req *r, int dirfd, const char *path, unsigned flags, bool 
 	       struct ovl_entry *e)
 {
 	return lookup_depth(r, dirfd, path, flags, empty_ok, e, 0);
+}
+
+int req_upper_fd(struct req *r, int dirfd, const char *path, bool empty_ok, int *out)
+{
+	char proc[PATH_MAX], link[PATH_MAX], canon[PATH_MAX];
+	const char *tail = "";
+	enum fd_kind kind;
+	*out = -1;
+	if (!path[0] && empty_ok)
+		snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", r->pid, dirfd);
+	else if (strncmp(path, "/proc/", 6) || proc_magic(r, path + 5, proc, &tail) || tail[0])
+		return 0;
+	if (read_link(proc, link))
+		return path[0] ? 0 : -EBADF;
+	int err = classify(r->sup, link, canon, &kind);
+	if (kind != FD_UPPER || (err && err != -ENOENT))
+		return 0;
+	int fd = open(proc, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*out = fd;
+	return 1;
 }

@@ -157,6 +157,9 @@ int ovl_symlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry
 		const char *target);
 int ovl_link(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
 	     struct ovl_entry *new_e);
+/* Give a name to fd, a file of the upper layer (an O_TMPFILE, or an open
+ * file that was unlinked): linkat(fd, "", ..., AT_EMPTY_PATH). */
+int ovl_link_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd, struct ovl_entry *new_e);
 int ovl_unlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e);
 int ovl_rmdir(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e);
 /* flags: RENAME_NOREPLACE, RENAME_EXCHANGE (RENAME_WHITEOUT: EINVAL) */

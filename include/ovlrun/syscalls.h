@@ -54,6 +54,10 @@ int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind);
  * AT_EMPTY_PATH semantics when empty_ok and path is "". */
 int req_lookup(struct req *r, int dirfd, const char *path, unsigned flags,
 	       bool empty_ok, struct ovl_entry *e);
+/* If (dirfd, path) names a file of the upper layer through a tracee fd
+ * (AT_EMPTY_PATH, or /proc/<pid>/fd/N), even an unlinked one: 1 and an
+ * O_PATH fd of it in *out; 0 if not. */
+int req_upper_fd(struct req *r, int dirfd, const char *path, bool empty_ok, int *out);
 /* Make the shadow agree with the overlay along (dirfd, path). */
 int req_mirror(struct req *r, int dirfd, const char *path, unsigned flags);
 

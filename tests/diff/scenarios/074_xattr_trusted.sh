@@ -1,5 +1,6 @@
 # trusted.* xattrs set by root inside, including an overlay-private name
 # (Linux >= 6.7 stores it escaped as trusted.overlay.overlay.*).
+documented_difference="trusted.* xattrs need CAP_SYS_ADMIN, which the sandbox drops"
 setup_lower() {
 	mkdir -p data
 	echo g > data/g
