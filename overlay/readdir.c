@@ -261,21 +261,25 @@ static int cmp_cookie(const void *a, const void *b)
 }
 
 /* Build the entries of merged dir d into l, reusing old's cookies. */
-static int build_listing(struct ovl_fs *fs, const struct ovl_dir *d, bool is_root,
+static int build_listing(struct ovl_fs *fs, const struct ovl_dir *d, const char *canon,
 			 const struct ovl_listing *old, struct ovl_listing *l)
 {
 	struct build b = { 0 };
 	int err = 0;
 	for (int i = 0; i < d->n && !err; i++)
 		err = read_layer(fs, d, i, &b);
-	/* pass-through mountpoints under "/" show even if no layer has them */
-	for (int i = 0; is_root && !err && i < fs->npassthrough; i++) {
+	/* pass-through mountpoints show in their parent even if no layer has them */
+	size_t clen = strlen(canon);
+	for (int i = 0; !err && i < fs->npassthrough; i++) {
 		const char *p = fs->passthrough[i];
-		if (p[0] != '/' || !p[1] || strchr(p + 1, '/'))
+		const char *slash = strrchr(p, '/');
+		size_t plen = slash ? (size_t)(slash - p) : 0;
+		if (!slash || !slash[1] || (plen ? plen != clen || strncmp(p, canon, plen) :
+						  strcmp(canon, "/")))
 			continue;
-		if (tab_find(b.tab, b.tabsz, (char *const *)b.v, sizeof(*b.v), p + 1) >= 0)
+		if (tab_find(b.tab, b.tabsz, (char *const *)b.v, sizeof(*b.v), slash + 1) >= 0)
 			continue;
-		struct bent be = { .name = strdup(p + 1), .d_type = DT_DIR, .stopped = true,
+		struct bent be = { .name = strdup(slash + 1), .d_type = DT_DIR, .stopped = true,
 				   .bottom = -1, .first = -1,
 				   .ino = PASSTHROUGH_INO_TAG | (uint64_t)(i + 1) };
 		if (!be.name)
@@ -461,7 +465,7 @@ static int get_listing(struct ovl_fs *fs, const struct ovl_entry *e, struct ovl_
 		return 0;
 	}
 	struct ovl_listing fresh = { 0 };
-	err = build_listing(fs, d, e->parent.n == 0, l, &fresh);
+	err = build_listing(fs, d, e->path, l, &fresh);
 	if (err)
 		return err;
 	if (!l) {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "ovlrun/supervisor.h"
 #include "fsutil.h"
+#include "ovlrun/shadow.h"
 
 static int clone_tree(int fd, bool recursive, unsigned attrs, const char *what)
 {
@@ -99,9 +100,11 @@ static void common_ancestor(const char *a, const char *b, char *out)
 	out[last] = 0;
 }
 
-static void setup_upper(struct sup *s, int *upper_host_fd, int *work_host_fd)
+/* Validate and lock the upper, before anything is mounted or created
+ * that an error exit would leave behind; anc gets the dir to clone. */
+static void open_upper(struct sup *s, int *upper_host_fd, int *work_host_fd, char *anc)
 {
-	char upper[PATH_MAX], work[PATH_MAX], anc[PATH_MAX];
+	char upper[PATH_MAX], work[PATH_MAX];
 
 	if (mkdir_p(s->opt.upper, 0755))
 		die_setup("upper dir %s: mkdir: %s", s->opt.upper, strerror(errno));
@@ -143,9 +146,16 @@ static void setup_upper(struct sup *s, int *upper_host_fd, int *work_host_fd)
 	if (clear_dir(*work_host_fd))
 		die_setup("work dir %s: cannot clear leftovers: %s", work, strerror(errno));
 
-	/* Work through one nosuid,nodev mount holding both, so renames from
-	 * work into upper stay on one mount. */
 	common_ancestor(upper, work, anc);
+	size_t skip = strcmp(anc, "/") ? strlen(anc) : 0;
+	snprintf(s->upper_rel, sizeof(s->upper_rel), "%s", upper + skip);
+	snprintf(s->work_rel, sizeof(s->work_rel), "%s", work + skip);
+}
+
+/* Work through one nosuid,nodev mount holding upper and work, so renames
+ * from work into upper stay on one mount. */
+static void attach_upper(struct sup *s, int upper_host_fd, int work_host_fd, const char *anc)
+{
 	int anc_fd = open_dir(anc, "upper's parent");
 	int tree = clone_tree(anc_fd, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "upper");
 	close(anc_fd);
@@ -153,15 +163,14 @@ static void setup_upper(struct sup *s, int *upper_host_fd, int *work_host_fd)
 	path_join(target, s->staging, "/u");
 	xmkdir(target, 0700);
 	attach(tree, target, "upper");
-	const char *urel = upper + (strcmp(anc, "/") ? strlen(anc) : 0);
-	const char *wrel = work + (strcmp(anc, "/") ? strlen(anc) : 0);
 	char work_at[PATH_MAX];
-	path_join(s->upper_prefix, target, urel);
-	path_join(work_at, target, wrel);
+	path_join(s->upper_prefix, target, s->upper_rel);
+	path_join(work_at, target, s->work_rel);
 	s->upper_fd = open_dir(s->upper_prefix, "upper dir");
 	s->work_fd = open_dir(work_at, "work dir");
-	if (!same_file(s->upper_fd, *upper_host_fd) || !same_file(s->work_fd, *work_host_fd))
-		die_setup("upper dir %s and work dir %s must be on one mount", upper, work);
+	if (!same_file(s->upper_fd, upper_host_fd) || !same_file(s->work_fd, work_host_fd))
+		die_setup("upper dir %s and work dir %s must be on one mount", s->opt.upper,
+			  s->opt.work);
 }
 
 static void bind_dev_node(int devfd, const char *name)
@@ -221,10 +230,135 @@ static void setup_sys(struct sup *s)
 	attach(tree, p, "/sys");
 }
 
+/* --tmp-upper: upper and work in a fresh dir of our own. */
+static void make_tmp_upper(struct sup *s)
+{
+	static char upper[PATH_MAX], work[PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
+	snprintf(s->tmp_upper, sizeof(s->tmp_upper), "%s/ovlrun-upper.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(s->tmp_upper))
+		die_setup("--tmp-upper: mkdtemp %s: %s", s->tmp_upper, strerror(errno));
+	path_join(upper, s->tmp_upper, "/upper");
+	path_join(work, s->tmp_upper, "/work");
+	s->opt.upper = upper;
+	s->opt.work = work;
+}
+
+/* A clean absolute path: no "." or ".." components, no doubled or
+ * trailing slashes; not "/" and not under a kernel-served dir. */
+static void check_bind_dst(const char *dst)
+{
+	bool bad = dst[0] != '/' || !dst[1] || strstr(dst, "//") || dst[strlen(dst) - 1] == '/' ||
+		   strstr(dst, "/./") || strstr(dst, "/../") || !strcmp(strrchr(dst, '/'), "/.") ||
+		   !strcmp(strrchr(dst, '/'), "/..");
+	static const char *const reserved[] = { "/proc", "/dev", "/sys" };
+	for (size_t i = 0; i < 3 && !bad; i++) {
+		size_t n = strlen(reserved[i]);
+		bad = !strncmp(dst, reserved[i], n) && (!dst[n] || dst[n] == '/');
+	}
+	if (bad)
+		die_setup("bind destination %s: must be a plain absolute path outside /proc, /dev, /sys",
+			  dst);
+}
+
+static int clone_bind(const struct bind_opt *b, bool *is_dir)
+{
+	struct stat st;
+	check_bind_dst(b->dst);
+	int fd = open(b->src, O_PATH | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st))
+		die_setup("bind source %s: %s", b->src, strerror(errno));
+	*is_dir = S_ISDIR(st.st_mode);
+	unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->ro ? MOUNT_ATTR_RDONLY : 0);
+	int tree = clone_tree(fd, true, attrs, b->src);
+	close(fd);
+	return tree;
+}
+
+/* Put a bind's mount at its place in the shadow root. */
+static void attach_bind(struct sup *s, const struct bind_opt *b, int tree, bool is_dir)
+{
+	int target;
+	if (is_dir) {
+		target = shadow_dir(s, b->dst, O_PATH);
+	} else {
+		char parent[PATH_MAX];
+		const char *name;
+		split_parent(b->dst, parent, &name);
+		int dfd = shadow_dir(s, parent, O_PATH);
+		target = dfd < 0 ? dfd : openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
+						 O_CLOEXEC, 0);
+		if (dfd >= 0)
+			close(dfd);
+	}
+	if (target < 0)
+		die_setup("bind destination %s: %s", b->dst, strerror(target == -1 ? errno : -target));
+	if (syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH |
+		    MOVE_MOUNT_T_EMPTY_PATH))
+		die_setup("bind %s on %s: move_mount: %s", b->src, b->dst, strerror(errno));
+	close(target);
+	close(tree);
+}
+
+/* The dirs above a bind's destination must exist in the overlay for the
+ * command to reach it: make missing ones in the upper, as container
+ * runtimes make mountpoints in the container's root. */
+static void bind_parents(struct sup *s, const char *dst)
+{
+	struct ovl_cred root = { .cap_eff = ~0ULL, .umask = 022 };
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s", dst);
+	for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		struct ovl_entry e;
+		*slash = 0;
+		int err = ovl_lookup(s->fs, &root, "/", path, 0, &e);
+		if (!err && !e.passthrough) {
+			if (e.type == 0)
+				err = ovl_fs_writable(s->fs) ? ovl_mkdir(s->fs, &root, &e, 0755) : -ENOENT;
+			else if (!S_ISDIR(e.type))
+				err = -ENOTDIR;
+			ovl_entry_release(&e);
+		}
+		if (err)
+			die_setup("bind destination %s: %s: %s", dst, path, strerror(-err));
+		*slash = '/';
+	}
+}
+
+/* --chdir: the overlay dir, mirrored, where the command starts. */
+static void initial_cwd(struct sup *s)
+{
+	struct ovl_cred root = { .cap_eff = ~0ULL, .umask = 022 };
+	struct ovl_entry e;
+	const char *dir = s->opt.chdir ? s->opt.chdir : "/";
+	int err = ovl_lookup(s->fs, &root, "/", dir, OVL_LOOKUP_FOLLOW | OVL_LOOKUP_DIRECTORY, &e);
+	if (!err && e.passthrough) {
+		snprintf(s->cwd, sizeof(s->cwd), "%s", dir);  /* the kernel's own */
+		return;
+	}
+	if (!err) {
+		if (e.type == 0) {
+			err = -ENOENT;
+		} else {
+			snprintf(s->cwd, sizeof(s->cwd), "%s", e.path);
+			int fd = shadow_dir(s, e.path, O_PATH);
+			err = fd < 0 ? fd : 0;
+			if (fd >= 0)
+				close(fd);
+		}
+		ovl_entry_release(&e);
+	}
+	if (err)
+		die_setup("--chdir=%s: %s", dir, strerror(-err));
+}
+
 int mounts_setup(struct sup *s)
 {
-	int lower_tree[OVL_MAX_LOWER];
+	int lower_tree[OVL_MAX_LOWER], bind_tree[OVLRUN_MAX_BINDS];
+	bool bind_is_dir[OVLRUN_MAX_BINDS];
 	int upper_host_fd = -1, work_host_fd = -1;
+	struct stat staging_st, tmp_st;
 	struct ovl_config cfg = { .upper_fd = -1, .work_fd = -1 };
 	char p[PATH_MAX];
 
@@ -238,6 +372,13 @@ int mounts_setup(struct sup *s)
 					   MOUNT_ATTR_NODEV, s->opt.lower[i]);
 		close(fd);
 	}
+	for (int i = 0; i < s->opt.nbind; i++)
+		bind_tree[i] = clone_bind(&s->opt.bind[i], &bind_is_dir[i]);
+	char anc[PATH_MAX];
+	if (s->opt.tmp_upper)
+		make_tmp_upper(s);
+	if (s->opt.upper)
+		open_upper(s, &upper_host_fd, &work_host_fd, anc);
 	if (unshare(CLONE_NEWNS))
 		die_setup("unshare mount namespace: %s", strerror(errno));
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
@@ -247,11 +388,13 @@ int mounts_setup(struct sup *s)
 	snprintf(s->staging, sizeof(s->staging), "%s/ovlrun.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(s->staging))
 		die_setup("staging dir %s: %s", s->staging, strerror(errno));
+	if (stat(s->staging, &staging_st))
+		die_setup("staging dir %s: %s", s->staging, strerror(errno));
 	if (mount("tmpfs", s->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700"))
 		die_setup("mount staging tmpfs: %s", strerror(errno));
 
 	if (s->opt.upper) {
-		setup_upper(s, &upper_host_fd, &work_host_fd);
+		attach_upper(s, upper_host_fd, work_host_fd, anc);
 		cfg.upper_fd = s->upper_fd;
 		cfg.work_fd = s->work_fd;
 	} else {
@@ -280,6 +423,8 @@ int mounts_setup(struct sup *s)
 			die_setup("shadow /%s: %s", *d, strerror(errno));
 	setup_dev(s);
 	setup_sys(s);
+	for (int i = 0; i < s->opt.nbind; i++)
+		attach_bind(s, &s->opt.bind[i], bind_tree[i], bind_is_dir[i]);
 
 	struct stat st;
 	fstat(s->shadow_fd, &st);
@@ -287,6 +432,8 @@ int mounts_setup(struct sup *s)
 	s->pass[s->npass++] = "/proc";
 	s->pass[s->npass++] = "/dev";
 	s->pass[s->npass++] = "/sys";
+	for (int i = 0; i < s->opt.nbind; i++)
+		s->pass[s->npass++] = s->opt.bind[i].dst;
 	cfg.npassthrough = s->npass;
 	for (int i = 0; i < s->npass; i++)
 		cfg.passthrough[i] = s->pass[i];
@@ -301,9 +448,19 @@ int mounts_setup(struct sup *s)
 		/* the flock lives on upper_host_fd: keep it open */
 		close(work_host_fd);
 	}
+	/* Our own dirs inside a lower (--lower=/) stay out of the merged view. */
+	cfg.hide[cfg.nhide].dev = staging_st.st_dev;
+	cfg.hide[cfg.nhide++].ino = staging_st.st_ino;
+	if (s->tmp_upper[0] && stat(s->tmp_upper, &tmp_st) == 0) {
+		cfg.hide[cfg.nhide].dev = tmp_st.st_dev;
+		cfg.hide[cfg.nhide++].ino = tmp_st.st_ino;
+	}
 	int err = ovl_fs_new(&cfg, &s->fs);
 	if (err)
 		die_setup("overlay setup: %s", strerror(-err));
+	for (int i = 0; i < s->opt.nbind; i++)
+		bind_parents(s, s->opt.bind[i].dst);
+	initial_cwd(s);
 	return 0;
 }
 
@@ -315,4 +472,6 @@ void mounts_teardown(struct sup *s)
 	rmdir(s->staging);
 	if (s->work_created)
 		rmdir(s->work_path);
+	if (s->tmp_upper[0])
+		remove_tree_at(AT_FDCWD, s->tmp_upper, false);
 }

@@ -1,4 +1,5 @@
 /* Command-line parsing. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,20 @@
 
 void options_usage(FILE *out)
 {
-	fputs("usage: ovlrun --lower=DIR[:DIR...] [--upper=DIR [--work=DIR]] -- CMD [ARGS...]\n"
+	fputs("usage: ovlrun --lower=DIR[:DIR...] [--upper=DIR [--work=DIR] | --tmp-upper]\n"
+	      "              [OPTIONS] -- CMD [ARGS...]\n"
 	      "Run CMD with / an overlay of the lower dirs (leftmost on top) and the upper dir.\n"
-	      "  --lower=DIRS  read-only layers, colon-separated, top first\n"
-	      "  --upper=DIR   writable layer (created if missing); without it / is read-only\n"
-	      "  --work=DIR    work dir on the upper's filesystem (default: hidden sibling of upper)\n"
-	      "  -v, --verbose log each trapped syscall to stderr\n"
+	      "  --lower=DIRS      read-only layers, colon-separated, top first\n"
+	      "  --upper=DIR       writable layer (created if missing); without it / is read-only\n"
+	      "  --work=DIR        work dir on the upper's filesystem (default: hidden sibling of upper)\n"
+	      "  --tmp-upper       a writable layer of our own, removed when ovlrun exits\n"
+	      "  --bind=SRC:DST    host path SRC visible read-write at DST inside\n"
+	      "  --ro-bind=SRC:DST the same, read-only\n"
+	      "  --chdir=DIR       start CMD in DIR (default /)\n"
+	      "  --setenv=K=V      set K in CMD's environment (default: ovlrun's own)\n"
+	      "  --unsetenv=K      remove K from CMD's environment\n"
+	      "  --uid=N --gid=N   run CMD with these ids (supplementary groups: just gid)\n"
+	      "  -v, --verbose     log each trapped syscall to stderr\n"
 	      "  -h, --help    this text\n"
 	      "  --version     print the version\n"
 	      "Exit status: the command's (128+N if killed by signal N), 125 if ovlrun\n"
@@ -36,13 +45,44 @@ static int split_lowers(char *spec, struct options *o)
 	return 0;
 }
 
+static long parse_id(const char *what, const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v >= 4294967295L)
+		die_setup("%s=%s: expected a number", what, s);
+	return v;
+}
+
+/* SRC:DST, both absolute; SRC opened later, before any mount. */
+static void add_bind(struct options *o, char *spec, bool ro)
+{
+	char *colon = strchr(spec, ':');
+	if (!colon || spec[0] != '/' || colon[1] != '/')
+		die_setup("--%s=%s: expected /SRC:/DST", ro ? "ro-bind" : "bind", spec);
+	if (o->nbind == OVLRUN_MAX_BINDS)
+		die_setup("more than %d bind mounts", OVLRUN_MAX_BINDS);
+	*colon = 0;
+	o->bind[o->nbind++] = (struct bind_opt){ .src = spec, .dst = colon + 1, .ro = ro };
+}
+
 int options_parse(int argc, char **argv, struct options *o)
 {
-	enum { OPT_LOWER = 256, OPT_UPPER, OPT_WORK, OPT_VERSION };
+	enum { OPT_LOWER = 256, OPT_UPPER, OPT_WORK, OPT_VERSION, OPT_TMP_UPPER, OPT_BIND,
+	       OPT_RO_BIND, OPT_CHDIR, OPT_SETENV, OPT_UNSETENV, OPT_UID, OPT_GID };
 	static const struct option longopts[] = {
 		{ "lower", required_argument, NULL, OPT_LOWER },
 		{ "upper", required_argument, NULL, OPT_UPPER },
 		{ "work", required_argument, NULL, OPT_WORK },
+		{ "tmp-upper", no_argument, NULL, OPT_TMP_UPPER },
+		{ "bind", required_argument, NULL, OPT_BIND },
+		{ "ro-bind", required_argument, NULL, OPT_RO_BIND },
+		{ "chdir", required_argument, NULL, OPT_CHDIR },
+		{ "setenv", required_argument, NULL, OPT_SETENV },
+		{ "unsetenv", required_argument, NULL, OPT_UNSETENV },
+		{ "uid", required_argument, NULL, OPT_UID },
+		{ "gid", required_argument, NULL, OPT_GID },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -51,6 +91,7 @@ int options_parse(int argc, char **argv, struct options *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->uid = o->gid = -1;
 	opterr = 0;  /* one line of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, "+:hv", longopts, NULL)) != -1) {
 		switch (c) {
@@ -62,6 +103,33 @@ int options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_WORK:
 			o->work = optarg;
+			break;
+		case OPT_TMP_UPPER:
+			o->tmp_upper = true;
+			break;
+		case OPT_BIND:
+		case OPT_RO_BIND:
+			add_bind(o, optarg, c == OPT_RO_BIND);
+			break;
+		case OPT_CHDIR:
+			if (optarg[0] != '/')
+				die_setup("--chdir=%s: the path must be absolute", optarg);
+			o->chdir = optarg;
+			break;
+		case OPT_SETENV:
+		case OPT_UNSETENV:
+			if ((c == OPT_SETENV) != (strchr(optarg, '=') != NULL) || optarg[0] == '=')
+				die_setup("--%s=%s: expected %s", c == OPT_SETENV ? "setenv" : "unsetenv",
+					  optarg, c == OPT_SETENV ? "NAME=VALUE" : "NAME");
+			if (o->nenv == OVLRUN_MAX_ENV)
+				die_setup("more than %d --setenv/--unsetenv", OVLRUN_MAX_ENV);
+			o->env[o->nenv++] = optarg;
+			break;
+		case OPT_UID:
+			o->uid = parse_id("--uid", optarg);
+			break;
+		case OPT_GID:
+			o->gid = parse_id("--gid", optarg);
 			break;
 		case 'v':
 			o->verbose = true;
@@ -84,6 +152,8 @@ int options_parse(int argc, char **argv, struct options *o)
 		die_setup("no command given (see --help)");
 	if (o->work && !o->upper)
 		die_setup("--work needs --upper");
+	if (o->tmp_upper && o->upper)
+		die_setup("--tmp-upper and --upper exclude each other");
 	o->argv = argv + optind;
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 #include "ovlrun/supervisor.h"
 #include "fsutil.h"
@@ -85,6 +86,35 @@ static void sanitize_stdio(void)
 	}
 }
 
+static void apply_env(const struct options *o)
+{
+	for (int i = 0; i < o->nenv; i++) {
+		char *eq = strchr(o->env[i], '=');
+		if (!eq) {
+			unsetenv(o->env[i]);
+			continue;
+		}
+		*eq = 0;
+		int err = setenv(o->env[i], eq + 1, 1);
+		*eq = '=';
+		if (err)
+			child_fail("--setenv");
+	}
+}
+
+/* --uid/--gid: a plain user keeps no capabilities (the kernel clears them
+ * on the switch from uid 0). */
+static void set_ids(const struct options *o)
+{
+	if (o->gid >= 0) {
+		gid_t g = (gid_t)o->gid;
+		if (setgroups(1, &g) || setresgid(g, g, g))
+			child_fail("--gid");
+	}
+	if (o->uid >= 0 && setresuid((uid_t)o->uid, (uid_t)o->uid, (uid_t)o->uid))
+		child_fail("--uid");
+}
+
 static void reset_signals(void)
 {
 	sigset_t all;
@@ -101,12 +131,16 @@ static __attribute__((noreturn)) void run_command(struct sup *s, int sock, int i
 	if (chroot(s->shadow) || chdir("/"))
 		child_fail("chroot into the shadow root");
 	sanitize_stdio();
+	if (chdir(s->cwd[0] ? s->cwd : "/"))
+		child_fail("--chdir");
+	apply_env(&s->opt);
 	/* keep stdio and the two sockets, nothing else */
 	int lo = sock < init_sock ? sock : init_sock, hi = sock ^ init_sock ^ lo;
 	syscall(SYS_close_range, 3, lo - 1, 0);
 	syscall(SYS_close_range, lo + 1, hi - 1, 0);
 	syscall(SYS_close_range, hi + 1, ~0U, 0);
 	drop_caps();
+	set_ids(&s->opt);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		child_fail("PR_SET_NO_NEW_PRIVS");
 	int nfd = filter_install();

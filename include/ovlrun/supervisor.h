@@ -14,11 +14,27 @@
 
 #define OVLRUN_EXIT_FAILURE 125
 
+#define OVLRUN_MAX_BINDS 16
+#define OVLRUN_MAX_ENV 64
+
+struct bind_opt {
+	char *src;                      /* host path */
+	char *dst;                      /* path inside the sandbox */
+	bool ro;
+};
+
 struct options {
 	int nlower;
 	char *lower[OVL_MAX_LOWER];
 	char *upper;                    /* NULL: read-only overlay */
 	char *work;                     /* NULL: default sibling of upper */
+	bool tmp_upper;                 /* make an upper, remove it at exit */
+	int nbind;
+	struct bind_opt bind[OVLRUN_MAX_BINDS];
+	char *chdir;                    /* initial cwd inside, NULL: "/" */
+	int nenv;
+	char *env[OVLRUN_MAX_ENV];      /* "K=V" sets, "K" unsets, in order */
+	long uid, gid;                  /* -1: keep */
 	char **argv;                    /* command and arguments */
 	bool verbose;
 };
@@ -37,6 +53,10 @@ struct sup {
 	int upper_fd, work_fd;          /* through the nosuid,nodev upper mount */
 	bool work_created;              /* remove the work dir at exit */
 	char work_path[PATH_MAX];
+	char upper_rel[PATH_MAX];       /* upper and work dirs relative to the dir whose */
+	char work_rel[PATH_MAX];        /* mount clone holds both */
+	char tmp_upper[PATH_MAX];       /* --tmp-upper: dir holding upper and work, removed at exit */
+	char cwd[PATH_MAX];             /* the command's initial cwd (canonical overlay path) */
 	int npass;
 	const char *pass[OVL_MAX_PASSTHROUGH]; /* kernel-served overlay paths: /proc, /dev, /sys */
 	int ctl_sock;                   /* receives the listener fd from the command */
