@@ -5,6 +5,7 @@
  * is accepted: other architectures are killed, x32 numbers match no rule.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -30,7 +31,7 @@ static const char *const allowed[] = {
 	"mincore", "mlock", "mlock2", "munlock", "mlockall", "munlockall", "brk",
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigtimedwait",
 	"rt_sigqueueinfo", "rt_tgsigqueueinfo", "rt_sigsuspend", "sigaltstack",
-	"ioctl", "fcntl", "flock", "fsync", "fdatasync", "sync", "syncfs", "sync_file_range",
+	"ioctl", "fsync", "fdatasync", "sync", "syncfs", "sync_file_range",
 	"ftruncate", "fallocate", "fadvise64", "readahead", "sendfile", "copy_file_range",
 	"splice", "tee", "vmsplice", "select", "pselect6", "poll", "ppoll",
 	"epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
@@ -101,6 +102,20 @@ static void add_rules(scmp_filter_ctx ctx)
 	for (int i = 0; i < n; i++)
 		if (seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, trapped[i], 0))
 			die_setup("seccomp notify rule for syscall %d failed", trapped[i]);
+	/* fcntl: the lock commands go to the supervisor (a lock on a lower
+	 * file moves the fd to the upper copy first), the rest run natively. */
+	static const int lock_cmds[] = { F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK,
+					 F_OFD_SETLKW };
+	for (size_t i = 0; i < sizeof(lock_cmds) / sizeof(lock_cmds[0]); i++)
+		seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(fcntl), 1,
+				 SCMP_A1(SCMP_CMP_EQ, (uint64_t)lock_cmds[i]));
+	_Static_assert(F_GETLK == 5 && F_SETLKW == 7 && F_OFD_GETLK == 36 && F_OFD_SETLKW == 38,
+		       "the allow ranges below assume these numbers");
+	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_LT, 5));
+	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_GT, 38));
+	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, ~7ULL, 8));
+	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, ~15ULL, 16));
+	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, ~3ULL, 32));
 	/* File handles would bypass path resolution; overlayfs without
 	 * nfs_export answers the same. */
 	add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), "name_to_handle_at");

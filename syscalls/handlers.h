@@ -14,10 +14,12 @@
 	X(utime) X(utimes) X(futimesat) X(utimensat) X(truncate) \
 	X(getxattr) X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) \
 	X(setxattr) X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) \
-	X(chdir) X(execve) X(execveat)
+	X(chdir) X(execve) X(execveat) X(flock)
 
 #define DECLARE(name) int64_t sys_##name(struct req *r);
 HANDLERS(DECLARE)
 #undef DECLARE
+/* fcntl is trapped for its lock commands only (see filter.c) */
+int64_t sys_fcntl(struct req *r);
 
 #endif

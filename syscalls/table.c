@@ -9,7 +9,7 @@
 
 /* x86-64 syscall numbers are small and dense. */
 #define ENTRY(name) [__NR_##name] = sys_##name,
-static const sc_handler by_nr[512] = { HANDLERS(ENTRY) };
+static const sc_handler by_nr[512] = { HANDLERS(ENTRY) [__NR_fcntl] = sys_fcntl };
 #undef ENTRY
 
 #define NR(name) __NR_##name,

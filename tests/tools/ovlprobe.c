@@ -15,10 +15,12 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -76,7 +78,8 @@ static void usage(void)
 	      "  fchmod P MODE | fchown P UID GID | futimens P | setflags P |\n"
 	      "  ftruncate P LEN | dotdot N | dirfd-dotdot DIR N PATH |\n"
 	      "  cat-at DIR PATH | rename OLD NEW | rename2 OLD NEW noreplace|exchange |\n"
-	      "  tmpfile DIR NAME | dino DIR | runas UID GID CMD [ARGS]\n", stderr);
+	      "  tmpfile DIR NAME | dino DIR | runas UID GID CMD [ARGS] |\n"
+	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS\n", stderr);
 }
 
 int main(int argc, char **argv)
@@ -299,6 +302,29 @@ int main(int argc, char **argv)
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, argv[3], AT_SYMLINK_FOLLOW) < 0)
 			return fail("linkat", argv[3]);
+		return 0;
+	}
+	if (!strcmp(cmd, "lock") && argc == 5) {
+		/* lock PATH KIND MS: try a lock without waiting, print locked or
+		 * busy, hold it MS milliseconds.  KIND: posix-r posix-w ofd-w
+		 * flock-s flock-x (the write kinds open the file read-write). */
+		const char *k = argv[3];
+		bool wr = !strcmp(k, "posix-w") || !strcmp(k, "ofd-w");
+		int fd = open(argv[2], wr ? O_RDWR : O_RDONLY);
+		if (fd < 0)
+			return fail("open", argv[2]);
+		int rc;
+		if (!strncmp(k, "flock", 5)) {
+			rc = flock(fd, (!strcmp(k, "flock-x") ? LOCK_EX : LOCK_SH) | LOCK_NB);
+		} else {
+			struct flock fl = { .l_type = wr ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET };
+			rc = fcntl(fd, !strcmp(k, "ofd-w") ? F_OFD_SETLK : F_SETLK, &fl);
+		}
+		if (rc < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EACCES)
+			return fail("lock", argv[2]);
+		printf("%s\n", rc < 0 ? "busy" : "locked");
+		fflush(stdout);
+		usleep((useconds_t)atoi(argv[4]) * 1000);
 		return 0;
 	}
 	if (!strcmp(cmd, "runas") && argc >= 5) {

@@ -1,0 +1,100 @@
+/*
+ * POSIX (fcntl), OFD and flock locks.  The kernel keeps them per host
+ * inode; an overlay file has two (lower, then upper after a copy-up).  So
+ * that every lock on one overlay file lives on one inode, a lock call on an
+ * fd of a lower file copies the file up and replaces the tracee's fd by one
+ * of the upper copy (ADDFD with SETFD) before the kernel takes the lock.
+ * A blocking F_SETLKW/flock then blocks in the tracee, interruptibly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include "ovlrun/syscalls.h"
+
+/* The tracee fd's open flags and offset, from its fdinfo. */
+static int fd_state(struct req *r, int fd, int *flags, off_t *pos)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->pid, fd);
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -EBADF;
+	ssize_t n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return -EBADF;
+	buf[n] = 0;
+	char *p = strstr(buf, "pos:"), *q = strstr(buf, "flags:");
+	if (!p || !q)
+		return -EIO;
+	*pos = (off_t)strtoll(p + 4, NULL, 10);
+	*flags = (int)strtol(q + 6, NULL, 8);
+	return 0;
+}
+
+/* Move fd (an fd of a lower file) to the file's upper copy. */
+static int move_to_upper(struct req *r, int fd, const char *canon)
+{
+	struct ovl_entry e;
+	int flags;
+	off_t pos;
+	if (!ovl_fs_writable(r->sup->fs))
+		return 0;  /* nothing is ever copied up: the lower inode is the one */
+	int err = fd_state(r, fd, &flags, &pos);
+	if (err)
+		return err;
+	err = ovl_lookup(r->sup->fs, &(struct ovl_cred){ .cap_eff = ~0ULL }, "/", canon,
+			 OVL_LOOKUP_NO_PERM, &e);
+	if (err)
+		return err;
+	if (e.type == 0 || !S_ISREG(e.type)) {
+		ovl_entry_release(&e);
+		return 0;  /* gone or replaced meanwhile: lock what the fd holds */
+	}
+	err = ovl_copy_up(r->sup->fs, &e);
+	int nfd = err ? err : ovl_open_real(r->sup->fs, &e, flags & (O_ACCMODE | O_APPEND |
+						   O_NONBLOCK | O_DIRECT | O_NOATIME | O_SYNC));
+	ovl_entry_release(&e);
+	if (nfd < 0)
+		return nfd;
+	lseek(nfd, pos, SEEK_SET);
+	struct seccomp_notif_addfd a = {
+		.id = r->n->id,
+		.flags = SECCOMP_ADDFD_FLAG_SETFD,
+		.srcfd = (uint32_t)nfd,
+		.newfd = (uint32_t)fd,
+		.newfd_flags = flags & O_CLOEXEC,
+	};
+	err = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a) < 0 ? -errno : 0;
+	close(nfd);
+	return err;
+}
+
+static int64_t do_lock(struct req *r, int fd)
+{
+	char canon[PATH_MAX];
+	enum fd_kind kind;
+	int err = req_fd_kind(r, fd, canon, &kind);
+	if (err == -ENOENT)
+		return SC_CONTINUE;  /* an unlinked file: its inode is the only one */
+	if (err)
+		return err;
+	if (kind == FD_LOWER && (err = move_to_upper(r, fd, canon)))
+		return err;
+	return SC_CONTINUE;
+}
+
+int64_t sys_fcntl(struct req *r)
+{
+	return do_lock(r, (int)ARG(r, 0));
+}
+
+int64_t sys_flock(struct req *r)
+{
+	return do_lock(r, (int)ARG(r, 0));
+}
