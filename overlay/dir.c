@@ -19,25 +19,29 @@ int ovl_mkdir(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *
 	return err ? err : ovl_create_upper(fs, e, &n, NULL);
 }
 
-int ovl_mknod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
-	      mode_t mode, dev_t rdev)
+int ovl_mknod_check(mode_t mode)
 {
-	struct ovl_new n;
-	mode_t type = mode & S_IFMT;
-	switch (type) {
-	case 0:
-		type = S_IFREG;
-		break;
-	case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
-		break;
+	switch (mode & S_IFMT) {
+	case 0: case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+		return 0;
 	case S_IFDIR:
 		return -EPERM;
 	default:
 		return -EINVAL;
 	}
+}
+
+int ovl_mknod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+	      mode_t mode, dev_t rdev)
+{
+	struct ovl_new n;
+	mode_t type = (mode & S_IFMT) ? mode & S_IFMT : S_IFREG;
+	int err = ovl_mknod_check(mode);
+	if (err)
+		return err;
 	if (!e->type && e->trailing_slash)
 		return -ENOENT;
-	int err = ovl_create_prepare(fs, cred, e, type | (mode & 07777), &n);
+	err = ovl_create_prepare(fs, cred, e, type | (mode & 07777), &n);
 	if (err)
 		return err;
 	if (S_ISCHR(type) || S_ISBLK(type)) {

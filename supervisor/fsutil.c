@@ -19,39 +19,8 @@ static void umount_at(int parent, const char *name)
 		;
 }
 
-int remove_tree_at(int parent, const char *name, bool umount_first)
-{
-	struct stat st;
-	if (umount_first)
-		umount_at(parent, name);
-	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW))
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(parent, name, 0) ? -errno : 0;
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	int err = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		int r = remove_tree_at(dirfd(d), de->d_name, umount_first);
-		if (r && !err)
-			err = r;
-	}
-	closedir(d);
-	if (unlinkat(parent, name, AT_REMOVEDIR) && !err)
-		err = -errno;
-	return err;
-}
-
-int clear_dir(int fd)
+/* Remove everything inside the directory fd (not closed). */
+static int remove_children(int fd, bool umount_first)
 {
 	int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dup_fd < 0)
@@ -66,12 +35,36 @@ int clear_dir(int fd)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		int r = remove_tree_at(fd, de->d_name, false);
+		int r = remove_tree_at(fd, de->d_name, umount_first);
 		if (r && !err)
 			err = r;
 	}
 	closedir(d);
 	return err;
+}
+
+int remove_tree_at(int parent, const char *name, bool umount_first)
+{
+	struct stat st;
+	if (umount_first)
+		umount_at(parent, name);
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(parent, name, 0) ? -errno : 0;
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int err = remove_children(fd, umount_first);
+	close(fd);
+	if (unlinkat(parent, name, AT_REMOVEDIR) && !err)
+		err = -errno;
+	return err;
+}
+
+int clear_dir(int fd)
+{
+	return remove_children(fd, false);
 }
 
 int split_parent(const char *canon, char *parent, const char **name)

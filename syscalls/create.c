@@ -55,19 +55,8 @@ static int64_t do_mknod(struct req *r, int dirfd, uint64_t path_addr, mode_t mod
 {
 	struct ovl_entry e;
 	const struct ovl_cred *cred;
-	switch (mode & S_IFMT) {
-	case 0:
-		mode |= S_IFREG;
-		break;
-	case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
-		break;
-	case S_IFDIR:
-		return -EPERM;
-	default:
-		return -EINVAL;
-	}
-	int err = create_target(r, dirfd, path_addr, &e, &cred);
-	if (err)
+	int err = ovl_mknod_check(mode);
+	if (err || (err = create_target(r, dirfd, path_addr, &e, &cred)))
 		return err;
 	err = ovl_mknod(r->sup->fs, cred, &e, mode, dev);
 	if (!err)

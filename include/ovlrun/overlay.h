@@ -151,6 +151,9 @@ int ovl_open(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e
 
 /* Namespace operations; e (and new_e) come from ovl_lookup without FOLLOW. */
 int ovl_mkdir(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, mode_t mode);
+/* The file type mknod(2) accepts: 0, or -EPERM (a dir) / -EINVAL, which
+ * the kernel answers before looking the name up. */
+int ovl_mknod_check(mode_t mode);
 int ovl_mknod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
 	      mode_t mode, dev_t rdev);
 int ovl_symlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,

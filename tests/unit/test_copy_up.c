@@ -22,29 +22,6 @@ static void assert_origin(const char *layer, const char *rel)
 	}
 }
 
-static int setup(void **state)
-{
-	struct tfs *t = calloc(1, sizeof(*t));
-	tfs_init(t, 2, 0);
-	*state = t;
-	return 0;
-}
-
-static int setup_ro(void **state)
-{
-	struct tfs *t = calloc(1, sizeof(*t));
-	tfs_init(t, 1, 1);
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tfs_fini(*state);
-	free(*state);
-	return 0;
-}
-
 static void mount_ok(struct tfs *t)
 {
 	assert_int_equal(tfs_mount(t), 0);
@@ -361,17 +338,17 @@ static void test_work_clean(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_regular_file_all_metadata, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nested_parents_keep_metadata, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parent_times_restored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlink, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fifo, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_directory_alone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sparse_and_large, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nodata, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_upper_is_noop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readonly, setup_ro, teardown),
-		cmocka_unit_test_setup_teardown(test_work_clean, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regular_file_all_metadata, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_nested_parents_keep_metadata, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_parent_times_restored, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_symlink, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_fifo, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_directory_alone, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_sparse_and_large, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_nodata, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_upper_is_noop, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_readonly, tfs_setup_ro, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_work_clean, tfs_setup_2, tfs_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

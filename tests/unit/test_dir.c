@@ -7,29 +7,6 @@
 #include <cmocka.h>
 #include "ovl_check.h"
 
-static int setup(void **state)
-{
-	struct tfs *t = calloc(1, sizeof(*t));
-	tfs_init(t, 1, 0);
-	*state = t;
-	return 0;
-}
-
-static int setup_ro(void **state)
-{
-	struct tfs *t = calloc(1, sizeof(*t));
-	tfs_init(t, 1, 1);
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tfs_fini(*state);
-	free(*state);
-	return 0;
-}
-
 static void test_mkdir_owner_mode(void **state)
 {
 	struct tfs *t = *state;
@@ -249,14 +226,14 @@ static void test_link_protected(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_mkdir_owner_mode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mkdir_over_whiteout_is_opaque, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mkdir_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readonly_create, setup_ro, teardown),
-		cmocka_unit_test_setup_teardown(test_mknod, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlink, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_link_copies_up, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_link_protected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_owner_mode, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_over_whiteout_is_opaque, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_errors, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_create, tfs_setup_ro, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_mknod, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_symlink, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_link_copies_up, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_link_protected, tfs_setup_1, tfs_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

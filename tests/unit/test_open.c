@@ -7,29 +7,6 @@
 #include <cmocka.h>
 #include "ovl_check.h"
 
-static int setup(void **state)
-{
-	struct tfs *t = calloc(1, sizeof(*t));
-	tfs_init(t, 1, 0);
-	*state = t;
-	return 0;
-}
-
-static int setup_ro(void **state)
-{
-	struct tfs *t = calloc(1, sizeof(*t));
-	tfs_init(t, 1, 1);
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tfs_fini(*state);
-	free(*state);
-	return 0;
-}
-
 /* Look path up and open it with cred; returns ovl_open's result. */
 static int do_open(struct tfs *t, const struct ovl_cred *c, const char *path, int flags,
 		   mode_t mode, int *fd)
@@ -241,14 +218,14 @@ static void test_readonly(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_read_lower_no_copy_up, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_copies_up, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trunc_copies_no_data, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dirs_and_kinds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tmpfile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readonly, setup_ro, teardown),
+		cmocka_unit_test_setup_teardown(test_read_lower_no_copy_up, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_write_copies_up, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_trunc_copies_no_data, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_create, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_dirs_and_kinds, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_permissions, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_tmpfile, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_readonly, tfs_setup_ro, tfs_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

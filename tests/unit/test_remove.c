@@ -7,29 +7,6 @@
 #include <cmocka.h>
 #include "ovl_check.h"
 
-static int setup(void **state)
-{
-	struct tfs *t = calloc(1, sizeof(*t));
-	tfs_init(t, 2, 0);
-	*state = t;
-	return 0;
-}
-
-static int setup_ro(void **state)
-{
-	struct tfs *t = calloc(1, sizeof(*t));
-	tfs_init(t, 1, 1);
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tfs_fini(*state);
-	free(*state);
-	return 0;
-}
-
 static void test_unlink_lower_leaves_whiteout(void **state)
 {
 	struct tfs *t = *state;
@@ -208,13 +185,13 @@ static void test_readonly(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_unlink_lower_leaves_whiteout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unlink_upper_only_and_copied_up, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unlink_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rmdir_nonempty_and_root, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rmdir_merged_clears_whiteouts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rmdir_lower_only_and_upper_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readonly, setup_ro, teardown),
+		cmocka_unit_test_setup_teardown(test_unlink_lower_leaves_whiteout, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_unlink_upper_only_and_copied_up, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_unlink_errors, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_rmdir_nonempty_and_root, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_rmdir_merged_clears_whiteouts, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_rmdir_lower_only_and_upper_only, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_readonly, tfs_setup_ro, tfs_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,21 +8,6 @@
 #include <linux/fs.h>
 #include "ovl_check.h"
 
-static int setup(void **state)
-{
-	struct tfs *t = calloc(1, sizeof(*t));
-	tfs_init(t, 1, 0);
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	tfs_fini(*state);
-	free(*state);
-	return 0;
-}
-
 /* Look both names up and rename as root. */
 static int do_rename(struct tfs *t, const char *from, const char *to, unsigned flags)
 {
@@ -241,14 +226,14 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_lower_file_moves_and_whiteouts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_upper_file_no_whiteout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dirs_in_lower_give_exdev, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dir_over_empty_merged_dir_is_opaque, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dir_over_lower_only_dir_and_whiteout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_noreplace, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exchange, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lower_file_moves_and_whiteouts, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_upper_file_no_whiteout, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_dirs_in_lower_give_exdev, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_dir_over_empty_merged_dir_is_opaque, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_dir_over_lower_only_dir_and_whiteout, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_noreplace, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_exchange, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_errors, tfs_setup_1, tfs_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -171,3 +171,26 @@ struct ovl_cred tfs_user_cred(uid_t uid, gid_t gid)
 	struct ovl_cred c = { .fsuid = uid, .fsgid = gid, .cap_eff = 0, .umask = 022 };
 	return c;
 }
+
+static int tfs_setup(void **state, int nlower, int readonly)
+{
+	struct tfs *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -1;
+	tfs_init(t, nlower, readonly);
+	*state = t;
+	return 0;
+}
+
+int tfs_setup_1(void **state) { return tfs_setup(state, 1, 0); }
+int tfs_setup_2(void **state) { return tfs_setup(state, 2, 0); }
+int tfs_setup_3(void **state) { return tfs_setup(state, 3, 0); }
+int tfs_setup_ro(void **state) { return tfs_setup(state, 1, 1); }
+int tfs_setup_ro2(void **state) { return tfs_setup(state, 2, 1); }
+
+int tfs_teardown(void **state)
+{
+	tfs_fini(*state);
+	free(*state);
+	return 0;
+}

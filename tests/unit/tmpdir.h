@@ -32,6 +32,15 @@ int tfs_read(const char *layer_dir, const char *rel, char *buf, size_t size);
 /* lstat of layer_dir/rel: 0 or -errno. */
 int tfs_lstat(const char *layer_dir, const char *rel, struct stat *st);
 
+/* cmocka fixtures: *state is a struct tfs with 1, 2 or 3 lowers and an
+ * upper, or 1 or 2 lowers and no upper (ro); not mounted yet. */
+int tfs_setup_1(void **state);
+int tfs_setup_2(void **state);
+int tfs_setup_3(void **state);
+int tfs_setup_ro(void **state);
+int tfs_setup_ro2(void **state);
+int tfs_teardown(void **state);
+
 struct ovl_cred tfs_root_cred(void);
 struct ovl_cred tfs_user_cred(uid_t uid, gid_t gid);
 
