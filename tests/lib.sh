@@ -46,6 +46,21 @@ fatal() { log "FAIL: $OVL_TEST_NAME: $*"; exit 1; }
 # A failed assertion is reported at once; the test goes on and fails at finish.
 fail() { log "FAIL: $*"; OVL_FAILS=$((OVL_FAILS + 1)); }
 
+# `ls /` of the test image (scripts/make-image.sh)
+IMAGE_ROOT_LISTING="bin
+dev
+etc
+home
+lib
+linuxrc
+opt
+proc
+root
+sbin
+sys
+tmp
+usr"
+
 # ---------------------------------------------------------------- set-up
 require_root() {
 	[[ $(id -u) -eq 0 ]] || skip "needs root"

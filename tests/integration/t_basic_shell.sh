@@ -8,19 +8,7 @@ snapshot_lower "$L"
 sh_ovl "$L" "$T/u" 'echo hello; ls /; cat /etc/hostname; pwd; cat /etc/passwd | wc -l; ls /home'
 assert_status 0
 assert_stdout "hello
-bin
-dev
-etc
-home
-lib
-linuxrc
-opt
-proc
-root
-sbin
-sys
-tmp
-usr
+$IMAGE_ROOT_LISTING
 ovlrun-image
 /
 3

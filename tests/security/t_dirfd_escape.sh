@@ -12,20 +12,7 @@ rel=${marker#/}
 L=$(new_lower)
 mkdir -p "$L/data/sub/deeper"
 snapshot_lower "$L"
-root_listing="bin
-data
-dev
-etc
-home
-lib
-linuxrc
-opt
-proc
-root
-sbin
-sys
-tmp
-usr"
+root_listing=$(printf '%s\ndata\n' "$IMAGE_ROOT_LISTING" | sort)
 
 sh_ovl "$L" "$T/u" "
 ovlprobe dotdot 12

@@ -16,19 +16,7 @@ host_hostname=$(cat /etc/hostname 2>/dev/null || echo "(none)")
 
 L=$(new_lower)
 snapshot_lower "$L"
-root_listing="bin
-dev
-etc
-home
-lib
-linuxrc
-opt
-proc
-root
-sbin
-sys
-tmp
-usr"
+root_listing=$IMAGE_ROOT_LISTING
 probe="
 cd /; cd ..; cd ../../..; pwd; ls
 echo ---; ls /..
