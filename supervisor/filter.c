@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -31,7 +32,7 @@ static const char *const allowed[] = {
 	"mincore", "mlock", "mlock2", "munlock", "mlockall", "munlockall", "brk",
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigtimedwait",
 	"rt_sigqueueinfo", "rt_tgsigqueueinfo", "rt_sigsuspend", "sigaltstack",
-	"ioctl", "fsync", "fdatasync", "sync", "syncfs", "sync_file_range",
+	"fsync", "fdatasync", "sync", "syncfs", "sync_file_range",
 	"ftruncate", "fallocate", "fadvise64", "readahead", "sendfile", "copy_file_range",
 	"splice", "tee", "vmsplice", "select", "pselect6", "poll", "ppoll",
 	"epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
@@ -75,7 +76,7 @@ static const char *const refused[] = {
 	"settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "iopl", "ioperm",
 	"userfaultfd", "perf_event_open", "fanotify_init", "fanotify_mark", "lookup_dcookie",
 	"syslog", "add_key", "request_key", "keyctl", "vhangup", "uselib", "ustat", "sysfs",
-	"_sysctl", "nfsservctl", "move_pages", "migrate_pages", "unshare",
+	"_sysctl", "nfsservctl", "move_pages", "migrate_pages",
 };
 
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
@@ -116,6 +117,30 @@ static void add_rules(scmp_filter_ctx ctx)
 	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, ~7ULL, 8));
 	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, ~15ULL, 16));
 	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, ~3ULL, 32));
+	/* ioctl, but not those that reach the terminal's other users or the
+	 * console: faking input (TIOCSTI, bubblewrap's CVE-2017-5226), line
+	 * disciplines, console redirection. */
+	static const unsigned long tty_cmds[] = { TIOCSTI, TIOCLINUX, TIOCSETD, TIOCCONS };
+	for (size_t i = 0; i < sizeof(tty_cmds) / sizeof(tty_cmds[0]); i++)
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+				 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, tty_cmds[i]));
+	/* Everything else runs natively.  The kernel reads the command as 32
+	 * bits: the refusals above compare those bits only (and come first in
+	 * the generated filter); the allowed ranges cover the rest. */
+	_Static_assert(TIOCSTI == 0x5412 && TIOCLINUX == 0x541C && TIOCCONS == 0x541D &&
+		       TIOCSETD == 0x5423, "the ranges below assume these numbers");
+	static const struct { unsigned long mask, value; } allowed_ioctl[] = {
+		{ 0xffffffff, 0x5413 }, { 0xfffffffc, 0x5414 }, { 0xfffffffc, 0x5418 },
+		{ 0xfffffffe, 0x541E }, { 0xfffffffe, 0x5420 }, { 0xffffffff, 0x5422 },
+	};
+	for (size_t i = 0; i < sizeof(allowed_ioctl) / sizeof(allowed_ioctl[0]); i++)
+		seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				 SCMP_A1(SCMP_CMP_MASKED_EQ, allowed_ioctl[i].mask, allowed_ioctl[i].value));
+	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_LT, 0x5412));
+	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_GT, 0x5423));
+	/* a lease would make the supervisor's own opens wait for its break */
+	seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(fcntl), 1,
+			 SCMP_A1(SCMP_CMP_EQ, (uint64_t)F_SETLEASE));
 	/* File handles would bypass path resolution; overlayfs without
 	 * nfs_export answers the same. */
 	add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), "name_to_handle_at");

@@ -106,6 +106,8 @@ static void open_upper(struct sup *s, int *upper_host_fd, int *work_host_fd, cha
 {
 	char upper[PATH_MAX], work[PATH_MAX];
 
+	/* 0755: the upper's root is the overlay's root dir (as on Linux);
+	 * README says to keep uppers out of other host users' reach */
 	if (mkdir_p(s->opt.upper, 0755))
 		die_setup("upper dir %s: mkdir: %s", s->opt.upper, strerror(errno));
 	if (!realpath(s->opt.upper, upper))
@@ -184,6 +186,10 @@ static void bind_dev_node(int devfd, const char *name)
 	snprintf(dst, sizeof(dst), "/proc/self/fd/%d/%s", devfd, name);
 	if (mount(src, dst, NULL, MS_BIND, NULL))
 		die_setup("bind /dev/%s: %s", name, strerror(errno));
+	/* The node is the host's: its inode must not be chmod-ed or
+	 * re-owned from inside (device reads and writes still work). */
+	if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL))
+		die_setup("remount /dev/%s read-only: %s", name, strerror(errno));
 }
 
 /* A minimal /dev: the usual character devices, a private devpts, shm. */
@@ -390,7 +396,8 @@ int mounts_setup(struct sup *s)
 		die_setup("staging dir %s: %s", s->staging, strerror(errno));
 	if (stat(s->staging, &staging_st))
 		die_setup("staging dir %s: %s", s->staging, strerror(errno));
-	if (mount("tmpfs", s->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700"))
+	/* bounded: the command can create sockets and, through /dev/.., files here */
+	if (mount("tmpfs", s->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=64m"))
 		die_setup("mount staging tmpfs: %s", strerror(errno));
 
 	if (s->opt.upper) {

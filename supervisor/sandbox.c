@@ -259,7 +259,9 @@ pid_t sandbox_start(struct sup *s)
 	/* A fork straight into the new pid namespace: unshare(CLONE_NEWPID)
 	 * would put every later child of ours there too, and it dies with
 	 * init (sanitizer runtimes fork at exit). */
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, 0);
+	/* own IPC objects and hostname too: SysV/POSIX IPC of the host stays out of reach */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD,
+				   NULL, NULL, NULL, 0);
 	if (pid < 0)
 		die_setup("clone into a new pid namespace: %s", strerror(errno));
 	if (pid == 0) {

@@ -93,12 +93,11 @@ static int proc_magic(struct req *r, const char *rest, char *proc, const char **
 	const char *who = p;
 	p = strchrnul(p, '/');
 	int wlen = (int)(p - who);
+	/* Only the caller's own links: another process's are the kernel's to
+	 * follow, after its ptrace access check. */
 	if ((wlen == 4 && !strncmp(who, "self", 4)) ||
 	    (wlen == 11 && !strncmp(who, "thread-self", 11)))
 		snprintf(dir, sizeof(dir), "/proc/%d", r->pid);
-	else if (wlen > 0 && wlen < 12 && (int)strspn(who, "0123456789") >= wlen)
-		/* a pid of the sandbox's namespace: through its own /proc */
-		snprintf(dir, sizeof(dir), "%.3000s/proc/%.*s", r->sup->shadow, wlen, who);
 	else
 		return 1;
 	p += strspn(p, "/");
@@ -174,7 +173,7 @@ static int via_proc_magic(struct req *r, struct ovl_entry *e, unsigned flags, in
 	if (snprintf(next, sizeof(next), "%s%s", canon, tail) >= (int)sizeof(next))
 		return -ENAMETOOLONG;
 	ovl_entry_release(e);
-	return lookup_depth(r, AT_FDCWD, next, flags | OVL_LOOKUP_NO_PERM, false, e, depth + 1);
+	return lookup_depth(r, AT_FDCWD, next, flags, false, e, depth + 1);
 }
 
 static int lookup_depth(struct req *r, int dirfd, const char *path, unsigned flags,
