@@ -6,6 +6,7 @@
 
 static int64_t do_access(struct req *r, int dirfd, uint64_t path_addr, int mode, int atflags)
 {
+	r->intent = INTENT_READ;
 	char path[PATH_MAX];
 	struct ovl_entry e;
 	const struct ovl_cred *cred;

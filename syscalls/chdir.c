@@ -9,6 +9,7 @@
 
 int64_t sys_chdir(struct req *r)
 {
+	r->intent = INTENT_READ;
 	char path[PATH_MAX];
 	struct ovl_entry e;
 	const struct ovl_cred *cred;

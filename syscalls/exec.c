@@ -104,6 +104,7 @@ static int prepare_path(struct req *r, int dirfd, const char *path, unsigned lfl
 
 int64_t sys_execve(struct req *r)
 {
+	r->intent = INTENT_READ;
 	char path[PATH_MAX];
 	int err = req_path(r, ARG(r, 0), path);
 	if (err || (err = prepare_path(r, AT_FDCWD, path, OVL_LOOKUP_FOLLOW, 0)))
@@ -113,6 +114,7 @@ int64_t sys_execve(struct req *r)
 
 int64_t sys_execveat(struct req *r)
 {
+	r->intent = INTENT_READ;
 	char path[PATH_MAX];
 	int dirfd = (int)ARG(r, 0), flags = (int)ARG(r, 4);
 	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))

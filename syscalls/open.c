@@ -68,6 +68,10 @@ static int64_t do_open(struct req *r, int dirfd, uint64_t path_addr, uint64_t fl
 		return err;
 
 	bool tmpfile = (flags & O_TMPFILE) == O_TMPFILE;
+	r->intent = flags & O_PATH ? INTENT_READ : INTENT_OPEN;
+	r->open_acc = flags & O_ACCMODE;
+	if (flags & (O_TRUNC | O_CREAT))
+		r->open_acc = flags & O_ACCMODE ? flags & O_ACCMODE : O_RDWR;
 	unsigned lflags = resolve_flags(resolve);
 	if (tmpfile)
 		lflags |= OVL_LOOKUP_FOLLOW | OVL_LOOKUP_DIRECTORY;

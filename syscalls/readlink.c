@@ -6,6 +6,7 @@
 
 static int64_t do_readlink(struct req *r, int dirfd, uint64_t path_addr, uint64_t buf, int64_t size)
 {
+	r->intent = INTENT_READ;
 	char path[PATH_MAX], target[PATH_MAX];
 	struct ovl_entry e;
 	if (size <= 0)

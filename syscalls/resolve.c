@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "ovlrun/shadow.h"
@@ -66,9 +67,11 @@ static int read_link(const char *proc, char *link)
 	return 0;
 }
 
-int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
+static int fd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kind, char *link)
 {
-	char proc[64], link[PATH_MAX];
+	char proc[64];
+	*kind = FD_OTHER;
+	link[0] = 0;
 	if (fd == AT_FDCWD)
 		snprintf(proc, sizeof(proc), "/proc/%d/cwd", r->pid);
 	else if (fd < 0)
@@ -79,6 +82,47 @@ int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
 	if (err)
 		return err == -ENOENT && fd != AT_FDCWD ? -EBADF : -ENOENT;
 	return classify(r->sup, link, canon, kind);
+}
+
+int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
+{
+	char link[PATH_MAX];
+	return fd_kind_link(r, fd, canon, kind, link);
+}
+
+/* The open access mode of the tracee's fd, or -1. */
+static int fd_access(struct req *r, int fd)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->pid, fd);
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -1;
+	ssize_t n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = strstr(buf, "flags:");
+	return p ? (int)(strtol(p + 6, NULL, 8) & O_ACCMODE) : -1;
+}
+
+/*
+ * An fd the sandbox did not make: stdio inherited from the host.  Its
+ * magic link leads the kernel to a host object with the tracee's root
+ * powers, so the kernel may look at it and reopen it with the access the fd
+ * already has, nothing more.  Pipes, sockets and anonymous inodes have no
+ * path: theirs is the kernel's business.
+ */
+static int other_fd_policy(struct req *r, const char *link, int fd)
+{
+	if (link[0] != '/' || r->intent == INTENT_READ)
+		return SC_CONTINUE;
+	if (r->intent != INTENT_OPEN || fd < 0)
+		return -EPERM;
+	int have = fd_access(r, fd), want = r->open_acc;
+	bool ok = have == O_RDWR || (have >= 0 && have == want);
+	return ok ? SC_CONTINUE : -EACCES;
 }
 
 /*
@@ -162,14 +206,41 @@ static int via_proc_magic(struct req *r, struct ovl_entry *e, unsigned flags, in
 	char proc[PATH_MAX], link[PATH_MAX], canon[PATH_MAX], next[PATH_MAX];
 	const char *tail;
 	enum fd_kind kind;
-	if (strcmp(e->path, "/proc") || !e->pt_rest[0] || depth >= 8)
+	if (depth >= 8 || !e->pt_rest[0])
+		return SC_CONTINUE;
+	if (!strcmp(e->path, "/dev")) {
+		/* /dev/stdin, /dev/fd/N, ...: the shadow's symlinks to /proc/self/fd */
+		static const char *const alias[][2] = {
+			{ "/stdin", "/proc/self/fd/0" }, { "/stdout", "/proc/self/fd/1" },
+			{ "/stderr", "/proc/self/fd/2" }, { "/fd", "/proc/self/fd" },
+		};
+		for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++) {
+			size_t n = strlen(alias[i][0]);
+			if (strncmp(e->pt_rest, alias[i][0], n) || (e->pt_rest[n] && e->pt_rest[n] != '/'))
+				continue;
+			if (!e->pt_rest[n] && !(flags & OVL_LOOKUP_FOLLOW))
+				return SC_CONTINUE;  /* the symlink itself */
+			if (snprintf(next, sizeof(next), "%s%s", alias[i][1], e->pt_rest + n) >=
+			    (int)sizeof(next))
+				return -ENAMETOOLONG;
+			ovl_entry_release(e);
+			return lookup_depth(r, AT_FDCWD, next, flags, false, e, depth + 1);
+		}
+		return SC_CONTINUE;
+	}
+	if (strcmp(e->path, "/proc"))
 		return SC_CONTINUE;
 	if (proc_magic(r, e->pt_rest, proc, &tail) || read_link(proc, link))
 		return SC_CONTINUE;
 	if (!tail[0] && !(flags & OVL_LOOKUP_FOLLOW))
 		return SC_CONTINUE;  /* the link itself (lstat, readlink) */
-	if (classify(r->sup, link, canon, &kind) || kind == FD_OTHER)
-		return SC_CONTINUE;  /* pipes, sockets, deleted files: the kernel's */
+	int err = classify(r->sup, link, canon, &kind);
+	if (kind == FD_OTHER) {
+		const char *fdpart = strstr(proc + 6, "/fd/");
+		return other_fd_policy(r, link, fdpart ? atoi(fdpart + 4) : -1);
+	}
+	if (err)
+		return SC_CONTINUE;  /* an unlinked layer file: the kernel's */
 	if (snprintf(next, sizeof(next), "%s%s", canon, tail) >= (int)sizeof(next))
 		return -ENAMETOOLONG;
 	ovl_entry_release(e);
@@ -191,12 +262,15 @@ static int lookup_depth(struct req *r, int dirfd, const char *path, unsigned fla
 		/* The call targets the fd itself.  Upper files and non-overlay
 		 * fds: the kernel's own answer on the real object is the
 		 * overlay's. */
-		err = req_fd_kind(r, dirfd, base, &kind);
+		char link[PATH_MAX];
+		err = fd_kind_link(r, dirfd, base, &kind, link);
+		if (kind == FD_OTHER && (!err || err == -ENOENT))
+			return other_fd_policy(r, link, dirfd);
 		if (err == -ENOENT && dirfd != AT_FDCWD)
 			return SC_CONTINUE;
 		if (err)
 			return err;
-		if (kind == FD_UPPER || kind == FD_OTHER)
+		if (kind == FD_UPPER)
 			return SC_CONTINUE;
 		if (is_passthrough(r->sup, base))
 			return SC_CONTINUE;

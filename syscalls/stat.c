@@ -10,6 +10,7 @@
 
 static int64_t do_stat(struct req *r, int dirfd, uint64_t path_addr, int atflags, uint64_t buf)
 {
+	r->intent = INTENT_READ;
 	char path[PATH_MAX];
 	struct ovl_entry e;
 	struct stat st;
@@ -46,6 +47,7 @@ int64_t sys_lstat(struct req *r)
 
 int64_t sys_fstat(struct req *r)
 {
+	r->intent = INTENT_READ;
 	struct ovl_entry e;
 	struct stat st;
 	int err = req_lookup(r, (int)ARG(r, 0), "", 0, true, &e);
@@ -63,6 +65,7 @@ int64_t sys_newfstatat(struct req *r)
 
 int64_t sys_statx(struct req *r)
 {
+	r->intent = INTENT_READ;
 	char path[PATH_MAX];
 	struct ovl_entry e;
 	struct statx stx;
@@ -90,6 +93,7 @@ int64_t sys_statx(struct req *r)
 
 static int64_t do_statfs(struct req *r, int dirfd, const char *path, uint64_t buf)
 {
+	r->intent = INTENT_READ;
 	struct ovl_entry e;
 	struct statfs sfs;
 	int err = req_lookup(r, dirfd, path, OVL_LOOKUP_FOLLOW, true, &e);

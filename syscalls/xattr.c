@@ -37,6 +37,7 @@ static int read_name(struct req *r, char *name)
 
 static int64_t do_get(struct req *r, enum xa_form form)
 {
+	r->intent = INTENT_READ;
 	char name[XATTR_NAME_MAX + 1];
 	char *value = r->sup->scratch;
 	struct ovl_entry e;
@@ -56,6 +57,7 @@ static int64_t do_get(struct req *r, enum xa_form form)
 
 static int64_t do_list(struct req *r, enum xa_form form)
 {
+	r->intent = INTENT_READ;
 	char *list = r->sup->scratch;
 	struct ovl_entry e;
 	const struct ovl_cred *cred;

@@ -16,8 +16,18 @@
 #define SC_CONTINUE (-100000)   /* let the kernel run the call (inside the shadow root) */
 #define SC_REPLIED  (-100001)   /* the handler already answered (ADDFD with SEND) */
 
+/* What the call will do with what it names; decides how far the kernel
+ * may act on an fd the sandbox did not make (stdio from the host). */
+enum req_intent {
+	INTENT_MODIFY = 0,              /* change metadata or names (the default) */
+	INTENT_READ,                    /* look only: stat, readlink, getxattr, exec */
+	INTENT_OPEN,                    /* open with the access in open_acc */
+};
+
 struct req {
 	struct sup *sup;
+	enum req_intent intent;
+	int open_acc;                   /* INTENT_OPEN: O_RDONLY, O_WRONLY or O_RDWR */
 	const struct seccomp_notif *n;
 	pid_t pid;                      /* the trapping thread (supervisor's pid ns) */
 	bool have_cred;

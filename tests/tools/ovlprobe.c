@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <termios.h>
 #include <unistd.h>
 
 static int fail(const char *op, const char *arg)
@@ -79,7 +80,7 @@ static void usage(void)
 	      "  ftruncate P LEN | dotdot N | dirfd-dotdot DIR N PATH |\n"
 	      "  cat-at DIR PATH | rename OLD NEW | rename2 OLD NEW noreplace|exchange |\n"
 	      "  tmpfile DIR NAME | dino DIR | runas UID GID CMD [ARGS] |\n"
-	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS\n", stderr);
+	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | tiocsti C\n", stderr);
 }
 
 int main(int argc, char **argv)
@@ -302,6 +303,14 @@ int main(int argc, char **argv)
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, argv[3], AT_SYMLINK_FOLLOW) < 0)
 			return fail("linkat", argv[3]);
+		return 0;
+	}
+	if (!strcmp(cmd, "tiocsti") && argc == 3) {
+		/* push one byte into the input of the terminal on fd 0 */
+		char c = argv[2][0];
+		if (ioctl(0, TIOCSTI, &c) < 0)
+			return fail("ioctl TIOCSTI", "stdin");
+		puts("injected");
 		return 0;
 	}
 	if (!strcmp(cmd, "lock") && argc == 5) {
