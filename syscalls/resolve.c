@@ -166,6 +166,15 @@ static int proc_magic(struct req *r, const char *rest, char *proc, const char **
 	return 0;
 }
 
+/* Does a path left to resolve in a kernel-served mount contain ".."? */
+static bool climbs_out(const char *rest)
+{
+	for (const char *p = rest; (p = strstr(p, "..")); p += 2)
+		if ((p == rest || p[-1] == '/') && (p[2] == '/' || !p[2]))
+			return true;
+	return false;
+}
+
 /* Where a relative walk starts: the canonical overlay dir of dirfd/cwd. */
 static int walk_base(struct req *r, int dirfd, const char *path, char *base)
 {
@@ -294,6 +303,12 @@ static int lookup_depth(struct req *r, int dirfd, const char *path, unsigned fla
 		err = via_proc_magic(r, e, flags, depth);
 		if (err != SC_CONTINUE)
 			return err;
+		/* "/dev/../x" would have the kernel change the shadow root
+		 * itself: only looking is let through that way. */
+		bool looks = r->intent == INTENT_READ ||
+			     (r->intent == INTENT_OPEN && r->open_acc == O_RDONLY);
+		if (!looks && climbs_out(e->pt_rest))
+			return -EACCES;
 		ovl_entry_release(e);
 		err = ovl_walk_mirror(r->sup->fs, cred, base, path, flags, shadow_mirror, r->sup);
 		return err ? err : SC_CONTINUE;

@@ -46,6 +46,15 @@ refused-chown
 refused-touch"
 assert_eq "$before" "$(stat -c '%a %u %g %Y' /dev/null /dev/full)" "host /dev/null and /dev/full metadata"
 
+# The shadow root (the sandbox's kernel root) cannot be written by climbing
+# out of a kernel-served dir; the same path in the overlay works.
+sh_ovl "$L" "$T/u" 'echo x > /dev/../evil || echo refused; mkdir /proc/../d || echo refused
+	echo y > /evil && cat /evil'
+assert_stdout "refused
+refused
+y"
+assert_file_content "$T/u/evil" "y"
+
 # SysV IPC: a host segment is not visible inside (own IPC namespace).
 if command -v ipcmk > /dev/null; then
 	shmid=$(ipcmk -M 4096 | grep -oE '[0-9]+$')
