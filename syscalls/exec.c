@@ -8,6 +8,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -130,8 +131,16 @@ int64_t sys_execveat(struct req *r)
 		int fd = req_getfd(r, dirfd);
 		if (fd < 0)
 			return fd;
-		err = prepare_interpreter(r, fd, 0);
+		/* an O_PATH fd cannot be read: reopen what it names */
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		int rfd = open(proc, O_RDONLY | O_CLOEXEC);
+		int open_err = errno;
 		close(fd);
+		if (rfd < 0)
+			return -open_err;
+		err = prepare_interpreter(r, rfd, 0);
+		close(rfd);
 		return err ? err : SC_CONTINUE;
 	}
 	err = prepare_path(r, dirfd, path, flags & AT_SYMLINK_NOFOLLOW ? 0 : OVL_LOOKUP_FOLLOW, 0);
