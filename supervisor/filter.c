@@ -50,8 +50,8 @@ static const char *const allowed[] = {
 	"exit", "exit_group", "wait4", "waitid", "kill", "tkill", "tgkill", "fork", "vfork",
 	"futex", "futex_waitv", "set_robust_list", "get_robust_list", "set_tid_address", "rseq",
 	"uname", "sysinfo", "getrlimit", "setrlimit", "prlimit64", "getrusage", "times", "umask",
-	"getcwd", "fchdir", "socket", "socketpair", "bind", "connect", "listen", "accept",
-	"accept4", "getsockname", "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg",
+	"getcwd", "fchdir", "socket", "socketpair", "listen", "accept",
+	"accept4", "getsockname", "getpeername", "recvfrom", "sendmsg", "recvmsg",
 	"sendmmsg", "recvmmsg", "shutdown", "setsockopt", "getsockopt", "shmget", "shmat",
 	"shmdt", "shmctl", "semget", "semop", "semtimedop", "semctl", "msgget", "msgsnd",
 	"msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
@@ -117,6 +117,9 @@ static void add_rules(scmp_filter_ctx ctx)
 	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, ~7ULL, 8));
 	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, ~15ULL, 16));
 	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, ~3ULL, 32));
+	/* sendto with a destination may name an AF_UNIX path */
+	seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1, SCMP_A4(SCMP_CMP_EQ, 0));
+	seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1, SCMP_A4(SCMP_CMP_NE, 0));
 	/* ioctl, but not those that reach the terminal's other users or the
 	 * console: faking input (TIOCSTI, bubblewrap's CVE-2017-5226), line
 	 * disciplines, console redirection. */

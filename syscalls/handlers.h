@@ -14,12 +14,15 @@
 	X(utime) X(utimes) X(futimesat) X(utimensat) X(truncate) \
 	X(getxattr) X(lgetxattr) X(fgetxattr) X(listxattr) X(llistxattr) X(flistxattr) \
 	X(setxattr) X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) \
-	X(chdir) X(execve) X(execveat) X(flock)
+	X(chdir) X(execve) X(execveat) X(flock) \
+	X(bind) X(connect)
 
 #define DECLARE(name) int64_t sys_##name(struct req *r);
 HANDLERS(DECLARE)
 #undef DECLARE
 /* fcntl is trapped for its lock commands only (see filter.c) */
 int64_t sys_fcntl(struct req *r);
+/* sendto is trapped only with a destination address */
+int64_t sys_sendto(struct req *r);
 
 #endif

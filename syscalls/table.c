@@ -9,7 +9,8 @@
 
 /* x86-64 syscall numbers are small and dense. */
 #define ENTRY(name) [__NR_##name] = sys_##name,
-static const sc_handler by_nr[512] = { HANDLERS(ENTRY) [__NR_fcntl] = sys_fcntl };
+static const sc_handler by_nr[512] = { HANDLERS(ENTRY) [__NR_fcntl] = sys_fcntl,
+					      [__NR_sendto] = sys_sendto };
 #undef ENTRY
 
 #define NR(name) __NR_##name,

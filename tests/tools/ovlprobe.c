@@ -22,7 +22,9 @@
 #include <sys/auxv.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <termios.h>
 #include <unistd.h>
@@ -80,7 +82,8 @@ static void usage(void)
 	      "  ftruncate P LEN | dotdot N | dirfd-dotdot DIR N PATH |\n"
 	      "  cat-at DIR PATH | rename OLD NEW | rename2 OLD NEW noreplace|exchange |\n"
 	      "  tmpfile DIR NAME | dino DIR | runas UID GID CMD [ARGS] |\n"
-	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | tiocsti C\n", stderr);
+	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | tiocsti C |\n"
+	      "  unix-serve PATH | unix-send PATH MSG\n", stderr);
 }
 
 int main(int argc, char **argv)
@@ -303,6 +306,38 @@ int main(int argc, char **argv)
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, argv[3], AT_SYMLINK_FOLLOW) < 0)
 			return fail("linkat", argv[3]);
+		return 0;
+	}
+	if ((!strcmp(cmd, "unix-serve") || !strcmp(cmd, "unix-send")) && argc >= 3) {
+		/* unix-serve PATH: bind, listen, print the first line received;
+		 * unix-send PATH MSG: connect and send MSG */
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[2]);
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (s < 0)
+			return fail("socket", argv[2]);
+		if (!strcmp(cmd, "unix-send")) {
+			if (argc != 4)
+				return usage(), 2;
+			if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+				return fail("connect", argv[2]);
+			if (write(s, argv[3], strlen(argv[3])) < 0)
+				return fail("write", argv[2]);
+			return 0;
+		}
+		if (bind(s, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(s, 1) < 0)
+			return fail("bind", argv[2]);
+		printf("listening\n");
+		fflush(stdout);
+		int c = accept(s, NULL, NULL);
+		if (c < 0)
+			return fail("accept", argv[2]);
+		char buf[256];
+		ssize_t n = read(c, buf, sizeof(buf) - 1);
+		if (n < 0)
+			return fail("read", argv[2]);
+		buf[n] = 0;
+		printf("got %s\n", buf);
 		return 0;
 	}
 	if (!strcmp(cmd, "tiocsti") && argc == 3) {
