@@ -128,6 +128,8 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 	}
 	if (err >= 0)
 		err = set_xattr_names(fs, cfg->xattr_prefix);
+	if (err >= 0)
+		err = ovl_dcache_init(fs);
 	for (int i = 0; i < cfg->npassthrough && err >= 0; i++)
 		err = add_passthrough(fs, cfg->passthrough[i]);
 	if (err < 0) {
@@ -150,6 +152,7 @@ void ovl_fs_free(struct ovl_fs *fs)
 	if (!fs)
 		return;
 	ovl_listings_free(fs);
+	ovl_dcache_free(fs);
 	for (int i = 0; i < OVL_MAX_LAYERS; i++)
 		if (fs->layers[i].fd >= 0)
 			close(fs->layers[i].fd);

@@ -8,6 +8,18 @@
 #include "ovlrun/overlay.h"
 
 struct ovl_listing;                     /* readdir.c: cached merged listing of one dir */
+struct ovl_dcentry;                     /* dcache.c: one cached merged directory */
+
+/* Directory cache (dcache.c): guarded by the directory lock (future; the
+ * engine is single-threaded today).  Lock order: rename -> directory ->
+ * copy-up; invalidation happens under the lock of the operation that made
+ * the change, lookups take it shared. */
+struct ovl_dcache {
+	struct ovl_dcentry **tab;       /* hash buckets by canonical path; NULL = cache off */
+	struct ovl_dcentry *head, *tail; /* LRU list, most recently used first */
+	unsigned n;                     /* entries in the table (pinned dead ones not counted) */
+	unsigned max;                   /* bound; fds held <= max * nlayers (+ pinned) */
+};
 
 struct ovl_layer {
 	int fd;                         /* layer root, O_DIRECTORY; -1 for a missing upper */
@@ -33,6 +45,9 @@ struct ovl_fs {
 	struct ovl_listing *listings;   /* list, most recently used first */
 	unsigned nlistings;
 	uint64_t tmp_seq;               /* names for work-dir temporaries; copy-up lock */
+
+	/* dcache: guarded by the directory lock (future), see struct ovl_dcache. */
+	struct ovl_dcache dcache;
 };
 
 /* fs.c */
@@ -57,6 +72,28 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e);
  * e) and sets *name; for the root, the dir itself and "" (use AT_EMPTY_PATH).
  * -ENOENT for a negative entry. */
 int ovl_entry_real_at(const struct ovl_entry *e, const char **name);
+
+/* dcache.c: merged directories by canonical path (intermediate walk
+ * components and the root only; never negative, never non-dirs). */
+int ovl_dcache_init(struct ovl_fs *fs);
+void ovl_dcache_free(struct ovl_fs *fs);
+/* Hit: pins the entry and returns it with its dir (fds borrowed while
+ * pinned), topmost stat and layer; NULL on a miss. */
+struct ovl_dcentry *ovl_dcache_get(struct ovl_fs *fs, const char *canon,
+				   const struct ovl_dir **dir, const struct stat **st, int *layer);
+void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d);
+/* Insert dir (just looked up) at canon: on success the cache owns its fds
+ * (dir->n becomes 0) and the new entry is returned pinned; NULL leaves dir
+ * untouched (no memory: the caller goes on uncached). */
+struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct ovl_dir *dir,
+				   const struct stat *st, int layer);
+/* Forget canon (and, with subtree, everything below it).  Call after any
+ * change to a directory's participating layers, opacity, owner, mode or
+ * existence at canon; when in doubt, call it. */
+void ovl_dcache_invalidate(struct ovl_fs *fs, const char *canon, bool subtree);
+/* For tests: the bound, and how many entries are cached. */
+void ovl_dcache_set_max(struct ovl_fs *fs, unsigned max);
+unsigned ovl_dcache_count(const struct ovl_fs *fs);
 
 /* copy_up.c */
 /* Make sure the merged dir of e's parent exists in upper; on success

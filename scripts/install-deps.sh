@@ -9,6 +9,7 @@ packages=(
 	libseccomp-dev libcap-dev libcmocka-dev # libraries of ovlrun and its unit tests
 	busybox-static                          # the test/demo image
 	attr                                    # getfattr/setfattr (tests check xattrs)
+	debootstrap                             # the Debian rootfs of tests/integration/t_debian.sh
 	util-linux mount                        # unshare, setpriv, flock, findmnt, mount (kernel reference)
 	coreutils findutils diffutils mawk sed grep tar e2fsprogs kmod procps
 )

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# A real distribution as the lower: a Debian bookworm minbase made with
+# debootstrap (cached in $OVLRUN_CACHE/debian), with packages downloaded on
+# the host.  Package install and removal, users, a plain user hitting
+# permission errors, perl, tar, sed -i, cp -a of a large tree: the same
+# output as on the kernel's overlayfs, and the lower unchanged.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+ovl_init
+command -v debootstrap > /dev/null || skip "debootstrap is not installed"
+
+_build_debian() {
+	local dir=$OVLRUN_CACHE/debian
+	[[ -f $dir/.complete ]] && return 0
+	rm -rf "$dir" "$dir.new"
+	debootstrap --variant=minbase bookworm "$dir.new" http://deb.debian.org/debian > "$OVLRUN_CACHE/debootstrap.log" 2>&1 ||
+		{ tail -n 20 "$OVLRUN_CACHE/debootstrap.log" >&2; return 1; }
+	mkdir -p "$dir.new/debs"
+	# from the host's package lists (refreshed once if they are stale)
+	(cd "$dir.new/debs" && { apt-get download -qq hello > /dev/null 2>&1 ||
+		{ apt-get update -qq > /dev/null 2>&1 && apt-get download -qq hello > /dev/null 2>&1; }; }) ||
+		{ echo "apt-get download hello failed" >&2; return 1; }
+	touch "$dir.new/.complete"
+	mv "$dir.new" "$dir"
+}
+if ! with_lock "$OVLRUN_CACHE/debian.lock" _build_debian; then
+	[[ ${CI:-} == true ]] && fatal "cannot build the Debian image"
+	skip "cannot build the Debian image (no network?)"
+fi
+D=$OVLRUN_CACHE/debian
+# The image is large: its own snapshot, not a copy per test.
+before=$(tree_dump "$D" | sha256sum)
+
+script='
+set -e
+dpkg -i /debs/hello_*.deb > /dev/null
+hello
+dpkg -s hello | grep -E "^(Status|Version):"
+useradd -m -s /bin/sh alice
+id alice
+ls -ln /home/alice | tail -n +2 | cut -c1-10,16-27 | sort
+su alice -c "id -un; touch /etc/nope 2>&1 || true; echo mine > ~/f; cat ~/f"
+setpriv --reuid=1000 --regid=1000 --clear-groups sh -c "cat /etc/shadow 2>&1 | head -1" || true
+perl -e "opendir(D, q(/etc)) or die; my @e = grep { /^pass/ } readdir(D); print join(q(,), sort @e), qq(\n)"
+tar czf /tmp/etc.tgz -C / etc/apt
+tar tzf /tmp/etc.tgz | sort | head -5
+sed -i s/^root:/ROOT:/ /etc/passwd
+head -n1 /etc/passwd
+cp -a /usr/share/perl5 /tmp/perl5
+diff -r /usr/share/perl5 /tmp/perl5 && echo cp-identical
+find /tmp/perl5 | wc -l
+apt-get remove -y -qq hello > /dev/null
+dpkg -s hello 2>&1 | grep -E "^(Status|dpkg-query)" || true
+rm -rf /tmp/perl5 /usr/share/doc
+ls /usr/share | grep -c doc || true
+'
+run() { # RUNNER UPPER -> OUT ERR STATUS
+	STATUS=0
+	OUT=$(timeout 300 "$1" --lower="$D" --upper="$2" -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root /bin/sh -c "$script" 2> "$T/err") || STATUS=$?
+	ERR=$(cat "$T/err")
+}
+run "$KOVLRUN" "$T/kernel-upper"
+k_out=$OUT k_err=$ERR k_status=$STATUS
+run "$OVLRUN" "$T/upper"
+assert_status "$k_status"
+assert_eq "$k_out" "$OUT" "stdout (kernel overlayfs vs ovlrun)"
+assert_eq "$k_err" "$ERR" "stderr (kernel overlayfs vs ovlrun)"
+assert_stdout_contains "Hello, world!"
+assert_stdout_contains "cp-identical"
+assert_eq "$(upper_dump "$T/kernel-upper" | grep -v ' var/cache/\| var/log/' | grep -c .)" \
+	"$(upper_dump "$T/upper" | grep -v ' var/cache/\| var/log/' | grep -c .)" "number of entries in the upper"
+assert_eq "$before" "$(tree_dump "$D" | sha256sum)" "the Debian lower after both runs"
+finish
