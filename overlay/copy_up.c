@@ -222,6 +222,15 @@ static int root_dir(struct ovl_fs *fs, struct ovl_dir *d)
 	return 0;
 }
 
+/* Drop the cached dir at path[0..len) and below. */
+static void invalidate_prefix(struct ovl_fs *fs, const char *path, size_t len)
+{
+	char p[PATH_MAX];
+	memcpy(p, path, len);
+	p[len] = 0;
+	ovl_dcache_invalidate(fs, p, true);
+}
+
 int ovl_copy_up_parent(struct ovl_fs *fs, struct ovl_entry *e)
 {
 	if (ovl_dir_upper_fd(&e->parent) >= 0)
@@ -265,6 +274,8 @@ int ovl_copy_up_parent(struct ovl_fs *fs, struct ovl_entry *e)
 			ovl_dir_release(&child);
 			err = copy_up_one(fs, cur.fd[0], comp,
 					  cur.fd[ovl_dir_index(&cur, src)], 0);
+			/* the dir gained an upper: its cached layers are wrong */
+			invalidate_prefix(fs, e->path, i);
 		}
 		ovl_dir_release(&cur);
 		cur = child;
@@ -295,6 +306,10 @@ int ovl_copy_up_flags(struct ovl_fs *fs, struct ovl_entry *e, unsigned flags)
 	if (i < 0)
 		return -ESTALE;
 	err = copy_up_one(fs, e->parent.fd[0], e->name, e->parent.fd[i], flags);
+	/* A copied-up dir has new participating layers (even after a
+	 * failure, to be safe): forget it and what was cached below it. */
+	if (S_ISDIR(e->type))
+		ovl_dcache_invalidate(fs, e->path, true);
 	if (err)
 		return err;
 	/* Same names, but the entry's real inode (hence d_ino) is new. */

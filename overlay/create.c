@@ -161,6 +161,9 @@ int ovl_create_upper(struct ovl_fs *fs, struct ovl_entry *e, const struct ovl_ne
 			*fdp = -1;
 		}
 	}
+	/* A new dir (perhaps opaque over a whiteout) or anything else now
+	 * lives at this path: nothing cached there or below may survive. */
+	ovl_dcache_invalidate(fs, e->path, true);
 	if (err)
 		return err;
 	ovl_listing_invalidate(fs, &e->parent);

@@ -155,9 +155,12 @@ int ovl_chmod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *
 	mode &= 07777;
 	if (!ovl_in_group(cred, e->st.st_gid) && !ovl_capable(cred, CAP_FSETID))
 		mode &= ~S_ISGID;
-	if ((err = copy_up_for_setattr(fs, e, 0)) || (err = upper_chmod(e, mode)))
+	if ((err = copy_up_for_setattr(fs, e, 0)))
 		return err;
-	return refresh_st(e);
+	err = upper_chmod(e, mode);
+	/* a dir's mode decides search permission in cached walks */
+	ovl_dcache_invalidate(fs, e->path, false);
+	return err ? err : refresh_st(e);
 }
 
 int ovl_chown(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
@@ -192,7 +195,10 @@ int ovl_chown(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *
 	int dirfd = ovl_entry_real_at(e, &name);
 	if (dirfd < 0)
 		return dirfd;
-	if (fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+	int r = fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
+	/* owner (and maybe set-id bits) decide search permission in cached walks */
+	ovl_dcache_invalidate(fs, e->path, false);
+	if (r)
 		return -errno;
 	if ((err = refresh_st(e)))
 		return err;
@@ -229,6 +235,8 @@ int ovl_utimens(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry
 	int r = name[0] ? utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) : futimens(dirfd, ts);
 	if (r)
 		return -errno;
+	/* the cached stat of a dir is only used for permission; stay exact anyway */
+	ovl_dcache_invalidate(fs, e->path, false);
 	return refresh_st(e);
 }
 
@@ -268,6 +276,7 @@ int ovl_truncate(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 			err = -errno;
 	}
 	close(fd);
+	ovl_dcache_invalidate(fs, e->path, false);     /* never a dir: cheap safety */
 	if (err)
 		return err;
 	return refresh_st(e);

@@ -7,6 +7,12 @@
  * are absent.  The walk (ovl_lookup, ovl_walk_mirror) follows the kernel's
  * path_lookupat rules on canonical overlay paths: "." and "..", symlinks,
  * RESOLVE_* restrictions and pass-through mounts.
+ *
+ * Directories the walk passes through (and the root) come from the
+ * directory cache (dcache.c) when known: the walk then borrows the cached
+ * fds under a pin instead of opening every layer again.  The final
+ * component is always looked up fresh, and what a returned entry owns is
+ * its own (cached fds are duplicated into it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -145,6 +151,8 @@ struct walk {
 	char canon[PATH_MAX];           /* canonical path of cur */
 	size_t clen;
 	struct ovl_dir cur;             /* merged dir at canon */
+	struct ovl_dcentry *pin;        /* non-NULL: cur's fds are borrowed from this cache entry */
+	bool cacheable;                 /* canon is canonical (no "." / ".."): may key the cache */
 	struct stat cur_st;             /* lstat of cur's topmost real dir */
 	int cur_layer;
 	char root[PATH_MAX];            /* where "/" and ".." stop: "/" or base (IN_ROOT) */
@@ -152,6 +160,75 @@ struct walk {
 	int nlinks;
 	bool passthrough;
 };
+
+/* Drop a position: unpin a cached dir, close an owned one. */
+static void pos_release(struct ovl_fs *fs, struct ovl_dir *d, struct ovl_dcentry **pin)
+{
+	if (*pin) {
+		ovl_dcache_put(fs, *pin);
+		*pin = NULL;
+		d->n = 0;
+	} else {
+		ovl_dir_release(d);
+	}
+}
+
+/* Hand a position's fds to dst as owned fds (a cached dir is duplicated,
+ * so entry ownership stays as it always was); the position is dropped. */
+static int pos_take(struct ovl_fs *fs, struct ovl_dir *d, struct ovl_dcentry **pin,
+		    struct ovl_dir *dst)
+{
+	if (!*pin) {
+		*dst = *d;
+		d->n = 0;
+		return 0;
+	}
+	int err = ovl_dir_dup(d, dst);
+	pos_release(fs, d, pin);
+	return err;
+}
+
+/* Cache a dir just looked up at canon: on success d's fds become the
+ * cache's and *pin holds them for us; else d stays owned. */
+static void pos_cache(struct ovl_fs *fs, const char *canon, struct ovl_dir *d,
+		      struct ovl_dcentry **pin, const struct stat *st, int layer)
+{
+	struct ovl_dir copy = *d;
+	struct ovl_dcentry *c = ovl_dcache_add(fs, canon, d, st, layer);
+	if (c) {
+		*d = copy;
+		*pin = c;
+	}
+}
+
+static void cur_release(struct walk *w)
+{
+	pos_release(w->fs, &w->cur, &w->pin);
+}
+
+static int cur_take(struct walk *w, struct ovl_dir *dst)
+{
+	return pos_take(w->fs, &w->cur, &w->pin, dst);
+}
+
+/* Is p in the form cache keys have: absolute, no empty, "." or ".."
+ * component, no trailing slash ("/" itself is fine)? */
+static bool is_canonical(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	if (!p[1])
+		return true;
+	for (const char *s = p + 1;;) {
+		const char *e = strchrnul(s, '/');
+		size_t n = (size_t)(e - s);
+		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return false;
+		if (!*e)
+			return true;
+		s = e + 1;
+	}
+}
 
 static int root_dir(struct ovl_fs *fs, struct ovl_dir *d, struct stat *st, int *layer)
 {
@@ -183,18 +260,51 @@ static int mirror(struct walk *w, const char *path, mode_t type, const char *tar
 	return w->fn ? w->fn(w->ctx, path, type, target) : 0;
 }
 
+/* Take cached dir canon into a position; false on a miss. */
+static bool pos_get(struct ovl_fs *fs, const char *canon, struct ovl_dir *d,
+		    struct ovl_dcentry **pin, struct stat *st, int *layer)
+{
+	const struct ovl_dir *cd;
+	const struct stat *cst;
+	int cl;
+	struct ovl_dcentry *c = ovl_dcache_get(fs, canon, &cd, &cst, &cl);
+	if (!c)
+		return false;
+	pos_release(fs, d, pin);
+	*pin = c;
+	*d = *cd;
+	*st = *cst;
+	*layer = cl;
+	return true;
+}
+
 /* Go to canonical path p (absolute, canonical) from the overlay root with
- * no permission checks: used for "..", base and refresh. */
+ * no permission checks: used for "..", base and refresh.  Known dirs come
+ * from the cache; the others are looked up and cached. */
 static int walk_to(struct walk *w, const char *p, bool report)
 {
-	struct ovl_dir d;
+	struct ovl_fs *fs = w->fs;
+	struct ovl_dir d = { .n = 0 };
+	struct ovl_dcentry *pin = NULL;
 	struct stat st;
-	int layer;
-	int err = root_dir(w->fs, &d, &st, &layer);
-	if (err)
-		return err;
-	char canon[PATH_MAX] = "/";
+	int layer = -1, err = 0;
+	bool cacheable = is_canonical(p);
 	size_t clen = 1;
+	char canon[PATH_MAX] = "/";
+	/* Fast path: the whole path is known (no pass-through on the way, or
+	 * it would never have been cached, and none is added later). */
+	if (cacheable && !report && strlen(p) < PATH_MAX && !ovl_passthrough_match(fs, p) &&
+	    pos_get(fs, p, &d, &pin, &st, &layer)) {
+		clen = strlen(p);
+		memcpy(canon, p, clen + 1);
+		goto done;
+	}
+	if (!(cacheable && pos_get(fs, "/", &d, &pin, &st, &layer))) {
+		if ((err = root_dir(fs, &d, &st, &layer)))
+			return err;
+		if (cacheable)
+			pos_cache(fs, "/", &d, &pin, &st, layer);
+	}
 	const char *s = p;
 	while (!err) {
 		while (*s == '/')
@@ -213,36 +323,47 @@ static int walk_to(struct walk *w, const char *p, bool report)
 		clen += n;
 		canon[clen] = 0;
 		s = e;
-		if (ovl_passthrough_match(w->fs, canon)) {
+		if (ovl_passthrough_match(fs, canon)) {
 			w->passthrough = true;
 			break;
 		}
-		char name[NAME_MAX + 1];
-		memcpy(name, canon + clen - n, n + 1);
-		struct ovl_dir c;
-		mode_t type;
-		err = ovl_lookup_one(w->fs, &d, name, &type, &layer, &st, &c);
-		if (err)
-			break;
-		if (type != S_IFDIR) {
-			if (type)
-				ovl_dir_release(&c);
-			err = type ? -ENOTDIR : -ENOENT;
-			break;
+		if (!(cacheable && pos_get(fs, canon, &d, &pin, &st, &layer))) {
+			char name[NAME_MAX + 1];
+			memcpy(name, canon + clen - n, n + 1);
+			struct ovl_dir c;
+			mode_t type;
+			struct stat cst;
+			int cl;
+			err = ovl_lookup_one(fs, &d, name, &type, &cl, &cst, &c);
+			if (err)
+				break;
+			if (type != S_IFDIR) {
+				if (type)
+					ovl_dir_release(&c);
+				err = type ? -ENOTDIR : -ENOENT;
+				break;
+			}
+			pos_release(fs, &d, &pin);
+			d = c;
+			st = cst;
+			layer = cl;
+			if (cacheable)
+				pos_cache(fs, canon, &d, &pin, &st, layer);
 		}
-		ovl_dir_release(&d);
-		d = c;
 		if (report)
 			err = mirror(w, canon, S_IFDIR, NULL);
 	}
 	if (err) {
-		ovl_dir_release(&d);
+		pos_release(fs, &d, &pin);
 		return err;
 	}
-	ovl_dir_release(&w->cur);
+done:
+	cur_release(w);
 	w->cur = d;
+	w->pin = pin;
 	w->cur_st = st;
 	w->cur_layer = layer;
+	w->cacheable = cacheable;
 	memcpy(w->canon, canon, clen + 1);
 	w->clen = clen;
 	return 0;
@@ -268,32 +389,43 @@ static void canon_parent(const char *p, char *out)
 }
 
 /* Fill e for the directory w->cur itself (reached by "/", "." or ".."):
- * its parent merged dir comes from walking to the canonical parent. */
+ * it is the final component, so it is looked up afresh in its parent
+ * (cur may be cached), and the parent comes from walking to the canonical
+ * parent. */
 static int finish_at_cur(struct walk *w, struct ovl_entry *e)
 {
 	memcpy(e->path, w->canon, w->clen + 1);
 	e->type = S_IFDIR;
-	e->layer = w->cur_layer;
-	e->st = w->cur_st;
+	cur_release(w);
 	if (w->clen == 1) {
 		e->name = e->path + 1;  /* "" */
-		e->dir = w->cur;
-		w->cur.n = 0;
-		return 0;
+		return root_dir(w->fs, &e->dir, &e->st, &e->layer);
 	}
 	e->name = strrchr(e->path, '/') + 1;
 	char parent[PATH_MAX];
 	canon_parent(w->canon, parent);
-	struct walk pw = { .fs = w->fs, .cur = { .n = 0 } };
+	struct walk pw = { .fs = w->fs, .cur = { .n = 0 }, .pin = NULL };
 	int err = walk_to(&pw, parent, false);
-	if (err)
-		return err == -ENOENT || err == -ENOTDIR ? -ESTALE : err;
-	if (pw.passthrough)
-		return -ESTALE;
-	e->parent = pw.cur;
-	e->dir = w->cur;
-	w->cur.n = 0;
-	return 0;
+	if (err) {
+		err = err == -ENOENT || err == -ENOTDIR ? -ESTALE : err;
+	} else if (pw.passthrough) {
+		err = -ESTALE;
+	} else {
+		mode_t type;
+		struct ovl_dir child = { .n = 0 };
+		err = ovl_lookup_one(w->fs, &pw.cur, e->name, &type, &e->layer, &e->st, &child);
+		if (!err && type != S_IFDIR) {
+			if (type)
+				ovl_dir_release(&child);
+			err = -ESTALE;
+		}
+		if (!err && (err = cur_take(&pw, &e->parent)))
+			ovl_dir_release(&child);
+		if (!err)
+			e->dir = child;
+	}
+	cur_release(&pw);
+	return err;
 }
 
 static int check_exec(struct walk *w)
@@ -436,6 +568,16 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 			}
 			break;
 		}
+		if (!last && w->cacheable &&
+		    pos_get(w->fs, canon, &w->cur, &w->pin, &w->cur_st, &w->cur_layer)) {
+			/* a known directory on the way */
+			memcpy(w->canon, canon, clen + 1);
+			w->clen = clen;
+			if ((err = mirror(w, canon, S_IFDIR, NULL)))
+				break;
+			s = end;
+			continue;
+		}
 		mode_t type;
 		int layer;
 		struct stat st;
@@ -453,8 +595,7 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 			e->name = e->path + clen - n;
 			e->type = 0;
 			e->layer = -1;
-			e->parent = w->cur;
-			w->cur.n = 0;
+			err = cur_take(w, &e->parent);
 			break;
 		}
 		if (type == S_IFLNK &&
@@ -491,10 +632,12 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 			continue;
 		}
 		if (type == S_IFDIR && !last) {
-			ovl_dir_release(&w->cur);
+			cur_release(w);
 			w->cur = child;
 			w->cur_st = st;
 			w->cur_layer = layer;
+			if (w->cacheable)
+				pos_cache(w->fs, canon, &w->cur, &w->pin, &st, layer);
 			memcpy(w->canon, canon, clen + 1);
 			w->clen = clen;
 			if ((err = mirror(w, canon, S_IFDIR, NULL)))
@@ -518,8 +661,8 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 		e->layer = layer;
 		e->st = st;
 		e->dir = child;
-		e->parent = w->cur;
-		w->cur.n = 0;
+		if ((err = cur_take(w, &e->parent)))
+			break;
 		if (type == S_IFDIR)
 			err = mirror(w, canon, S_IFDIR, NULL);
 		else if (type == S_IFLNK)
@@ -529,7 +672,7 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 out:
 	free(rest);
 	free(target);
-	ovl_dir_release(&w->cur);
+	cur_release(w);
 	return err;
 }
 
@@ -568,6 +711,8 @@ static int walk_entry(struct ovl_fs *fs, const struct ovl_cred *cred, const char
 	w->fn = fn;
 	w->ctx = ctx;
 	w->cur.n = 0;
+	w->pin = NULL;
+	w->cacheable = false;
 	w->clen = 0;
 	w->nlinks = 0;
 	w->passthrough = false;
@@ -621,27 +766,33 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
 		w->fs = fs;
 		char parent[PATH_MAX];
 		canon_parent(e->path, parent);
-		int err = walk_to(w, e->parent.n == 0 ? "/" : parent, false);
+		bool root = e->parent.n == 0 && e->path[1] == 0;
+		int err = root ? 0 : walk_to(w, e->parent.n == 0 ? "/" : parent, false);
 		if (!err && w->passthrough)
 			err = -ESTALE;
-		if (err) {
-			ovl_dir_release(&w->cur);
-			free(w);
+		struct ovl_dir np = { .n = 0 };
+		if (!err && !root)
+			err = cur_take(w, &np);
+		cur_release(w);
+		free(w);
+		if (err)
 			return err;
-		}
-		if (e->parent.n == 0 && e->path[1] == 0) {
-			/* the root itself */
+		if (root) {
+			/* the root itself: its own fds and stat, fresh */
+			struct ovl_dir d;
+			struct stat st;
+			int layer;
+			if ((err = root_dir(fs, &d, &st, &layer)))
+				return err;
 			ovl_dir_release(&e->dir);
-			e->dir = w->cur;
-			e->st = w->cur_st;
-			e->layer = w->cur_layer;
+			e->dir = d;
+			e->st = st;
+			e->layer = layer;
 			e->type = S_IFDIR;
-			free(w);
 			return 0;
 		}
 		ovl_dir_release(&e->parent);
-		e->parent = w->cur;
-		free(w);
+		e->parent = np;
 	}
 	mode_t type;
 	int layer;

@@ -294,6 +294,8 @@ int ovl_setxattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 		return err;
 	err = xt_set(&t, name, value, size, flags);
 	xt_fini(&t);
+	/* e.g. a POSIX ACL: what a cached dir allows may change */
+	ovl_dcache_invalidate(fs, e->path, false);
 	return err;
 }
 
@@ -315,5 +317,6 @@ int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_e
 		return err;
 	err = xt_remove(&t, name);
 	xt_fini(&t);
+	ovl_dcache_invalidate(fs, e->path, false);
 	return err;
 }
