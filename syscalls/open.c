@@ -47,6 +47,34 @@ static int64_t open_special(struct req *r, int dirfd, const char *path, unsigned
 	return err ? err : SC_CONTINUE;
 }
 
+/* O_PATH: the kernel cannot take an O_PATH file from us (ADDFD wants a
+ * real open file), so the shadow gets the object at its overlay path — the
+ * mirror dir, the mirror symlink, or a bind of the real file — and the
+ * kernel opens it there. */
+static int64_t open_path(struct req *r, int dirfd, const char *path, unsigned lflags,
+			 struct ovl_entry *e)
+{
+	int err = 0;
+	if (e->type == 0)
+		return -ENOENT;
+	if (S_ISDIR(e->type)) {
+		int mfd = shadow_dir(r->sup, e->path, O_PATH);
+		err = mfd < 0 ? mfd : 0;
+		if (mfd >= 0)
+			close(mfd);
+	} else if (!S_ISLNK(e->type)) {
+		int fd = ovl_open_real(r->sup->fs, e, O_PATH);
+		err = fd < 0 ? fd : shadow_bind(r->sup, e->path, fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	/* the walk mirrors every dir and symlink on the way, the final
+	 * symlink (O_NOFOLLOW) included */
+	if (!err)
+		err = req_mirror(r, dirfd, path, lflags);
+	return err ? err : SC_CONTINUE;
+}
+
 static int64_t do_open(struct req *r, int dirfd, uint64_t path_addr, uint64_t flags64,
 		       mode_t mode, uint64_t resolve)
 {
@@ -83,6 +111,11 @@ static int64_t do_open(struct req *r, int dirfd, uint64_t path_addr, uint64_t fl
 	if (err)
 		return err;
 
+	if (flags & O_PATH) {
+		int64_t rv = open_path(r, dirfd, path, lflags, &e);
+		ovl_entry_release(&e);
+		return rv;
+	}
 	int fd = -1;
 	int kind = ovl_open(r->sup->fs, cred, &e, flags, mode & 07777, &fd);
 	int64_t rv;
