@@ -167,6 +167,35 @@ image_dir() {
 	printf '%s\n' "$img"
 }
 
+# The Debian image of the distribution tests: bookworm minbase made with
+# debootstrap, with python3 and its regression tests, a C toolchain, git,
+# xz, and the .deb of "hello" in /debs (downloaded on the host).
+DEBIAN_PACKAGES=python3,libpython3.11-testsuite,xz-utils,git,make,gcc,libc6-dev
+_build_debian() {
+	local dir=$1 key=$2
+	[[ -f $dir/.complete && $(cat "$dir/.complete") == "$key" ]] && return 0
+	rm -rf "$dir" "$dir.new"
+	debootstrap --variant=minbase --include="$DEBIAN_PACKAGES" bookworm "$dir.new" \
+		http://deb.debian.org/debian > "$OVLRUN_CACHE/debootstrap.log" 2>&1 ||
+		{ tail -n 20 "$OVLRUN_CACHE/debootstrap.log" >&2; return 1; }
+	mkdir -p "$dir.new/debs"
+	# from the host's package lists (refreshed once if they are stale)
+	(cd "$dir.new/debs" && { apt-get download -qq hello > /dev/null 2>&1 ||
+		{ apt-get update -qq > /dev/null 2>&1 && apt-get download -qq hello > /dev/null 2>&1; }; }) ||
+		{ echo "apt-get download hello failed" >&2; return 1; }
+	printf '%s\n' "$key" > "$dir.new/.complete"
+	mv "$dir.new" "$dir"
+}
+
+# debian_image: print the cached Debian image directory, building it on
+# demand (needs debootstrap and Debian's package registry).
+debian_image() {
+	command -v debootstrap > /dev/null || { log "debootstrap is not installed"; return 1; }
+	with_lock "$OVLRUN_CACHE/debian.lock" _build_debian "$OVLRUN_CACHE/debian" "$DEBIAN_PACKAGES" >&2 ||
+		return 1
+	printf '%s\n' "$OVLRUN_CACHE/debian"
+}
+
 _build_tool() {
 	local src=$1 out=$2
 	[[ -x $out ]] && return 0

@@ -6,27 +6,11 @@
 # output as on the kernel's overlayfs, and the lower unchanged.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init
-command -v debootstrap > /dev/null || skip "debootstrap is not installed"
 
-_build_debian() {
-	local dir=$OVLRUN_CACHE/debian
-	[[ -f $dir/.complete ]] && return 0
-	rm -rf "$dir" "$dir.new"
-	debootstrap --variant=minbase bookworm "$dir.new" http://deb.debian.org/debian > "$OVLRUN_CACHE/debootstrap.log" 2>&1 ||
-		{ tail -n 20 "$OVLRUN_CACHE/debootstrap.log" >&2; return 1; }
-	mkdir -p "$dir.new/debs"
-	# from the host's package lists (refreshed once if they are stale)
-	(cd "$dir.new/debs" && { apt-get download -qq hello > /dev/null 2>&1 ||
-		{ apt-get update -qq > /dev/null 2>&1 && apt-get download -qq hello > /dev/null 2>&1; }; }) ||
-		{ echo "apt-get download hello failed" >&2; return 1; }
-	touch "$dir.new/.complete"
-	mv "$dir.new" "$dir"
-}
-if ! with_lock "$OVLRUN_CACHE/debian.lock" _build_debian; then
+D=$(debian_image) || {
 	[[ ${CI:-} == true ]] && fatal "cannot build the Debian image"
 	skip "cannot build the Debian image (no network?)"
-fi
-D=$OVLRUN_CACHE/debian
+}
 # The image is large: its own snapshot, not a copy per test.
 before=$(tree_dump "$D" | sha256sum)
 

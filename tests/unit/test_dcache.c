@@ -1,0 +1,534 @@
+/* Directory cache: walks through cached dirs must give exactly what an
+ * uncached walk gives, after every kind of change that invalidates, under
+ * a tiny bound, and without leaking fds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "tmpdir.h"
+#include "../../overlay/internal.h"
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static int lk_as(struct tfs *t, const struct ovl_cred *c, const char *path, struct ovl_entry *e)
+{
+	return ovl_lookup(t->fs, c, "/", path, 0, e);
+}
+
+static int lk(struct tfs *t, const char *path, struct ovl_entry *e)
+{
+	struct ovl_cred c = tfs_root_cred();
+	return lk_as(t, &c, path, e);
+}
+
+/* What a lookup found, comparable across cached and uncached walks. */
+struct seen {
+	int err;
+	mode_t type;
+	int layer;
+	dev_t dev;
+	ino_t ino;
+	mode_t mode;
+	int pn, dn;
+	unsigned char pl[OVL_MAX_LAYERS], dl[OVL_MAX_LAYERS];
+	ino_t pino[OVL_MAX_LAYERS];
+};
+
+static struct seen see(struct tfs *t, const struct ovl_cred *c, const char *path)
+{
+	struct ovl_entry e;
+	struct seen s;
+	memset(&s, 0, sizeof(s));
+	s.err = lk_as(t, c, path, &e);
+	if (s.err)
+		return s;
+	s.type = e.type;
+	s.layer = e.layer;
+	s.dev = e.st.st_dev;
+	s.ino = e.st.st_ino;
+	s.mode = e.st.st_mode;
+	s.pn = e.parent.n;
+	s.dn = e.dir.n;
+	for (int i = 0; i < e.parent.n; i++) {
+		struct stat st;
+		s.pl[i] = e.parent.layer[i];
+		assert_int_equal(fstat(e.parent.fd[i], &st), 0);
+		s.pino[i] = st.st_ino;
+	}
+	for (int i = 0; i < e.dir.n; i++)
+		s.dl[i] = e.dir.layer[i];
+	ovl_entry_release(&e);
+	return s;
+}
+
+/* Walk to each path so that the dirs on the way are cached, and check
+ * that dir (the last one's parent) is. */
+static void warm(struct tfs *t, const char *dir, const char *path)
+{
+	struct ovl_cred r = tfs_root_cred();
+	(void)see(t, &r, path);
+	const struct ovl_dir *d;
+	const struct stat *st;
+	int layer;
+	struct ovl_dcentry *c = ovl_dcache_get(t->fs, dir, &d, &st, &layer);
+	assert_non_null(c);
+	ovl_dcache_put(t->fs, c);
+}
+
+/* Look path up through the cache (twice: fill, then hit) and with the
+ * cache emptied first; all three must agree.  Returns the result. */
+static struct seen same_as_uncached(struct tfs *t, const struct ovl_cred *c, const char *path)
+{
+	struct seen a = see(t, c, path);
+	struct seen b = see(t, c, path);
+	ovl_dcache_invalidate(t->fs, "/", true);
+	struct seen u = see(t, c, path);
+	assert_memory_equal(&a, &u, sizeof(a));
+	assert_memory_equal(&b, &u, sizeof(b));
+	(void)see(t, c, path);          /* leave the cache filled */
+	return u;
+}
+
+/* Two paths after a change: both looked up through whatever the cache
+ * holds first, then both uncached; they must agree. */
+static void same2(struct tfs *t, const char *p1, const char *p2, struct seen *s1,
+		  struct seen *s2)
+{
+	struct ovl_cred r = tfs_root_cred();
+	struct seen c1 = see(t, &r, p1), c2 = see(t, &r, p2);
+	ovl_dcache_invalidate(t->fs, "/", true);
+	*s1 = see(t, &r, p1);
+	*s2 = see(t, &r, p2);
+	assert_memory_equal(&c1, s1, sizeof(c1));
+	assert_memory_equal(&c2, s2, sizeof(c2));
+}
+
+static void test_cache_is_used(void **state)
+{
+	struct tfs *t = *state;
+	tfs_mkdir(t->lower[0], "a", 0755);
+	tfs_mkdir(t->lower[0], "a/b", 0755);
+	tfs_mkfile(t->lower[0], "a/b/f", "x", 0644);
+	assert_int_equal(tfs_mount(t), 0);
+	struct ovl_entry e;
+	assert_int_equal(lk(t, "/a/b/f", &e), 0);
+	ovl_entry_release(&e);
+	/* "/", "/a" and "/a/b" are known now; the final "f" never is */
+	assert_int_equal(ovl_dcache_count(t->fs), 3);
+	const struct ovl_dir *d;
+	const struct stat *st;
+	int layer;
+	struct ovl_dcentry *c = ovl_dcache_get(t->fs, "/a/b", &d, &st, &layer);
+	assert_non_null(c);
+	assert_int_equal(layer, 1);
+	assert_int_equal(d->n, 1);
+	ovl_dcache_put(t->fs, c);
+	assert_null(ovl_dcache_get(t->fs, "/a/b/f", &d, &st, &layer));
+}
+
+/* A lower dir gets an upper through a child create: cached walks must see
+ * the new participation (the new child lives only in upper). */
+static void test_copy_up_through_create(void **state)
+{
+	struct tfs *t = *state;
+	struct ovl_cred r = tfs_root_cred();
+	tfs_mkdir(t->lower[0], "a", 0755);
+	tfs_mkdir(t->lower[0], "a/b", 0755);
+	tfs_mkfile(t->lower[0], "a/b/old", "x", 0644);
+	assert_int_equal(tfs_mount(t), 0);
+	struct seen s = same_as_uncached(t, &r, "/a/b/old");
+	assert_int_equal(s.pn, 1);
+	assert_int_equal(s.pl[0], 1);
+
+	struct ovl_entry e;
+	assert_int_equal(lk(t, "/a/b/new", &e), 0);
+	warm(t, "/a/b", "/a/b/old");
+	assert_int_equal(ovl_mknod(t->fs, &r, &e, S_IFREG | 0644, 0), 0);
+	ovl_entry_release(&e);
+
+	s = same_as_uncached(t, &r, "/a/b/new");
+	assert_int_equal(s.err, 0);
+	assert_int_equal(s.type, S_IFREG);
+	assert_int_equal(s.layer, OVL_UPPER);
+	assert_int_equal(s.pn, 2);
+	assert_int_equal(s.pl[0], OVL_UPPER);
+	s = same_as_uncached(t, &r, "/a/b/old");
+	assert_int_equal(s.layer, 1);
+	assert_int_equal(s.pn, 2);
+}
+
+/* A copy-up of the dir itself (chmod), then a create in it. */
+static void test_copy_up_of_dir(void **state)
+{
+	struct tfs *t = *state;
+	struct ovl_cred r = tfs_root_cred();
+	tfs_mkdir(t->lower[0], "a", 0755);
+	tfs_mkdir(t->lower[0], "a/b", 0755);
+	tfs_mkdir(t->upper, "a", 0755);        /* only a/b itself gets copied up */
+	assert_int_equal(tfs_mount(t), 0);
+	struct seen s = same_as_uncached(t, &r, "/a/b/x");
+	assert_int_equal(s.pn, 1);
+	struct ovl_entry e;
+	assert_int_equal(lk(t, "/a/b", &e), 0);
+	warm(t, "/a/b", "/a/b/x");
+	assert_int_equal(ovl_copy_up(t->fs, &e), 0);
+	ovl_entry_release(&e);
+	s = same_as_uncached(t, &r, "/a/b/x");
+	assert_int_equal(s.pn, 2);
+	assert_int_equal(s.pl[0], OVL_UPPER);
+	/* and a chmod of the (now upper) dir */
+	assert_int_equal(lk(t, "/a/b", &e), 0);
+	warm(t, "/a/b", "/a/b/x");
+	assert_int_equal(ovl_chmod(t->fs, &r, &e, 0700), 0);
+	ovl_entry_release(&e);
+	struct ovl_cred u = tfs_user_cred(1000, 1000);
+	assert_int_equal(same_as_uncached(t, &u, "/a/b/x").err, -EACCES);
+}
+
+/* chmod 000 of an intermediate dir: a user walking through it must get
+ * EACCES, not the search permission the cache saw before. */
+static void test_chmod_denies_search(void **state)
+{
+	struct tfs *t = *state;
+	struct ovl_cred r = tfs_root_cred();
+	struct ovl_cred u = tfs_user_cred(1000, 1000);
+	tfs_mkdir(t->lower[0], "p", 0755);
+	tfs_mkdir(t->lower[0], "p/q", 0755);
+	tfs_mkfile(t->lower[0], "p/q/f", "x", 0644);
+	assert_int_equal(tfs_mount(t), 0);
+	struct seen s = same_as_uncached(t, &u, "/p/q/f");
+	assert_int_equal(s.err, 0);
+
+	struct ovl_entry e;
+	assert_int_equal(lk(t, "/p", &e), 0);
+	warm(t, "/p/q", "/p/q/f");
+	assert_int_equal(ovl_chmod(t->fs, &r, &e, 0), 0);
+	ovl_entry_release(&e);
+	s = same_as_uncached(t, &u, "/p/q/f");
+	assert_int_equal(s.err, -EACCES);
+	s = same_as_uncached(t, &u, "/p/q");
+	assert_int_equal(s.err, -EACCES);
+
+	/* now an upper dir: chmod of it alone (no copy-up) must count too */
+	assert_int_equal(lk(t, "/p", &e), 0);
+	warm(t, "/p/q", "/p/q/f");
+	assert_int_equal(ovl_chmod(t->fs, &r, &e, 0755), 0);
+	ovl_entry_release(&e);
+	s = same_as_uncached(t, &u, "/p/q/f");
+	assert_int_equal(s.err, 0);
+	assert_int_equal(lk(t, "/p", &e), 0);
+	warm(t, "/p/q", "/p/q/f");
+	assert_int_equal(ovl_chmod(t->fs, &r, &e, 0700), 0);
+	ovl_entry_release(&e);
+	s = same_as_uncached(t, &u, "/p/q/f");
+	assert_int_equal(s.err, -EACCES);
+
+	/* chown to the user gives it back */
+	assert_int_equal(lk(t, "/p", &e), 0);
+	warm(t, "/p/q", "/p/q/f");
+	assert_int_equal(ovl_chown(t->fs, &r, &e, 1000, 1000), 0);
+	ovl_entry_release(&e);
+	s = same_as_uncached(t, &u, "/p/q/f");
+	assert_int_equal(s.err, 0);
+}
+
+/* rmdir then mkdir of the same path: the new dir is opaque, the lower
+ * children of the old one must not show. */
+static void test_rmdir_mkdir_opaque(void **state)
+{
+	struct tfs *t = *state;
+	struct ovl_cred r = tfs_root_cred();
+	tfs_mkdir(t->lower[0], "r", 0755);
+	tfs_mkdir(t->lower[0], "r/sub", 0755);
+	tfs_mkfile(t->lower[0], "r/sub/low", "x", 0644);
+	tfs_mkdir(t->upper, "r", 0755);
+	tfs_mkdir(t->upper, "r/sub", 0755);
+	tfs_mkfile(t->upper, "r/sub/up", "x", 0644);
+	assert_int_equal(tfs_mount(t), 0);
+	struct seen s = same_as_uncached(t, &r, "/r/sub/low");
+	assert_int_equal(s.type, S_IFREG);
+	assert_int_equal(s.pn, 2);
+
+	struct ovl_entry e;
+	assert_int_equal(lk(t, "/r/sub/low", &e), 0);
+	assert_int_equal(ovl_unlink(t->fs, &r, &e), 0);
+	ovl_entry_release(&e);
+	assert_int_equal(lk(t, "/r/sub/up", &e), 0);
+	assert_int_equal(ovl_unlink(t->fs, &r, &e), 0);
+	ovl_entry_release(&e);
+	assert_int_equal(lk(t, "/r/sub", &e), 0);
+	warm(t, "/r/sub", "/r/sub/low");
+	assert_int_equal(ovl_rmdir(t->fs, &r, &e), 0);
+	ovl_entry_release(&e);
+	s = same_as_uncached(t, &r, "/r/sub/low");
+	assert_int_equal(s.err, -ENOENT);
+
+	assert_int_equal(lk(t, "/r/sub", &e), 0);
+	assert_int_equal(ovl_mkdir(t->fs, &r, &e, 0755), 0);
+	ovl_entry_release(&e);
+	s = same_as_uncached(t, &r, "/r/sub/low");
+	assert_int_equal(s.err, 0);
+	assert_int_equal(s.type, 0);
+	assert_int_equal(s.pn, 1);      /* opaque: only the upper dir */
+	assert_int_equal(s.pl[0], OVL_UPPER);
+}
+
+/* Rename of a dir: old name gone, new name leads into it, including over
+ * an empty dir that was cached at the new name. */
+static void test_rename_dir(void **state)
+{
+	struct tfs *t = *state;
+	struct ovl_cred r = tfs_root_cred();
+	tfs_mkdir(t->lower[0], "u", 0755);     /* a merged parent: moved dirs get opaque */
+	tfs_mkdir(t->upper, "u", 0755);
+	tfs_mkdir(t->upper, "u/m", 0755);
+	tfs_mkfile(t->upper, "u/m/x", "x", 0644);
+	tfs_mkdir(t->upper, "u/n", 0755);
+	assert_int_equal(tfs_mount(t), 0);
+	struct seen s = same_as_uncached(t, &r, "/u/m/x");
+	assert_int_equal(s.type, S_IFREG);
+	s = same_as_uncached(t, &r, "/u/n/x");
+	assert_int_equal(s.err, 0);
+	assert_int_equal(s.type, 0);
+
+	struct ovl_entry o, n;
+	assert_int_equal(lk(t, "/u/m", &o), 0);
+	assert_int_equal(lk(t, "/u/n", &n), 0);
+	warm(t, "/u/m", "/u/m/x");
+	warm(t, "/u/n", "/u/n/x");
+	assert_int_equal(ovl_rename(t->fs, &r, &o, &n, 0), 0);
+	ovl_entry_release(&o);
+	ovl_entry_release(&n);
+	struct seen s2;
+	same2(t, "/u/m/x", "/u/n/x", &s, &s2);
+	assert_int_equal(s.err, -ENOENT);
+	assert_int_equal(s2.err, 0);
+	assert_int_equal(s2.type, S_IFREG);
+
+	/* and back, to a free name */
+	assert_int_equal(lk(t, "/u/n", &o), 0);
+	assert_int_equal(lk(t, "/u/m", &n), 0);
+	warm(t, "/u/n", "/u/n/x");
+	assert_int_equal(ovl_rename(t->fs, &r, &o, &n, 0), 0);
+	ovl_entry_release(&o);
+	ovl_entry_release(&n);
+	same2(t, "/u/n/x", "/u/m/x", &s, &s2);
+	assert_int_equal(s.err, -ENOENT);
+	assert_int_equal(s2.type, S_IFREG);
+}
+
+static void test_rename_exchange(void **state)
+{
+	struct tfs *t = *state;
+	struct ovl_cred r = tfs_root_cred();
+	tfs_mkdir(t->upper, "e1", 0755);
+	tfs_mkfile(t->upper, "e1/one", "1", 0644);
+	tfs_mkdir(t->upper, "e2", 0755);
+	tfs_mkfile(t->upper, "e2/two", "2", 0644);
+	assert_int_equal(tfs_mount(t), 0);
+	assert_int_equal(same_as_uncached(t, &r, "/e1/one").type, S_IFREG);
+	assert_int_equal(same_as_uncached(t, &r, "/e2/two").type, S_IFREG);
+
+	struct ovl_entry o, n;
+	assert_int_equal(lk(t, "/e1", &o), 0);
+	assert_int_equal(lk(t, "/e2", &n), 0);
+	warm(t, "/e1", "/e1/one");
+	warm(t, "/e2", "/e2/two");
+	assert_int_equal(ovl_rename(t->fs, &r, &o, &n, RENAME_EXCHANGE), 0);
+	ovl_entry_release(&o);
+	ovl_entry_release(&n);
+	struct seen a, b;
+	same2(t, "/e1/one", "/e2/two", &a, &b);
+	assert_int_equal(a.type, 0);
+	assert_int_equal(b.type, 0);
+	same2(t, "/e1/two", "/e2/one", &a, &b);
+	assert_int_equal(a.type, S_IFREG);
+	assert_int_equal(b.type, S_IFREG);
+}
+
+/* Relative walks from a cached base, "..", "." and the root itself. */
+static void test_base_dotdot_root(void **state)
+{
+	struct tfs *t = *state;
+	struct ovl_cred r = tfs_root_cred();
+	tfs_mkdir(t->lower[0], "a", 0755);
+	tfs_mkdir(t->lower[0], "a/b", 0755);
+	tfs_mkfile(t->lower[0], "a/f", "x", 0644);
+	assert_int_equal(tfs_mount(t), 0);
+	const char *paths[] = { "/", "/.", "/a/.", "/a/b/..", "/a/b/../f", "/a/b/../../a/b" };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		(void)same_as_uncached(t, &r, paths[i]);
+	struct ovl_entry e;
+	for (int pass = 0; pass < 2; pass++) {
+		assert_int_equal(ovl_lookup(t->fs, &r, "/a/b", "../f", 0, &e), 0);
+		assert_int_equal(e.type, S_IFREG);
+		assert_string_equal(e.path, "/a/f");
+		ovl_entry_release(&e);
+	}
+	/* the root's stat is fresh after a change to it */
+	assert_int_equal(lk(t, "/", &e), 0);
+	assert_int_equal(ovl_chmod(t->fs, &r, &e, 0700), 0);
+	ovl_entry_release(&e);
+	struct seen s = same_as_uncached(t, &r, "/.");
+	assert_int_equal(s.mode & 07777, 0700);
+	struct ovl_cred u = tfs_user_cred(1000, 1000);
+	assert_int_equal(same_as_uncached(t, &u, "/a/f").err, -EACCES);
+}
+
+/* Attribute changes that need no copy-up still drop the dir's entry. */
+static void test_attr_changes_invalidate(void **state)
+{
+	struct tfs *t = *state;
+	struct ovl_cred r = tfs_root_cred();
+	tfs_mkdir(t->upper, "a", 0755);
+	tfs_mkdir(t->upper, "a/b", 0755);
+	assert_int_equal(tfs_mount(t), 0);
+	const struct ovl_dir *d;
+	const struct stat *st;
+	int layer;
+	struct ovl_entry e;
+	for (int op = 0; op < 3; op++) {
+		assert_int_equal(lk(t, "/a/b", &e), 0);
+		warm(t, "/a/b", "/a/b/x");
+		if (op == 0)
+			assert_int_equal(ovl_utimens(t->fs, &r, &e, NULL), 0);
+		else if (op == 1)
+			assert_int_equal(ovl_setxattr(t->fs, &r, &e, "user.k", "v", 1, 0), 0);
+		else
+			assert_int_equal(ovl_removexattr(t->fs, &r, &e, "user.k"), 0);
+		ovl_entry_release(&e);
+		assert_null(ovl_dcache_get(t->fs, "/a/b", &d, &st, &layer));
+	}
+}
+
+/* A dir invalidated while a walk holds it stays usable until unpinned. */
+static void test_pinned_survives_invalidation(void **state)
+{
+	struct tfs *t = *state;
+	tfs_mkdir(t->lower[0], "a", 0755);
+	assert_int_equal(tfs_mount(t), 0);
+	struct ovl_entry e;
+	assert_int_equal(lk(t, "/a/x", &e), 0);
+	ovl_entry_release(&e);
+	const struct ovl_dir *d;
+	const struct stat *st;
+	int layer;
+	struct ovl_dcentry *c = ovl_dcache_get(t->fs, "/a", &d, &st, &layer);
+	assert_non_null(c);
+	int fd = d->fd[0];
+	ovl_dcache_invalidate(t->fs, "/", true);
+	assert_int_equal(ovl_dcache_count(t->fs), 0);
+	assert_null(ovl_dcache_get(t->fs, "/a", &d, &st, &layer));
+	assert_true(fcntl(fd, F_GETFD) >= 0);   /* still ours */
+	ovl_dcache_put(t->fs, c);
+	assert_int_equal(fcntl(fd, F_GETFD), -1); /* freed at the last unpin */
+}
+
+/* A tiny bound: results stay right, the bound holds, fds come back. */
+static void test_eviction_and_fds(void **state)
+{
+	struct tfs *t = *state;
+	struct ovl_cred r = tfs_root_cred();
+	char p[64];
+	for (int i = 0; i < 6; i++) {
+		snprintf(p, sizeof(p), "d%d", i);
+		tfs_mkdir(t->lower[1], p, 0755);
+		tfs_mkdir(t->lower[0], p, 0755);
+		snprintf(p, sizeof(p), "d%d/s", i);
+		tfs_mkdir(t->lower[1], p, 0755);
+		snprintf(p, sizeof(p), "d%d/s/f", i);
+		tfs_mkfile(t->lower[1], p, "x", 0644);
+	}
+	assert_int_equal(tfs_mount(t), 0);
+	int base = count_fds();
+	for (unsigned max = 1; max <= 4; max++) {
+		ovl_dcache_set_max(t->fs, max);
+		for (int round = 0; round < 3; round++) {
+			for (int i = 0; i < 6; i++) {
+				snprintf(p, sizeof(p), "/d%d/s/f", i);
+				struct seen s = see(t, &r, p);
+				assert_int_equal(s.err, 0);
+				assert_int_equal(s.type, S_IFREG);
+				assert_int_equal(s.layer, 2);
+				snprintf(p, sizeof(p), "/d%d/s/../s/f", i);
+				assert_int_equal(see(t, &r, p).layer, 2);
+				assert_true(ovl_dcache_count(t->fs) <= max);
+				/* at most max dirs of at most 3 layers are held */
+				assert_true(count_fds() <= base + (int)max * 3);
+			}
+		}
+		(void)same_as_uncached(t, &r, "/d3/s/f");
+	}
+	/* a create under an evicted-then-recached dir, then everything back */
+	struct ovl_entry e;
+	assert_int_equal(lk(t, "/d5/s/new", &e), 0);
+	assert_int_equal(ovl_mknod(t->fs, &r, &e, S_IFREG | 0644, 0), 0);
+	ovl_entry_release(&e);
+	assert_int_equal(same_as_uncached(t, &r, "/d5/s/new").layer, OVL_UPPER);
+	ovl_dcache_set_max(t->fs, 1024);
+	for (int i = 0; i < 6; i++) {
+		snprintf(p, sizeof(p), "/d%d/s/f", i);
+		(void)see(t, &r, p);
+	}
+	assert_true(count_fds() > base);
+	ovl_dcache_invalidate(t->fs, "/", true);
+	assert_int_equal(ovl_dcache_count(t->fs), 0);
+	assert_int_equal(count_fds(), base);
+}
+
+/* Freeing the fs gives back every fd the cache held. */
+static void test_free_releases_fds(void **state)
+{
+	struct tfs *t = *state;
+	tfs_mkdir(t->lower[0], "a", 0755);
+	tfs_mkdir(t->lower[0], "a/b", 0755);
+	assert_int_equal(tfs_mount(t), 0);
+	int mounted = count_fds();
+	struct ovl_entry e;
+	assert_int_equal(lk(t, "/a/b/c", &e), 0);
+	ovl_entry_release(&e);
+	assert_true(count_fds() > mounted);
+	ovl_fs_free(t->fs);
+	t->fs = NULL;
+	/* the fs itself held its dups of upper, work and the lower */
+	assert_int_equal(count_fds(), mounted - 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_cache_is_used, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_copy_up_through_create, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_copy_up_of_dir, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_chmod_denies_search, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_rmdir_mkdir_opaque, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_rename_dir, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_rename_exchange, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_base_dotdot_root, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_attr_changes_invalidate, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_pinned_survives_invalidation, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_eviction_and_fds, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_free_releases_fds, tfs_setup_1, tfs_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
