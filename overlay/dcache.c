@@ -158,15 +158,8 @@ struct ovl_dcentry *ovl_dcache_get(struct ovl_fs *fs, const char *canon,
 	return d;
 }
 
-void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d)
-{
-	(void)fs;
-	if (--d->pins == 0 && d->dead)
-		entry_free(d);
-}
-
 /* Drop least recently used entries beyond the bound; pinned ones stay (at
- * most one per walk in progress, so the excess is tiny and temporary). */
+ * most a couple per walk in progress) until they are unpinned. */
 static void evict(struct ovl_dcache *c)
 {
 	struct ovl_dcentry *d = c->tail;
@@ -176,6 +169,16 @@ static void evict(struct ovl_dcache *c)
 			unlink_entry(c, d);
 		d = prev;
 	}
+}
+
+void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d)
+{
+	if (--d->pins)
+		return;
+	if (d->dead)
+		entry_free(d);
+	else if (fs->dcache.n > fs->dcache.max)
+		evict(&fs->dcache);     /* it stayed over the bound while pinned */
 }
 
 struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct ovl_dir *dir,
