@@ -20,6 +20,13 @@
 #include "ovlrun/syscalls.h"
 #include "fdpass.h"
 
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 static void answer(struct sup *s, const struct seccomp_notif *n, int64_t rv)
 {
 	struct seccomp_notif_resp resp = { .id = n->id };
@@ -74,6 +81,11 @@ int loop_run(struct sup *s)
 
 	s->notify_fd = recv_fd(s->ctl_sock);
 	close(s->ctl_sock);
+	/* Placement is the first-order cost of a trap: ask the kernel to wake
+	 * us on the trapping thread's CPU (6.6+; without it, ignore). */
+	if (s->notify_fd >= 0)
+		(void)ioctl(s->notify_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+			    SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	/* A command that never installed its filter (setup failed) still has
 	 * its status reported through init. */
 	struct seccomp_notif_sizes sizes;
