@@ -20,15 +20,6 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 static int lk_as(struct tfs *t, const struct ovl_cred *c, const char *path, struct ovl_entry *e)
 {
@@ -460,7 +451,7 @@ static void test_eviction_and_fds(void **state)
 		tfs_mkfile(t->lower[1], p, "x", 0644);
 	}
 	assert_int_equal(tfs_mount(t), 0);
-	int base = count_fds();
+	int base = tfs_count_fds();
 	for (unsigned max = 1; max <= 4; max++) {
 		ovl_dcache_set_max(t->fs, max);
 		for (int round = 0; round < 3; round++) {
@@ -474,7 +465,7 @@ static void test_eviction_and_fds(void **state)
 				assert_int_equal(see(t, &r, p).layer, 2);
 				assert_true(ovl_dcache_count(t->fs) <= max);
 				/* at most max dirs of at most 3 layers are held */
-				assert_true(count_fds() <= base + (int)max * 3);
+				assert_true(tfs_count_fds() <= base + (int)max * 3);
 			}
 		}
 		(void)same_as_uncached(t, &r, "/d3/s/f");
@@ -490,10 +481,10 @@ static void test_eviction_and_fds(void **state)
 		snprintf(p, sizeof(p), "/d%d/s/f", i);
 		(void)see(t, &r, p);
 	}
-	assert_true(count_fds() > base);
+	assert_true(tfs_count_fds() > base);
 	ovl_dcache_invalidate(t->fs, "/", true);
 	assert_int_equal(ovl_dcache_count(t->fs), 0);
-	assert_int_equal(count_fds(), base);
+	assert_int_equal(tfs_count_fds(), base);
 }
 
 /* Freeing the fs gives back every fd the cache held. */
@@ -503,15 +494,15 @@ static void test_free_releases_fds(void **state)
 	tfs_mkdir(t->lower[0], "a", 0755);
 	tfs_mkdir(t->lower[0], "a/b", 0755);
 	assert_int_equal(tfs_mount(t), 0);
-	int mounted = count_fds();
+	int mounted = tfs_count_fds();
 	struct ovl_entry e;
 	assert_int_equal(lk(t, "/a/b/c", &e), 0);
 	ovl_entry_release(&e);
-	assert_true(count_fds() > mounted);
+	assert_true(tfs_count_fds() > mounted);
 	ovl_fs_free(t->fs);
 	t->fs = NULL;
 	/* the fs itself held its dups of upper, work and the lower */
-	assert_int_equal(count_fds(), mounted - 3);
+	assert_int_equal(tfs_count_fds(), mounted - 3);
 }
 
 int main(void)

@@ -16,15 +16,6 @@
 #include "tmpdir.h"
 #include "../../overlay/internal.h"
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
 
 static int lk(struct tfs *t, const char *base, const char *path, unsigned flags,
 	      struct ovl_entry *e)
@@ -430,7 +421,7 @@ static void test_no_fd_leak(void **state)
 	struct tfs t;
 	setup2(&t);
 	struct ovl_entry e;
-	int before = count_fds();
+	int before = tfs_count_fds();
 	for (int i = 0; i < 20; i++) {
 		assert_int_equal(lk(&t, "/", "/d/../d/./shadowed", 0, &e), 0);
 		ovl_entry_release(&e);
@@ -443,7 +434,7 @@ static void test_no_fd_leak(void **state)
 	}
 	/* the directory cache owns the fds of the dirs walked through */
 	ovl_dcache_invalidate(t.fs, "/", true);
-	assert_int_equal(count_fds(), before);
+	assert_int_equal(tfs_count_fds(), before);
 	tfs_fini(&t);
 }
 

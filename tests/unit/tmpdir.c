@@ -1,6 +1,7 @@
 /* Temporary overlay layers for the engine's unit tests. */
 #include "tmpdir.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -193,4 +194,15 @@ int tfs_teardown(void **state)
 	tfs_fini(*state);
 	free(*state);
 	return 0;
+}
+
+int tfs_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
 }

@@ -41,6 +41,9 @@ int tfs_setup_ro(void **state);
 int tfs_setup_ro2(void **state);
 int tfs_teardown(void **state);
 
+/* Open fds of this process (leak checks). */
+int tfs_count_fds(void);
+
 struct ovl_cred tfs_root_cred(void);
 struct ovl_cred tfs_user_cred(uid_t uid, gid_t gid);
 
