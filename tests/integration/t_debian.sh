@@ -2,7 +2,8 @@
 # A real distribution as the lower: a Debian bookworm minbase made with
 # debootstrap (cached in $OVLRUN_CACHE/debian), with packages downloaded on
 # the host.  Package install and removal, users, a plain user hitting
-# permission errors, perl, tar, sed -i, cp -a of a large tree: the same
+# permission errors, perl, tar, sed -i, cp -a of a large tree, a make -j2
+# build with gcc, git init/add/commit/status/stash, xz: the same
 # output as on the kernel's overlayfs, and the lower unchanged.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init
@@ -36,6 +37,17 @@ apt-get remove -y -qq hello > /dev/null
 dpkg -s hello 2>&1 | grep -E "^(Status|dpkg-query)" || true
 rm -rf /tmp/perl5 /usr/share/doc
 ls /usr/share | grep -c doc || true
+mkdir -p /src/proj && cd /src/proj
+for i in 1 2 3 4 5 6; do printf "int f%d(void){return %d;}\n" $i $i > f$i.c; done
+printf "#include <stdio.h>\nint f1(void);int f6(void);\nint main(void){printf(\"sum %%d\\\\n\", f1()+f6());return 0;}\n" > main.c
+printf "OBJS=main.o f1.o f2.o f3.o f4.o f5.o f6.o\nprog: \$(OBJS)\n\tgcc -o \$@ \$(OBJS)\n%%.o: %%.c\n\tgcc -O2 -c \$< -o \$@\nclean:\n\trm -f prog \$(OBJS)\n" > Makefile
+make -j2 -s && ./prog
+make -s clean && ls | tr "\n" " " && echo
+git init -q . && git config user.email t@e && git config user.name t
+git add . && git commit -qm init && git status --short | wc -l && git log --oneline | wc -l
+echo change >> f1.c && git status --short
+git stash -q && git status --short | wc -l
+xz -k main.c && xz -dc main.c.xz | cmp - main.c && echo xz-ok
 '
 run() { # RUNNER UPPER -> OUT ERR STATUS
 	STATUS=0
@@ -50,6 +62,8 @@ assert_eq "$k_out" "$OUT" "stdout (kernel overlayfs vs ovlrun)"
 assert_eq "$k_err" "$ERR" "stderr (kernel overlayfs vs ovlrun)"
 assert_stdout_contains "Hello, world!"
 assert_stdout_contains "cp-identical"
+assert_stdout_contains "sum 7"
+assert_stdout_contains "xz-ok"
 assert_eq "$(upper_dump "$T/kernel-upper" | grep -v ' var/cache/\| var/log/' | grep -c .)" \
 	"$(upper_dump "$T/upper" | grep -v ' var/cache/\| var/log/' | grep -c .)" "number of entries in the upper"
 assert_eq "$before" "$(tree_dump "$D" | sha256sum)" "the Debian lower after both runs"
