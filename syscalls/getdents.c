@@ -69,9 +69,7 @@ static int64_t do_getdents(struct req *r, bool old_format)
 	char canon[PATH_MAX];
 	enum fd_kind kind;
 	int err = req_fd_kind(r, tfd, canon, &kind);
-	if (err == -ENOENT)
-		return 0;  /* a removed directory lists nothing */
-	if (err)
+	if (err)  /* ENOENT for a removed directory, as Linux answers */
 		return err;
 	if (kind != FD_MIRROR)
 		return SC_CONTINUE;  /* /proc and friends, or a non-dir: ENOTDIR */

@@ -184,6 +184,10 @@ static int walk_base(struct req *r, int dirfd, const char *path, char *base)
 		return 0;
 	}
 	int err = req_fd_kind(r, dirfd, base, &kind);
+	/* A removed directory still works as itself ("." and ""), empty, as
+	 * on Linux: its mirror is removed too, the kernel answers. */
+	if (err == -ENOENT && kind == FD_MIRROR && (!strcmp(path, ".") || !strcmp(path, "./")))
+		return SC_CONTINUE;
 	if (err)
 		return err;
 	return kind == FD_MIRROR ? 0 : -ENOTDIR;
@@ -197,7 +201,7 @@ int req_mirror(struct req *r, int dirfd, const char *path, unsigned flags)
 	if (!err)
 		err = walk_base(r, dirfd, path, base);
 	if (err)
-		return err;
+		return err == SC_CONTINUE ? 0 : err;  /* nothing to mirror */
 	return ovl_walk_mirror(r->sup->fs, cred, base, path, flags, shadow_mirror, r->sup);
 }
 
