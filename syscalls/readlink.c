@@ -14,13 +14,16 @@ static int64_t do_readlink(struct req *r, int dirfd, uint64_t path_addr, uint64_
 	int err = req_path(r, path_addr, path);
 	if (err)
 		return err;
-	/* readlinkat(fd, "") reads the symlink an O_PATH fd refers to */
-	err = req_lookup(r, dirfd, path, 0, true, &e);
-	if (err)
-		return err;
-	ssize_t n = e.type == 0 ? -ENOENT : !S_ISLNK(e.type) ? -EINVAL :
+	ssize_t n = path[0] == '/' ? req_magic_readlink(r, path, target, sizeof(target)) : SC_CONTINUE;
+	if (n == SC_CONTINUE) {
+		/* readlinkat(fd, "") reads the symlink an O_PATH fd refers to */
+		err = req_lookup(r, dirfd, path, 0, true, &e);
+		if (err)
+			return err;
+		n = e.type == 0 ? -ENOENT : !S_ISLNK(e.type) ? -EINVAL :
 		    ovl_readlink(r->sup->fs, &e, target, sizeof(target));
-	ovl_entry_release(&e);
+		ovl_entry_release(&e);
+	}
 	if (n < 0)
 		return n;
 	if (n > size)

@@ -52,10 +52,9 @@ static int classify(struct sup *s, char *link, char *canon, enum fd_kind *kind)
 	}
 	if (*kind == FD_OTHER)
 		return 0;
-	if (deleted)
-		return -ENOENT;
-	snprintf(canon, PATH_MAX, "%s", rest);
-	return 0;
+	/* canon is filled either way; without the kernel's " (deleted)" */
+	snprintf(canon, PATH_MAX, "%.*s", (int)(strlen(rest) - (deleted ? dl : 0)), rest);
+	return deleted ? -ENOENT : 0;
 }
 
 static int read_link(const char *proc, char *link)
@@ -346,4 +345,20 @@ int req_upper_fd(struct req *r, int dirfd, const char *path, bool empty_ok, int 
 		return -errno;
 	*out = fd;
 	return 1;
+}
+
+int req_magic_readlink(struct req *r, const char *path, char *out, size_t size)
+{
+	char proc[PATH_MAX], link[PATH_MAX], canon[PATH_MAX];
+	const char *tail;
+	enum fd_kind kind;
+	if (strncmp(path, "/proc/", 6) || proc_magic(r, path + 5, proc, &tail) || tail[0] ||
+	    read_link(proc, link))
+		return SC_CONTINUE;
+	int err = classify(r->sup, link, canon, &kind);
+	if (kind != FD_LOWER && kind != FD_UPPER)
+		return SC_CONTINUE;  /* mirrors and host objects read the same either way */
+	/* an unlinked layer file reads as the kernel writes it: "name (deleted)" */
+	int n = snprintf(out, size, "%s%s", canon, err ? deleted_suffix : "");
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
 }

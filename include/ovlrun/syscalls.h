@@ -68,6 +68,10 @@ int req_lookup(struct req *r, int dirfd, const char *path, unsigned flags,
  * (AT_EMPTY_PATH, or /proc/<pid>/fd/N), even an unlinked one: 1 and an
  * O_PATH fd of it in *out; 0 if not. */
 int req_upper_fd(struct req *r, int dirfd, const char *path, bool empty_ok, int *out);
+/* readlink of /proc/self/{fd/N,cwd,exe,root} naming a layer file: its
+ * overlay path (the kernel would show the supervisor's own mount path).
+ * The length, SC_CONTINUE if not such a link, or -errno. */
+int req_magic_readlink(struct req *r, const char *path, char *out, size_t size);
 /* Make the shadow agree with the overlay along (dirfd, path). */
 int req_mirror(struct req *r, int dirfd, const char *path, unsigned flags);
 
