@@ -18,14 +18,6 @@ int ovl_dir_upper_fd(const struct ovl_dir *d)
 	return d->n > 0 && d->layer[0] == OVL_UPPER ? d->fd[0] : -1;
 }
 
-int ovl_entry_real_parent(const struct ovl_entry *e)
-{
-	if (e->type == 0 || e->layer < 0)
-		return -1;
-	int i = ovl_dir_index(&e->parent, e->layer);
-	return i < 0 ? -1 : e->parent.fd[i];
-}
-
 /* Do a and b name entries of the same overlay directory? */
 bool ovl_same_parent(const struct ovl_entry *a, const struct ovl_entry *b)
 {

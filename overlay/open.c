@@ -54,11 +54,8 @@ static int open_path(struct ovl_fs *fs, struct ovl_entry *e, int flags, int *fd)
 	if (!S_ISREG(e->type) && !S_ISLNK(e->type))
 		return OVL_OPEN_SPECIAL;
 	/* A symlink here was not followed (O_NOFOLLOW): O_PATH gives the link. */
-	int parent = ovl_entry_real_parent(e);
-	if (parent < 0)
-		return -ESTALE;
-	*fd = openat(parent, e->name, O_PATH | SAFE_FLAGS);
-	return *fd < 0 ? -errno : OVL_OPEN_FILE;
+	*fd = ovl_open_real(fs, e, O_PATH | SAFE_FLAGS);
+	return *fd < 0 ? *fd : OVL_OPEN_FILE;
 }
 
 /* An unnamed file in the upper copy of directory e. */
@@ -175,9 +172,6 @@ int ovl_open(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e
 	} else if (e->layer != OVL_UPPER) {
 		hflags = (hflags & ~(O_ACCMODE | O_TRUNC)) | O_RDONLY;
 	}
-	int parent = ovl_entry_real_parent(e);
-	if (parent < 0)
-		return -ESTALE;
-	*fd = openat(parent, e->name, hflags);
-	return *fd < 0 ? -errno : OVL_OPEN_FILE;
+	*fd = ovl_open_real(fs, e, hflags);
+	return *fd < 0 ? *fd : OVL_OPEN_FILE;
 }

@@ -17,8 +17,6 @@
 int ovl_dir_index(const struct ovl_dir *d, int layer);
 /* fd of the upper dir of d, -1 if d has none. */
 int ovl_dir_upper_fd(const struct ovl_dir *d);
-/* fd of the real parent dir holding e's topmost object, -1 if none. */
-int ovl_entry_real_parent(const struct ovl_entry *e);
 /* a and b are entries of the same overlay directory (by path). */
 bool ovl_same_parent(const struct ovl_entry *a, const struct ovl_entry *b);
 

@@ -120,7 +120,8 @@ typedef int (*ovl_mirror_fn)(void *ctx, const char *canon_path, mode_t type,
 int ovl_walk_mirror(struct ovl_fs *fs, const struct ovl_cred *cred, const char *base,
 		    const char *path, unsigned flags, ovl_mirror_fn fn, void *ctx);
 
-/* Metadata, synthesized: dirs get cfg.dir_dev and a stable inode number. */
+/* Metadata, synthesized: dirs get cfg.dir_dev and a stable inode number.
+ * ovl_getattr uses e->st, taken by the lookup (no second stat). */
 int ovl_getattr(struct ovl_fs *fs, const struct ovl_entry *e, struct stat *st);
 int ovl_statx(struct ovl_fs *fs, const struct ovl_entry *e, unsigned mask,
 	      unsigned atflags, struct statx *stx);
