@@ -66,14 +66,10 @@ static int64_t do_getdents(struct req *r, bool old_format)
 	int tfd = (int)ARG(r, 0);
 	size_t count = (size_t)(unsigned)ARG(r, 2);
 	struct ovl_entry e;
-	char canon[PATH_MAX];
-	enum fd_kind kind;
-	int err = req_fd_kind(r, tfd, canon, &kind);
-	if (err)  /* ENOENT for a removed directory, as Linux answers */
-		return err;
-	if (kind != FD_MIRROR)
-		return SC_CONTINUE;  /* /proc and friends, or a non-dir: ENOTDIR */
-	err = req_lookup(r, tfd, "", 0, true, &e);
+	/* Only mirror dirs are listed here; the kernel answers for the rest
+	 * (/proc and friends, removed dirs: ENOENT, non-dirs: ENOTDIR). */
+	r->intent = INTENT_READ;
+	int err = req_lookup(r, tfd, "", 0, true, &e);
 	if (err)
 		return err;
 	if (!S_ISDIR(e.type)) {
