@@ -16,15 +16,10 @@
 #include "ovl_check.h"
 #include "../../overlay/internal.h"
 
-static void lookup(struct tfs *t, const char *p, struct ovl_entry *e)
-{
-	chk_lookup(t, p, e);
-}
-
 static void getattr(struct tfs *t, const char *p, struct stat *st)
 {
 	struct ovl_entry e;
-	lookup(t, p, &e);
+	chk_lookup(t, p, &e);
 	assert_int_equal(ovl_getattr(t->fs, &e, st), 0);
 	ovl_entry_release(&e);
 }
@@ -64,25 +59,25 @@ static void test_getattr(void **state)
 
 	struct ovl_entry e;
 	struct statx sx;
-	lookup(&t, "/m", &e);
+	chk_lookup(&t, "/m", &e);
 	assert_int_equal(ovl_statx(t.fs, &e, STATX_BASIC_STATS, 0, &sx), 0);
 	getattr(&t, "/m", &st);
 	assert_int_equal(sx.stx_ino, st.st_ino);
 	assert_int_equal(makedev(sx.stx_dev_major, sx.stx_dev_minor), makedev(0, 4242));
 	assert_int_equal(sx.stx_nlink, 1);
 	ovl_entry_release(&e);
-	lookup(&t, "/f", &e);
+	chk_lookup(&t, "/f", &e);
 	assert_int_equal(ovl_statx(t.fs, &e, STATX_BASIC_STATS, 0, &sx), 0);
 	assert_int_equal(sx.stx_ino, real.st_ino);
 	assert_int_equal(sx.stx_size, 5);
 	ovl_entry_release(&e);
 
 	char buf[16];
-	lookup(&t, "/l", &e);
+	chk_lookup(&t, "/l", &e);
 	assert_int_equal(ovl_readlink(t.fs, &e, buf, sizeof(buf)), 1);
 	assert_int_equal(buf[0], 'f');
 	ovl_entry_release(&e);
-	lookup(&t, "/f", &e);
+	chk_lookup(&t, "/f", &e);
 	assert_int_equal(ovl_readlink(t.fs, &e, buf, sizeof(buf)), -EINVAL);
 	ovl_entry_release(&e);
 
@@ -107,7 +102,7 @@ static void test_dir_ino_stable_across_copy_up(void **state)
 	chk_lowers_take(&t, &snap);
 	struct ovl_entry e;
 	struct ovl_cred r = tfs_root_cred();
-	lookup(&t, "/d/e", &e);
+	chk_lookup(&t, "/d/e", &e);
 	assert_int_equal(ovl_chmod(t.fs, &r, &e, 0700), 0);   /* copies d and e up */
 	assert_int_equal(e.layer, 0);
 	assert_int_equal(e.st.st_mode, S_IFDIR | 0700);
@@ -146,14 +141,14 @@ static void test_chmod_chown(void **state)
 	struct ovl_entry e;
 	struct stat st;
 
-	lookup(&t, "/theirs", &e);
+	chk_lookup(&t, "/theirs", &e);
 	assert_int_equal(ovl_chmod(t.fs, &u, &e, 0600), -EPERM);
 	assert_int_equal(ovl_chown(t.fs, &u, &e, (uid_t)-1, 50), -EPERM);
 	assert_int_equal(e.layer, 1);                   /* nothing copied up */
 	ovl_entry_release(&e);
 	chk_absent(t.upper, "theirs");
 
-	lookup(&t, "/mine", &e);
+	chk_lookup(&t, "/mine", &e);
 	/* S_ISGID dropped: the file's group 1000 is the caller's, so kept */
 	assert_int_equal(ovl_chmod(t.fs, &u, &e, 02750), 0);
 	assert_int_equal(tfs_lstat(t.upper, "mine", &st), 0);
@@ -174,14 +169,14 @@ static void test_chmod_chown(void **state)
 
 	/* chown clears set-uid even for root; set-gid with g+x too */
 	struct ovl_cred r = tfs_root_cred();
-	lookup(&t, "/suid", &e);
+	chk_lookup(&t, "/suid", &e);
 	assert_int_equal(ovl_chown(t.fs, &r, &e, 3000, 3000), 0);
 	assert_int_equal(tfs_lstat(t.upper, "suid", &st), 0);
 	assert_int_equal(st.st_uid, 3000);
 	assert_int_equal(st.st_mode, S_IFREG | 0755);
 	ovl_entry_release(&e);
 
-	lookup(&t, "/l", &e);
+	chk_lookup(&t, "/l", &e);
 	assert_int_equal(ovl_chmod(t.fs, &r, &e, 0777), -EOPNOTSUPP);
 	assert_int_equal(ovl_chown(t.fs, &r, &e, 5, 5), 0);        /* lchown */
 	assert_int_equal(tfs_lstat(t.upper, "l", &st), 0);
@@ -213,7 +208,7 @@ static void test_utimens_truncate(void **state)
 	struct timespec now[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
 	struct timespec omit[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
 
-	lookup(&t, "/ro", &e);
+	chk_lookup(&t, "/ro", &e);
 	assert_int_equal(ovl_utimens(t.fs, &u, &e, omit), 0);
 	assert_int_equal(ovl_utimens(t.fs, &u, &e, NULL), -EACCES);
 	assert_int_equal(ovl_utimens(t.fs, &u, &e, ts), -EPERM);
@@ -221,7 +216,7 @@ static void test_utimens_truncate(void **state)
 	ovl_entry_release(&e);
 	chk_absent(t.upper, "ro");
 
-	lookup(&t, "/w", &e);
+	chk_lookup(&t, "/w", &e);
 	assert_int_equal(ovl_utimens(t.fs, &u, &e, ts), -EPERM);  /* not owner */
 	assert_int_equal(ovl_utimens(t.fs, &u, &e, now), 0);     /* write permission */
 	struct ovl_cred r = tfs_root_cred();
@@ -237,17 +232,17 @@ static void test_utimens_truncate(void **state)
 	assert_int_equal(ovl_truncate(t.fs, &u, &e, -1), -EINVAL);
 	ovl_entry_release(&e);
 
-	lookup(&t, "/suid", &e);
+	chk_lookup(&t, "/suid", &e);
 	assert_int_equal(ovl_truncate(t.fs, &u, &e, 0), 0);
 	assert_int_equal(tfs_lstat(t.upper, "suid", &st), 0);
 	assert_int_equal(st.st_size, 0);
 	assert_int_equal(st.st_mode, S_IFREG | 0777);
 	ovl_entry_release(&e);
 
-	lookup(&t, "/dir", &e);
+	chk_lookup(&t, "/dir", &e);
 	assert_int_equal(ovl_truncate(t.fs, &r, &e, 0), -EISDIR);
 	ovl_entry_release(&e);
-	lookup(&t, "/sym", &e);
+	chk_lookup(&t, "/sym", &e);
 	assert_int_equal(ovl_truncate(t.fs, &r, &e, 0), -EINVAL);
 	assert_int_equal(ovl_utimens(t.fs, &r, &e, ts), 0);        /* the link itself */
 	assert_int_equal(tfs_lstat(t.upper, "sym", &st), 0);
@@ -267,7 +262,7 @@ static void test_readonly(void **state)
 	assert_int_equal(tfs_mount(&t), 0);
 	struct ovl_cred r = tfs_root_cred();
 	struct ovl_entry e;
-	lookup(&t, "/f", &e);
+	chk_lookup(&t, "/f", &e);
 	assert_int_equal(ovl_chmod(t.fs, &r, &e, 0600), -EROFS);
 	assert_int_equal(ovl_chown(t.fs, &r, &e, 1, 1), -EROFS);
 	assert_int_equal(ovl_utimens(t.fs, &r, &e, NULL), -EROFS);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "tmpdir.h"
+#include "ovl_check.h"
 #include "../../overlay/internal.h"
 
 static struct stat mk(mode_t mode, uid_t uid, gid_t gid)
@@ -81,12 +82,6 @@ static void hchown(const char *dir, const char *rel, uid_t uid, gid_t gid)
 	assert_int_equal(lchown(p, uid, gid), 0);
 }
 
-static void lookup(struct tfs *t, const char *p, struct ovl_entry *e)
-{
-	struct ovl_cred r = tfs_root_cred();
-	assert_int_equal(ovl_lookup(t->fs, &r, "/", p, 0, e), 0);
-}
-
 static void test_create_delete(void **state)
 {
 	(void)state;
@@ -104,29 +99,29 @@ static void test_create_delete(void **state)
 	assert_int_equal(tfs_mount(&t), 0);
 	struct ovl_cred u = tfs_user_cred(1000, 1000);
 	struct ovl_entry e;
-	lookup(&t, "/ro/new", &e);
+	chk_lookup(&t, "/ro/new", &e);
 	assert_int_equal(ovl_may_create(t.fs, &u, &e), -EACCES);
 	ovl_entry_release(&e);
-	lookup(&t, "/rw/new", &e);
+	chk_lookup(&t, "/rw/new", &e);
 	assert_int_equal(ovl_may_create(t.fs, &u, &e), 0);
 	ovl_entry_release(&e);
-	lookup(&t, "/rw/f", &e);
+	chk_lookup(&t, "/rw/f", &e);
 	assert_int_equal(ovl_may_create(t.fs, &u, &e), -EEXIST);
 	assert_int_equal(ovl_may_delete(t.fs, &u, &e), 0);
 	ovl_entry_release(&e);
-	lookup(&t, "/sticky/theirs", &e);
+	chk_lookup(&t, "/sticky/theirs", &e);
 	assert_int_equal(ovl_may_delete(t.fs, &u, &e), -EPERM);
 	struct ovl_cred fowner = u;
 	fowner.cap_eff = 1ULL << CAP_FOWNER;
 	assert_int_equal(ovl_may_delete(t.fs, &fowner, &e), 0);
 	ovl_entry_release(&e);
-	lookup(&t, "/sticky/mine", &e);
+	chk_lookup(&t, "/sticky/mine", &e);
 	assert_int_equal(ovl_may_delete(t.fs, &u, &e), 0);
 	ovl_entry_release(&e);
-	lookup(&t, "/ro", &e);
+	chk_lookup(&t, "/ro", &e);
 	assert_int_equal(ovl_may_delete(t.fs, &u, &e), -EACCES);  /* "/" is 0755 root */
 	ovl_entry_release(&e);
-	lookup(&t, "/", &e);
+	chk_lookup(&t, "/", &e);
 	assert_int_equal(ovl_may_delete(t.fs, &u, &e), -EBUSY);
 	ovl_entry_release(&e);
 	tfs_fini(&t);
@@ -135,7 +130,7 @@ static void test_create_delete(void **state)
 	tfs_init(&t, 1, 1);
 	assert_int_equal(tfs_mount(&t), 0);
 	assert_false(ovl_fs_writable(t.fs));
-	lookup(&t, "/x", &e);
+	chk_lookup(&t, "/x", &e);
 	struct ovl_cred r = tfs_root_cred();
 	assert_int_equal(ovl_may_create(t.fs, &r, &e), -EROFS);
 	ovl_entry_release(&e);
@@ -158,7 +153,7 @@ static void test_owner_for_new(void **state)
 	mode_t m;
 	uid_t uid;
 	gid_t gid;
-	lookup(&t, "/plain/n", &e);
+	chk_lookup(&t, "/plain/n", &e);
 	m = S_IFREG | 0777;
 	assert_int_equal(ovl_set_owner_for_new(&u, &e, &m, &uid, &gid), 0);
 	assert_int_equal(m, S_IFREG | 0750);
@@ -169,7 +164,7 @@ static void test_owner_for_new(void **state)
 	assert_int_equal(m, S_IFLNK | 0777);
 	ovl_entry_release(&e);
 
-	lookup(&t, "/sgid/n", &e);
+	chk_lookup(&t, "/sgid/n", &e);
 	m = S_IFDIR | 0777;
 	assert_int_equal(ovl_set_owner_for_new(&u, &e, &m, &uid, &gid), 0);
 	assert_int_equal(gid, 555);

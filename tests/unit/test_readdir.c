@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "tmpdir.h"
+#include "ovl_check.h"
 #include "../../overlay/internal.h"
 
 struct ent {
@@ -53,16 +54,10 @@ static const struct ent *find(const struct list *l, const char *name)
 	return r;
 }
 
-static void lookup(struct tfs *t, const char *p, struct ovl_entry *e)
-{
-	struct ovl_cred r = tfs_root_cred();
-	assert_int_equal(ovl_lookup(t->fs, &r, "/", p, 0, e), 0);
-}
-
 static void list_dir(struct tfs *t, const char *p, uint64_t pos, struct list *l)
 {
 	struct ovl_entry e;
-	lookup(t, p, &e);
+	chk_lookup(t, p, &e);
 	l->n = 0;
 	assert_int_equal(ovl_readdir(t->fs, &e, pos, collect, l), 0);
 	ovl_entry_release(&e);
@@ -72,7 +67,7 @@ static uint64_t st_ino_of(struct tfs *t, const char *p)
 {
 	struct ovl_entry e;
 	struct stat st;
-	lookup(t, p, &e);
+	chk_lookup(t, p, &e);
 	assert_int_equal(ovl_getattr(t->fs, &e, &st), 0);
 	ovl_entry_release(&e);
 	return st.st_ino;
@@ -161,7 +156,7 @@ static void test_cookies_stable(void **state)
 	assert_int_equal(part.n, 8);
 	uint64_t resume = part.v[7].next;
 	struct ovl_entry d;
-	lookup(&t, "/d", &d);
+	chk_lookup(&t, "/d", &d);
 	for (int i = 0; i < all.n; i++) {
 		if (i % 3 || i < 2)
 			continue;
@@ -268,11 +263,11 @@ static void test_errors_and_stop(void **state)
 	struct tfs t;
 	setup(&t);
 	struct ovl_entry e;
-	lookup(&t, "/d/up", &e);
+	chk_lookup(&t, "/d/up", &e);
 	struct list l = { .n = 0 };
 	assert_int_equal(ovl_readdir(t.fs, &e, 0, collect, &l), -ENOTDIR);
 	ovl_entry_release(&e);
-	lookup(&t, "/d/nothing", &e);
+	chk_lookup(&t, "/d/nothing", &e);
 	assert_int_equal(ovl_readdir(t.fs, &e, 0, collect, &l), -ENOENT);
 	ovl_entry_release(&e);
 	/* resuming after ".." gives the names only; after the last, nothing */
