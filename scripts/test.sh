@@ -18,8 +18,12 @@ fi
 jobs=${JOBS:-$(nproc)}
 [[ ${SKIP_DEPS:-} == 1 ]] || bash scripts/install-deps.sh
 
-# Build the test image once, up front (the tests would build it on demand).
+# Build the test images once, up front (the tests would build them on
+# demand, but a differential scenario's ctest time limit is shorter than a
+# first debootstrap).  Without a network the Debian tests say why themselves.
 bash -c 'source tests/lib.sh; image_dir' > /dev/null
+bash -c 'source tests/lib.sh; debian_image' > /dev/null ||
+	echo "test.sh: the Debian image could not be built (the tests that use it will say so)" >&2
 
 summary=()
 failed=0

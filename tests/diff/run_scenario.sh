@@ -9,6 +9,13 @@
 #                         (--lower=$TOP:$LOWER); starts empty
 #   setup_upper() {...}   optional: pre-existing upper content in $UPPER
 #   no_upper=1            optional: read-only overlay (no --upper)
+#   image=debian          optional: the lower is the cached Debian bookworm image
+#                         (tests/lib.sh debian_image) instead of the busybox one,
+#                         shared read-only by both runs (not copied) unless the
+#                         scenario has a setup_lower; PATH gets /usr/sbin:/sbin
+#   volatile_files=ERE    optional: upper files (paths as in the dump, matched
+#                         with grep -E) whose contents carry times (logs): their
+#                         size and checksum are left out of the comparison
 #   skip_reason=...       optional: skip (exit 77) with this reason
 #   documented_difference="..."  optional: a known, README-documented
 #                         difference; a mismatch is then reported but not a failure
@@ -44,10 +51,49 @@ source "$here/../lib.sh"
 if [[ $kernel_only -eq 1 ]]; then ovl_init --no-binary; else ovl_init; fi
 require_kernel_overlay
 
-script="" no_upper="" skip_reason="" documented_difference=""
+script="" no_upper="" skip_reason="" documented_difference="" image="" volatile_files=""
 source "$scenario"
 [[ -z $skip_reason ]] || skip "$skip_reason"
 [[ -n $script ]] || fatal "scenario defines no script"
+
+# The lower's image: a fresh copy of the busybox image per run, or the cached
+# Debian image (large: used in place, read-only, when the scenario changes
+# nothing in it; both overlays must leave it unchanged anyway).
+run_path=/bin:/usr/bin shared_lower=""
+case $image in
+"") ;;
+debian)
+	debian=$(debian_image) || {
+		[[ ${CI:-} == true ]] && fatal "cannot build the Debian image"
+		skip "cannot build the Debian image (no network?)"
+	}
+	declare -F setup_lower > /dev/null || shared_lower=$debian
+	run_path=/usr/sbin:/usr/bin:/sbin:/bin
+	;;
+*) fatal "unknown image '$image' (known: debian)" ;;
+esac
+
+# lower_state DIR: what must not change in a lower.  The canonical dump
+# (contents hashed), except for the shared Debian image, whose full dump
+# takes seconds: there every entry's type, mode, owner, link count, size,
+# inode and change time (ctime: any write, chmod, chown, xattr or link change
+# moves it, and nothing can set it back).
+lower_state() {
+	if [[ -n $shared_lower && $1 == "$shared_lower" ]]; then
+		(cd "$1" && find . -printf '%p %y %m %U:%G %n %s %i %C@\n' | LC_ALL=C sort)
+	else
+		tree_dump "$1" -F
+	fi
+}
+
+# upper_report DIR: the upper's canonical dump, without the contents of
+# $volatile_files.
+upper_report() {
+	if [[ -z $volatile_files ]]; then upper_dump "$1"; return; fi
+	upper_dump "$1" | RE=$volatile_files awk '{
+		if ($1 ~ ENVIRON["RE"]) sub(/ size=[0-9]+ sha256=[0-9a-f]+/, " (contents not compared)")
+		print }'
+}
 
 epoch=1704067200
 # Entries created by a setup get the image's fixed mtime, unless the setup
@@ -59,10 +105,17 @@ normalize_times() {
 prepare() { # SIDE: build $T/SIDE/{lower,top,upper}
 	local d=$T/$1
 	mkdir -p "$d"
-	LOWER=$d/lower
-	new_lower "$LOWER" > /dev/null
+	if [[ -n $shared_lower ]]; then
+		LOWER=$shared_lower
+	elif [[ $image == debian ]]; then
+		LOWER=$d/lower
+		cp -a "$debian" "$LOWER"
+	else
+		LOWER=$d/lower
+		new_lower "$LOWER" > /dev/null
+	fi
 	if declare -F setup_lower > /dev/null; then (cd "$LOWER" && setup_lower); fi
-	normalize_times "$LOWER"
+	[[ -n $shared_lower ]] || normalize_times "$LOWER"
 	lowers=$LOWER
 	if declare -F setup_top_lower > /dev/null; then
 		TOP=$d/top
@@ -79,7 +132,12 @@ prepare() { # SIDE: build $T/SIDE/{lower,top,upper}
 	local l
 	IFS=: read -r -a _ls <<< "$lowers"
 	for l in "${_ls[@]}"; do
-		tree_dump "$l" -F > "$l.before"
+		# (the shared lower: one dump before the first run, kept in $T)
+		if [[ $l == "$shared_lower" ]]; then
+			[[ -f $T/shared.before ]] || lower_state "$l" > "$T/shared.before"
+		else
+			lower_state "$l" > "$l.before"
+		fi
 	done
 }
 
@@ -88,7 +146,7 @@ run_side() { # SIDE BINARY -> $T/SIDE.report
 	local args=(--lower="$lowers")
 	[[ -n $no_upper ]] || args+=(--upper="$UPPER")
 	# Sanitizer options of an ASan build go to both sides alike.
-	( umask 022; cd /; env -i PATH=/bin:/usr/bin HOME=/root "${SAN_ENV[@]}" \
+	( umask 022; cd /; env -i PATH="$run_path" HOME=/root "${SAN_ENV[@]}" \
 		timeout -k 10 "$OVLRUN_TIMEOUT" "$bin" "${args[@]}" -- /bin/sh -c "$script" \
 		< /dev/null > "$d/stdout" 2> "$d/stderr" ) || st=$?
 	{
@@ -96,17 +154,21 @@ run_side() { # SIDE BINARY -> $T/SIDE.report
 		echo "== stdout"; cat "$d/stdout"
 		echo "== stderr"; cat "$d/stderr"
 		if [[ -z $no_upper ]]; then
-			echo "== upper"; upper_dump "$UPPER" 2>&1 || echo "(dump failed)"
+			echo "== upper"; upper_report "$UPPER" 2>&1 || echo "(dump failed)"
 		fi
-		local l
+		local l before after name
 		IFS=: read -r -a _ls <<< "$lowers"
 		for l in "${_ls[@]}"; do
-			tree_dump "$l" -F > "$l.after" 2>&1 || true
-			if cmp -s "$l.before" "$l.after"; then
-				echo "== lower $(basename "$l"): unchanged"
+			before=$l.before after=$l.after name=$(basename "$l")
+			if [[ $l == "$shared_lower" ]]; then
+				before=$T/shared.before after=$T/$side.shared.after name=lower
+			fi
+			lower_state "$l" > "$after" 2>&1 || true
+			if cmp -s "$before" "$after"; then
+				echo "== lower $name: unchanged"
 			else
-				echo "== lower $(basename "$l"): MODIFIED"
-				diff -u --label before --label after "$l.before" "$l.after" || true
+				echo "== lower $name: MODIFIED"
+				diff -u --label before --label after "$before" "$after" || true
 			fi
 		done
 		# Nothing may be left next to the layers (default work dir removed).
