@@ -59,7 +59,10 @@ static int create_reg_unnamed(int parent, const char *name, const struct ovl_new
 		if (linkat(AT_FDCWD, proc, parent, name, AT_SYMLINK_FOLLOW))
 			err = -errno;
 	}
-	if (!err && fdp && acc == O_RDONLY) {   /* the caller wanted a read-only fd */
+	/* The fd handed out is opened by its name: the unnamed file's own
+	 * dentry keeps the name "#<ino>", which inotify events and
+	 * /proc/self/fd would show; and the caller may want a read-only fd. */
+	if (!err && fdp) {
 		close(fd);
 		fd = openat(parent, name, n->open_flags | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)

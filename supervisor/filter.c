@@ -33,7 +33,7 @@ static const char *const allowed[] = {
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigtimedwait",
 	"rt_sigqueueinfo", "rt_tgsigqueueinfo", "rt_sigsuspend", "sigaltstack",
 	"fsync", "fdatasync", "sync", "syncfs", "sync_file_range",
-	"ftruncate", "fallocate", "fadvise64", "readahead", "sendfile", "copy_file_range",
+	"fallocate", "fadvise64", "readahead", "sendfile", "copy_file_range",
 	"splice", "tee", "vmsplice", "select", "pselect6", "poll", "ppoll",
 	"epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
 	"eventfd", "eventfd2", "signalfd", "signalfd4", "timerfd_create", "timerfd_settime",
@@ -57,7 +57,7 @@ static const char *const allowed[] = {
 	"msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
 	"mq_notify", "mq_getsetattr", "memfd_create", "getrandom", "membarrier", "pidfd_open",
 	"pidfd_send_signal", "pidfd_getfd", "process_vm_readv", "process_vm_writev", "kcmp",
-	"inotify_init", "inotify_init1", "inotify_rm_watch", "io_setup", "io_destroy",
+	"io_setup", "io_destroy",
 	"io_getevents", "io_submit", "io_cancel", "io_pgetevents", "getcpu", "personality",
 	"restart_syscall", "ioprio_get", "ioprio_set", "get_mempolicy", "set_mempolicy", "mbind",
 	"set_mempolicy_home_node", "process_madvise", "landlock_create_ruleset",
@@ -94,12 +94,20 @@ static void add(scmp_filter_ctx ctx, uint32_t action, const char *name)
 
 static void add_rules(scmp_filter_ctx ctx)
 {
+	int n;
+	const int *trapped = sc_trapped(&n);
+	/* libseccomp keeps the first action given for a syscall: one that is
+	 * both allowed and trapped would silently bypass its handler */
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(allowed[i]);
+		for (int j = 0; j < n; j++)
+			if (nr == trapped[j])
+				die_setup("filter.c: %s is both allowed and trapped", allowed[i]);
+	}
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
 		add(ctx, SCMP_ACT_ALLOW, allowed[i]);
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		add(ctx, SCMP_ACT_ERRNO(EPERM), refused[i]);
-	int n;
-	const int *trapped = sc_trapped(&n);
 	for (int i = 0; i < n; i++)
 		if (seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, trapped[i], 0))
 			die_setup("seccomp notify rule for syscall %d failed", trapped[i]);

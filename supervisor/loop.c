@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "ovlrun/notify.h"
 #include "ovlrun/supervisor.h"
 #include "ovlrun/syscalls.h"
 #include "fdpass.h"
@@ -49,6 +50,7 @@ static void serve_one(struct sup *s, struct seccomp_notif *n)
 		return;  /* ENOENT: the caller went away before we got it */
 	struct req r = { .sup = s, .n = n, .pid = (pid_t)n->pid };
 	sc_handler h = sc_lookup(n->data.nr);
+	notify_begin(s);
 	int64_t rv = h ? h(&r) : -ENOSYS;
 	if (s->opt.verbose)
 		fprintf(stderr, "ovlrun: [%d] syscall %d -> %s%lld\n", n->pid, n->data.nr,
@@ -98,16 +100,20 @@ int loop_run(struct sup *s)
 		die_setup("out of memory");
 
 	for (;;) {
-		struct pollfd p[3] = {
+		struct pollfd p[5] = {
 			{ .fd = s->notify_fd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = notify_fd(s, 0), .events = POLLIN },
+			{ .fd = notify_fd(s, 1), .events = POLLIN },
 		};
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_setup("poll: %s", strerror(errno));
 		}
+		if ((p[3].revents | p[4].revents) & POLLIN)
+			notify_relay(s);
 		if (p[0].revents & POLLIN)
 			serve_one(s, n);
 		else if (p[0].revents & (POLLHUP | POLLNVAL | POLLERR)) {
@@ -127,5 +133,6 @@ int loop_run(struct sup *s)
 	while (waitpid(s->init_pid, &st, 0) < 0 && errno == EINTR)
 		;
 	free(n);
+	notify_free(s);
 	return exit_status(st);
 }

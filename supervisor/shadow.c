@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "ovlrun/notify.h"
 #include "ovlrun/shadow.h"
 #include "fsutil.h"
 
@@ -56,6 +57,11 @@ int shadow_dir(struct sup *s, const char *canon, int open_flags)
 	int err = errno;
 	close(path_fd);
 	return fd < 0 ? -err : fd;
+}
+
+int shadow_find_dir(struct sup *s, const char *canon)
+{
+	return walk_dirs(s, canon, false);
 }
 
 /* The parent directory fd of canon in the shadow (created if create). */
@@ -132,6 +138,8 @@ int shadow_bind(struct sup *s, const char *canon, int fd)
 	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &a, sizeof(a)) ||
 	    syscall(SYS_move_mount, tree, "", dfd, name, MOVE_MOUNT_F_EMPTY_PATH))
 		err = -errno;
+	else
+		notify_mount_added(s, tree);
 	close(tree);
 	if (err)
 		fprintf(stderr, "ovlrun: shadow bind of %s: %s\n", canon, strerror(-err));

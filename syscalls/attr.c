@@ -1,10 +1,13 @@
 /* chmod, fchmod, fchmodat, fchmodat2; chown, lchown, fchown, fchownat;
  * utime, utimes, futimesat, utimensat; truncate. */
 #include <errno.h>
+#include <sys/inotify.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <utime.h>
+#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
 enum attr_op { OP_CHMOD, OP_CHOWN, OP_UTIMES, OP_TRUNCATE };
@@ -17,6 +20,21 @@ struct attr_args {
 	const struct timespec *ts;
 	off_t len;
 };
+
+/* What the kernel reports for the change (fsnotify_change): the size is
+ * MODIFY; times are ATTRIB when both change, else ACCESS or MODIFY. */
+static uint32_t attr_event(const struct attr_args *a)
+{
+	if (a->op == OP_TRUNCATE)
+		return IN_MODIFY;
+	if (a->op == OP_UTIMES && a->ts) {
+		if (a->ts[0].tv_nsec == UTIME_OMIT)
+			return IN_MODIFY;
+		if (a->ts[1].tv_nsec == UTIME_OMIT)
+			return IN_ACCESS;
+	}
+	return IN_ATTRIB;
+}
 
 static int64_t apply(struct req *r, int dirfd, const char *path, unsigned lflags,
 		     bool empty_ok, const struct attr_args *a)
@@ -37,6 +55,8 @@ static int64_t apply(struct req *r, int dirfd, const char *path, unsigned lflags
 		err = ovl_utimens(fs, cred, &e, a->ts);
 	else
 		err = ovl_truncate(fs, cred, &e, a->len);
+	if (!err)
+		notify_path(r->sup, e.path, attr_event(a), S_ISDIR(e.type));
 	ovl_entry_release(&e);
 	return err;
 }
@@ -112,6 +132,29 @@ int64_t sys_truncate(struct req *r)
 	if (a.len < 0)
 		return -EINVAL;
 	return path_op(r, AT_FDCWD, ARG(r, 0), 0, 0, &a);
+}
+
+/* ftruncate is native, but the kernel reports its MODIFY by inode only,
+ * which the mount marks of notify_real.c do not see: with watches, the
+ * supervisor truncates through the command's own open file and says so. */
+int64_t sys_ftruncate(struct req *r)
+{
+	if (!notify_watching(r->sup))
+		return SC_CONTINUE;
+	char canon[PATH_MAX];
+	enum fd_kind kind;
+	int tfd = (int)ARG(r, 0);
+	int err = req_fd_kind(r, tfd, canon, &kind);
+	if ((err && err != -ENOENT) || (kind != FD_UPPER && kind != FD_LOWER))
+		return SC_CONTINUE;
+	int fd = req_getfd(r, tfd);
+	if (fd < 0)
+		return fd;
+	err = ftruncate(fd, (off_t)ARG(r, 1)) ? -errno : 0;
+	close(fd);
+	if (!err && kind == FD_UPPER)
+		notify_path(r->sup, canon, IN_MODIFY, false);
+	return err;
 }
 
 /* Times from struct timeval[2] (utimes, futimesat) or utimbuf (utime). */

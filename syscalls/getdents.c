@@ -7,9 +7,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/inotify.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
+#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
 struct fill {
@@ -88,6 +90,8 @@ static int64_t do_getdents(struct req *r, bool old_format)
 	struct fill f = { .buf = buf, .size = count, .old_format = old_format,
 			  .pos = pos < 0 ? 0 : (uint64_t)pos };
 	err = ovl_readdir(r->sup->fs, &e, f.pos, fill_one, &f);
+	if (!err)
+		notify_path(r->sup, e.path, IN_ACCESS, true);
 	ovl_entry_release(&e);
 	if (!err && f.used == 0 && f.full)
 		err = -EINVAL;  /* the buffer cannot hold the next entry */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
 /* The tracee fd's open flags and offset, from its fdinfo. */
@@ -57,6 +58,8 @@ static int move_to_upper(struct req *r, int fd, const char *canon)
 		return 0;  /* gone or replaced meanwhile: lock what the fd holds */
 	}
 	err = ovl_copy_up(r->sup->fs, &e);
+	if (!err)
+		notify_changed(r->sup, e.path);
 	int nfd = err ? err : ovl_open_real(r->sup->fs, &e, flags & (O_ACCMODE | O_APPEND |
 						   O_NONBLOCK | O_DIRECT | O_NOATIME | O_SYNC));
 	ovl_entry_release(&e);

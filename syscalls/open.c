@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/inotify.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "ovlrun/shadow.h"
+#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
 #define VALID_OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
@@ -75,6 +77,16 @@ static int64_t open_path(struct req *r, int dirfd, const char *path, unsigned lf
 	return err ? err : SC_CONTINUE;
 }
 
+/* What the kernel reports for an open that made or truncated a file. */
+static void notify_opened(struct req *r, const struct ovl_entry *e, bool existed, int flags)
+{
+	if (!existed)
+		notify_create(r->sup, e->path, false);
+	notify_path(r->sup, e->path, IN_OPEN, false);
+	if (existed && (flags & O_TRUNC) && S_ISREG(e->type))
+		notify_path(r->sup, e->path, IN_MODIFY, false);
+}
+
 static int64_t do_open(struct req *r, int dirfd, uint64_t path_addr, uint64_t flags64,
 		       mode_t mode, uint64_t resolve)
 {
@@ -117,12 +129,19 @@ static int64_t do_open(struct req *r, int dirfd, uint64_t path_addr, uint64_t fl
 		return rv;
 	}
 	int fd = -1;
+	bool existed = e.type != 0;
 	int kind = ovl_open(r->sup->fs, cred, &e, flags, mode & 07777, &fd);
 	int64_t rv;
+	/* events go out before the answer: the command may act on the fd
+	 * (and cause native events) as soon as it has it */
 	if (kind == OVL_OPEN_FILE) {
+		if (!tmpfile)
+			notify_opened(r, &e, existed, flags);
 		rv = req_addfd(r, fd, flags & O_CLOEXEC);
 	} else if (kind == OVL_OPEN_DIR) {
 		int mfd = shadow_dir(r->sup, e.path, flags & O_PATH);
+		if (mfd >= 0)
+			notify_path(r->sup, e.path, IN_OPEN, true);
 		rv = mfd < 0 ? mfd : req_addfd(r, mfd, flags & O_CLOEXEC);
 	} else if (kind == OVL_OPEN_SPECIAL) {
 		rv = open_special(r, dirfd, path, lflags, &e, flags);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include "ovlrun/shadow.h"
+#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 #include "names.h"
 
@@ -35,8 +36,10 @@ static int64_t do_remove(struct req *r, int dirfd, uint64_t path_addr, bool dir)
 		err = -ENOTDIR;
 	else
 		err = ovl_unlink(r->sup->fs, cred, &e);
-	if (!err)
+	if (!err) {
 		shadow_forget(r->sup, e.path);
+		notify_remove(r->sup, e.path, dir, e.st.st_nlink <= 1);
+	}
 	ovl_entry_release(&e);
 	return err;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "ovlrun/notify.h"
 #include "ovlrun/shadow.h"
 #include "ovlrun/syscalls.h"
 
@@ -282,7 +283,9 @@ static int lookup_depth(struct req *r, int dirfd, const char *path, unsigned fla
 			return SC_CONTINUE;
 		if (err)
 			return err;
-		if (kind == FD_UPPER)
+		/* ...unless a watch must hear of a change: the kernel would
+		 * report it by inode, which the watches' mount marks miss */
+		if (kind == FD_UPPER && !(r->intent == INTENT_MODIFY && notify_watching(r->sup)))
 			return SC_CONTINUE;
 		if (is_passthrough(r->sup, base))
 			return SC_CONTINUE;

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "ovlrun/shadow.h"
+#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
 /* The path of an AF_UNIX address, or "" when the kernel should do it. */
@@ -72,6 +73,8 @@ int64_t sys_bind(struct req *r)
 			     fchmodat(dir, e.name, st.st_mode & 07777, 0)))
 			err = -errno;
 		shadow_forget(r->sup, e.path);
+		if (!err)
+			notify_create(r->sup, e.path, false);
 	}
 	if (sock >= 0)
 		close(sock);

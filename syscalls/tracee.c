@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
 #ifndef PIDFD_THREAD
@@ -159,6 +160,16 @@ int req_addfd(struct req *r, int fd, bool cloexec)
 		.srcfd = (uint32_t)fd,
 		.newfd_flags = cloexec ? O_CLOEXEC : 0,
 	};
+	if (notify_watching(r->sup)) {
+		/* Our copy must be gone before the command runs on: its last
+		 * close is its own, and a watch must hear of it.  (Without
+		 * SEND, an interrupted call would leave the fd behind.) */
+		a.flags = 0;
+		int nfd = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+		int err = errno;
+		close(fd);
+		return nfd < 0 ? -err : nfd;
+	}
 	int rv = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 	int err = errno;
 	close(fd);

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <linux/limits.h>
 #include <stdlib.h>
+#include <sys/inotify.h>
 #include <sys/xattr.h>
+#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
 enum xa_form { XA_PATH, XA_LPATH, XA_FD };
@@ -92,6 +94,8 @@ static int64_t do_set(struct req *r, enum xa_form form)
 	if ((err = req_cred(r, &cred)) || (err = xa_target(r, form, &e)))
 		return err;
 	err = ovl_setxattr(r->sup->fs, cred, &e, name, value, size, flags);
+	if (!err)
+		notify_path(r->sup, e.path, IN_ATTRIB, S_ISDIR(e.type));
 	ovl_entry_release(&e);
 	return err;
 }
@@ -105,6 +109,8 @@ static int64_t do_remove(struct req *r, enum xa_form form)
 	if (err || (err = req_cred(r, &cred)) || (err = xa_target(r, form, &e)))
 		return err;
 	err = ovl_removexattr(r->sup->fs, cred, &e, name);
+	if (!err)
+		notify_path(r->sup, e.path, IN_ATTRIB, S_ISDIR(e.type));
 	ovl_entry_release(&e);
 	return err;
 }

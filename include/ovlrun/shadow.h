@@ -15,6 +15,8 @@
  * O_DIRECTORY fd of the mirror (caller closes) or -errno. open_flags are
  * added to O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC (e.g. O_PATH). */
 int shadow_dir(struct sup *s, const char *canon, int open_flags);
+/* An O_PATH fd of the mirror of canon if it exists (not made), or -errno. */
+int shadow_find_dir(struct sup *s, const char *canon);
 /* ovl_mirror_fn: recreate a traversed dir or symlink. ctx is struct sup. */
 int shadow_mirror(void *ctx, const char *canon, mode_t type, const char *target);
 /* Make canon in the shadow a bind mount of the real object fd (an

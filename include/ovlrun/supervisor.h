@@ -59,6 +59,7 @@ struct sup {
 	char cwd[PATH_MAX];             /* the command's initial cwd (canonical overlay path) */
 	int npass;
 	const char *pass[OVL_MAX_PASSTHROUGH]; /* kernel-served overlay paths: /proc, /dev, /sys */
+	struct notify *notify;          /* the sandbox's inotify (notify.h), NULL until used */
 	int ctl_sock;                   /* receives the listener fd from the command */
 	/* One handler runs at a time: its large scratch buffer (directory
 	 * listings, xattr values and lists) is here, not on the stack. */

@@ -21,6 +21,9 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -83,7 +86,106 @@ static void usage(void)
 	      "  cat-at DIR PATH | rename OLD NEW | rename2 OLD NEW noreplace|exchange |\n"
 	      "  tmpfile DIR NAME | dino DIR | runas UID GID CMD [ARGS] |\n"
 	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | tiocsti C |\n"
-	      "  unix-serve PATH | unix-send PATH MSG\n", stderr);
+	      "  unix-serve PATH | unix-send PATH MSG |\n"
+	      "  inotify [-e EV,EV] [-o] PATH... -- CMD [ARGS]\n", stderr);
+}
+
+static const struct { uint32_t bit; const char *name; } in_names[] = {
+	{ IN_ACCESS, "ACCESS" }, { IN_MODIFY, "MODIFY" }, { IN_ATTRIB, "ATTRIB" },
+	{ IN_CLOSE_WRITE, "CLOSE_WRITE" }, { IN_CLOSE_NOWRITE, "CLOSE_NOWRITE" },
+	{ IN_OPEN, "OPEN" }, { IN_MOVED_FROM, "MOVED_FROM" }, { IN_MOVED_TO, "MOVED_TO" },
+	{ IN_CREATE, "CREATE" }, { IN_DELETE, "DELETE" }, { IN_DELETE_SELF, "DELETE_SELF" },
+	{ IN_MOVE_SELF, "MOVE_SELF" }, { IN_UNMOUNT, "UNMOUNT" }, { IN_Q_OVERFLOW, "Q_OVERFLOW" },
+	{ IN_IGNORED, "IGNORED" }, { IN_ISDIR, "ISDIR" },
+};
+
+static uint32_t in_parse(char *list)
+{
+	uint32_t m = 0;
+	for (char *t = strtok(list, ","); t; t = strtok(NULL, ","))
+		for (size_t i = 0; i < sizeof(in_names) / sizeof(in_names[0]); i++)
+			if (!strcasecmp(t, in_names[i].name))
+				m |= in_names[i].bit;
+	return m;
+}
+
+/* inotify [-e EV,EV] [-o] PATH... -- CMD: watch each PATH (all events, or
+ * those of -e; -o: IN_ONLYDIR), run CMD, then print the events that came,
+ * until 300 ms pass without one: "PATH EV,EV [NAME] [mN]" where mN pairs a
+ * MOVED_FROM with its MOVED_TO (cookies are numbered as they appear). */
+static int probe_inotify(int argc, char **argv)
+{
+	uint32_t mask = IN_ALL_EVENTS;
+	int i = 2;
+	for (; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "-e") && i + 1 < argc)
+			mask = (mask & ~IN_ALL_EVENTS) | in_parse(argv[++i]);
+		else if (!strcmp(argv[i], "-o"))
+			mask |= IN_ONLYDIR;
+		else
+			return usage(), 2;
+	}
+	int ifd = inotify_init1(IN_CLOEXEC);
+	if (ifd < 0)
+		return fail("inotify_init1", "");
+	char *paths[64];
+	int wds[64], nw = 0;
+	for (; i < argc && strcmp(argv[i], "--") && nw < 64; i++) {
+		int wd = inotify_add_watch(ifd, argv[i], mask);
+		if (wd < 0) {
+			printf("add_watch %s: %s\n", argv[i], strerror(errno));
+			continue;
+		}
+		paths[nw] = argv[i];
+		wds[nw++] = wd;
+	}
+	if (i >= argc - 1)
+		return usage(), 2;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execvp(argv[i + 1], argv + i + 1);
+		_exit(fail("execvp", argv[i + 1]));
+	}
+	int st;
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return fail("run", argv[i + 1]);
+	uint32_t cookies[64];
+	int ncookies = 0;
+	_Alignas(struct inotify_event) char ev[65536];
+	struct pollfd p = { .fd = ifd, .events = POLLIN };
+	while (poll(&p, 1, 300) > 0) {
+		ssize_t n = read(ifd, ev, sizeof(ev));
+		if (n <= 0)
+			return fail("read", "inotify");
+		for (char *q = ev; q < ev + n;) {
+			struct inotify_event *e = (struct inotify_event *)q;
+			const char *wp = "?";
+			for (int k = 0; k < nw; k++)
+				if (wds[k] == e->wd)
+					wp = paths[k];
+			printf("%s ", wp);
+			bool first = true;
+			for (size_t k = 0; k < sizeof(in_names) / sizeof(in_names[0]); k++)
+				if (e->mask & in_names[k].bit) {
+					printf("%s%s", first ? "" : ",", in_names[k].name);
+					first = false;
+				}
+			if (e->len)
+				printf(" %s", e->name);
+			if (e->cookie) {
+				int c = 0;
+				while (c < ncookies && cookies[c] != e->cookie)
+					c++;
+				if (c == ncookies && ncookies < 64)
+					cookies[ncookies++] = e->cookie;
+				printf(" m%d", c);
+			}
+			putchar('\n');
+			q += sizeof(*e) + e->len;
+		}
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 int main(int argc, char **argv)
@@ -95,6 +197,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	char buf[65536];
 
+	if (!strcmp(cmd, "inotify"))
+		return probe_inotify(argc, argv);
 	if (!strcmp(cmd, "hello")) {
 		printf("hello from ovlprobe (dynamic, interpreter %s)\n", "/opt/ovl-ld/ld.so");
 		return 0;

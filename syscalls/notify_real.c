@@ -1,0 +1,483 @@
+/*
+ * The native I/O behind the sandbox's watches, and its relay.  The command
+ * reads and writes real layer files itself: only the kernel sees that.
+ * The supervisor marks the sandbox's own mounts — its clones of the lower
+ * layers, its upper mount, the shadow root — with fanotify: what comes
+ * through them is this sandbox's doing, never another process's reading a
+ * shared lower.  Events carry the pid: the supervisor's own (copy-up reads,
+ * opens made for the command) are dropped; the handler reports what the
+ * call meant instead.  Events carry file handles: each watch is attached
+ * to the handles of the real objects behind its path (every real dir of a
+ * merged dir, the real object of a file), which a copy-up or a new upper
+ * dir changes (notify_real_refresh).  A closed directory fd is a mirror dir
+ * of the shadow root: its handle leads back to the overlay path.
+ *
+ * Kernel-served mounts (/dev) are the sandbox's own: a watch there is a
+ * plain kernel inotify watch (ROLE_RAW), relayed as it comes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/inotify.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include "ovlrun/shadow.h"
+#include "ovlrun/supervisor.h"
+#include "notify_int.h"
+
+/* What native I/O can cause; namespace and metadata changes are all the
+ * supervisor's, reported by the handlers. */
+#define FAN_DATA (FAN_ACCESS | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE | FAN_OPEN | \
+		  FAN_OPEN_EXEC | FAN_ONDIR)
+
+static unsigned hash_key(const struct nkey *k)
+{
+	uint32_t h = 2166136261u;
+	const unsigned char *p = (const unsigned char *)&k->fsid;
+	for (size_t i = 0; i < sizeof(k->fsid); i++)
+		h = (h ^ p[i]) * 16777619u;
+	for (unsigned i = 0; i < k->len; i++)
+		h = (h ^ k->h[i]) * 16777619u;
+	return h & (NOTIFY_HASH - 1);
+}
+
+static bool same_key(const struct nkey *a, const struct nkey *b)
+{
+	return a->fsid == b->fsid && a->type == b->type && a->len == b->len &&
+	       !memcmp(a->h, b->h, a->len);
+}
+
+/* The handle of the object fd refers to, as fanotify reports it. */
+static int key_of(int fd, struct nkey *k)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char b[NOTIFY_MAX_HANDLE];
+	} h = { .fh.handle_bytes = NOTIFY_MAX_HANDLE };
+	struct statfs sf;
+	int mnt;
+	if (name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) || fstatfs(fd, &sf))
+		return -errno;
+	memset(k, 0, sizeof(*k));
+	memcpy(&k->fsid, &sf.f_fsid, sizeof(k->fsid));
+	k->type = h.fh.handle_type;
+	k->len = h.fh.handle_bytes;
+	memcpy(k->h, h.fh.f_handle, k->len);
+	return 0;
+}
+
+static void unlink_real(struct notify *n, struct nreal *x)
+{
+	for (struct nreal **p = &n->real_hash[hash_key(&x->key)]; *p; p = &(*p)->next)
+		if (*p == x) {
+			*p = x->next;
+			n->nreal--;
+			return;
+		}
+}
+
+static void drop_real(struct notify *n, struct nwatch *w, int i)
+{
+	struct nreal *x = w->real[i];
+	unlink_real(n, x);
+	if (x->role == ROLE_RAW && n->ifd >= 0)
+		inotify_rm_watch(n->ifd, x->rwd);
+	w->real[i] = w->real[--w->nreal];
+	free(x);
+}
+
+void notify_real_detach(struct sup *s, struct nwatch *w)
+{
+	while (w->nreal)
+		drop_real(s->notify, w, w->nreal - 1);
+	w->has_upper = false;
+}
+
+static void mark_mount(struct notify *n, const char *path)
+{
+	if (fanotify_mark(n->ffd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_DATA, AT_FDCWD, path))
+		fprintf(stderr, "ovlrun: fanotify_mark %s: %s\n", path, strerror(errno));
+}
+
+void notify_mount_added(struct sup *s, int fd)
+{
+	char proc[64];
+	if (!s->notify || s->notify->ffd < 0)
+		return;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	mark_mount(s->notify, proc);
+}
+
+/* The binds already in the shadow root (executables, FIFOs, sockets). */
+static void mark_shadow_binds(struct sup *s, struct notify *n)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return;
+	char line[PATH_MAX * 2], mp[PATH_MAX];
+	while (fgets(line, sizeof(line), f)) {
+		/* "id parent major:minor root mount-point ...", octal escapes */
+		char *p = line;
+		for (int field = 0; field < 4 && p; field++)
+			p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL;
+		if (!p)
+			continue;
+		size_t k = 0;
+		for (; *p && *p != ' ' && k < sizeof(mp) - 1; p++) {
+			if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] && p[3]) {
+				mp[k++] = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+				p += 3;
+			} else {
+				mp[k++] = *p;
+			}
+		}
+		mp[k] = 0;
+		if (strncmp(mp, s->shadow, s->shadow_len) || mp[s->shadow_len] != '/')
+			continue;
+		/* the kernel-served mounts (/dev, /proc) are not the overlay's */
+		bool pass = false;
+		for (int i = 0; i < s->npass && !pass; i++) {
+			size_t pl = strlen(s->pass[i]);
+			const char *rest = mp + s->shadow_len;
+			pass = !strncmp(rest, s->pass[i], pl) && (!rest[pl] || rest[pl] == '/');
+		}
+		if (!pass)
+			mark_mount(n, mp);
+	}
+	fclose(f);
+}
+
+/* Mark the sandbox's mounts, once: lowers, upper, shadow root. */
+static int mark_mounts(struct sup *s, struct notify *n)
+{
+	if (n->ffd >= 0)
+		return 0;
+	n->ffd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET | FAN_NONBLOCK |
+			       FAN_CLOEXEC, O_RDONLY);
+	if (n->ffd < 0) {
+		fprintf(stderr, "ovlrun: fanotify_init for inotify watches: %s\n", strerror(errno));
+		return -errno;
+	}
+	const char *mounts[OVL_MAX_LOWER + 2];
+	int k = 0;
+	for (int i = 0; i < s->opt.nlower; i++)
+		mounts[k++] = s->lower_prefix[i];
+	if (s->upper_prefix[0])
+		mounts[k++] = s->upper_prefix;
+	mounts[k++] = s->shadow;
+	for (int i = 0; i < k; i++)
+		mark_mount(n, mounts[i]);
+	mark_shadow_binds(s, n);
+	struct statfs sf;
+	if (!fstatfs(s->shadow_fd, &sf))
+		memcpy(&n->shadow_fsid, &sf.f_fsid, sizeof(n->shadow_fsid));
+	return 0;
+}
+
+static struct nreal *new_real(struct nwatch *w, enum real_role role, bool *keep)
+{
+	struct nreal *x = w->nreal < NOTIFY_MAX_REAL ? calloc(1, sizeof(*x)) : NULL;
+	if (!x)
+		return NULL;
+	x->role = role;
+	x->w = w;
+	keep[w->nreal] = true;
+	w->real[w->nreal++] = x;
+	return x;
+}
+
+static void link_real(struct notify *n, struct nreal *x)
+{
+	unsigned h = hash_key(&x->key);
+	x->next = n->real_hash[h];
+	n->real_hash[h] = x;
+	n->nreal++;
+}
+
+/* Attach w to the real object fd refers to (kept if already attached). */
+static void want(struct notify *n, struct nwatch *w, int fd, enum real_role role, bool *keep)
+{
+	struct nkey k;
+	if (key_of(fd, &k))
+		return;
+	for (int i = 0; i < w->nreal; i++)
+		if (w->real[i]->role == role && same_key(&w->real[i]->key, &k)) {
+			keep[i] = true;
+			return;
+		}
+	struct nreal *x = new_real(w, role, keep);
+	if (x) {
+		x->key = k;
+		link_real(n, x);
+	}
+}
+
+/* A kernel-served path: a plain inotify watch on it. */
+static void want_raw(struct notify *n, struct nwatch *w, const char *path, bool *keep)
+{
+	if (n->ifd < 0 && (n->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+		return;
+	int rwd = inotify_add_watch(n->ifd, path, (w->mask & IN_ALL_EVENTS) | IN_MASK_ADD);
+	if (rwd < 0)
+		return;
+	for (int i = 0; i < w->nreal; i++)
+		if (w->real[i]->role == ROLE_RAW && w->real[i]->rwd == rwd) {
+			keep[i] = true;
+			return;
+		}
+	struct nreal *x = new_real(w, ROLE_RAW, keep);
+	if (x) {
+		x->rwd = rwd;
+		x->key.len = sizeof(rwd);  /* RAW entries are found by rwd */
+		memcpy(x->key.h, &rwd, sizeof(rwd));
+		link_real(n, x);
+	}
+}
+
+void notify_real_attach(struct sup *s, struct nwatch *w)
+{
+	struct notify *n = s->notify;
+	bool keep[NOTIFY_MAX_REAL * 2] = { false };
+	int before = w->nreal;
+	struct ovl_entry e;
+	w->has_upper = false;
+	if (!ovl_lookup(s->fs, &n->root, "/", w->path, OVL_LOOKUP_NO_PERM, &e)) {
+		if (e.passthrough) {
+			char p[PATH_MAX * 3 + 2];
+			snprintf(p, sizeof(p), "%s%s%s%s", s->shadow, e.path,
+				 e.pt_rest[0] ? "/" : "", e.pt_rest);
+			if (strlen(p) < PATH_MAX)
+				want_raw(n, w, p, keep);
+			w->has_upper = true;
+		} else if (!mark_mounts(s, n) && S_ISDIR(e.type)) {
+			for (int i = 0; i < e.dir.n; i++) {
+				want(n, w, e.dir.fd[i], ROLE_LAYER_DIR, keep);
+				w->has_upper |= e.dir.layer[i] == OVL_UPPER;
+			}
+		} else if (e.type) {
+			int fd = ovl_open_real(s->fs, &e, O_PATH);
+			if (fd >= 0) {
+				want(n, w, fd, ROLE_FILE, keep);
+				close(fd);
+			}
+			w->has_upper = e.layer == OVL_UPPER;
+		}
+		ovl_entry_release(&e);
+	}
+	if (!ovl_fs_writable(s->fs))
+		w->has_upper = true;  /* nothing will ever come up */
+	/* what was attached before and is no longer behind the path */
+	for (int i = before - 1; i >= 0; i--)
+		if (!keep[i]) {
+			keep[i] = keep[w->nreal - 1];
+			drop_real(n, w, i);
+		}
+}
+
+void notify_real_refresh(struct sup *s, const char *path)
+{
+	struct notify *n = s->notify;
+	if (!n || !n->nwatch)
+		return;
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", path);
+	for (;;) {
+		for (struct nwatch *w = notify_find(n, p); w; w = w->hnext)
+			if (!strcmp(w->path, p) && !w->has_upper)
+				notify_real_attach(s, w);
+		char *slash = strrchr(p, '/');
+		if (!slash || !strcmp(p, "/"))
+			break;
+		slash[slash == p] = 0;  /* "/a" -> "/", "/a/b" -> "/a" */
+	}
+}
+
+/* fanotify merges the events of one object: out in the order they happen. */
+static const uint32_t data_order[] = { FAN_OPEN, FAN_ACCESS, FAN_MODIFY, FAN_CLOSE_WRITE,
+				       FAN_CLOSE_NOWRITE };
+
+static void each_data_event(struct sup *s, uint64_t mask, const struct nkey *obj,
+			    const struct nkey *dir, const char *name)
+{
+	struct notify *n = s->notify;
+	if (mask & FAN_OPEN_EXEC)
+		mask |= FAN_OPEN;
+	for (size_t i = 0; i < sizeof(data_order) / sizeof(data_order[0]); i++) {
+		if (!(mask & data_order[i]))
+			continue;
+		uint32_t m = data_order[i];  /* the IN_* bits are the same */
+		/* the watches the object serves; delivery may drop one
+		 * (IN_ONESHOT), so they are taken first */
+		struct nwatch *ws[64];
+		const char *names[64];
+		int k = 0;
+		for (int pass = 0; pass < 2; pass++) {
+			const struct nkey *key = pass ? dir : obj;
+			if (!key)
+				continue;
+			for (struct nreal *x = n->real_hash[hash_key(key)]; x && k < 64; x = x->next)
+				if (same_key(&x->key, key) &&
+				    x->role == (pass ? ROLE_LAYER_DIR : ROLE_FILE)) {
+					names[k] = pass ? name : NULL;
+					ws[k++] = x->w;
+				}
+		}
+		/* parents hear of it before the object itself */
+		for (int pass = 0; pass < 2; pass++)
+			for (int j = 0; j < k; j++)
+				if ((names[j] != NULL) == !pass && notify_watch_live(n, ws[j]))
+					notify_deliver(s, ws[j], m, 0, names[j]);
+	}
+}
+
+/* A directory fd of the command was closed: the mirror dir's handle leads
+ * back to its overlay path. */
+static void dir_closed(struct sup *s, struct file_handle *fh)
+{
+	int fd = open_by_handle_at(s->shadow_fd, fh, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	char proc[64], link[PATH_MAX];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ssize_t len = readlink(proc, link, sizeof(link) - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	link[len] = 0;
+	const char *rest = link + s->shadow_len;
+	if ((size_t)len < s->shadow_len || strncmp(link, s->shadow, s->shadow_len) ||
+	    (*rest && *rest != '/'))
+		return;
+	notify_path(s, *rest ? rest : "/", IN_CLOSE_NOWRITE, true);
+}
+
+/* One event: md is a copy of its header, raw the event in the buffer
+ * (events are 4-byte aligned, the header wants 8). */
+static void fan_event(struct sup *s, const struct fanotify_event_metadata *md, const char *raw)
+{
+	struct notify *n = s->notify;
+	if (md->mask & FAN_Q_OVERFLOW) {
+		for (struct ninst *in = n->insts; in; in = in->next)
+			in->overflow = true;
+		return;
+	}
+	if (md->pid == getpid())
+		return;  /* the supervisor's own work */
+	struct nkey obj, dir;
+	bool have_obj = false, have_dir = false;
+	const char *name = NULL;
+	struct file_handle *dir_fh = NULL;
+	const char *end = raw + md->event_len;
+	for (const char *q = raw + md->metadata_len; q < end;) {
+		const struct fanotify_event_info_fid *fi = (const void *)q;
+		if (fi->hdr.len == 0)
+			break;
+		struct file_handle *fh = (struct file_handle *)fi->handle;
+		struct nkey *k = fi->hdr.info_type == FAN_EVENT_INFO_TYPE_FID ? &obj : &dir;
+		if ((fi->hdr.info_type == FAN_EVENT_INFO_TYPE_FID ||
+		     fi->hdr.info_type == FAN_EVENT_INFO_TYPE_DFID_NAME) &&
+		    fh->handle_bytes <= NOTIFY_MAX_HANDLE) {
+			memset(k, 0, sizeof(*k));
+			memcpy(&k->fsid, &fi->fsid, sizeof(k->fsid));
+			k->type = fh->handle_type;
+			k->len = fh->handle_bytes;
+			memcpy(k->h, fh->f_handle, k->len);
+			if (fi->hdr.info_type == FAN_EVENT_INFO_TYPE_FID) {
+				have_obj = true;
+			} else {
+				have_dir = true;
+				dir_fh = fh;
+				name = (const char *)fh->f_handle + fh->handle_bytes;
+			}
+		}
+		q += fi->hdr.len;
+	}
+	if (md->mask & FAN_ONDIR) {
+		/* a directory's own event: DFID is the dir, the name "." */
+		if ((md->mask & FAN_CLOSE_NOWRITE) && have_dir && dir.fsid == n->shadow_fsid)
+			dir_closed(s, dir_fh);
+		return;
+	}
+	each_data_event(s, md->mask, have_obj ? &obj : NULL,
+			have_dir && name && strcmp(name, ".") ? &dir : NULL, name);
+}
+
+static void raw_event(struct sup *s, const struct inotify_event *ev)
+{
+	struct notify *n = s->notify;
+	struct nkey k = { .len = sizeof(ev->wd) };
+	memcpy(k.h, &ev->wd, sizeof(ev->wd));
+	struct nwatch *ws[64];
+	int m = 0;
+	for (struct nreal *x = n->real_hash[hash_key(&k)]; x && m < 64; x = x->next)
+		if (x->role == ROLE_RAW && x->rwd == ev->wd)
+			ws[m++] = x->w;
+	for (int i = 0; i < m; i++) {
+		if (!notify_watch_live(n, ws[i]))
+			continue;
+		if (ev->mask & IN_IGNORED)
+			notify_real_detach(s, ws[i]);
+		else
+			notify_deliver(s, ws[i], ev->mask, ev->cookie, ev->len ? ev->name : NULL);
+	}
+}
+
+void notify_relay(struct sup *s)
+{
+	struct notify *n = s->notify;
+	if (!n)
+		return;
+	_Alignas(8) char buf[16384];
+	ssize_t len;
+	while (n->ffd >= 0 && (len = read(n->ffd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; len - off >= (ssize_t)sizeof(struct fanotify_event_metadata);) {
+			struct fanotify_event_metadata md;
+			memcpy(&md, buf + off, sizeof(md));
+			if (md.event_len < sizeof(md) || md.event_len > (size_t)(len - off))
+				break;
+			fan_event(s, &md, buf + off);
+			off += md.event_len;
+		}
+	}
+	while (n->ifd >= 0 && (len = read(n->ifd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + len;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			raw_event(s, ev);
+			p += sizeof(*ev) + ev->len;
+		}
+	notify_sweep(s, false);
+}
+
+/* Free the instances whose every copy the command closed (a send failed
+ * with EPIPE, or poll says so when check). */
+void notify_sweep(struct sup *s, bool check)
+{
+	struct notify *n = s->notify;
+	for (struct ninst *in = n ? n->insts : NULL, *next; in; in = next) {
+		next = in->next;
+		struct pollfd p = { .fd = in->sock, .events = POLLOUT };
+		if (in->sock >= 0 && check && poll(&p, 1, 0) == 1 && (p.revents & POLLHUP)) {
+			close(in->sock);
+			in->sock = -1;
+		}
+		if (in->sock < 0)
+			notify_inst_free(s, in);
+	}
+	while (n && n->graveyard) {
+		struct nwatch *w = n->graveyard;
+		n->graveyard = w->hnext;
+		free(w->path);
+		free(w);
+	}
+}
+
+/* Before a handler: what the command did natively comes first. */
+void notify_begin(struct sup *s)
+{
+	if (s->notify && s->notify->nreal)
+		notify_relay(s);
+}
