@@ -22,8 +22,10 @@ static unsigned resolve_flags(uint64_t resolve)
 		f |= OVL_LOOKUP_BENEATH;
 	if (resolve & RESOLVE_IN_ROOT)
 		f |= OVL_LOOKUP_IN_ROOT;
-	if (resolve & (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS))
-		f |= resolve & RESOLVE_NO_SYMLINKS ? OVL_LOOKUP_NO_SYMLINKS : 0;
+	if (resolve & RESOLVE_NO_SYMLINKS)
+		f |= OVL_LOOKUP_NO_SYMLINKS;
+	if (resolve & RESOLVE_NO_MAGICLINKS)
+		f |= OVL_LOOKUP_NO_MAGICLINKS;
 	if (resolve & RESOLVE_NO_XDEV)
 		f |= OVL_LOOKUP_NO_XDEV;
 	return f;

@@ -176,10 +176,11 @@ static bool climbs_out(const char *rest)
 }
 
 /* Where a relative walk starts: the canonical overlay dir of dirfd/cwd. */
-static int walk_base(struct req *r, int dirfd, const char *path, char *base)
+static int walk_base(struct req *r, int dirfd, const char *path, unsigned flags, char *base)
 {
 	enum fd_kind kind;
-	if (path[0] == '/') {
+	/* RESOLVE_IN_ROOT: an absolute path starts at the dirfd, its root */
+	if (path[0] == '/' && !(flags & OVL_LOOKUP_IN_ROOT)) {
 		strcpy(base, "/");
 		return 0;
 	}
@@ -199,7 +200,7 @@ int req_mirror(struct req *r, int dirfd, const char *path, unsigned flags)
 	const struct ovl_cred *cred;
 	int err = req_cred(r, &cred);
 	if (!err)
-		err = walk_base(r, dirfd, path, base);
+		err = walk_base(r, dirfd, path, flags, base);
 	if (err)
 		return err == SC_CONTINUE ? 0 : err;  /* nothing to mirror */
 	return ovl_walk_mirror(r->sup->fs, cred, base, path, flags, shadow_mirror, r->sup);
@@ -233,6 +234,8 @@ static int via_proc_magic(struct req *r, struct ovl_entry *e, unsigned flags, in
 				continue;
 			if (!e->pt_rest[n] && !(flags & OVL_LOOKUP_FOLLOW))
 				return SC_CONTINUE;  /* the symlink itself */
+			if (flags & (OVL_LOOKUP_NO_SYMLINKS | OVL_LOOKUP_NO_MAGICLINKS))
+				return -ELOOP;  /* a symlink, then a magic link */
 			if (snprintf(next, sizeof(next), "%s%s", alias[i][1], e->pt_rest + n) >=
 			    (int)sizeof(next))
 				return -ENAMETOOLONG;
@@ -247,6 +250,8 @@ static int via_proc_magic(struct req *r, struct ovl_entry *e, unsigned flags, in
 		return SC_CONTINUE;
 	if (!tail[0] && !(flags & OVL_LOOKUP_FOLLOW))
 		return SC_CONTINUE;  /* the link itself (lstat, readlink) */
+	if (flags & (OVL_LOOKUP_NO_SYMLINKS | OVL_LOOKUP_NO_MAGICLINKS))
+		return -ELOOP;  /* RESOLVE_NO_MAGICLINKS: not through a magic link */
 	int err = classify(r->sup, link, canon, &kind);
 	if (kind == FD_OTHER) {
 		const char *fdpart = strstr(proc + 6, "/fd/");
@@ -297,10 +302,10 @@ static int lookup_depth(struct req *r, int dirfd, const char *path, unsigned fla
 		}
 		return err;
 	}
-	err = walk_base(r, dirfd, path, base);
+	err = walk_base(r, dirfd, path, flags, base);
 	if (err)
 		return err;
-	if (path[0] != '/' && is_passthrough(r->sup, base))
+	if ((path[0] != '/' || (flags & OVL_LOOKUP_IN_ROOT)) && is_passthrough(r->sup, base))
 		return SC_CONTINUE;
 	err = ovl_lookup(r->sup->fs, cred, base, path, flags, e);
 	if (err)

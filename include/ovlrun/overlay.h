@@ -97,6 +97,8 @@ struct ovl_entry {
 #define OVL_LOOKUP_NO_SYMLINKS  0x0040  /* RESOLVE_NO_SYMLINKS: any symlink gives ELOOP */
 #define OVL_LOOKUP_NO_XDEV      0x0080  /* RESOLVE_NO_XDEV: entering a pass-through mount gives EXDEV */
 #define OVL_LOOKUP_NO_PERM      0x0100  /* skip search-permission checks (internal use) */
+#define OVL_LOOKUP_NO_MAGICLINKS 0x0200 /* RESOLVE_NO_MAGICLINKS: for the caller's /proc
+					 * magic links (the engine has none) */
 
 /*
  * Resolve path (absolute, or relative to the canonical overlay dir base)
