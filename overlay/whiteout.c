@@ -57,25 +57,53 @@ int ovl_set_impure(struct ovl_fs *fs, int dirfd)
  * Writing the real handle keeps an upper that the kernel mounts able to
  * find the origin, and sizes the xattr as the kernel's does.
  */
-int ovl_set_origin(struct ovl_fs *fs, const struct ovl_xnode *src, const struct ovl_xnode *dst)
+enum { FB_HEAD = 5, UUID_LEN = 16, MAX_HANDLE = 128, ORIGIN_MAX = FB_HEAD + UUID_LEN + MAX_HANDLE };
+
+/* The origin record of the object fd refers to; its length, 0 if none. */
+static size_t origin_record(int fd, unsigned char *fb)
 {
-	enum { FB_HEAD = 5, UUID_LEN = 16, MAX_HANDLE = 128 };
 	union { struct file_handle fh; char buf[sizeof(struct file_handle) + MAX_HANDLE]; } h;
-	unsigned char fb[FB_HEAD + UUID_LEN + MAX_HANDLE];
-	size_t len = 0;
 	int mnt;
 	h.fh.handle_bytes = MAX_HANDLE;
-	if (name_to_handle_at(src->fd, "", &h.fh, &mnt, AT_EMPTY_PATH) == 0 &&
-	    h.fh.handle_bytes <= MAX_HANDLE && h.fh.handle_type >= 0 && h.fh.handle_type < 256) {
-		len = FB_HEAD + UUID_LEN + h.fh.handle_bytes;
-		memset(fb, 0, FB_HEAD + UUID_LEN);
-		fb[1] = 0xfb;
-		fb[2] = (unsigned char)len;
-		fb[4] = (unsigned char)h.fh.handle_type;
-		memcpy(fb + FB_HEAD + UUID_LEN, h.fh.f_handle, h.fh.handle_bytes);
-	}
+	if (name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) ||
+	    h.fh.handle_bytes > MAX_HANDLE || h.fh.handle_type < 0 || h.fh.handle_type >= 256)
+		return 0;
+	size_t len = FB_HEAD + UUID_LEN + h.fh.handle_bytes;
+	memset(fb, 0, FB_HEAD + UUID_LEN);
+	fb[1] = 0xfb;
+	fb[2] = (unsigned char)len;
+	fb[4] = (unsigned char)h.fh.handle_type;
+	memcpy(fb + FB_HEAD + UUID_LEN, h.fh.f_handle, h.fh.handle_bytes);
+	return len;
+}
+
+int ovl_set_origin(struct ovl_fs *fs, const struct ovl_xnode *src, const struct ovl_xnode *dst)
+{
+	unsigned char fb[ORIGIN_MAX];
+	size_t len = origin_record(src->fd, fb);
 	int err = ovl_xnode_set(dst, fs->xa_origin, fb, len);
 	return err == -EOPNOTSUPP ? 0 : err;
+}
+
+int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd)
+{
+	struct stat st;
+	if (fstat(real_fd, &st))
+		return -errno;
+	if (e->type == 0 || !S_ISREG(e->type))
+		return 0;
+	if (e->layer != OVL_UPPER)
+		return st.st_dev == e->st.st_dev && st.st_ino == e->st.st_ino;
+	unsigned char want[ORIGIN_MAX], have[ORIGIN_MAX];
+	size_t wl = origin_record(real_fd, want);
+	int fd = ovl_open_real(fs, e, O_PATH);
+	if (fd < 0)
+		return fd;
+	struct ovl_xnode x;
+	ovl_xnode_init(&x, fd, true);
+	ssize_t hl = ovl_xnode_get(&x, fs->xa_origin, have, sizeof(have));
+	close(fd);
+	return wl && hl == (ssize_t)wl && !memcmp(want, have, wl);
 }
 
 int ovl_upper_whiteout_at(int parent, const char *name)

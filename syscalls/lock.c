@@ -53,7 +53,13 @@ static int move_to_upper(struct req *r, int fd, const char *canon)
 			 OVL_LOOKUP_NO_PERM, &e);
 	if (err)
 		return err;
-	if (e.type == 0 || !S_ISREG(e.type)) {
+	/* The name may have moved on (renamed, replaced) since the fd was
+	 * opened: only the file the fd holds is moved to its copy. */
+	int tfd = req_getfd(r, fd);
+	int same = tfd < 0 ? tfd : ovl_is_origin(r->sup->fs, &e, tfd);
+	if (tfd >= 0)
+		close(tfd);
+	if (same <= 0) {
 		ovl_entry_release(&e);
 		return 0;  /* gone or replaced meanwhile: lock what the fd holds */
 	}

@@ -197,6 +197,10 @@ int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_e
  * O_NOFOLLOW|O_CLOEXEC), for handing the object itself to the kernel. */
 int ovl_open_real(struct ovl_fs *fs, const struct ovl_entry *e, int flags);
 
+/* 1 if real_fd (a lower file) is the object e is, or was copied up from
+ * (its origin record); 0 if not or unknown; -errno. */
+int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd);
+
 /* Copy e up to the upper layer (atomic), and its parents; updates e. */
 int ovl_copy_up(struct ovl_fs *fs, struct ovl_entry *e);
 
