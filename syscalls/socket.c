@@ -14,13 +14,18 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/fsuid.h>
+#include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 #include "ovlrun/shadow.h"
 #include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
-/* The path of an AF_UNIX address, or "" when the kernel should do it. */
-static int unix_path(struct req *r, uint64_t addr, uint64_t len, char *path)
+/* The path of an AF_UNIX address, or "" when the kernel should do it;
+ * the address itself in *sun when sun is given. */
+static int unix_path(struct req *r, uint64_t addr, uint64_t len, char *path,
+		     struct sockaddr_un *given)
 {
 	struct sockaddr_un sun;
 	path[0] = 0;
@@ -35,15 +40,57 @@ static int unix_path(struct req *r, uint64_t addr, uint64_t len, char *path)
 	size_t n = strnlen(sun.sun_path, len - offsetof(struct sockaddr_un, sun_path));
 	memcpy(path, sun.sun_path, n);
 	path[n] = 0;
+	if (given)
+		*given = sun;
 	return req_valid(r);
+}
+
+/*
+ * Bind sock to the name exactly as the command gave it (getsockname, the
+ * peer's getpeername and a datagram's sender show that string): from a
+ * child whose root is the upper layer and whose cwd is the upper copy of
+ * the command's cwd.  Every upper dir at an overlay path is the upper part
+ * of the merged dir there, so a name that resolves in the upper alone
+ * resolves to the same place; 0 when bound, -errno when the upper alone
+ * cannot resolve it (a lower-only dir or symlink on the way).
+ */
+static int bind_as_given(struct req *r, const struct ovl_cred *cred, int sock,
+			 const struct sockaddr_un *sun, socklen_t len)
+{
+	char cwd[PATH_MAX];
+	enum fd_kind kind;
+	if (sun->sun_path[0] != '/' &&
+	    (req_fd_kind(r, AT_FDCWD, cwd, &kind) || kind != FD_MIRROR))
+		return -ENOENT;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		/* the command's own fs ids walk the path: the upper dirs are
+		 * the merged dirs' owners and modes */
+		if (fchdir(r->sup->upper_fd) || chroot(".") ||
+		    setgroups((size_t)cred->ngroups, cred->groups) ||
+		    (setfsgid(cred->fsgid), setfsgid(cred->fsgid)) != (int)cred->fsgid ||
+		    (setfsuid(cred->fsuid), setfsuid(cred->fsuid)) != (int)cred->fsuid ||
+		    (sun->sun_path[0] != '/' && chdir(cwd)) ||
+		    bind(sock, (const struct sockaddr *)sun, len))
+			_exit(errno & 0xff);
+		_exit(0);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) ? -WEXITSTATUS(st) : -EIO;
 }
 
 int64_t sys_bind(struct req *r)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+	struct sockaddr_un given;
 	struct ovl_entry e;
 	const struct ovl_cred *cred;
-	int err = unix_path(r, ARG(r, 1), ARG(r, 2), path);
+	int err = unix_path(r, ARG(r, 1), ARG(r, 2), path, &given);
 	if (err || !path[0])
 		return err ? err : SC_CONTINUE;
 	if ((err = req_cred(r, &cred)) || (err = req_lookup(r, AT_FDCWD, path, 0, false, &e)))
@@ -62,13 +109,19 @@ int64_t sys_bind(struct req *r)
 		int dir = e.parent.fd[0];
 		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 		strcpy(sun.sun_path, e.name);
+		struct stat bound;
 		if (strlen(e.name) >= sizeof(sun.sun_path))
 			err = -ENAMETOOLONG;
-		else if (unlinkat(dir, e.name, 0) || fchdir(dir) ||
-			 bind(sock, (struct sockaddr *)&sun, sizeof(sun)))
+		else if (unlinkat(dir, e.name, 0))
 			err = -errno;
-		if (chdir("/") && !err)
-			err = -errno;
+		else if (bind_as_given(r, cred, sock, &given, (socklen_t)ARG(r, 2)) ||
+			 fstatat(dir, e.name, &bound, AT_SYMLINK_NOFOLLOW) || !S_ISSOCK(bound.st_mode)) {
+			/* the name as the overlay resolved it, relative to its dir */
+			if (fchdir(dir) || bind(sock, (struct sockaddr *)&sun, sizeof(sun)))
+				err = -errno;
+			if (chdir("/") && !err)
+				err = -errno;
+		}
 		if (!err && (fchownat(dir, e.name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) ||
 			     fchmodat(dir, e.name, st.st_mode & 07777, 0)))
 			err = -errno;
@@ -111,7 +164,7 @@ static int64_t reach_socket(struct req *r, const char *path)
 int64_t sys_connect(struct req *r)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
-	int err = unix_path(r, ARG(r, 1), ARG(r, 2), path);
+	int err = unix_path(r, ARG(r, 1), ARG(r, 2), path, NULL);
 	if (err || !path[0])
 		return err ? err : SC_CONTINUE;
 	r->intent = INTENT_READ;
@@ -121,7 +174,7 @@ int64_t sys_connect(struct req *r)
 int64_t sys_sendto(struct req *r)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
-	int err = unix_path(r, ARG(r, 4), ARG(r, 5), path);
+	int err = unix_path(r, ARG(r, 4), ARG(r, 5), path, NULL);
 	if (err || !path[0])
 		return err ? err : SC_CONTINUE;
 	r->intent = INTENT_READ;
