@@ -9,7 +9,8 @@ packages=(
 	libseccomp-dev libcap-dev libcmocka-dev # libraries of ovlrun and its unit tests
 	busybox-static                          # the test/demo image
 	attr                                    # getfattr/setfattr (tests check xattrs)
-	debootstrap                             # the Debian rootfs of tests/integration/t_debian.sh
+	debootstrap                             # the Debian rootfs of the distribution tests (tests/lib.sh)
+	dpkg-dev                                # dpkg-scanpackages: that image's local apt repository
 	util-linux mount                        # unshare, setpriv, flock, findmnt, mount (kernel reference)
 	coreutils findutils diffutils mawk sed grep tar e2fsprogs kmod procps
 )

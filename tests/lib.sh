@@ -169,20 +169,31 @@ image_dir() {
 
 # The Debian image of the distribution tests: bookworm minbase made with
 # debootstrap, with python3 and its regression tests, a C toolchain, git,
-# xz, and the .deb of "hello" in /debs (downloaded on the host).
-DEBIAN_PACKAGES=python3,libpython3.11-testsuite,xz-utils,git,make,gcc,libc6-dev
+# xz, stress-ng and inotify-tools; the .deb of "hello" in /debs and a local
+# apt repository in /debs/repo (jq and the libraries it depends on, with
+# a Packages index), both downloaded on the host.
+DEBIAN_PACKAGES=python3,libpython3.11-testsuite,xz-utils,git,make,gcc,libc6-dev,stress-ng,inotify-tools
+DEBIAN_REPO_DEBS="jq libjq1 libonig5"
+# apt-get download PKG... into the cwd, from the host's package lists
+# (refreshed once if they are stale).
+_host_download() {
+	apt-get download -qq "$@" > /dev/null 2>&1 ||
+		{ apt-get update -qq > /dev/null 2>&1 && apt-get download -qq "$@" > /dev/null 2>&1; } ||
+		{ echo "apt-get download $* failed" >&2; return 1; }
+}
 _build_debian() {
 	local dir=$1 key=$2
 	[[ -f $dir/.complete && $(cat "$dir/.complete") == "$key" ]] && return 0
+	command -v dpkg-scanpackages > /dev/null || { echo "dpkg-scanpackages (dpkg-dev) is not installed" >&2; return 1; }
 	rm -rf "$dir" "$dir.new"
 	debootstrap --variant=minbase --include="$DEBIAN_PACKAGES" bookworm "$dir.new" \
 		http://deb.debian.org/debian > "$OVLRUN_CACHE/debootstrap.log" 2>&1 ||
 		{ tail -n 20 "$OVLRUN_CACHE/debootstrap.log" >&2; return 1; }
-	mkdir -p "$dir.new/debs"
-	# from the host's package lists (refreshed once if they are stale)
-	(cd "$dir.new/debs" && { apt-get download -qq hello > /dev/null 2>&1 ||
-		{ apt-get update -qq > /dev/null 2>&1 && apt-get download -qq hello > /dev/null 2>&1; }; }) ||
-		{ echo "apt-get download hello failed" >&2; return 1; }
+	mkdir -p "$dir.new/debs/repo"
+	(cd "$dir.new/debs" && _host_download hello) || return 1
+	# shellcheck disable=SC2086 # a list of package names
+	(cd "$dir.new/debs/repo" && _host_download $DEBIAN_REPO_DEBS &&
+		dpkg-scanpackages --multiversion . 2> /dev/null > Packages) || return 1
 	printf '%s\n' "$key" > "$dir.new/.complete"
 	mv "$dir.new" "$dir"
 }
@@ -191,7 +202,8 @@ _build_debian() {
 # demand (needs debootstrap and Debian's package registry).
 debian_image() {
 	command -v debootstrap > /dev/null || { log "debootstrap is not installed"; return 1; }
-	with_lock "$OVLRUN_CACHE/debian.lock" _build_debian "$OVLRUN_CACHE/debian" "$DEBIAN_PACKAGES" >&2 ||
+	with_lock "$OVLRUN_CACHE/debian.lock" _build_debian "$OVLRUN_CACHE/debian" \
+		"$DEBIAN_PACKAGES;repo:$DEBIAN_REPO_DEBS" >&2 ||
 		return 1
 	printf '%s\n' "$OVLRUN_CACHE/debian"
 }
