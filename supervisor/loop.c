@@ -1,15 +1,24 @@
 /*
- * The notification loop: one serving thread (a cross-vCPU wake-up costs
- * more than the work of most calls; see DESIGN.md section 5), polling the
- * listener, a signalfd and init's pidfd.
+ * The notification loop.  The main thread polls the listener (woken on the
+ * trapping thread's CPU: a cross-vCPU wake-up costs more than the work of
+ * most calls; DESIGN.md section 5), a signalfd, init's pidfd and the
+ * inotify relay.  OVLRUN_RECEIVERS more threads only receive calls that
+ * arrive while one is being served, so none waits unreceived (where a
+ * signal would interrupt it); handlers still run one at a time under
+ * serve_lock.
  */
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -43,21 +52,173 @@ static void answer(struct sup *s, const struct seccomp_notif *n, int64_t rv)
 			strerror(errno));
 }
 
-static void serve_one(struct sup *s, struct seccomp_notif *n)
+/* Run the handler of a received call; its answer, sent by the caller. */
+static int64_t handle(struct sup *s, struct seccomp_notif *n)
 {
-	memset(n, 0, sizeof(*n));
-	if (ioctl(s->notify_fd, SECCOMP_IOCTL_NOTIF_RECV, n))
-		return;  /* ENOENT: the caller went away before we got it */
 	struct req r = { .sup = s, .n = n, .pid = (pid_t)n->pid };
 	sc_handler h = sc_lookup(n->data.nr);
 	notify_begin(s);
 	int64_t rv = h ? h(&r) : -ENOSYS;
 	if (s->opt.verbose)
 		fprintf(stderr, "ovlrun: [%d] syscall %d -> %s%lld\n", n->pid, n->data.nr,
-			rv == SC_CONTINUE ? "continue " : rv == SC_REPLIED ? "replied " : "",
-			rv == SC_CONTINUE || rv == SC_REPLIED ? 0LL : (long long)rv);
-	if (rv != SC_REPLIED)
-		answer(s, n, rv);
+			rv == SC_CONTINUE ? "continue " : "", rv == SC_CONTINUE ? 0LL : (long long)rv);
+	return rv;
+}
+
+static void set_policy(int policy)
+{
+	struct sched_param sp = { .sched_priority = policy == SCHED_FIFO ? 1 : 0 };
+	(void)pthread_setschedparam(pthread_self(), policy, &sp);  /* best effort */
+}
+
+/* Take a pending notification, if there is one.  Taking it at once
+ * matters: until the supervisor has received a call, a signal interrupts
+ * it (EINTR, even for mkdir); once received, only a fatal signal does
+ * (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV).  So receivers take calls while
+ * another is being served, and wait for serve_lock afterwards. */
+static bool take(struct sup *s, struct seccomp_notif *n)
+{
+	pthread_mutex_lock(&s->recv_lock);
+	struct pollfd p = { .fd = s->notify_fd, .events = POLLIN };
+	bool got = poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+	if (got) {
+		memset(n, 0, sizeof(*n));
+		/* ENOENT: the caller went away before we got it */
+		got = ioctl(s->notify_fd, SECCOMP_IOCTL_NOTIF_RECV, n) == 0;
+	}
+	pthread_mutex_unlock(&s->recv_lock);
+	return got;
+}
+
+
+/*
+ * The receiver threads.  They sleep on one epoll set holding the listener,
+ * which is armed only while some thread serves a call: then nobody else
+ * would receive.  While the main thread alone is busy no receiver wakes
+ * (a wake-up per call would cost the calls more than their work).  The
+ * pool grows when its last idle receiver takes a call.
+ */
+struct pool {
+	struct sup *s;
+	size_t nsize;
+	int ep;                         /* the receivers' epoll set */
+	int stop;                       /* eventfd in ep: the loop is over */
+	pthread_mutex_t lock;           /* guards the fields below; taken alone */
+	int busy;                       /* threads serving or about to */
+	int total, idle;                /* receivers made, receivers not serving */
+	bool stopping;
+	pthread_t thread[OVLRUN_MAX_RECEIVERS];
+};
+
+static void *receive_loop(void *arg);
+
+/* Under p->lock. */
+static void pool_grow(struct pool *p, int k)
+{
+	for (; k > 0 && !p->stopping && p->total < OVLRUN_MAX_RECEIVERS; k--) {
+		if (pthread_create(&p->thread[p->total], NULL, receive_loop, p))
+			break;
+		p->total++;
+		p->idle++;
+	}
+}
+
+/* A thread starts (d = 1) or ends (d = -1) serving a call it took. */
+static void pool_busy(struct pool *p, int d, bool receiver)
+{
+	pthread_mutex_lock(&p->lock);
+	int was = p->busy;
+	p->busy += d;
+	if (receiver) {
+		p->idle -= d;
+		if (!p->idle)
+			pool_grow(p, OVLRUN_RECEIVERS);
+	}
+	if (!was != !p->busy) {
+		struct epoll_event ev = { .events = p->busy ? EPOLLIN : 0,
+					  .data.fd = p->s->notify_fd };
+		(void)epoll_ctl(p->ep, EPOLL_CTL_MOD, p->s->notify_fd, &ev);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Serve a call taken by this thread.  The receivers are armed from here
+ * until just before the answer, after which the command's next call finds
+ * the thread that served this one idle again. */
+static void pool_serve(struct pool *p, struct seccomp_notif *n, bool receiver)
+{
+	pool_busy(p, 1, receiver);
+	set_policy(SCHED_OTHER);
+	pthread_mutex_lock(&p->s->serve_lock);
+	int64_t rv = handle(p->s, n);
+	pthread_mutex_unlock(&p->s->serve_lock);
+	pool_busy(p, -1, receiver);
+	answer(p->s, n, rv);
+	set_policy(SCHED_FIFO);
+}
+
+/* Receivers wait at real-time priority (under load they must take a call
+ * at once) and serve at the ordinary one. */
+static void *receive_loop(void *arg)
+{
+	struct pool *p = arg;
+	struct seccomp_notif *n = calloc(1, p->nsize);
+	if (!n) {
+		fprintf(stderr, "ovlrun: receiver thread: out of memory\n");
+		return NULL;
+	}
+	set_policy(SCHED_FIFO);
+	for (;;) {
+		struct epoll_event ev;
+		int k = epoll_wait(p->ep, &ev, 1, -1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 || ev.data.fd == p->stop)
+			break;
+		if (ev.events & (EPOLLHUP | EPOLLERR)) {
+			/* every filtered task is gone: out of the set (a hang-up
+			 * is reported whatever the events asked), then the stop */
+			(void)epoll_ctl(p->ep, EPOLL_CTL_DEL, p->s->notify_fd, NULL);
+			continue;
+		}
+		if (take(p->s, n))
+			pool_serve(p, n, true);
+	}
+	free(n);
+	return NULL;
+}
+
+static int pool_start(struct pool *p, struct sup *s, size_t nsize)
+{
+	*p = (struct pool){ .s = s, .nsize = nsize, .ep = epoll_create1(EPOLL_CLOEXEC),
+			    .stop = eventfd(0, EFD_CLOEXEC) };
+	pthread_mutex_init(&p->lock, NULL);
+	struct epoll_event lev = { .events = 0, .data.fd = s->notify_fd };
+	struct epoll_event sev = { .events = EPOLLIN, .data.fd = p->stop };
+	if (p->ep < 0 || p->stop < 0 || epoll_ctl(p->ep, EPOLL_CTL_ADD, s->notify_fd, &lev) ||
+	    epoll_ctl(p->ep, EPOLL_CTL_ADD, p->stop, &sev))
+		return -errno;
+	pthread_mutex_lock(&p->lock);
+	pool_grow(p, OVLRUN_RECEIVERS);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static void pool_stop(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	int total = p->total;
+	pthread_mutex_unlock(&p->lock);
+	/* the stop stays readable: every receiver sees it */
+	if (total && eventfd_write(p->stop, 1))
+		die_setup("eventfd_write: %s", strerror(errno));
+	for (int i = 0; i < total; i++)
+		pthread_join(p->thread[i], NULL);
+	if (p->stop >= 0)
+		close(p->stop);
+	if (p->ep >= 0)
+		close(p->ep);
 }
 
 static int exit_status(int st)
@@ -98,10 +259,15 @@ int loop_run(struct sup *s)
 	struct seccomp_notif *n = calloc(1, nsize);
 	if (!n)
 		die_setup("out of memory");
+	struct pool pool;
+	if (s->notify_fd >= 0 && pool_start(&pool, s, nsize))
+		fprintf(stderr, "ovlrun: receiver threads: %s\n", strerror(errno));
+	set_policy(SCHED_FIFO);  /* waits like a receiver, works at the ordinary priority */
+	bool listening = s->notify_fd >= 0;
 
 	for (;;) {
 		struct pollfd p[5] = {
-			{ .fd = s->notify_fd, .events = POLLIN },
+			{ .fd = listening ? s->notify_fd : -1, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = pidfd, .events = POLLIN },
 			{ .fd = notify_fd(s, 0), .events = POLLIN },
@@ -112,15 +278,17 @@ int loop_run(struct sup *s)
 				continue;
 			die_setup("poll: %s", strerror(errno));
 		}
-		if ((p[3].revents | p[4].revents) & POLLIN)
+		if ((p[3].revents | p[4].revents) & POLLIN) {
+			set_policy(SCHED_OTHER);
+			pthread_mutex_lock(&s->serve_lock);
 			notify_relay(s);
-		if (p[0].revents & POLLIN)
-			serve_one(s, n);
-		else if (p[0].revents & (POLLHUP | POLLNVAL | POLLERR)) {
-			/* every filtered task is gone: only init is left to reap */
-			close(s->notify_fd);
-			s->notify_fd = -1;
+			pthread_mutex_unlock(&s->serve_lock);
+			set_policy(SCHED_FIFO);
 		}
+		if ((p[0].revents & POLLIN) && take(s, n))
+			pool_serve(&pool, n, false);
+		else if (p[0].revents & (POLLHUP | POLLNVAL | POLLERR))
+			listening = false;  /* every filtered task is gone: only init is left */
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_code != SI_KERNEL)
@@ -132,6 +300,12 @@ int loop_run(struct sup *s)
 	int st = 0;
 	while (waitpid(s->init_pid, &st, 0) < 0 && errno == EINTR)
 		;
+	/* init is gone, so is every task of the sandbox */
+	if (s->notify_fd >= 0)
+		pool_stop(&pool);
+	if (s->notify_fd >= 0)
+		close(s->notify_fd);
+	s->notify_fd = -1;
 	free(n);
 	notify_free(s);
 	return exit_status(st);

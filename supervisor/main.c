@@ -41,6 +41,8 @@ int main(int argc, char **argv)
 	if (geteuid() != 0)
 		die_setup("must run as root (unprivileged mode is not implemented yet)");
 	s.notify_fd = -1;
+	pthread_mutex_init(&s.serve_lock, NULL);
+	pthread_mutex_init(&s.recv_lock, NULL);
 	mounts_setup(&s);
 	s.init_pid = sandbox_start(&s);
 	status = loop_run(&s);

@@ -82,10 +82,17 @@ int64_t sys_chmod(struct req *r)
 	return path_op(r, AT_FDCWD, ARG(r, 0), 0, 0, &a);
 }
 
+/* The fd-only forms: the fd must be an open file (not O_PATH). */
+static int64_t fd_op(struct req *r, int fd, const struct attr_args *a)
+{
+	int err = req_fd_open_file(r, fd);
+	return err ? err : apply(r, fd, "", 0, true, a);
+}
+
 int64_t sys_fchmod(struct req *r)
 {
 	struct attr_args a = { .op = OP_CHMOD, .mode = (mode_t)ARG(r, 1) & 07777 };
-	return apply(r, (int)ARG(r, 0), "", 0, true, &a);
+	return fd_op(r, (int)ARG(r, 0), &a);
 }
 
 int64_t sys_fchmodat(struct req *r)
@@ -116,7 +123,7 @@ int64_t sys_lchown(struct req *r)
 int64_t sys_fchown(struct req *r)
 {
 	struct attr_args a = { .op = OP_CHOWN, .uid = (uid_t)ARG(r, 1), .gid = (gid_t)ARG(r, 2) };
-	return apply(r, (int)ARG(r, 0), "", 0, true, &a);
+	return fd_op(r, (int)ARG(r, 0), &a);
 }
 
 int64_t sys_fchownat(struct req *r)
@@ -235,7 +242,7 @@ int64_t sys_utimensat(struct req *r)
 		/* futimens(fd): the fd itself, AT_SYMLINK_NOFOLLOW is invalid */
 		if (atflags & AT_SYMLINK_NOFOLLOW)
 			return -EINVAL;
-		return apply(r, (int)ARG(r, 0), "", 0, true, &a);
+		return fd_op(r, (int)ARG(r, 0), &a);
 	}
 	return path_op(r, (int)ARG(r, 0), ARG(r, 1), atflags, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, &a);
 }

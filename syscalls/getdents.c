@@ -85,10 +85,17 @@ static int64_t do_getdents(struct req *r, bool old_format)
 		ovl_entry_release(&e);
 		return fd;
 	}
+	/* an O_PATH fd lists nothing (and has no offset) */
+	int fl = fcntl(fd, F_GETFL);
+	off_t pos = fl < 0 || (fl & O_PATH) ? -1 : lseek(fd, 0, SEEK_CUR);
+	if (pos < 0) {
+		close(fd);
+		ovl_entry_release(&e);
+		return -EBADF;
+	}
 	char *buf = r->sup->scratch;
-	off_t pos = lseek(fd, 0, SEEK_CUR);
 	struct fill f = { .buf = buf, .size = count, .old_format = old_format,
-			  .pos = pos < 0 ? 0 : (uint64_t)pos };
+			  .pos = (uint64_t)pos };
 	err = ovl_readdir(r->sup->fs, &e, f.pos, fill_one, &f);
 	if (!err)
 		notify_path(r->sup, e.path, IN_ACCESS, true);

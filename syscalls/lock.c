@@ -17,27 +17,6 @@
 #include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
-/* The tracee fd's open flags and offset, from its fdinfo. */
-static int fd_state(struct req *r, int fd, int *flags, off_t *pos)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->pid, fd);
-	int f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
-		return -EBADF;
-	ssize_t n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return -EBADF;
-	buf[n] = 0;
-	char *p = strstr(buf, "pos:"), *q = strstr(buf, "flags:");
-	if (!p || !q)
-		return -EIO;
-	*pos = (off_t)strtoll(p + 4, NULL, 10);
-	*flags = (int)strtol(q + 6, NULL, 8);
-	return 0;
-}
-
 /* Move fd (an fd of a lower file) to the file's upper copy. */
 static int move_to_upper(struct req *r, int fd, const char *canon)
 {
@@ -46,7 +25,7 @@ static int move_to_upper(struct req *r, int fd, const char *canon)
 	off_t pos;
 	if (!ovl_fs_writable(r->sup->fs))
 		return 0;  /* nothing is ever copied up: the lower inode is the one */
-	int err = fd_state(r, fd, &flags, &pos);
+	int err = req_fd_state(r, fd, &flags, &pos);
 	if (err)
 		return err;
 	err = ovl_lookup(r->sup->fs, &(struct ovl_cred){ .cap_eff = ~0ULL }, "/", canon,

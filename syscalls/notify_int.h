@@ -4,7 +4,7 @@
  *
  * Ownership: struct notify (in struct sup) owns the instances; an instance
  * owns its watches; a watch owns its attachments to real watches.  All of
- * it is touched only by the notification loop's thread: no locks.
+ * it is touched only under the supervisor's serve_lock.
  */
 #ifndef OVLRUN_SYSCALLS_NOTIFY_INT_H
 #define OVLRUN_SYSCALLS_NOTIFY_INT_H

@@ -9,9 +9,10 @@
 #include "ovlrun/syscalls.h"
 #include "names.h"
 
-/* Both names of a two-path call, without following final symlinks. */
+/* Both names of a two-path call (rename, or link when is_link), without
+ * following final symlinks. */
 static int two_entries(struct req *r, int olddirfd, uint64_t old_addr, unsigned old_flags,
-		       int newdirfd, uint64_t new_addr, bool old_empty_ok,
+		       int newdirfd, uint64_t new_addr, bool old_empty_ok, bool is_link,
 		       struct ovl_entry *o, struct ovl_entry *n)
 {
 	char oldp[PATH_MAX], newp[PATH_MAX];
@@ -20,11 +21,18 @@ static int two_entries(struct req *r, int olddirfd, uint64_t old_addr, unsigned 
 		oldp[0] = 0, err = 0;
 	if (err || (err = req_path(r, new_addr, newp)))
 		return err;
-	if (last_is_dot(oldp) || last_is_dot(newp))
-		return old_empty_ok ? -EEXIST : -EBUSY;
+	/* rename refuses "." and ".." names at once; link looks the old
+	 * name up first (a dir: EPERM) and finds the new one taken */
+	if (!is_link && (last_is_dot(oldp) || last_is_dot(newp)))
+		return -EBUSY;
 	err = req_lookup(r, olddirfd, oldp, old_flags, old_empty_ok, o);
 	if (err)
 		return err == SC_CONTINUE ? -EXDEV : err;
+	if (is_link && last_is_dot(newp)) {
+		err = o->type == 0 ? -ENOENT : S_ISDIR(o->type) ? -EPERM : -EEXIST;
+		ovl_entry_release(o);
+		return err;
+	}
 	err = req_lookup(r, newdirfd, newp, 0, false, n);
 	if (err) {
 		ovl_entry_release(o);
@@ -43,7 +51,8 @@ static int64_t do_rename(struct req *r, int olddirfd, uint64_t old_addr, int new
 	if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)))
 		return -EINVAL;
 	int err = req_cred(r, &cred);
-	if (err || (err = two_entries(r, olddirfd, old_addr, 0, newdirfd, new_addr, false, &o, &n)))
+	if (err || (err = two_entries(r, olddirfd, old_addr, 0, newdirfd, new_addr, false, false,
+				      &o, &n)))
 		return err;
 	/* taken before the rename updates the entries */
 	bool same = o.type && n.type && o.st.st_dev == n.st.st_dev && o.st.st_ino == n.st.st_ino;
@@ -120,7 +129,7 @@ static int64_t do_link(struct req *r, int olddirfd, uint64_t old_addr, int newdi
 	if (rv != SC_CONTINUE)
 		return rv;
 	err = two_entries(r, olddirfd, old_addr, flags & AT_SYMLINK_FOLLOW ? OVL_LOOKUP_FOLLOW : 0,
-			  newdirfd, new_addr, flags & AT_EMPTY_PATH, &o, &n);
+			  newdirfd, new_addr, flags & AT_EMPTY_PATH, true, &o, &n);
 	if (err)
 		return err;
 	if (o.type == 0)

@@ -12,7 +12,6 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
 #ifndef PIDFD_THREAD
@@ -139,6 +138,36 @@ int req_cred(struct req *r, const struct ovl_cred **out)
 	return 0;
 }
 
+int req_fd_state(struct req *r, int fd, int *flags, off_t *pos)
+{
+	char path[64], buf[512];
+	if (fd < 0)
+		return -EBADF;
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->pid, fd);
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -EBADF;
+	ssize_t n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return -EBADF;
+	buf[n] = 0;
+	char *p = strstr(buf, "pos:"), *q = strstr(buf, "flags:");
+	if (!p || !q)
+		return -EIO;
+	*pos = (off_t)strtoll(p + 4, NULL, 10);
+	*flags = (int)strtol(q + 6, NULL, 8);
+	return 0;
+}
+
+int req_fd_open_file(struct req *r, int fd)
+{
+	int flags;
+	off_t pos;
+	int err = req_fd_state(r, fd, &flags, &pos);
+	return err ? err : flags & O_PATH ? -EBADF : 0;
+}
+
 int req_getfd(struct req *r, int fd)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, r->pid, PIDFD_THREAD);
@@ -154,26 +183,18 @@ int req_getfd(struct req *r, int fd)
 
 int req_addfd(struct req *r, int fd, bool cloexec)
 {
+	/* Installed now, answered by the loop: our copy is closed before the
+	 * command runs on (its last close is its own, as inotify watches must
+	 * see), and the loop stops its receivers before the answer.  A call
+	 * that was received can no longer be interrupted but by death
+	 * (WAIT_KILLABLE_RECV), so the fd cannot be left behind. */
 	struct seccomp_notif_addfd a = {
 		.id = r->n->id,
-		.flags = SECCOMP_ADDFD_FLAG_SEND,
 		.srcfd = (uint32_t)fd,
 		.newfd_flags = cloexec ? O_CLOEXEC : 0,
 	};
-	if (notify_watching(r->sup)) {
-		/* Our copy must be gone before the command runs on: its last
-		 * close is its own, and a watch must hear of it.  (Without
-		 * SEND, an interrupted call would leave the fd behind.) */
-		a.flags = 0;
-		int nfd = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
-		int err = errno;
-		close(fd);
-		return nfd < 0 ? -err : nfd;
-	}
-	int rv = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	int nfd = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 	int err = errno;
 	close(fd);
-	if (rv < 0 && err != ENOENT)
-		return -err;  /* e.g. EMFILE: the caller answers with it */
-	return SC_REPLIED;
+	return nfd < 0 ? -err : nfd;  /* e.g. EMFILE: the caller answers with it */
 }

@@ -14,8 +14,10 @@ enum xa_form { XA_PATH, XA_LPATH, XA_FD };
 static int xa_target(struct req *r, enum xa_form form, struct ovl_entry *e)
 {
 	char path[PATH_MAX];
-	if (form == XA_FD)
-		return req_lookup(r, (int)ARG(r, 0), "", 0, true, e);
+	if (form == XA_FD) {
+		int err = req_fd_open_file(r, (int)ARG(r, 0));
+		return err ? err : req_lookup(r, (int)ARG(r, 0), "", 0, true, e);
+	}
 	int err = req_path(r, ARG(r, 0), path);
 	if (err)
 		return err;

@@ -16,8 +16,8 @@
  *    MODIFY, OPEN and CLOSE_* (its own accesses, known by pid, dropped).
  *
  * Watches follow overlay paths: a rename of a watched object or of one of
- * its parents moves the watch.  Single-threaded like the rest of the
- * supervisor: no locks.
+ * its parents moves the watch.  Every function here is called with the
+ * supervisor's serve_lock held (include/ovlrun/supervisor.h).
  */
 #ifndef OVLRUN_NOTIFY_H
 #define OVLRUN_NOTIFY_H

@@ -11,8 +11,8 @@
  * (openat-style); no full host path is ever built.
  *
  * Locking: an ovl_fs and every ovl_entry are used by one thread at a time;
- * the supervisor's notification loop serialises all calls.  When serving
- * threads are added, the lock order is: rename lock -> directory lock (parent
+ * the supervisor serialises all calls with its serve_lock.  When handlers
+ * run in parallel, the lock order is: rename lock -> directory lock (parent
  * before child) -> copy-up lock.  Fields below say which lock will guard them.
  *
  * On-disk format is the kernel's: whiteout = char device 0/0, opaque dir =

@@ -1,12 +1,20 @@
 /*
  * The supervisor context: the one explicit piece of state shared by the
- * supervisor's modules and the syscall handlers.  Single-threaded: the
- * notification loop owns it; no locks.
+ * supervisor's modules and the syscall handlers.
+ *
+ * Locking: one lock, serve_lock, is held while a handler runs and while
+ * inotify events are relayed; it guards every field below and the overlay
+ * engine, so handlers run one at a time as if single-threaded.  The other
+ * lock, recv_lock, only makes "is a notification pending? take it" atomic
+ * among the threads that receive (loop.c); it is never held with
+ * serve_lock.  Setup fields (opt ... shadow_fd) are written before the
+ * threads start and only read after.
  */
 #ifndef OVLRUN_SUPERVISOR_H
 #define OVLRUN_SUPERVISOR_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -16,6 +24,8 @@
 
 #define OVLRUN_MAX_BINDS 16
 #define OVLRUN_MAX_ENV 64
+#define OVLRUN_RECEIVERS 16             /* threads that take calls while one is served, */
+#define OVLRUN_MAX_RECEIVERS 512        /* more made as needed, up to this */
 
 struct bind_opt {
 	char *src;                      /* host path */
@@ -61,6 +71,8 @@ struct sup {
 	const char *pass[OVL_MAX_PASSTHROUGH]; /* kernel-served overlay paths: /proc, /dev, /sys */
 	struct notify *notify;          /* the sandbox's inotify (notify.h), NULL until used */
 	int ctl_sock;                   /* receives the listener fd from the command */
+	pthread_mutex_t serve_lock;     /* see the top of this file */
+	pthread_mutex_t recv_lock;
 	/* One handler runs at a time: its large scratch buffer (directory
 	 * listings, xattr values and lists) is here, not on the stack. */
 	_Alignas(16) char scratch[1 << 20];

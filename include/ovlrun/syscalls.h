@@ -9,12 +9,12 @@
 #include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "ovlrun/overlay.h"
 #include "ovlrun/supervisor.h"
 
 /* Handler results besides a value >= 0 or a negative errno. */
 #define SC_CONTINUE (-100000)   /* let the kernel run the call (inside the shadow root) */
-#define SC_REPLIED  (-100001)   /* the handler already answered (ADDFD with SEND) */
 
 /* What the call will do with what it names; decides how far the kernel
  * may act on an fd the sandbox did not make (stdio from the host). */
@@ -54,7 +54,12 @@ int req_read(struct req *r, uint64_t addr, void *buf, size_t len);
 int req_write(struct req *r, uint64_t addr, const void *buf, size_t len);
 int req_valid(struct req *r);
 int req_getfd(struct req *r, int fd);                         /* dup of the tracee's fd */
-int req_addfd(struct req *r, int fd, bool cloexec);           /* answer with a new tracee fd */
+/* The open flags and offset of the tracee's fd (its fdinfo). */
+int req_fd_state(struct req *r, int fd, int *flags, off_t *pos);
+/* 0 if fd is an open file the fd-only calls (fchmod, fgetxattr, getdents,
+ * ...) take; -EBADF for a closed or O_PATH fd, as the kernel answers. */
+int req_fd_open_file(struct req *r, int fd);
+int req_addfd(struct req *r, int fd, bool cloexec);           /* install fd (closed) in the tracee: its number */
 
 /* common.c: what a tracee fd or cwd is */
 enum fd_kind { FD_MIRROR, FD_LOWER, FD_UPPER, FD_OTHER };
