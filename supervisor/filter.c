@@ -193,9 +193,12 @@ int filter_install(void)
 	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 			  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 			  &prog);
-	if (fd < 0 && errno == EINVAL)  /* before 5.19: no killable wait */
-		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-			     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	/* Without the killable wait (Linux < 5.19) a signal could interrupt a
+	 * call after the supervisor took it, half done or with an fd left
+	 * behind: no fallback. */
+	if (fd < 0 && errno == EINVAL)
+		die_setup("installing the seccomp filter: this kernel lacks "
+			  "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19 or later is needed)");
 	if (fd < 0)
 		die_setup("installing the seccomp filter: %s", strerror(errno));
 	free(prog_buf);

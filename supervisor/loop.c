@@ -104,23 +104,44 @@ struct pool {
 	int ep;                         /* the receivers' epoll set */
 	int stop;                       /* eventfd in ep: the loop is over */
 	pthread_mutex_t lock;           /* guards the fields below; taken alone */
+	pthread_cond_t gone;            /* a receiver ended */
 	int busy;                       /* threads serving or about to */
-	int total, idle;                /* receivers made, receivers not serving */
+	int total, idle;                /* live receivers, receivers not serving */
 	bool stopping;
-	pthread_t thread[OVLRUN_MAX_RECEIVERS];
 };
 
 static void *receive_loop(void *arg);
 
-/* Under p->lock. */
+/* Under p->lock.  Receivers are detached; pool_stop waits for them. */
 static void pool_grow(struct pool *p, int k)
 {
+	pthread_attr_t a;
+	if (pthread_attr_init(&a))
+		return;
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_t t;
 	for (; k > 0 && !p->stopping && p->total < OVLRUN_MAX_RECEIVERS; k--) {
-		if (pthread_create(&p->thread[p->total], NULL, receive_loop, p))
+		if (pthread_create(&t, &a, receive_loop, p))
 			break;
 		p->total++;
 		p->idle++;
 	}
+	pthread_attr_destroy(&a);
+}
+
+/* An idle receiver beyond the first OVLRUN_RECEIVERS may end (after a
+ * burst of parallel calls); one that ends for any reason says so. */
+static bool pool_leave(struct pool *p, bool only_if_spare)
+{
+	pthread_mutex_lock(&p->lock);
+	bool leave = !only_if_spare || p->idle > OVLRUN_RECEIVERS;
+	if (leave) {
+		p->total--;
+		p->idle--;
+		pthread_cond_broadcast(&p->gone);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return leave;
 }
 
 /* A thread starts (d = 1) or ends (d = -1) serving a call it took. */
@@ -165,14 +186,22 @@ static void *receive_loop(void *arg)
 	struct seccomp_notif *n = calloc(1, p->nsize);
 	if (!n) {
 		fprintf(stderr, "ovlrun: receiver thread: out of memory\n");
+		pool_leave(p, false);
 		return NULL;
 	}
 	set_policy(SCHED_FIFO);
 	for (;;) {
 		struct epoll_event ev;
-		int k = epoll_wait(p->ep, &ev, 1, -1);
+		int k = epoll_wait(p->ep, &ev, 1, OVLRUN_RECEIVER_IDLE_MS);
 		if (k < 0 && errno == EINTR)
 			continue;
+		if (k == 0) {
+			if (pool_leave(p, true)) {
+				free(n);
+				return NULL;
+			}
+			continue;
+		}
 		if (k < 0 || ev.data.fd == p->stop)
 			break;
 		if (ev.events & (EPOLLHUP | EPOLLERR)) {
@@ -185,6 +214,7 @@ static void *receive_loop(void *arg)
 			pool_serve(p, n, true);
 	}
 	free(n);
+	pool_leave(p, false);
 	return NULL;
 }
 
@@ -193,6 +223,7 @@ static int pool_start(struct pool *p, struct sup *s, size_t nsize)
 	*p = (struct pool){ .s = s, .nsize = nsize, .ep = epoll_create1(EPOLL_CLOEXEC),
 			    .stop = eventfd(0, EFD_CLOEXEC) };
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->gone, NULL);
 	struct epoll_event lev = { .events = 0, .data.fd = s->notify_fd };
 	struct epoll_event sev = { .events = EPOLLIN, .data.fd = p->stop };
 	if (p->ep < 0 || p->stop < 0 || epoll_ctl(p->ep, EPOLL_CTL_ADD, s->notify_fd, &lev) ||
@@ -208,13 +239,12 @@ static void pool_stop(struct pool *p)
 {
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
-	int total = p->total;
-	pthread_mutex_unlock(&p->lock);
 	/* the stop stays readable: every receiver sees it */
-	if (total && eventfd_write(p->stop, 1))
+	if (p->total && eventfd_write(p->stop, 1))
 		die_setup("eventfd_write: %s", strerror(errno));
-	for (int i = 0; i < total; i++)
-		pthread_join(p->thread[i], NULL);
+	while (p->total)
+		pthread_cond_wait(&p->gone, &p->lock);
+	pthread_mutex_unlock(&p->lock);
 	if (p->stop >= 0)
 		close(p->stop);
 	if (p->ep >= 0)
@@ -259,6 +289,7 @@ int loop_run(struct sup *s)
 	struct seccomp_notif *n = calloc(1, nsize);
 	if (!n)
 		die_setup("out of memory");
+	notify_prepare(s);
 	struct pool pool;
 	if (s->notify_fd >= 0 && pool_start(&pool, s, nsize))
 		fprintf(stderr, "ovlrun: receiver threads: %s\n", strerror(errno));

@@ -1,7 +1,9 @@
 /* chmod, fchmod, fchmodat, fchmodat2; chown, lchown, fchown, fchownat;
  * utime, utimes, futimesat, utimensat; truncate. */
 #include <errno.h>
+#include <signal.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -154,10 +156,18 @@ int64_t sys_ftruncate(struct req *r)
 	int err = req_fd_kind(r, tfd, canon, &kind);
 	if ((err && err != -ENOENT) || (kind != FD_UPPER && kind != FD_LOWER))
 		return SC_CONTINUE;
+	/* the command's file size limit, not ours: SIGXFSZ and EFBIG */
+	struct rlimit fsize;
+	off_t len = (off_t)ARG(r, 1);
+	if (!prlimit(r->pid, RLIMIT_FSIZE, NULL, &fsize) && fsize.rlim_cur != RLIM_INFINITY &&
+	    len >= 0 && (rlim_t)len > fsize.rlim_cur) {
+		req_signal(r, SIGXFSZ);
+		return -EFBIG;
+	}
 	int fd = req_getfd(r, tfd);
 	if (fd < 0)
 		return fd;
-	err = ftruncate(fd, (off_t)ARG(r, 1)) ? -errno : 0;
+	err = ftruncate(fd, len) ? -errno : 0;
 	close(fd);
 	if (!err && kind == FD_UPPER)
 		notify_path(r->sup, canon, IN_MODIFY, false);

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/inotify.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,9 +15,11 @@
 #include "handlers.h"
 #include "notify_int.h"
 
-/* The command's end gets room for many events: an inotify queue holds
- * 16384 by default, and a full socket means IN_Q_OVERFLOW. */
-#define INST_BUFFER (8 << 20)
+/* Room for about 1400 events (each message costs a socket buffer of some
+ * 700 bytes): kernel memory the command can pin is bounded (instances x
+ * this); when it is full, the command gets IN_Q_OVERFLOW, as from an
+ * inotify queue past its max_queued_events. */
+#define INST_BUFFER (1 << 20)
 
 static int64_t do_init(struct req *r, int flags)
 {
@@ -93,6 +97,11 @@ static int instance_of(struct req *r, int fd, struct ninst **out)
 	return -EINVAL;
 }
 
+static int raw_target(struct req *r, const struct ovl_cred *cred, const char *path,
+		      uint32_t mask, char *canon, int *fd, bool *isdir);
+static int64_t add_watch(struct req *r, struct ninst *in, const char *canon, bool isdir,
+			 uint32_t mask, int raw_fd);
+
 int64_t sys_inotify_add_watch(struct req *r)
 {
 	uint32_t mask = (uint32_t)ARG(r, 2);
@@ -112,37 +121,103 @@ int64_t sys_inotify_add_watch(struct req *r)
 	struct ovl_entry e;
 	unsigned lflags = (mask & IN_DONT_FOLLOW ? 0 : OVL_LOOKUP_FOLLOW) |
 			  (mask & IN_ONLYDIR ? OVL_LOOKUP_DIRECTORY : 0);
+	char canon[PATH_MAX];
+	bool isdir = false;
+	int raw_fd = -1;
 	err = req_lookup(r, AT_FDCWD, path, lflags, false, &e);
-	if (err == SC_CONTINUE && path[0] == '/') {
-		/* a kernel-served mount (/dev): watched as the kernel sees it */
-		err = ovl_lookup(r->sup->fs, cred, "/", path, lflags, &e);
-		if (!err && !e.passthrough) {
-			ovl_entry_release(&e);
-			err = -EOPNOTSUPP;
-		}
-	} else if (err == SC_CONTINUE) {
-		err = -EOPNOTSUPP;  /* a relative path into a kernel-served mount */
+	if (err == SC_CONTINUE) {
+		/* a kernel-served mount (/dev): the object itself, watched by
+		 * the kernel; unless the path climbed back out of it
+		 * ("/dev/.."): then the overlay's object there */
+		err = raw_target(r, cred, path, mask, canon, &raw_fd, &isdir);
+		if (err == 1)
+			err = req_lookup(r, AT_FDCWD, canon, lflags, false, &e);
 	}
-	if (err)
-		return err;
-	if (!e.passthrough) {
-		if (e.type == 0)
+	if (!err && raw_fd < 0) {
+		if (e.type == 0 || e.passthrough)
 			err = -ENOENT;
 		else if ((mask & IN_ONLYDIR) && !S_ISDIR(e.type))
 			err = -ENOTDIR;
 		else
 			err = ovl_permission(cred, &e.st, OVL_MAY_READ);
+		snprintf(canon, sizeof(canon), "%s", e.path);
+		isdir = S_ISDIR(e.type);
+		ovl_entry_release(&e);
 	}
-	char canon[PATH_MAX];
-	int cl = snprintf(canon, sizeof(canon), "%s", e.path);
-	if (e.passthrough && e.pt_rest[0] &&
-	    snprintf(canon + cl, sizeof(canon) - (size_t)cl, "/%s", e.pt_rest) >= (int)sizeof(canon) - cl)
-		err = err ? err : -ENAMETOOLONG;
-	bool isdir = S_ISDIR(e.type);
-	ovl_entry_release(&e);
 	if (err)
 		return err;
+	err = add_watch(r, in, canon, isdir, mask, raw_fd);
+	if (raw_fd >= 0)
+		close(raw_fd);
+	return err;
+}
 
+/* A path the kernel serves (/dev/shm/x): opened as the kernel would
+ * resolve it in the sandbox's root — never above it, never through a
+ * magic link (/proc/1/root, /dev/stdin), which would be the supervisor's
+ * own view.  0 with the object in *fd, 1 when the path ends in the overlay
+ * (canon: where), or -errno. */
+static int raw_target(struct req *r, const struct ovl_cred *cred, const char *path,
+		      uint32_t mask, char *canon, int *fd, bool *isdir)
+{
+	char rel[PATH_MAX * 2], link[PATH_MAX];
+	enum fd_kind kind;
+	if (path[0] == '/') {
+		snprintf(rel, sizeof(rel), "%s", path);
+	} else {
+		int err = req_fd_kind(r, AT_FDCWD, link, &kind);
+		if (err || kind != FD_MIRROR)
+			return err ? err : -ENOENT;
+		if (snprintf(rel, sizeof(rel), "%s/%s", link, path) >= PATH_MAX)
+			return -ENAMETOOLONG;
+	}
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC | (mask & IN_DONT_FOLLOW ? O_NOFOLLOW : 0),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int f = (int)syscall(SYS_openat2, r->sup->shadow_fd, rel, &how, sizeof(how));
+	if (f < 0)
+		return -errno;
+	struct stat st;
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f);
+	ssize_t n = readlink(proc, link, sizeof(link) - 1);
+	int err = fstat(f, &st) || n < 0 ? -errno : 0;
+	if (!err) {
+		link[n] = 0;
+		const char *rest = link + r->sup->shadow_len;
+		if ((size_t)n < r->sup->shadow_len || strncmp(link, r->sup->shadow, r->sup->shadow_len) ||
+		    (*rest && *rest != '/'))
+			err = -EACCES;  /* not in the sandbox's root after all */
+		else
+			snprintf(canon, PATH_MAX, "%s", *rest ? rest : "/");
+	}
+	bool served = false;
+	for (int i = 0; !err && i < r->sup->npass && !served; i++) {
+		size_t pl = strlen(r->sup->pass[i]);
+		served = !strncmp(canon, r->sup->pass[i], pl) && (!canon[pl] || canon[pl] == '/');
+	}
+	if (!err && !served) {
+		close(f);
+		return 1;  /* an overlay path after all */
+	}
+	if (!err && (mask & IN_ONLYDIR) && !S_ISDIR(st.st_mode))
+		err = -ENOTDIR;
+	if (!err)
+		err = ovl_permission(cred, &st, OVL_MAY_READ);
+	if (err) {
+		close(f);
+		return err;
+	}
+	*isdir = S_ISDIR(st.st_mode);
+	*fd = f;
+	return 0;
+}
+
+/* The watch of instance in on canon (new, or the one there updated). */
+static int64_t add_watch(struct req *r, struct ninst *in, const char *canon, bool isdir,
+			 uint32_t mask, int raw_fd)
+{
 	struct notify *n = r->sup->notify;
 	uint32_t events = mask & (IN_ALL_EVENTS | IN_ONESHOT | IN_EXCL_UNLINK);
 	for (struct nwatch *w = notify_find(n, canon); w; w = w->hnext) {
@@ -164,8 +239,15 @@ int64_t sys_inotify_add_watch(struct req *r)
 	w->wd = ++in->next_wd;
 	w->mask = events;
 	w->isdir = isdir;
+	w->raw = raw_fd >= 0;
 	notify_watch_add(n, w);
-	notify_real_attach(r->sup, w);
+	int err = w->raw ? notify_real_attach_raw(r->sup, w, raw_fd) : 0;
+	if (err) {
+		notify_watch_drop(r->sup, w, false);
+		return err;
+	}
+	if (!w->raw)
+		notify_real_attach(r->sup, w);
 	return w->wd;
 }
 

@@ -58,6 +58,7 @@ struct nwatch {
 	bool isdir;
 	bool has_upper;                 /* attached to the upper layer's object (final) */
 	bool dead;                      /* removed; freed at the next sweep */
+	bool raw;                       /* in a kernel-served mount: one ROLE_RAW attachment */
 	char *path;                     /* canonical overlay path, owned */
 	int nreal;
 	struct nreal *real[NOTIFY_MAX_REAL];
@@ -85,8 +86,10 @@ struct ninst {
 };
 
 struct notify {
-	int ffd;                        /* fanotify on the sandbox's mounts, -1 until a watch */
-	int ifd;                        /* kernel inotify for ROLE_RAW, -1 until one */
+	int ffd;                        /* fanotify on the sandbox's mounts (made before the
+					 * loop's threads start: they poll it), -1 if none */
+	bool marked;                    /* the sandbox's mounts are marked (first watch) */
+	int ifd;                        /* kernel inotify for ROLE_RAW, made with ffd */
 	uint64_t shadow_fsid;           /* the shadow root's filesystem id */
 	int ninst;
 	size_t nwatch;
@@ -120,6 +123,8 @@ void notify_inst_free(struct sup *s, struct ninst *in);
 /* notify_real.c */
 /* Attach w to the real objects now behind its path. */
 void notify_real_attach(struct sup *s, struct nwatch *w);
+/* Attach a raw watch to the object fd (a kernel inotify watch on it). */
+int notify_real_attach_raw(struct sup *s, struct nwatch *w, int fd);
 void notify_real_detach(struct sup *s, struct nwatch *w);
 /* Re-attach the watches on path and on its parents if the objects behind
  * them changed (copy-up, a new upper or mirror dir). */

@@ -80,11 +80,23 @@ static void unlink_real(struct notify *n, struct nreal *x)
 		}
 }
 
+/* The attachments on the kernel watch rwd (raw watches on one object
+ * share it: the kernel gives one wd per inode). */
+static int raw_users(struct notify *n, int rwd)
+{
+	struct nkey k = { .len = sizeof(rwd) };
+	memcpy(k.h, &rwd, sizeof(rwd));
+	int c = 0;
+	for (struct nreal *x = n->real_hash[hash_key(&k)]; x; x = x->next)
+		c += x->role == ROLE_RAW && x->rwd == rwd;
+	return c;
+}
+
 static void drop_real(struct notify *n, struct nwatch *w, int i)
 {
 	struct nreal *x = w->real[i];
 	unlink_real(n, x);
-	if (x->role == ROLE_RAW && n->ifd >= 0)
+	if (x->role == ROLE_RAW && n->ifd >= 0 && !raw_users(n, x->rwd))
 		inotify_rm_watch(n->ifd, x->rwd);
 	w->real[i] = w->real[--w->nreal];
 	free(x);
@@ -106,7 +118,7 @@ static void mark_mount(struct notify *n, const char *path)
 void notify_mount_added(struct sup *s, int fd)
 {
 	char proc[64];
-	if (!s->notify || s->notify->ffd < 0)
+	if (!s->notify || !s->notify->marked)
 		return;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	mark_mount(s->notify, proc);
@@ -151,17 +163,27 @@ static void mark_shadow_binds(struct sup *s, struct notify *n)
 	fclose(f);
 }
 
+void notify_prepare(struct sup *s)
+{
+	struct notify *n = notify_get(s);
+	if (!n)
+		return;
+	n->ffd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET | FAN_NONBLOCK |
+			       FAN_CLOEXEC, O_RDONLY);
+	n->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+}
+
 /* Mark the sandbox's mounts, once: lowers, upper, shadow root. */
 static int mark_mounts(struct sup *s, struct notify *n)
 {
-	if (n->ffd >= 0)
+	if (n->marked)
 		return 0;
-	n->ffd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET | FAN_NONBLOCK |
-			       FAN_CLOEXEC, O_RDONLY);
 	if (n->ffd < 0) {
-		fprintf(stderr, "ovlrun: fanotify_init for inotify watches: %s\n", strerror(errno));
-		return -errno;
+		fprintf(stderr, "ovlrun: fanotify for inotify watches: unavailable, "
+			"no events of native reads and writes\n");
+		return -EOPNOTSUPP;
 	}
+	n->marked = true;
 	const char *mounts[OVL_MAX_LOWER + 2];
 	int k = 0;
 	for (int i = 0; i < s->opt.nlower; i++)
@@ -216,26 +238,29 @@ static void want(struct notify *n, struct nwatch *w, int fd, enum real_role role
 	}
 }
 
-/* A kernel-served path: a plain inotify watch on it. */
-static void want_raw(struct notify *n, struct nwatch *w, const char *path, bool *keep)
+int notify_real_attach_raw(struct sup *s, struct nwatch *w, int fd)
 {
-	if (n->ifd < 0 && (n->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
-		return;
-	int rwd = inotify_add_watch(n->ifd, path, (w->mask & IN_ALL_EVENTS) | IN_MASK_ADD);
+	struct notify *n = s->notify;
+	char proc[64];
+	bool keep[NOTIFY_MAX_REAL * 2] = { false };
+	if (n->ifd < 0)
+		return -ENOSYS;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	int rwd = inotify_add_watch(n->ifd, proc, (w->mask & IN_ALL_EVENTS) | IN_MASK_ADD);
 	if (rwd < 0)
-		return;
-	for (int i = 0; i < w->nreal; i++)
-		if (w->real[i]->role == ROLE_RAW && w->real[i]->rwd == rwd) {
-			keep[i] = true;
-			return;
-		}
+		return -errno;
 	struct nreal *x = new_real(w, ROLE_RAW, keep);
-	if (x) {
-		x->rwd = rwd;
-		x->key.len = sizeof(rwd);  /* RAW entries are found by rwd */
-		memcpy(x->key.h, &rwd, sizeof(rwd));
-		link_real(n, x);
+	if (!x) {
+		if (!raw_users(n, rwd))
+			inotify_rm_watch(n->ifd, rwd);
+		return -ENOMEM;
 	}
+	x->rwd = rwd;
+	x->key.len = sizeof(rwd);  /* RAW entries are found by rwd */
+	memcpy(x->key.h, &rwd, sizeof(rwd));
+	link_real(n, x);
+	w->has_upper = true;  /* never refreshed */
+	return 0;
 }
 
 void notify_real_attach(struct sup *s, struct nwatch *w)
@@ -244,15 +269,12 @@ void notify_real_attach(struct sup *s, struct nwatch *w)
 	bool keep[NOTIFY_MAX_REAL * 2] = { false };
 	int before = w->nreal;
 	struct ovl_entry e;
+	if (w->raw)
+		return;  /* attached once, to the object itself */
 	w->has_upper = false;
 	if (!ovl_lookup(s->fs, &n->root, "/", w->path, OVL_LOOKUP_NO_PERM, &e)) {
 		if (e.passthrough) {
-			char p[PATH_MAX * 3 + 2];
-			snprintf(p, sizeof(p), "%s%s%s%s", s->shadow, e.path,
-				 e.pt_rest[0] ? "/" : "", e.pt_rest);
-			if (strlen(p) < PATH_MAX)
-				want_raw(n, w, p, keep);
-			w->has_upper = true;
+			w->has_upper = true;  /* a kernel-served path now: nothing of ours */
 		} else if (!mark_mounts(s, n) && S_ISDIR(e.type)) {
 			for (int i = 0; i < e.dir.n; i++) {
 				want(n, w, e.dir.fd[i], ROLE_LAYER_DIR, keep);
@@ -478,6 +500,10 @@ void notify_sweep(struct sup *s, bool check)
 /* Before a handler: what the command did natively comes first. */
 void notify_begin(struct sup *s)
 {
-	if (s->notify && s->notify->nreal)
-		notify_relay(s);
+	if (!s->notify)
+		return;
+	if (s->notify->nreal)
+		notify_relay(s);  /* sweeps too */
+	else
+		notify_sweep(s, false);
 }

@@ -14,6 +14,9 @@
 #include <unistd.h>
 #include "ovlrun/syscalls.h"
 
+#ifndef PIDFD_SIGNAL_THREAD
+#define PIDFD_SIGNAL_THREAD (1UL << 0)
+#endif
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
 #endif
@@ -166,6 +169,15 @@ int req_fd_open_file(struct req *r, int fd)
 	off_t pos;
 	int err = req_fd_state(r, fd, &flags, &pos);
 	return err ? err : flags & O_PATH ? -EBADF : 0;
+}
+
+void req_signal(struct req *r, int sig)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, r->pid, PIDFD_THREAD);
+	if (pidfd < 0)
+		return;
+	(void)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, PIDFD_SIGNAL_THREAD);
+	close(pidfd);
 }
 
 int req_getfd(struct req *r, int fd)

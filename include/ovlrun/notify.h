@@ -27,6 +27,8 @@
 
 struct sup;
 
+/* Before the loop's threads start: the fds they poll. */
+void notify_prepare(struct sup *s);
 void notify_free(struct sup *s);
 /* The supervisor's fds to poll (which: 0 fanotify, 1 inotify), -1 while
  * there is none. */

@@ -25,7 +25,8 @@
 #define OVLRUN_MAX_BINDS 16
 #define OVLRUN_MAX_ENV 64
 #define OVLRUN_RECEIVERS 16             /* threads that take calls while one is served, */
-#define OVLRUN_MAX_RECEIVERS 512        /* more made as needed, up to this */
+#define OVLRUN_MAX_RECEIVERS 512        /* more made as needed, up to this, */
+#define OVLRUN_RECEIVER_IDLE_MS 10000   /* and those idle this long end */
 
 struct bind_opt {
 	char *src;                      /* host path */

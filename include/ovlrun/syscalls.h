@@ -54,6 +54,7 @@ int req_read(struct req *r, uint64_t addr, void *buf, size_t len);
 int req_write(struct req *r, uint64_t addr, const void *buf, size_t len);
 int req_valid(struct req *r);
 int req_getfd(struct req *r, int fd);                         /* dup of the tracee's fd */
+void req_signal(struct req *r, int sig);                      /* to the trapping thread */
 /* The open flags and offset of the tracee's fd (its fdinfo). */
 int req_fd_state(struct req *r, int fd, int *flags, off_t *pos);
 /* 0 if fd is an open file the fd-only calls (fchmod, fgetxattr, getdents,
