@@ -1,7 +1,9 @@
-# openat2 RESOLVE_* flags on overlay paths: BENEATH and IN_ROOT with '..'
-# and absolute symlinks from the lower, NO_SYMLINKS, a plain open of
-# a /proc/self/fd link, NO_XDEV into /proc and on plain overlay paths
-# (executables included), CACHED; O_CREAT with a mode; bad arguments.
+# openat2 RESOLVE_* flags on overlay paths: BENEATH and IN_ROOT with '..',
+# absolute paths (IN_ROOT: from the dirfd) and absolute symlinks from the
+# lower, NO_SYMLINKS, a plain open of a /proc/self/fd link and the same
+# under NO_MAGICLINKS/NO_SYMLINKS (ELOOP), NO_XDEV into /proc and on plain
+# overlay paths (executables included), CACHED; O_CREAT with a mode; bad
+# arguments.
 image=debian
 setup_top_lower() {
 	mkdir -p data/root/etc data/root/sub
@@ -38,13 +40,14 @@ def tryit(label, dirfd, path, resolve, flags=os.O_RDONLY, mode=0, size=24):
     print("%-24s %-22s %s" % (label, names, res), flush=True)
 
 root = os.open("/data/root", os.O_RDONLY | os.O_DIRECTORY)
-for p in ("etc/conf", "abs", "sub/rel", "sub/out", "../file", "sub/../etc/conf"):
+for p in ("etc/conf", "abs", "sub/rel", "sub/out", "../file", "/etc/conf", "sub/../etc/conf"):
     tryit(p, root, p, R["BENEATH"])
     tryit(p, root, p, R["IN_ROOT"])
-tryit("/etc/conf", root, "/etc/conf", R["BENEATH"])
 tryit("link", os.open("/data", os.O_RDONLY), "link", R["NO_SYMLINKS"])
 tryit("file", os.open("/data", os.O_RDONLY), "file", R["NO_SYMLINKS"])
 fd = os.open("/data/file", os.O_RDONLY)
+tryit("magic", -100, "/proc/self/fd/%d" % fd, R["NO_MAGICLINKS"])
+tryit("magic", -100, "/proc/self/fd/%d" % fd, R["NO_SYMLINKS"])
 tryit("magic", -100, "/proc/self/fd/%d" % fd, 0)
 tryit("xdev", -100, "/proc/self/status", R["NO_XDEV"])
 tryit("xdev", -100, "/data/file", R["NO_XDEV"])
