@@ -108,11 +108,6 @@ struct notify *notify_get(struct sup *s);      /* allocates on first use */
 /* notify.c */
 void notify_deliver(struct sup *s, struct nwatch *w, uint32_t mask, uint32_t cookie,
 		    const char *name);
-static inline bool notify_watch_live(const struct notify *n, const struct nwatch *w)
-{
-	(void)n;
-	return !w->dead;
-}
 struct nwatch *notify_find(struct notify *n, const char *path);
 void notify_watch_add(struct notify *n, struct nwatch *w);
 /* Remove a watch (after IN_IGNORED to its instance if ignored); its memory

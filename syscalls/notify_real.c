@@ -351,7 +351,7 @@ static void each_data_event(struct sup *s, uint64_t mask, const struct nkey *obj
 		/* parents hear of it before the object itself */
 		for (int pass = 0; pass < 2; pass++)
 			for (int j = 0; j < k; j++)
-				if ((names[j] != NULL) == !pass && notify_watch_live(n, ws[j]))
+				if ((names[j] != NULL) == !pass && !ws[j]->dead)
 					notify_deliver(s, ws[j], m, 0, names[j]);
 	}
 }
@@ -439,7 +439,7 @@ static void raw_event(struct sup *s, const struct inotify_event *ev)
 		if (x->role == ROLE_RAW && x->rwd == ev->wd)
 			ws[m++] = x->w;
 	for (int i = 0; i < m; i++) {
-		if (!notify_watch_live(n, ws[i]))
+		if (ws[i]->dead)
 			continue;
 		if (ev->mask & IN_IGNORED)
 			notify_real_detach(s, ws[i]);

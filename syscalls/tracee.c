@@ -86,6 +86,20 @@ static int parse_ids(const char *line, unsigned v[4])
 	return sscanf(line, "%u %u %u %u", &v[0], &v[1], &v[2], &v[3]) == 4 ? 0 : -EIO;
 }
 
+/* A small /proc file of the tracee, NUL-terminated; its length or -errno. */
+static ssize_t read_proc(const char *path, char *buf, size_t size, int err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err;
+	ssize_t n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return err;
+	buf[n] = 0;
+	return n;
+}
+
 int req_cred(struct req *r, const struct ovl_cred **out)
 {
 	if (r->have_cred) {
@@ -94,14 +108,8 @@ int req_cred(struct req *r, const struct ovl_cred **out)
 	}
 	char path[64], buf[8192];
 	snprintf(path, sizeof(path), "/proc/%d/status", r->pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_proc(path, buf, sizeof(buf), -ESRCH) < 0)
 		return -ESRCH;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ESRCH;
-	buf[n] = 0;
 	struct ovl_cred *c = &r->cred;
 	memset(c, 0, sizeof(*c));
 	unsigned ids[4];
@@ -147,14 +155,8 @@ int req_fd_state(struct req *r, int fd, int *flags, off_t *pos)
 	if (fd < 0)
 		return -EBADF;
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->pid, fd);
-	int f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
+	if (read_proc(path, buf, sizeof(buf), -EBADF) < 0)
 		return -EBADF;
-	ssize_t n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return -EBADF;
-	buf[n] = 0;
 	char *p = strstr(buf, "pos:"), *q = strstr(buf, "flags:");
 	if (!p || !q)
 		return -EIO;

@@ -208,6 +208,27 @@ debian_image() {
 	printf '%s\n' "$OVLRUN_CACHE/debian"
 }
 
+# use_debian_image: set D to the Debian image; skip without it (a failure
+# under CI=true).
+use_debian_image() {
+	D=$(debian_image) || {
+		[[ ${CI:-} == true ]] && fatal "cannot build the Debian image"
+		skip "cannot build the Debian image (no network?)"
+	}
+}
+
+# run_debian RUNNER UPPER CMD...: CMD in RUNNER ($OVLRUN or $KOVLRUN) with
+# the Debian image $D as the lower, as root in a clean environment, no
+# stdin; sets OUT, ERR and STATUS.
+run_debian() {
+	local runner=$1 upper=$2
+	shift 2
+	STATUS=0
+	OUT=$(timeout 300 "$runner" --lower="$D" --upper="$upper" -- /usr/bin/env -i \
+		PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@" 2> "$T/err" < /dev/null) || STATUS=$?
+	ERR=$(cat "$T/err")
+}
+
 _build_tool() {
 	local src=$1 out=$2
 	[[ -x $out ]] && return 0

@@ -13,10 +13,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init
 
-D=$(debian_image) || {
-	[[ ${CI:-} == true ]] && fatal "cannot build the Debian image"
-	skip "cannot build the Debian image (no network?)"
-}
+use_debian_image
 [[ -f $D/debs/repo/Packages ]] || fatal "the Debian image has no local repository in /debs/repo (tests/lib.sh)"
 before=$(tree_dump "$D" | sha256sum)
 
@@ -122,20 +119,14 @@ shutil.rmtree("/tmp/dc.y")
 print("tmp:", sorted(os.listdir("/tmp")))
 '
 
-run() { # RUNNER UPPER SCRIPT -> OUT ERR STATUS
-	STATUS=0
-	OUT=$(timeout 300 "$1" --lower="$D" --upper="$2" -- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-		"${@:3}" 2> "$T/err" < /dev/null) || STATUS=$?
-	ERR=$(cat "$T/err")
-}
 # the names in an upper (contents differ: times in logs and caches)
 upper_names() { upper_dump "$1" | awk '{print $1, $2}' | grep -v '^var/cache/\|^var/log/' | sort; }
 
 for part in apt python; do
 	if [[ $part == apt ]]; then cmd=(/bin/sh -c "$apt_script"); else cmd=(/usr/bin/python3 -c "$py_script"); fi
-	run "$KOVLRUN" "$T/kernel-$part" "${cmd[@]}"
+	run_debian "$KOVLRUN" "$T/kernel-$part" "${cmd[@]}"
 	k_out=$OUT k_err=$ERR k_status=$STATUS
-	run "$OVLRUN" "$T/$part" "${cmd[@]}"
+	run_debian "$OVLRUN" "$T/$part" "${cmd[@]}"
 	assert_eq "$k_status" "$STATUS" "$part: exit status (kernel overlayfs vs ovlrun)"
 	assert_eq "$k_out" "$OUT" "$part: stdout (kernel overlayfs vs ovlrun)"
 	assert_eq "$k_err" "$ERR" "$part: stderr (kernel overlayfs vs ovlrun)"

@@ -20,10 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init
 require_kernel_overlay
 
-D=$(debian_image) || {
-	[[ ${CI:-} == true ]] && fatal "cannot build the Debian image"
-	skip "cannot build the Debian image (no network?)"
-}
+use_debian_image
 [[ -x $D/usr/bin/stress-ng ]] || fatal "the Debian image has no stress-ng (DEBIAN_PACKAGES in tests/lib.sh)"
 before=$(tree_dump "$D" | sha256sum)
 
