@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -86,4 +88,43 @@ void path_join(char *out, const char *a, const char *b)
 	int n = snprintf(out, PATH_MAX, "%s%s", a, b);
 	if (n < 0 || n >= PATH_MAX)
 		die_setup("path too long: %s%s", a, b);
+}
+
+/* Setup-time mount helpers: they exit 125 with a message on failure. */
+
+int clone_tree(int fd, bool recursive, unsigned attrs, const char *what)
+{
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
+	if (recursive)
+		flags |= AT_RECURSIVE;
+	int tree = (int)syscall(SYS_open_tree, fd, "", flags);
+	if (tree < 0)
+		die_setup("%s: open_tree: %s", what, strerror(errno));
+	struct mount_attr a = { .attr_set = attrs };
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+		    &a, sizeof(a)))
+		die_setup("%s: mount_setattr: %s", what, strerror(errno));
+	return tree;
+}
+
+void attach_tree(int tree, const char *target, const char *what)
+{
+	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH))
+		die_setup("%s: move_mount to %s: %s", what, target, strerror(errno));
+	close(tree);
+}
+
+int open_dir(const char *path, const char *what)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die_setup("%s %s: %s", what, path, strerror(errno));
+	return fd;
+}
+
+
+void xmkdir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) && errno != EEXIST)
+		die_setup("mkdir %s: %s", path, strerror(errno));
 }

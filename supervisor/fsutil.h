@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* rm -rf of dirfd/name without following symlinks; umount_first detaches
  * mounts found on the way (shadow root). 0 or -errno. */
@@ -15,5 +16,12 @@ int split_parent(const char *canon, char *parent, const char **name);
 
 /* out (PATH_MAX) = a followed by b; exits 125 when too long. */
 void path_join(char *out, const char *a, const char *b);
+
+/* Setup only (exit 125 naming what failed): a detached clone of the
+ * mount tree at fd with attrs set; move it onto target; open a dir. */
+int clone_tree(int fd, bool recursive, unsigned attrs, const char *what);
+void attach_tree(int tree, const char *target, const char *what);
+int open_dir(const char *path, const char *what);
+void xmkdir(const char *path, mode_t mode);
 
 #endif

@@ -8,6 +8,7 @@
  * serve_lock.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -274,6 +275,15 @@ int loop_run(struct sup *s)
 
 	s->notify_fd = recv_fd(s->ctl_sock);
 	close(s->ctl_sock);
+	/* The command sent its listener after init made its root (sandbox.c):
+	 * from now on this is that root. */
+	if (s->notify_fd >= 0) {
+		char root[64];
+		snprintf(root, sizeof(root), "/proc/%d/root", (int)s->init_pid);
+		s->sandbox_root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (s->sandbox_root_fd < 0)
+			die_setup("%s: open: %s", root, strerror(errno));
+	}
 	/* Placement is the first-order cost of a trap: ask the kernel to wake
 	 * us on the trapping thread's CPU (6.6+; without it, ignore). */
 	if (s->notify_fd >= 0)
@@ -322,7 +332,9 @@ int loop_run(struct sup *s)
 			listening = false;  /* every filtered task is gone: only init is left */
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_code != SI_KERNEL)
+			/* the sandbox is a session of its own: even what the
+			 * terminal sent reaches it only this way */
+			if (read(sfd, &si, sizeof(si)) == sizeof(si))
 				kill(s->init_pid, (int)si.ssi_signo);
 		}
 		if (p[2].revents & POLLIN)

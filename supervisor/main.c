@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "ovlrun/supervisor.h"
+#include "pty.h"
 
 void die_setup(const char *fmt, ...)
 {
@@ -33,6 +34,7 @@ int main(int argc, char **argv)
 	for (const int *sig = (const int[]){ SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
 					     SIGALRM, 0 }; *sig; sig++)
 		sigaddset(&set, *sig);
+	sigaddset(&set, SIGWINCH);  /* the pty relay's (pty.c) */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGTSTP, SIG_IGN);
 	signal(SIGTTIN, SIG_IGN);
@@ -41,11 +43,16 @@ int main(int argc, char **argv)
 	if (geteuid() != 0)
 		die_setup("must run as root (unprivileged mode is not implemented yet)");
 	s.notify_fd = -1;
+	s.sandbox_root_fd = -1;
 	pthread_mutex_init(&s.serve_lock, NULL);
 	pthread_mutex_init(&s.recv_lock, NULL);
 	mounts_setup(&s);
+	if (pty_open(&s))
+		die_setup("no terminal for the sandbox");
 	s.init_pid = sandbox_start(&s);
+	(void)pty_relay_start(&s);  /* without it the command still runs; output is lost */
 	status = loop_run(&s);
+	pty_relay_finish(&s);
 	mounts_teardown(&s);
 	return status;
 }

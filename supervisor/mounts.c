@@ -19,161 +19,8 @@
 #include "ovlrun/supervisor.h"
 #include "fsutil.h"
 #include "ovlrun/shadow.h"
+#include "upper.h"
 
-static int clone_tree(int fd, bool recursive, unsigned attrs, const char *what)
-{
-	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
-	if (recursive)
-		flags |= AT_RECURSIVE;
-	int tree = (int)syscall(SYS_open_tree, fd, "", flags);
-	if (tree < 0)
-		die_setup("%s: open_tree: %s", what, strerror(errno));
-	struct mount_attr a = { .attr_set = attrs };
-	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
-		    &a, sizeof(a)))
-		die_setup("%s: mount_setattr: %s", what, strerror(errno));
-	return tree;
-}
-
-static void attach(int tree, const char *target, const char *what)
-{
-	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH))
-		die_setup("%s: move_mount to %s: %s", what, target, strerror(errno));
-	close(tree);
-}
-
-/* mkdir -p; 0 or -1 with errno. */
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char p[PATH_MAX];
-	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(p, 0755) && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	return mkdir(p, mode) && errno != EEXIST ? -1 : 0;
-}
-
-static void xmkdir(const char *path, mode_t mode)
-{
-	if (mkdir(path, mode) && errno != EEXIST)
-		die_setup("mkdir %s: %s", path, strerror(errno));
-}
-
-static int open_dir(const char *path, const char *what)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		die_setup("%s %s: %s", what, path, strerror(errno));
-	return fd;
-}
-
-static bool same_file(int a, int b)
-{
-	struct stat sa, sb;
-	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/* Longest common directory prefix of two absolute canonical paths. */
-static void common_ancestor(const char *a, const char *b, char *out)
-{
-	size_t i = 0, last = 0;
-	while (a[i] && a[i] == b[i]) {
-		if (a[i] == '/')
-			last = i;
-		i++;
-	}
-	if ((!a[i] && b[i] == '/') || (!b[i] && a[i] == '/'))
-		last = i;
-	if (last == 0) {
-		strcpy(out, "/");
-		return;
-	}
-	memcpy(out, a, last);
-	out[last] = 0;
-}
-
-/* Validate and lock the upper, before anything is mounted or created
- * that an error exit would leave behind; anc gets the dir to clone. */
-static void open_upper(struct sup *s, int *upper_host_fd, int *work_host_fd, char *anc)
-{
-	char upper[PATH_MAX], work[PATH_MAX];
-
-	/* 0755: the upper's root is the overlay's root dir (as on Linux);
-	 * README says to keep uppers out of other host users' reach */
-	if (mkdir_p(s->opt.upper, 0755))
-		die_setup("upper dir %s: mkdir: %s", s->opt.upper, strerror(errno));
-	if (!realpath(s->opt.upper, upper))
-		die_setup("upper dir %s: %s", s->opt.upper, strerror(errno));
-	if (s->opt.work) {
-		if (mkdir_p(s->opt.work, 0700))
-			die_setup("work dir %s: mkdir: %s", s->opt.work, strerror(errno));
-	} else {
-		char tmp[PATH_MAX], tmp2[PATH_MAX];
-		strcpy(tmp, upper);
-		strcpy(tmp2, upper);
-		int n = snprintf(s->work_path, sizeof(s->work_path), "%s/.%s.ovlrun-work",
-				 dirname(tmp), basename(tmp2));
-		if (n >= (int)sizeof(s->work_path))
-			die_setup("upper dir %s: path too long", upper);
-		if (mkdir(s->work_path, 0700) == 0)
-			s->work_created = true;
-		else if (errno != EEXIST)
-			die_setup("work dir %s: mkdir: %s", s->work_path, strerror(errno));
-		s->opt.work = s->work_path;
-	}
-	if (!realpath(s->opt.work, work))
-		die_setup("work dir %s: %s", s->opt.work, strerror(errno));
-	if (!strcmp(upper, work) || !strncmp(work, upper, strlen(upper)) ||
-	    !strncmp(upper, work, strlen(work)))
-		die_setup("work dir %s and upper dir %s must not contain each other", work, upper);
-
-	*upper_host_fd = open_dir(upper, "upper dir");
-	*work_host_fd = open_dir(work, "work dir");
-	/* One ovlrun per upper, as the kernel does with its work dir. */
-	if (flock(*upper_host_fd, LOCK_EX | LOCK_NB))
-		die_setup("upper dir %s is in use by another ovlrun", upper);
-	struct stat su, sw;
-	fstat(*upper_host_fd, &su);
-	fstat(*work_host_fd, &sw);
-	if (su.st_dev != sw.st_dev)
-		die_setup("work dir %s is not on the filesystem of upper dir %s", work, upper);
-	if (clear_dir(*work_host_fd))
-		die_setup("work dir %s: cannot clear leftovers: %s", work, strerror(errno));
-
-	common_ancestor(upper, work, anc);
-	size_t skip = strcmp(anc, "/") ? strlen(anc) : 0;
-	snprintf(s->upper_rel, sizeof(s->upper_rel), "%s", upper + skip);
-	snprintf(s->work_rel, sizeof(s->work_rel), "%s", work + skip);
-}
-
-/* Work through one nosuid,nodev mount holding upper and work, so renames
- * from work into upper stay on one mount. */
-static void attach_upper(struct sup *s, int upper_host_fd, int work_host_fd, const char *anc)
-{
-	int anc_fd = open_dir(anc, "upper's parent");
-	int tree = clone_tree(anc_fd, false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "upper");
-	close(anc_fd);
-	char target[PATH_MAX];
-	path_join(target, s->staging, "/u");
-	xmkdir(target, 0700);
-	attach(tree, target, "upper");
-	char work_at[PATH_MAX];
-	path_join(s->upper_prefix, target, s->upper_rel);
-	path_join(work_at, target, s->work_rel);
-	s->upper_fd = open_dir(s->upper_prefix, "upper dir");
-	s->work_fd = open_dir(work_at, "work dir");
-	if (!same_file(s->upper_fd, upper_host_fd) || !same_file(s->work_fd, work_host_fd))
-		die_setup("upper dir %s and work dir %s must be on one mount", s->opt.upper,
-			  s->opt.work);
-}
 
 static void bind_dev_node(int devfd, const char *name)
 {
@@ -208,9 +55,12 @@ static void setup_dev(struct sup *s)
 	path_join(p, dev, "/pts");
 	if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620"))
 		die_setup("mount devpts: %s", strerror(errno));
+	/* bounded: every sandbox would otherwise get half of the host's RAM */
+	char opts[64];
+	snprintf(opts, sizeof(opts), "mode=1777,size=%llu", s->opt.shm_size);
 	path_join(p, dev, "/shm");
-	if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"))
-		die_setup("mount /dev/shm: %s", strerror(errno));
+	if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, opts))
+		die_setup("mount /dev/shm (%s): %s", opts, strerror(errno));
 	static const char *const links[][2] = {
 		{ "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
 		{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
@@ -221,34 +71,6 @@ static void setup_dev(struct sup *s)
 	close(devfd);
 	if (mount(NULL, dev, NULL, MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY, NULL))
 		die_setup("remount shadow /dev read-only: %s", strerror(errno));
-}
-
-static void setup_sys(struct sup *s)
-{
-	char p[PATH_MAX];
-	int fd = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	int tree = clone_tree(fd, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			      MOUNT_ATTR_NOEXEC, "/sys");
-	close(fd);
-	path_join(p, s->shadow, "/sys");
-	attach(tree, p, "/sys");
-}
-
-/* --tmp-upper: upper and work in a fresh dir of our own. */
-static void make_tmp_upper(struct sup *s)
-{
-	static char upper[PATH_MAX], work[PATH_MAX];
-	const char *tmp = getenv("TMPDIR");
-	snprintf(s->tmp_upper, sizeof(s->tmp_upper), "%s/ovlrun-upper.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(s->tmp_upper))
-		die_setup("--tmp-upper: mkdtemp %s: %s", s->tmp_upper, strerror(errno));
-	path_join(upper, s->tmp_upper, "/upper");
-	path_join(work, s->tmp_upper, "/work");
-	s->opt.upper = upper;
-	s->opt.work = work;
 }
 
 /* A clean absolute path: no "." or ".." components, no doubled or
@@ -368,6 +190,7 @@ int mounts_setup(struct sup *s)
 	struct ovl_config cfg = { .upper_fd = -1, .work_fd = -1 };
 	char p[PATH_MAX];
 
+	layers_check_lowers(s);
 	/* Clone the lowers before anything is mounted, and while their mounts
 	 * are still in our namespace (open_tree clones only from there). */
 	for (int i = 0; i < s->opt.nlower; i++) {
@@ -382,9 +205,9 @@ int mounts_setup(struct sup *s)
 		bind_tree[i] = clone_bind(&s->opt.bind[i], &bind_is_dir[i]);
 	char anc[PATH_MAX];
 	if (s->opt.tmp_upper)
-		make_tmp_upper(s);
+		upper_make_tmp(s);
 	if (s->opt.upper)
-		open_upper(s, &upper_host_fd, &work_host_fd, anc);
+		upper_open(s, &upper_host_fd, &work_host_fd, anc);
 	if (unshare(CLONE_NEWNS))
 		die_setup("unshare mount namespace: %s", strerror(errno));
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
@@ -401,7 +224,7 @@ int mounts_setup(struct sup *s)
 		die_setup("mount staging tmpfs: %s", strerror(errno));
 
 	if (s->opt.upper) {
-		attach_upper(s, upper_host_fd, work_host_fd, anc);
+		upper_attach(s, upper_host_fd, work_host_fd, anc);
 		cfg.upper_fd = s->upper_fd;
 		cfg.work_fd = s->work_fd;
 	} else {
@@ -414,7 +237,7 @@ int mounts_setup(struct sup *s)
 		snprintf(idx, sizeof(idx), "/l/%d", i);
 		path_join(s->lower_prefix[i], s->staging, idx);
 		xmkdir(s->lower_prefix[i], 0700);
-		attach(lower_tree[i], s->lower_prefix[i], s->opt.lower[i]);
+		attach_tree(lower_tree[i], s->lower_prefix[i], s->opt.lower[i]);
 		cfg.lower_fd[i] = open_dir(s->lower_prefix[i], "lower dir");
 	}
 	cfg.nlower = s->opt.nlower;
@@ -422,14 +245,20 @@ int mounts_setup(struct sup *s)
 	path_join(s->shadow, s->staging, "/root");
 	s->shadow_len = strlen(s->shadow);
 	xmkdir(s->shadow, 0755);
-	if (chmod(s->staging, 0755))
-		die_setup("chmod staging: %s", strerror(errno));
+	/* The shadow is a filesystem of its own, so that the command's
+	 * namespace can hold it and nothing of the staging area, and a shared
+	 * mount, so that what the supervisor mounts in it later (executables,
+	 * FIFOs, sockets) reaches the command's copy, which is its slave
+	 * (sandbox_root.c).  Bounded: it holds only mirrors. */
+	if (mount("tmpfs", s->shadow, "tmpfs", MS_NOSUID | MS_NODEV,
+		  "mode=0755,size=16m,nr_inodes=1048576") ||
+	    mount(NULL, s->shadow, NULL, MS_SHARED, NULL))
+		die_setup("mount shadow root tmpfs on %s: %s", s->shadow, strerror(errno));
 	s->shadow_fd = open_dir(s->shadow, "shadow root");
 	for (const char *const *d = (const char *const[]){ "proc", "dev", "sys", NULL }; *d; d++)
 		if (mkdirat(s->shadow_fd, *d, 0755))
 			die_setup("shadow /%s: %s", *d, strerror(errno));
 	setup_dev(s);
-	setup_sys(s);
 	for (int i = 0; i < s->opt.nbind; i++)
 		attach_bind(s, &s->opt.bind[i], bind_tree[i], bind_is_dir[i]);
 
@@ -468,6 +297,9 @@ int mounts_setup(struct sup *s)
 	for (int i = 0; i < s->opt.nbind; i++)
 		bind_parents(s, s->opt.bind[i].dst);
 	initial_cwd(s);
+	err = mount_ids_init(s);
+	if (err)
+		die_setup("reading the staging mounts: %s", strerror(-err));
 	return 0;
 }
 
@@ -475,10 +307,8 @@ void mounts_teardown(struct sup *s)
 {
 	if (s->fs)
 		ovl_fs_free(s->fs);
+	mount_ids_free(s);
 	umount2(s->staging, MNT_DETACH);
 	rmdir(s->staging);
-	if (s->work_created)
-		rmdir(s->work_path);
-	if (s->tmp_upper[0])
-		remove_tree_at(AT_FDCWD, s->tmp_upper, false);
+	upper_cleanup(s);
 }

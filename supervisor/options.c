@@ -18,7 +18,12 @@ void options_usage(FILE *out)
 	      "  --lower=DIRS      read-only layers, colon-separated, top first\n"
 	      "  --upper=DIR       writable layer (created if missing); without it / is read-only\n"
 	      "  --work=DIR        work dir on the upper's filesystem (default: hidden sibling of upper)\n"
-	      "  --tmp-upper       a writable layer of our own, removed when ovlrun exits\n"
+	      "  --tmp-upper[=SIZE] a writable layer of our own, removed when ovlrun exits;\n"
+	      "                    with SIZE (e.g. 512M, 2G) on a tmpfs of that size\n"
+	      "  --allow-shared-upper  run a root command on an upper other host users can reach\n"
+	      "  --net=none|host   none (default): own network namespace with only lo up;\n"
+	      "                    host: the host's network\n"
+	      "  --shm-size=SIZE   size of the sandbox's /dev/shm (default 64M)\n"
 	      "  --bind=SRC:DST    host path SRC visible read-write at DST inside\n"
 	      "  --ro-bind=SRC:DST the same, read-only\n"
 	      "  --chdir=DIR       start CMD in DIR (default /)\n"
@@ -43,6 +48,24 @@ static int split_lowers(char *spec, struct options *o)
 	if (!o->nlower)
 		die_setup("--lower: no directory given");
 	return 0;
+}
+
+/* N, NK, NM, NG (powers of 1024); at least one page. */
+static unsigned long long parse_size(const char *what, const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (errno || end == s || *end || s[0] == '-' || v == 0 || v > (1ULL << 50) >> shift ||
+	    (v << shift) < 4096)
+		die_setup("%s=%s: expected a size such as 64M or 2G (at least 4K)", what, s);
+	return v << shift;
 }
 
 static long parse_id(const char *what, const char *s)
@@ -70,12 +93,16 @@ static void add_bind(struct options *o, char *spec, bool ro)
 int options_parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_LOWER = 256, OPT_UPPER, OPT_WORK, OPT_VERSION, OPT_TMP_UPPER, OPT_BIND,
-	       OPT_RO_BIND, OPT_CHDIR, OPT_SETENV, OPT_UNSETENV, OPT_UID, OPT_GID };
+	       OPT_RO_BIND, OPT_CHDIR, OPT_SETENV, OPT_UNSETENV, OPT_UID, OPT_GID, OPT_NET,
+	       OPT_SHM_SIZE, OPT_ALLOW_SHARED_UPPER };
 	static const struct option longopts[] = {
 		{ "lower", required_argument, NULL, OPT_LOWER },
 		{ "upper", required_argument, NULL, OPT_UPPER },
 		{ "work", required_argument, NULL, OPT_WORK },
-		{ "tmp-upper", no_argument, NULL, OPT_TMP_UPPER },
+		{ "tmp-upper", optional_argument, NULL, OPT_TMP_UPPER },
+		{ "allow-shared-upper", no_argument, NULL, OPT_ALLOW_SHARED_UPPER },
+		{ "net", required_argument, NULL, OPT_NET },
+		{ "shm-size", required_argument, NULL, OPT_SHM_SIZE },
 		{ "bind", required_argument, NULL, OPT_BIND },
 		{ "ro-bind", required_argument, NULL, OPT_RO_BIND },
 		{ "chdir", required_argument, NULL, OPT_CHDIR },
@@ -92,6 +119,7 @@ int options_parse(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->uid = o->gid = -1;
+	o->shm_size = OVLRUN_SHM_SIZE_DEFAULT;
 	opterr = 0;  /* one line of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, "+:hv", longopts, NULL)) != -1) {
 		switch (c) {
@@ -106,6 +134,19 @@ int options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_TMP_UPPER:
 			o->tmp_upper = true;
+			if (optarg)
+				o->tmp_upper_size = parse_size("--tmp-upper", optarg);
+			break;
+		case OPT_ALLOW_SHARED_UPPER:
+			o->allow_shared_upper = true;
+			break;
+		case OPT_NET:
+			if (strcmp(optarg, "none") && strcmp(optarg, "host"))
+				die_setup("--net=%s: expected none or host", optarg);
+			o->net_host = !strcmp(optarg, "host");
+			break;
+		case OPT_SHM_SIZE:
+			o->shm_size = parse_size("--shm-size", optarg);
 			break;
 		case OPT_BIND:
 		case OPT_RO_BIND:

@@ -1,8 +1,19 @@
 /*
- * Process model: ovlrun (supervisor) -> init (pid 1 of a new pid namespace,
- * chrooted into the shadow root, reaps and forwards signals) -> command
- * (chrooted, capabilities bounded, no_new_privs, seccomp filter whose
- * listener is sent back to the supervisor).
+ * Process model: ovlrun (supervisor) -> init -> command.
+ *
+ * init is pid 1 of new pid, mount, IPC, UTS and (without --net=host)
+ * network namespaces, and leads a session of its own: nothing inside can
+ * name a host process (pid namespace), signal or renice ovlrun's process
+ * group or session (kill(0, ...), setpriority(PRIO_PGRP, 0, ...) reach only
+ * the caller's own group), or see host IPC objects, sockets or interfaces.
+ * It sets up the sandbox's mount namespace (sandbox_root.c: pivot_root into
+ * a read-only view of the shadow root), starts the command, reaps, and
+ * forwards the signals ovlrun receives.
+ *
+ * The command leads a session of its own too (with the sandbox's pty as its
+ * controlling terminal when stdin is a terminal: pty.c), keeps only the
+ * capabilities below, runs with no_new_privs and the seccomp filter, whose
+ * listener it sends back to the supervisor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
-#include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,49 +33,70 @@
 #include <grp.h>
 #include <unistd.h>
 #include "ovlrun/supervisor.h"
+#include "ovlrun/syscalls.h"
 #include "fsutil.h"
 #include "fdpass.h"
+#include "pty.h"
+#include "sandbox.h"
 
-/* What a root command keeps: what it needs to act as root on files (the
- * supervisor checks these against overlay metadata) and on its own
- * processes; nothing that reaches the host kernel's global state. */
+/*
+ * What a root command keeps: what it needs to act as root on files and on
+ * its own processes, nothing that acts outside the sandbox's namespaces.
+ *   CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID: root's file
+ *     powers; on the overlay the supervisor checks them against overlay
+ *     metadata, elsewhere they act on the sandbox's own mounts (/dev/shm,
+ *     --bind mounts the user gave it).  (open_by_handle_at, the one
+ *     DAC_READ_SEARCH call that reaches past mounts, is refused by the filter.)
+ *   SETUID, SETGID, SETPCAP: change its own credentials (su, setpriv, daemons
+ *     dropping privileges).
+ *   KILL: signal any process of its own pid namespace (no other is visible).
+ *   SYS_CHROOT: chroot inside the sandbox (served by the supervisor).
+ *   MKNOD: make device nodes in the upper (they never open host devices: the
+ *     layers are reached through nodev mounts).
+ *   SETFCAP: set file capabilities on its own files (package installs).
+ *   NET_BIND_SERVICE: ports below 1024, only in the sandbox's own network
+ *     namespace (dropped with --net=host, where it would bind the host's).
+ * Dropped, among all others: AUDIT_WRITE (the audit log is the host's),
+ * NET_RAW, NET_ADMIN, SYS_ADMIN, SYS_PTRACE, SYS_NICE, SYS_RESOURCE, ...
+ */
 static const cap_value_t kept_caps[] = {
 	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_KILL,
-	CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_MKNOD,
-	CAP_AUDIT_WRITE, CAP_SETFCAP,
+	CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_SYS_CHROOT, CAP_MKNOD, CAP_SETFCAP,
 };
 
-static bool cap_kept(cap_value_t c)
+static bool cap_kept(const struct options *o, cap_value_t c)
 {
+	if (c == CAP_NET_BIND_SERVICE)
+		return !o->net_host;
 	for (size_t i = 0; i < sizeof(kept_caps) / sizeof(kept_caps[0]); i++)
 		if (kept_caps[i] == c)
 			return true;
 	return false;
 }
 
-static void child_fail(const char *what)
+void sandbox_fail(const char *what)
 {
 	fprintf(stderr, "ovlrun: sandbox setup: %s: %s\n", what, strerror(errno));
 	_exit(OVLRUN_EXIT_FAILURE);
 }
 
-static void drop_caps(void)
+static void drop_caps(const struct options *o)
 {
 	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
-		if (!cap_kept(c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL)
-			child_fail("PR_CAPBSET_DROP");
+		if (!cap_kept(o, c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL)
+			sandbox_fail("PR_CAPBSET_DROP");
 	cap_t caps = cap_get_proc();
 	if (!caps)
-		child_fail("cap_get_proc");
+		sandbox_fail("cap_get_proc");
 	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
-		if (cap_kept(c))
+		if (cap_kept(o, c))
 			continue;
 		cap_set_flag(caps, CAP_EFFECTIVE, 1, &c, CAP_CLEAR);
 		cap_set_flag(caps, CAP_PERMITTED, 1, &c, CAP_CLEAR);
 		cap_set_flag(caps, CAP_INHERITABLE, 1, &c, CAP_CLEAR);
 	}
 	if (cap_set_proc(caps))
-		child_fail("cap_set_proc");
+		sandbox_fail("cap_set_proc");
 	cap_free(caps);
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 }
@@ -78,7 +110,7 @@ static void sanitize_stdio(void)
 			continue;
 		int null = open("/dev/null", O_RDWR);
 		if (null < 0)
-			child_fail("open /dev/null");
+			sandbox_fail("open /dev/null");
 		if (null != fd) {
 			dup2(null, fd);
 			close(null);
@@ -98,7 +130,7 @@ static void apply_env(const struct options *o)
 		int err = setenv(o->env[i], eq + 1, 1);
 		*eq = '=';
 		if (err)
-			child_fail("--setenv");
+			sandbox_fail("--setenv");
 	}
 }
 
@@ -109,10 +141,10 @@ static void set_ids(const struct options *o)
 	if (o->gid >= 0) {
 		gid_t g = (gid_t)o->gid;
 		if (setgroups(1, &g) || setresgid(g, g, g))
-			child_fail("--gid");
+			sandbox_fail("--gid");
 	}
 	if (o->uid >= 0 && setresuid((uid_t)o->uid, (uid_t)o->uid, (uid_t)o->uid))
-		child_fail("--uid");
+		sandbox_fail("--uid");
 }
 
 static void reset_signals(void)
@@ -124,28 +156,58 @@ static void reset_signals(void)
 		signal(sig, SIG_DFL);
 }
 
+/* A session of its own; with the sandbox's pty as its controlling terminal
+ * and as each stdio fd that was the host's terminal. */
+static void own_session(const struct sup *s)
+{
+	if (setsid() < 0)
+		sandbox_fail("setsid");
+	if (s->pty_index < 0)
+		return;
+	char slave[32];
+	snprintf(slave, sizeof(slave), "/dev/pts/%d", s->pty_index);
+	int fd = open(slave, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, TIOCSCTTY, 0))
+		sandbox_fail(slave);
+	/* the terminal is the command's, as login(1) makes it */
+	if ((s->opt.uid >= 0 || s->opt.gid >= 0) &&
+	    fchown(fd, (uid_t)s->opt.uid, (gid_t)s->opt.gid))
+		sandbox_fail("chown of the terminal");
+	for (int i = 0; i <= 2; i++)
+		if (isatty(i) && dup2(fd, i) < 0)
+			sandbox_fail("dup2 of the terminal");
+	close(fd);
+}
+
 static __attribute__((noreturn)) void run_command(struct sup *s, int sock, int init_sock)
 {
 	reset_signals();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (chroot(s->shadow) || chdir("/"))
-		child_fail("chroot into the shadow root");
+	own_session(s);
 	sanitize_stdio();
 	if (chdir(s->cwd[0] ? s->cwd : "/"))
-		child_fail("--chdir");
+		sandbox_fail("--chdir");
 	apply_env(&s->opt);
 	/* keep stdio and the two sockets, nothing else */
 	int lo = sock < init_sock ? sock : init_sock, hi = sock ^ init_sock ^ lo;
 	syscall(SYS_close_range, 3, lo - 1, 0);
 	syscall(SYS_close_range, lo + 1, hi - 1, 0);
 	syscall(SYS_close_range, hi + 1, ~0U, 0);
-	drop_caps();
+	drop_caps(&s->opt);
 	set_ids(&s->opt);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		child_fail("PR_SET_NO_NEW_PRIVS");
+		sandbox_fail("PR_SET_NO_NEW_PRIVS");
+	/* What the kernel resolves for calls it finishes itself stays below
+	 * the command's root, whatever a racing thread made them name
+	 * (syscalls/confine.c); kernels without Landlock keep the rest. */
+	int cerr = sc_confine();
+	if (cerr && cerr != -ENOSYS && cerr != -EOPNOTSUPP) {
+		errno = -cerr;
+		sandbox_fail("Landlock");
+	}
 	int nfd = filter_install();
 	if (send_fd(sock, nfd) || send_fd(init_sock, nfd))
-		child_fail("sending the seccomp listener");
+		sandbox_fail("sending the seccomp listener");
 	close(nfd);
 	close(sock);
 	close(init_sock);
@@ -167,52 +229,29 @@ static void forward(int sig, siginfo_t *si, void *uctx)
 		kill(command_pid, sig);
 }
 
-static void mask_proc(const char *shadow)
-{
-	static const char *const hide_files[] = { "/proc/kcore", "/proc/sysrq-trigger",
-						  "/proc/keys", "/proc/timer_list",
-						  "/proc/kallsyms", "/proc/kmsg" };
-	static const char *const ro_dirs[] = { "/proc/sys", "/proc/bus", "/proc/irq", "/proc/fs" };
-	char p[PATH_MAX], null[PATH_MAX];
-	path_join(null, shadow, "/dev/null");
-	for (size_t i = 0; i < sizeof(hide_files) / sizeof(hide_files[0]); i++) {
-		path_join(p, shadow, hide_files[i]);
-		if (access(p, F_OK) == 0 && mount(null, p, NULL, MS_BIND, NULL))
-			child_fail("masking /proc file");
-	}
-	for (size_t i = 0; i < sizeof(ro_dirs) / sizeof(ro_dirs[0]); i++) {
-		path_join(p, shadow, ro_dirs[i]);
-		if (access(p, F_OK))
-			continue;
-		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) ||
-		    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
-			  MS_NOEXEC, NULL))
-			child_fail("read-only /proc dir");
-	}
-}
-
 static __attribute__((noreturn)) void run_init(struct sup *s, int sock)
 {
-	char p[PATH_MAX];
 	reset_signals();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	path_join(p, s->shadow, "/proc");
-	if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
-		child_fail("mount /proc");
-	mask_proc(s->shadow);
+	pty_close_in_child(s);
+	if (setsid() < 0)
+		sandbox_fail("setsid");
+	if (!s->opt.net_host)
+		sandbox_net_setup();
+	sandbox_root_setup(s);
 
 	/* init holds the listener too: if the supervisor dies, trapped calls
 	 * then wait (instead of failing with ENOSYS and running on) until
 	 * init's death signal ends the whole namespace. */
 	int isv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, isv))
-		child_fail("socketpair");
+		sandbox_fail("socketpair");
 	sigset_t all, old;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	command_pid = fork();
 	if (command_pid < 0)
-		child_fail("fork");
+		sandbox_fail("fork");
 	if (command_pid == 0) {
 		close(isv[0]);
 		run_command(s, sock, isv[1]);
@@ -221,8 +260,6 @@ static __attribute__((noreturn)) void run_init(struct sup *s, int sock)
 	close(isv[1]);
 	int held = recv_fd(isv[0]);  /* -1 if the command failed before */
 	close(isv[0]);
-	if (chroot(s->shadow) || chdir("/"))
-		child_fail("chroot into the shadow root");
 	if (held >= 0 && held != 3) {
 		dup2(held, 3);
 		held = 3;
@@ -259,9 +296,12 @@ pid_t sandbox_start(struct sup *s)
 	/* A fork straight into the new pid namespace: unshare(CLONE_NEWPID)
 	 * would put every later child of ours there too, and it dies with
 	 * init (sanitizer runtimes fork at exit). */
-	/* own IPC objects and hostname too: SysV/POSIX IPC of the host stays out of reach */
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD,
-				   NULL, NULL, NULL, 0);
+	/* own mounts, IPC objects, hostname and (without --net=host) network
+	 * too: see the top of this file */
+	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
+	if (!s->opt.net_host)
+		flags |= CLONE_NEWNET;
+	pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
 	if (pid < 0)
 		die_setup("clone into a new pid namespace: %s", strerror(errno));
 	if (pid == 0) {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -57,6 +58,27 @@ int shadow_dir(struct sup *s, const char *canon, int open_flags)
 	int err = errno;
 	close(path_fd);
 	return fd < 0 ? -err : fd;
+}
+
+int shadow_dir_for_tracee(struct sup *s, const char *canon, int open_flags)
+{
+	int made = walk_dirs(s, canon, true);
+	if (made < 0)
+		return made;
+	close(made);
+	if (s->sandbox_root_fd < 0)
+		return -ESRCH;
+	/* the same dir through the command's own root mount: ".." from it
+	 * stops at the command's root, as from any dir it opened itself */
+	struct open_how how = {
+		.flags = (uint64_t)(O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC |
+				    (open_flags & O_PATH ? O_PATH : O_RDONLY | open_flags)),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_NO_XDEV,
+	};
+	const char *rel = canon[1] ? canon + 1 : ".";
+	int fd = (int)syscall(SYS_openat2, s->sandbox_root_fd, rel, &how, sizeof(how));
+	return fd < 0 ? -errno : fd;
 }
 
 int shadow_find_dir(struct sup *s, const char *canon)
@@ -139,7 +161,7 @@ int shadow_bind(struct sup *s, const char *canon, int fd)
 	    syscall(SYS_move_mount, tree, "", dfd, name, MOVE_MOUNT_F_EMPTY_PATH))
 		err = -errno;
 	else
-		notify_mount_added(s, tree);
+		notify_mount_added(s, canon);
 	close(tree);
 	if (err)
 		fprintf(stderr, "ovlrun: shadow bind of %s: %s\n", canon, strerror(-err));

@@ -38,13 +38,35 @@ static uint32_t attr_event(const struct attr_args *a)
 	return IN_ATTRIB;
 }
 
+/* The change on an object outside the overlay (SC_OBJECT): made by the
+ * supervisor, as the tracee, on the object it checked. */
+static int apply_object(struct req *r, const struct attr_args *a)
+{
+	int err;
+	if (a->op == OP_CHMOD)
+		err = obj_chmod(r, a->mode);
+	else if (a->op == OP_CHOWN)
+		err = obj_chown(r, a->uid, a->gid);
+	else if (a->op == OP_UTIMES)
+		err = obj_utimens(r, a->ts);
+	else
+		err = obj_truncate(r, a->len);
+	req_obj_release(r);
+	return err;
+}
+
 static int64_t apply(struct req *r, int dirfd, const char *path, unsigned lflags,
 		     bool empty_ok, const struct attr_args *a)
 {
 	struct ovl_entry e;
 	const struct ovl_cred *cred;
+	r->want_obj = true;
 	int err = req_cred(r, &cred);
-	if (err || (err = req_lookup(r, dirfd, path, lflags, empty_ok, &e)))
+	if (!err)
+		err = req_lookup(r, dirfd, path, lflags, empty_ok, &e);
+	if (err == SC_OBJECT)
+		return apply_object(r, a);
+	if (err)
 		return err;
 	struct ovl_fs *fs = r->sup->fs;
 	if (e.type == 0)

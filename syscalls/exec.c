@@ -8,9 +8,11 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "ovlrun/shadow.h"
 #include "ovlrun/syscalls.h"
@@ -103,6 +105,29 @@ static int prepare_path(struct req *r, int dirfd, const char *path, unsigned lfl
 	return err;
 }
 
+/* The kernel opens an fexecve'd file again by its path, and the
+ * command's Landlock domain (confine.c) lets it open nothing outside its
+ * root: a layer file's fd (copy: ours) is moved to the file's bind in the
+ * shadow, at its overlay path, which is inside. */
+static int in_root(struct req *r, int tfd, int copy, int rfd)
+{
+	char canon[PATH_MAX];
+	enum fd_kind kind;
+	int flags;
+	off_t pos;
+	if (req_own_fd_kind(r, copy, canon, &kind) || (kind != FD_LOWER && kind != FD_UPPER))
+		return 0;  /* the sandbox's own file, or an unlinked one: as it is */
+	int err = shadow_bind(r->sup, canon, rfd);
+	if (err || (err = req_fd_state(r, tfd, &flags, &pos)))
+		return err;
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS };
+	int bound = (int)syscall(SYS_openat2, r->sup->shadow_fd, canon, &how, sizeof(how));
+	if (bound < 0)
+		return -errno;
+	return req_setfd(r, bound, tfd, flags & O_CLOEXEC);
+}
+
 int64_t sys_execve(struct req *r)
 {
 	r->intent = INTENT_READ;
@@ -136,10 +161,14 @@ int64_t sys_execveat(struct req *r)
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		int rfd = open(proc, O_RDONLY | O_CLOEXEC);
 		int open_err = errno;
-		close(fd);
-		if (rfd < 0)
+		if (rfd < 0) {
+			close(fd);
 			return -open_err;
+		}
 		err = prepare_interpreter(r, rfd, 0);
+		if (!err)
+			err = in_root(r, dirfd, fd, rfd);
+		close(fd);
 		close(rfd);
 		return err ? err : SC_CONTINUE;
 	}

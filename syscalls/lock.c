@@ -8,11 +8,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 #include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
@@ -51,16 +49,7 @@ static int move_to_upper(struct req *r, int fd, const char *canon)
 	if (nfd < 0)
 		return nfd;
 	lseek(nfd, pos, SEEK_SET);
-	struct seccomp_notif_addfd a = {
-		.id = r->n->id,
-		.flags = SECCOMP_ADDFD_FLAG_SETFD,
-		.srcfd = (uint32_t)nfd,
-		.newfd = (uint32_t)fd,
-		.newfd_flags = flags & O_CLOEXEC,
-	};
-	err = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a) < 0 ? -errno : 0;
-	close(nfd);
-	return err;
+	return req_setfd(r, nfd, fd, flags & O_CLOEXEC);
 }
 
 static int64_t do_lock(struct req *r, int fd)

@@ -115,19 +115,30 @@ static void mark_mount(struct notify *n, const char *path)
 		fprintf(stderr, "ovlrun: fanotify_mark %s: %s\n", path, strerror(errno));
 }
 
-void notify_mount_added(struct sup *s, int fd)
+/* path inside the sandbox, as the supervisor reaches it: through the
+ * command's root, in the command's own mount namespace, whose copies of
+ * the shadow's mounts are the ones the command's I/O goes through */
+static void mark_sandbox_mount(struct sup *s, struct notify *n, const char *path)
 {
-	char proc[64];
-	if (!s->notify || !s->notify->marked)
-		return;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	mark_mount(s->notify, proc);
+	char at[PATH_MAX + 32];
+	snprintf(at, sizeof(at), "/proc/%d/root%s", (int)s->init_pid, strcmp(path, "/") ? path : "");
+	mark_mount(n, at);
 }
 
-/* The binds already in the shadow root (executables, FIFOs, sockets). */
+void notify_mount_added(struct sup *s, const char *canon)
+{
+	if (!s->notify || !s->notify->marked)
+		return;
+	mark_sandbox_mount(s, s->notify, canon);
+}
+
+/* The command's root and the binds already in it (executables, FIFOs,
+ * sockets); the kernel-served mounts (/dev, /proc) are not the overlay's. */
 static void mark_shadow_binds(struct sup *s, struct notify *n)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char info[64];
+	snprintf(info, sizeof(info), "/proc/%d/mountinfo", (int)s->init_pid);
+	FILE *f = fopen(info, "re");
 	if (!f)
 		return;
 	char line[PATH_MAX * 2], mp[PATH_MAX];
@@ -148,17 +159,13 @@ static void mark_shadow_binds(struct sup *s, struct notify *n)
 			}
 		}
 		mp[k] = 0;
-		if (strncmp(mp, s->shadow, s->shadow_len) || mp[s->shadow_len] != '/')
-			continue;
-		/* the kernel-served mounts (/dev, /proc) are not the overlay's */
 		bool pass = false;
 		for (int i = 0; i < s->npass && !pass; i++) {
 			size_t pl = strlen(s->pass[i]);
-			const char *rest = mp + s->shadow_len;
-			pass = !strncmp(rest, s->pass[i], pl) && (!rest[pl] || rest[pl] == '/');
+			pass = !strncmp(mp, s->pass[i], pl) && (!mp[pl] || mp[pl] == '/');
 		}
 		if (!pass)
-			mark_mount(n, mp);
+			mark_sandbox_mount(s, n, mp);
 	}
 	fclose(f);
 }
@@ -190,7 +197,7 @@ static int mark_mounts(struct sup *s, struct notify *n)
 		mounts[k++] = s->lower_prefix[i];
 	if (s->upper_prefix[0])
 		mounts[k++] = s->upper_prefix;
-	mounts[k++] = s->shadow;
+	mounts[k++] = s->shadow;  /* mirror dirs the supervisor opened for the command */
 	for (int i = 0; i < k; i++)
 		mark_mount(n, mounts[i]);
 	mark_shadow_binds(s, n);

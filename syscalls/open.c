@@ -121,7 +121,15 @@ static int64_t do_open(struct req *r, int dirfd, uint64_t path_addr, uint64_t fl
 		lflags |= OVL_LOOKUP_FOLLOW;
 	if ((flags & O_DIRECTORY) && !tmpfile)
 		lflags |= OVL_LOOKUP_DIRECTORY;
+	/* a magic link to a host object or an unlinked file, a mountinfo:
+	 * opened here (SC_OBJECT), the kernel re-reads nothing */
+	r->want_obj = !(flags & O_PATH);
 	err = req_lookup(r, dirfd, path, lflags, false, &e);
+	if (err == SC_OBJECT) {
+		int64_t rv = obj_open(r, flags);
+		req_obj_release(r);
+		return rv;
+	}
 	if (err)
 		return err;
 
@@ -141,7 +149,7 @@ static int64_t do_open(struct req *r, int dirfd, uint64_t path_addr, uint64_t fl
 			notify_opened(r, &e, existed, flags);
 		rv = req_addfd(r, fd, flags & O_CLOEXEC);
 	} else if (kind == OVL_OPEN_DIR) {
-		int mfd = shadow_dir(r->sup, e.path, flags & O_PATH);
+		int mfd = shadow_dir_for_tracee(r->sup, e.path, 0);
 		if (mfd >= 0)
 			notify_path(r->sup, e.path, IN_OPEN, true);
 		rv = mfd < 0 ? mfd : req_addfd(r, mfd, flags & O_CLOEXEC);

@@ -14,7 +14,7 @@ static int64_t do_readlink(struct req *r, int dirfd, uint64_t path_addr, uint64_
 	int err = req_path(r, path_addr, path);
 	if (err)
 		return err;
-	ssize_t n = path[0] == '/' ? req_magic_readlink(r, path, target, sizeof(target)) : SC_CONTINUE;
+	ssize_t n = req_magic_readlink(r, dirfd, path, target, sizeof(target));
 	if (n == SC_CONTINUE) {
 		/* readlinkat(fd, "") reads the symlink an O_PATH fd refers to */
 		err = req_lookup(r, dirfd, path, 0, true, &e);

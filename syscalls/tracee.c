@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,8 +87,19 @@ static int parse_ids(const char *line, unsigned v[4])
 	return sscanf(line, "%u %u %u %u", &v[0], &v[1], &v[2], &v[3]) == 4 ? 0 : -EIO;
 }
 
-/* A small /proc file of the tracee, NUL-terminated; its length or -errno. */
-static ssize_t read_proc(const char *path, char *buf, size_t size, int err)
+/* The last number of a status line ("NSpid:\t812\t5"): the id in the
+ * innermost pid namespace, the sandbox's. */
+static pid_t last_id(const char *s)
+{
+	const char *p = s + strlen(s);
+	while (p > s && (p[-1] == ' ' || p[-1] == '\t'))
+		p--;
+	while (p > s && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return (pid_t)atoi(p);
+}
+
+ssize_t req_read_proc(const char *path, char *buf, size_t size, int err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -108,7 +120,7 @@ int req_cred(struct req *r, const struct ovl_cred **out)
 	}
 	char path[64], buf[8192];
 	snprintf(path, sizeof(path), "/proc/%d/status", r->pid);
-	if (read_proc(path, buf, sizeof(buf), -ESRCH) < 0)
+	if (req_read_proc(path, buf, sizeof(buf), -ESRCH) < 0)
 		return -ESRCH;
 	struct ovl_cred *c = &r->cred;
 	memset(c, 0, sizeof(*c));
@@ -140,6 +152,10 @@ int req_cred(struct req *r, const struct ovl_cred **out)
 			r->cap_prm = strtoull(line + 7, NULL, 16);
 		} else if (!strncmp(line, "Umask:", 6)) {
 			c->umask = (mode_t)strtoul(line + 6, NULL, 8);
+		} else if (!strncmp(line, "NStgid:", 7)) {
+			r->ns_tgid = last_id(line + 7);
+		} else if (!strncmp(line, "NSpid:", 6)) {
+			r->ns_tid = last_id(line + 6);
 		}
 	}
 	if (seen != 7)
@@ -155,7 +171,7 @@ int req_fd_state(struct req *r, int fd, int *flags, off_t *pos)
 	if (fd < 0)
 		return -EBADF;
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->pid, fd);
-	if (read_proc(path, buf, sizeof(buf), -EBADF) < 0)
+	if (req_read_proc(path, buf, sizeof(buf), -EBADF) < 0)
 		return -EBADF;
 	char *p = strstr(buf, "pos:"), *q = strstr(buf, "flags:");
 	if (!p || !q)
@@ -195,6 +211,21 @@ int req_getfd(struct req *r, int fd)
 	return ours < 0 ? -err : ours;
 }
 
+int req_setfd(struct req *r, int fd, int target, bool cloexec)
+{
+	/* the tracee's fd target now holds what fd holds (lock.c, exec.c) */
+	struct seccomp_notif_addfd a = {
+		.id = r->n->id,
+		.flags = SECCOMP_ADDFD_FLAG_SETFD,
+		.srcfd = (uint32_t)fd,
+		.newfd = (uint32_t)target,
+		.newfd_flags = cloexec ? O_CLOEXEC : 0,
+	};
+	int err = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a) < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
 int req_addfd(struct req *r, int fd, bool cloexec)
 {
 	/* Installed now, answered by the loop: our copy is closed before the
@@ -211,4 +242,55 @@ int req_addfd(struct req *r, int fd, bool cloexec)
 	int err = errno;
 	close(fd);
 	return nfd < 0 ? -err : nfd;  /* e.g. EMFILE: the caller answers with it */
+}
+
+/*
+ * The serving thread takes the tracee's file-system identity: fsuid, fsgid,
+ * groups, effective capabilities.  The raw syscalls change this thread
+ * only (glibc's setgroups would change every thread of the supervisor);
+ * the permitted set stays, so req_unbecome can restore everything.  Used to
+ * let the kernel make its own permission checks on an object the
+ * supervisor holds (see handlers.h: no call is left to the kernel to
+ * re-resolve).
+ */
+int req_become(struct req *r, struct req_saved *sv)
+{
+	const struct ovl_cred *c;
+	int err = req_cred(r, &c);
+	if (err)
+		return err;
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	if (syscall(SYS_capget, &h, sv->caps))
+		return -errno;
+	long n = syscall(SYS_getgroups, OVL_MAX_GROUPS, sv->groups);
+	if (n < 0)
+		return -errno;
+	sv->ngroups = (int)n;
+	sv->fsuid = (uid_t)syscall(SYS_setfsuid, -1);
+	sv->fsgid = (gid_t)syscall(SYS_setfsgid, -1);
+	struct __user_cap_data_struct caps[2];
+	memcpy(caps, sv->caps, sizeof(caps));
+	caps[0].effective = (uint32_t)c->cap_eff & caps[0].permitted;
+	caps[1].effective = (uint32_t)(c->cap_eff >> 32) & caps[1].permitted;
+	if (syscall(SYS_setgroups, (size_t)c->ngroups, c->groups))
+		return -errno;
+	syscall(SYS_setfsgid, c->fsgid);
+	syscall(SYS_setfsuid, c->fsuid);
+	if ((uid_t)syscall(SYS_setfsuid, -1) != c->fsuid ||
+	    (gid_t)syscall(SYS_setfsgid, -1) != c->fsgid ||
+	    syscall(SYS_capset, &h, caps)) {
+		err = -EPERM;
+		req_unbecome(sv);
+	}
+	return err;
+}
+
+void req_unbecome(struct req_saved *sv)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	/* capabilities first: the ids after need CAP_SETUID and CAP_SETGID */
+	if (syscall(SYS_capset, &h, sv->caps) || syscall(SYS_setfsuid, sv->fsuid) < 0 ||
+	    syscall(SYS_setfsgid, sv->fsgid) < 0 ||
+	    syscall(SYS_setgroups, (size_t)sv->ngroups, sv->groups))
+		fprintf(stderr, "ovlrun: restoring the supervisor's credentials: %s\n", strerror(errno));
 }

@@ -93,7 +93,16 @@ static int64_t do_set(struct req *r, enum xa_form form)
 	int err = read_name(r, name);
 	if (err || (err = req_read(r, ARG(r, 2), value, size)))
 		return err;
-	if ((err = req_cred(r, &cred)) || (err = xa_target(r, form, &e)))
+	r->want_obj = true;
+	if (!(err = req_cred(r, &cred)))
+		err = xa_target(r, form, &e);
+	if (err == SC_OBJECT) {
+		/* outside the overlay: on the object checked, as the tracee */
+		err = obj_setxattr(r, name, value, size, flags);
+		req_obj_release(r);
+		return err;
+	}
+	if (err)
 		return err;
 	err = ovl_setxattr(r->sup->fs, cred, &e, name, value, size, flags);
 	if (!err)
@@ -108,7 +117,15 @@ static int64_t do_remove(struct req *r, enum xa_form form)
 	struct ovl_entry e;
 	const struct ovl_cred *cred;
 	int err = read_name(r, name);
-	if (err || (err = req_cred(r, &cred)) || (err = xa_target(r, form, &e)))
+	r->want_obj = true;
+	if (!err && !(err = req_cred(r, &cred)))
+		err = xa_target(r, form, &e);
+	if (err == SC_OBJECT) {
+		err = obj_removexattr(r, name);
+		req_obj_release(r);
+		return err;
+	}
+	if (err)
 		return err;
 	err = ovl_removexattr(r->sup->fs, cred, &e, name);
 	if (!err)

@@ -36,8 +36,8 @@ int notify_fd(const struct sup *s, int which);
 /* Any watch at all (handlers then keep the command's closes its own). */
 bool notify_watching(const struct sup *s);
 /* A mount was made for the sandbox (a bind in the shadow root): its
- * accesses are the sandbox's too.  fd: the mount's root. */
-void notify_mount_added(struct sup *s, int fd);
+ * accesses are the sandbox's too.  canon: where, inside the sandbox. */
+void notify_mount_added(struct sup *s, const char *canon);
 /* Relay the real events that are pending (native I/O of the command). */
 void notify_relay(struct sup *s);
 /* Before each handler: what the command did natively comes first. */

@@ -8,6 +8,7 @@
 #ifndef OVLRUN_SHADOW_H
 #define OVLRUN_SHADOW_H
 
+#include <stdint.h>
 #include <sys/types.h>
 #include "ovlrun/supervisor.h"
 
@@ -15,6 +16,11 @@
  * O_DIRECTORY fd of the mirror (caller closes) or -errno. open_flags are
  * added to O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC (e.g. O_PATH). */
 int shadow_dir(struct sup *s, const char *canon, int open_flags);
+/* The same, made as shadow_dir does, but opened through the command's own
+ * root (its mount namespace): the only kind of mirror fd to hand to the
+ * command, since ".." from a dir of the supervisor's mount would climb
+ * past the command's root. */
+int shadow_dir_for_tracee(struct sup *s, const char *canon, int open_flags);
 /* An O_PATH fd of the mirror of canon if it exists (not made), or -errno. */
 int shadow_find_dir(struct sup *s, const char *canon);
 /* ovl_mirror_fn: recreate a traversed dir or symlink. ctx is struct sup. */
@@ -26,5 +32,16 @@ int shadow_bind(struct sup *s, const char *canon, int fd);
 void shadow_forget(struct sup *s, const char *canon);
 /* A directory moved in the overlay: move its mirror so cwds follow. */
 void shadow_rename(struct sup *s, const char *from, const char *to, bool exchange);
+
+/* Where a tracee's object lives, by its mount id (statx STATX_MNT_ID):
+ * the command's own namespace (a readlink names it by its path inside the
+ * sandbox), the supervisor's mounts in its staging area (layers and its
+ * side of the shadow: by the supervisor's path), or elsewhere (a host
+ * object the command inherited).  mount_ids.c */
+enum mount_kind { MOUNT_OTHER, MOUNT_SANDBOX, MOUNT_STAGING };
+enum mount_kind mount_kind(struct sup *s, uint64_t mnt_id);
+/* After the staging area is complete; freed at exit.  0 or -errno. */
+int mount_ids_init(struct sup *s);
+void mount_ids_free(struct sup *s);
 
 #endif

@@ -23,10 +23,14 @@
 #define OVLRUN_EXIT_FAILURE 125
 
 #define OVLRUN_MAX_BINDS 16
+#define OVLRUN_SHM_SIZE_DEFAULT (64ULL << 20)
 #define OVLRUN_MAX_ENV 64
 #define OVLRUN_RECEIVERS 16             /* threads that take calls while one is served, */
 #define OVLRUN_MAX_RECEIVERS 512        /* more made as needed, up to this, */
 #define OVLRUN_RECEIVER_IDLE_MS 10000   /* and those idle this long end */
+
+struct pty_relay;
+struct mount_ids;
 
 struct bind_opt {
 	char *src;                      /* host path */
@@ -40,6 +44,10 @@ struct options {
 	char *upper;                    /* NULL: read-only overlay */
 	char *work;                     /* NULL: default sibling of upper */
 	bool tmp_upper;                 /* make an upper, remove it at exit */
+	unsigned long long tmp_upper_size; /* --tmp-upper=SIZE: a sized tmpfs holds it; 0: $TMPDIR */
+	bool allow_shared_upper;        /* root command, upper other users can reach: the user knows */
+	bool net_host;                  /* --net=host: share the host's network namespace */
+	unsigned long long shm_size;    /* bytes of the sandbox's /dev/shm tmpfs */
 	int nbind;
 	struct bind_opt bind[OVLRUN_MAX_BINDS];
 	char *chdir;                    /* initial cwd inside, NULL: "/" */
@@ -59,8 +67,10 @@ struct sup {
 	char shadow[PATH_MAX];          /* staging + "/root": the sandbox's kernel root */
 	size_t shadow_len;
 	int shadow_fd;                  /* O_DIRECTORY fd of the shadow root */
+	int sandbox_root_fd;            /* O_PATH fd of the command's root (its copy of the shadow), -1 until it runs */
 	char lower_prefix[OVL_MAX_LOWER][PATH_MAX]; /* where lower i is mounted, as readlink shows it */
 	char upper_prefix[PATH_MAX];    /* where the upper dir is reachable, "" if read-only */
+	struct mount_ids *mnt;          /* which mounts are whose (shadow.h: mount_kind) */
 	int upper_fd, work_fd;          /* through the nosuid,nodev upper mount */
 	bool work_created;              /* remove the work dir at exit */
 	char work_path[PATH_MAX];
@@ -72,6 +82,8 @@ struct sup {
 	const char *pass[OVL_MAX_PASSTHROUGH]; /* kernel-served overlay paths: /proc, /dev, /sys */
 	struct notify *notify;          /* the sandbox's inotify (notify.h), NULL until used */
 	int ctl_sock;                   /* receives the listener fd from the command */
+	struct pty_relay *pty;          /* the sandbox's terminal (pty.c), NULL without one */
+	int pty_index;                  /* its /dev/pts number inside, -1 without one */
 	pthread_mutex_t serve_lock;     /* see the top of this file */
 	pthread_mutex_t recv_lock;
 	/* One handler runs at a time: its large scratch buffer (directory

@@ -14,7 +14,11 @@
 #include "ovlrun/supervisor.h"
 
 /* Handler results besides a value >= 0 or a negative errno. */
-#define SC_CONTINUE (-100000)   /* let the kernel run the call (inside the shadow root) */
+#define SC_CONTINUE (-100000)   /* let the kernel run the call (inside the shadow root);
+				 * handlers.h lists where and why that is safe */
+/* req_lookup result for a handler that set want_obj: the call acts on
+ * r->obj, an object outside the overlay that the supervisor holds. */
+#define SC_OBJECT (-100001)
 
 /* What the call will do with what it names; decides how far the kernel
  * may act on an fd the sandbox did not make (stdio from the host). */
@@ -22,6 +26,17 @@ enum req_intent {
 	INTENT_MODIFY = 0,              /* change metadata or names (the default) */
 	INTENT_READ,                    /* look only: stat, readlink, getxattr, exec */
 	INTENT_OPEN,                    /* open with the access in open_acc */
+};
+
+/* What r->obj is (SC_OBJECT). */
+enum obj_kind {
+	OBJ_NONE = 0,                   /* r->obj holds nothing */
+	OBJ_PASS,                       /* in a kernel-served mount, or a copy of the tracee's fd:
+					 * the kernel's own checks, made as the tracee, decide */
+	OBJ_HOST,                       /* a host object through a /proc fd link: never more
+					 * access than that fd has (obj_acc) */
+	OBJ_UNLINKED,                   /* an unlinked layer file through a /proc fd link */
+	OBJ_MOUNTS,                     /* a /proc/<pid>/mountinfo: an O_RDONLY fd of the real one */
 };
 
 struct req {
@@ -35,11 +50,27 @@ struct req {
 	uid_t ruid;                     /* real ids, for access(2) */
 	gid_t rgid;
 	uint64_t cap_prm;
+	pid_t ns_tgid, ns_tid;          /* read with the credentials: its thread group and
+					 * thread ids in the sandbox's pid namespace */
+	/* Set by a handler that acts itself on what the kernel would have
+	 * re-resolved (an INTENT_MODIFY or INTENT_OPEN call): req_lookup then
+	 * answers SC_OBJECT instead of SC_CONTINUE where it can hold the object,
+	 * which the handler closes. */
+	bool want_obj;
+	int obj;                        /* an O_PATH fd, or as obj_kind says */
+	enum obj_kind obj_kind;
+	int obj_acc;                    /* OBJ_HOST: O_RDONLY, O_WRONLY, O_RDWR or -1 (none) */
 };
 
 #define ARG(r, i) ((r)->n->data.args[i])
 
 typedef int64_t (*sc_handler)(struct req *r);
+
+/* confine.c: called by the command (after no_new_privs, before its
+ * filter): a Landlock domain with every file-system right beneath its root
+ * and none elsewhere, which bounds what the kernel resolves for it.  0, or
+ * -errno (ENOSYS, EOPNOTSUPP: no Landlock). */
+int sc_confine(void);
 
 /* table.c: the handler of a syscall number, NULL if none */
 sc_handler sc_lookup(int nr);
@@ -53,6 +84,8 @@ int req_path(struct req *r, uint64_t addr, char *buf);      /* PATH_MAX buffer *
 int req_read(struct req *r, uint64_t addr, void *buf, size_t len);
 int req_write(struct req *r, uint64_t addr, const void *buf, size_t len);
 int req_valid(struct req *r);
+/* A small /proc file, NUL-terminated: its length, or err. */
+ssize_t req_read_proc(const char *path, char *buf, size_t size, int err);
 int req_getfd(struct req *r, int fd);                         /* dup of the tracee's fd */
 void req_signal(struct req *r, int sig);                      /* to the trapping thread */
 /* The open flags and offset of the tracee's fd (its fdinfo). */
@@ -61,10 +94,26 @@ int req_fd_state(struct req *r, int fd, int *flags, off_t *pos);
  * ...) take; -EBADF for a closed or O_PATH fd, as the kernel answers. */
 int req_fd_open_file(struct req *r, int fd);
 int req_addfd(struct req *r, int fd, bool cloexec);           /* install fd (closed) in the tracee: its number */
+int req_setfd(struct req *r, int fd, int target, bool cloexec); /* fd (closed) replaces the tracee's target */
+
+/* tracee.c: the tracee's file-system identity on the serving thread (only),
+ * so the kernel checks what the supervisor does for it as it would check
+ * the tracee; req_unbecome restores the supervisor's. */
+struct req_saved {
+	uid_t fsuid;
+	gid_t fsgid;
+	int ngroups;
+	gid_t groups[OVL_MAX_GROUPS];
+	struct { uint32_t effective, permitted, inheritable; } caps[2];
+};
+int req_become(struct req *r, struct req_saved *sv);
+void req_unbecome(struct req_saved *sv);
 
 /* common.c: what a tracee fd or cwd is */
 enum fd_kind { FD_MIRROR, FD_LOWER, FD_UPPER, FD_OTHER };
 int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind);
+/* The same for an fd of the supervisor's own (a copy it took). */
+int req_own_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind);
 /* Resolve (dirfd, path) in the overlay; returns 0, SC_CONTINUE (the walk
  * reached a kernel-served mount: the shadow was made to agree) or -errno.
  * AT_EMPTY_PATH semantics when empty_ok and path is "". */
@@ -74,11 +123,55 @@ int req_lookup(struct req *r, int dirfd, const char *path, unsigned flags,
  * (AT_EMPTY_PATH, or /proc/<pid>/fd/N), even an unlinked one: 1 and an
  * O_PATH fd of it in *out; 0 if not. */
 int req_upper_fd(struct req *r, int dirfd, const char *path, bool empty_ok, int *out);
-/* readlink of /proc/self/{fd/N,cwd,exe,root} naming a layer file: its
+/* readlink of a /proc/<pid>[/task/<tid>]/{fd/N,cwd,exe,root} (every pid
+ * form; path may be relative to a /proc dirfd) naming an overlay object: its
  * overlay path (the kernel would show the supervisor's own mount path).
- * The length, SC_CONTINUE if not such a link, or -errno. */
-int req_magic_readlink(struct req *r, const char *path, char *out, size_t size);
+ * The length, SC_CONTINUE if not such a link, or -errno (EACCES: another
+ * process the kernel's ptrace rules keep the tracee from). */
+int req_magic_readlink(struct req *r, int dirfd, const char *path, char *out, size_t size);
 /* Make the shadow agree with the overlay along (dirfd, path). */
 int req_mirror(struct req *r, int dirfd, const char *path, unsigned flags);
+/* Close r->obj if held. */
+void req_obj_release(struct req *r);
+
+/* object.c: what the supervisor does itself on r->obj (SC_OBJECT), as the
+ * tracee.  Open it (flags of open(2)): the fd installed in the tracee, or
+ * -errno. */
+int64_t obj_open(struct req *r, int flags);
+/* The attribute and xattr calls on it: 0 or -errno. */
+int obj_chmod(struct req *r, mode_t mode);
+int obj_chown(struct req *r, uid_t uid, gid_t gid);
+int obj_utimens(struct req *r, const struct timespec ts[2]);
+int obj_truncate(struct req *r, off_t len);
+int obj_setxattr(struct req *r, const char *name, const void *value, size_t size, int flags);
+int obj_removexattr(struct req *r, const char *name);
+
+/* procfs.c: a path under /proc as the kernel resolves it for the tracee. */
+enum proc_kind {
+	PROC_OTHER,                     /* the kernel's: a /proc path without magic */
+	PROC_MAGIC,                     /* <pid>[/task/<tid>]/{fd/N,cwd,root,exe} + tail */
+	PROC_MOUNTS,                    /* <pid>[/task/<tid>]/{mountinfo,mounts,mountstats} */
+	PROC_AUTOGROUP,                 /* <pid>/autogroup */
+	PROC_OUT,                       /* ".." left /proc: out holds the absolute path */
+};
+struct proc_path {
+	enum proc_kind kind;
+	char dir[PATH_MAX];             /* the supervisor's path of /proc/<pid>[/task/<tid>] */
+	char file[PATH_MAX];            /* MAGIC, MOUNTS, AUTOGROUP: dir + "/fd/N", "/cwd", ... */
+	const char *name;               /* "fd", "cwd", "mountinfo", ... */
+	int fd;                         /* MAGIC fd/N: N, else -1 */
+	bool own;                       /* the tracee's own thread group */
+	char out[PATH_MAX];             /* MAGIC: what follows the link; OUT: where it went */
+};
+/* rest follows "/proc" ("/self/fd/3/x"); 0, or -errno (ENAMETOOLONG). */
+int proc_parse(struct req *r, const char *rest, struct proc_path *pp);
+/* An O_PATH fd of what the magic link pp->file leads to, reached as the
+ * kernel lets the tracee reach it: its ptrace access rules for another
+ * process's links.  The fd, or -errno (EACCES, ENOENT). */
+int proc_open_link(struct req *r, const struct proc_path *pp);
+
+/* mountinfo.c: the tracee's view of a /proc/<pid>/mountinfo (real: an fd
+ * of the real one), without host paths; a sealed read-only memfd or -errno. */
+int mountinfo_sanitized(int real);
 
 #endif

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # run_all.sh [-j N] [run_scenario.sh options] — run every differential scenario
 # and print "N identical, M different" (plus skipped / documented).
-# Exit status 1 if any scenario is different (undocumented) or errored.
+# Exit status 1 if any scenario is different (undocumented, or documented but
+# with ovlrun's report no longer as pinned in expected/), errored, or if a pin
+# in expected/ has no scenario.  run_all.sh -u rewrites every pin.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 jobs=1
@@ -20,6 +22,12 @@ export here tmp
 
 scenarios=("$here"/scenarios/*.sh)
 [[ -e ${scenarios[0]} ]] || { echo "no scenarios found" >&2; exit 1; }
+orphans=0
+for pin in "$here"/expected/*.ovlrun; do
+	[[ ! -e $pin || -e $here/scenarios/$(basename "${pin%.ovlrun}").sh ]] && continue
+	echo "ERROR     expected/$(basename "$pin"): a pin without a scenario"
+	orphans=$((orphans + 1))
+done
 printf '%s\0' "${scenarios[@]}" | xargs -0 -P "$jobs" -I{} bash -c 'run_one "$@"' _ {} "$@"
 
 identical=0 different=0 documented=0 skipped=0 errors=0
@@ -42,4 +50,4 @@ for s in "${scenarios[@]}"; do
 	fi
 done
 echo "$identical identical, $different different ($documented documented), $skipped skipped, $errors errors"
-[[ $((different - documented)) -eq 0 && $errors -eq 0 && $identical -gt 0 ]]
+[[ $((different - documented)) -eq 0 && $errors -eq 0 && $orphans -eq 0 && $identical -gt 0 ]]

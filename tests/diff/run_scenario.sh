@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# run_scenario.sh [-k] [-v] SCENARIO — differential test of ovlrun against the
-# kernel's overlayfs.
+# run_scenario.sh [-k] [-v] [-u] SCENARIO — differential test of ovlrun
+# against the kernel's overlayfs.
 #
 # SCENARIO (tests/diff/scenarios/NNN_name.sh) is sourced and defines:
 #   script=...            the shell script run inside (/bin/sh -c "$script")
@@ -18,7 +18,12 @@
 #                         size and checksum are left out of the comparison
 #   skip_reason=...       optional: skip (exit 77) with this reason
 #   documented_difference="..."  optional: a known, README-documented
-#                         difference; a mismatch is then reported but not a failure
+#                         difference.  ovlrun's report must then equal its
+#                         pinned copy, tests/diff/expected/NNN_name.ovlrun (the
+#                         kernel's side may vary with the kernel version): the
+#                         difference is printed, and any change of ovlrun's
+#                         behaviour fails.  A pin without documented_difference
+#                         is an error.
 #
 # The scenario runs twice on identical fresh lowers and fresh uppers: in the
 # kernel's overlayfs (tests/tools/kovlrun: mount -t overlay with
@@ -30,19 +35,23 @@
 #
 #   -k  run the kernel half only and print its report (validates a scenario)
 #   -v  print the report even when identical
-# OVLRUN=kernel compares the kernel with itself (harness self-check).
+#   -u  (re)write the pin of a scenario with documented_difference from this
+#       run's ovlrun report; review it with git diff
+# OVLRUN=kernel compares the kernel with itself (harness self-check: every
+# scenario must be identical, pins are not used).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-kernel_only=0 verbose=0
+kernel_only=0 verbose=0 update_pin=0
 while [[ $# -gt 0 && $1 == -* ]]; do
 	case $1 in
 	-k) kernel_only=1 ;;
 	-v) verbose=1 ;;
-	*) echo "usage: $0 [-k] [-v] SCENARIO" >&2; exit 2 ;;
+	-u) update_pin=1 ;;
+	*) echo "usage: $0 [-k] [-v] [-u] SCENARIO" >&2; exit 2 ;;
 	esac
 	shift
 done
-[[ $# -eq 1 ]] || { echo "usage: $0 [-k] [-v] SCENARIO" >&2; exit 2; }
+[[ $# -eq 1 ]] || { echo "usage: $0 [-k] [-v] [-u] SCENARIO" >&2; exit 2; }
 scenario=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 OVL_TEST_NAME=diff/$(basename "${scenario%.sh}")
 source "$here/../lib.sh"
@@ -63,10 +72,7 @@ run_path=/bin:/usr/bin shared_lower=""
 case $image in
 "") ;;
 debian)
-	debian=$(debian_image) || {
-		[[ ${CI:-} == true ]] && fatal "cannot build the Debian image"
-		skip "cannot build the Debian image (no network?)"
-	}
+	debian=$(debian_image) || skip "cannot build the Debian image (no network?)"
 	declare -F setup_lower > /dev/null || shared_lower=$debian
 	run_path=/usr/sbin:/usr/bin:/sbin:/bin
 	;;
@@ -188,19 +194,39 @@ fi
 prepare ovlrun
 run_side ovlrun "$OVLRUN"
 
-if diff -u --label "kernel overlayfs" --label "ovlrun" "$T/kernel.report" "$T/ovlrun.report" > "$T/diff"; then
-	[[ $verbose -eq 1 ]] && cat "$T/kernel.report"
-	if [[ -n $documented_difference ]]; then
-		log "IDENTICAL: $OVL_TEST_NAME (the documented difference '$documented_difference' did not show)"
+same=0
+diff -u --label "kernel overlayfs" --label "ovlrun" "$T/kernel.report" "$T/ovlrun.report" > "$T/diff" && same=1
+pin=$here/expected/$(basename "${scenario%.sh}").ovlrun
+pin_name=tests/diff/expected/$(basename "$pin")
+if [[ -n $documented_difference && $OVLRUN != "$KOVLRUN" ]]; then
+	# The kernel's side is shown; ovlrun's is checked against the pin.
+	if [[ $update_pin -eq 1 ]]; then
+		mkdir -p "$(dirname "$pin")"
+		cp "$T/ovlrun.report" "$pin"
+		log "PINNED: $OVL_TEST_NAME: ovlrun's report written to $pin_name"
+	fi
+	[[ -f $pin ]] || fatal "no pinned ovlrun report $pin_name for the documented difference (run_scenario.sh -u writes it)"
+	cat "$T/diff"
+	if ! diff -u --label "pinned ($pin_name)" --label "ovlrun now" "$pin" "$T/ovlrun.report"; then
+		log "DIFFERENT from the pinned report (diff above): $OVL_TEST_NAME: ovlrun's behaviour" \
+			"changed in a scenario with a documented difference; if intended, update README.md" \
+			"('Differences from overlayfs') and the pin (run_scenario.sh -u)"
+		exit 1
+	fi
+	if [[ $same -eq 1 ]]; then
+		log "IDENTICAL: $OVL_TEST_NAME (as pinned; the documented difference '$documented_difference' did not show on this kernel)"
 	else
-		log "IDENTICAL: $OVL_TEST_NAME"
+		log "DIFFERENT (documented in README.md: $documented_difference; ovlrun as pinned in $pin_name): $OVL_TEST_NAME"
 	fi
 	exit 0
 fi
-cat "$T/diff"
-if [[ -n $documented_difference ]]; then
-	log "DIFFERENT (documented in README.md: $documented_difference): $OVL_TEST_NAME"
+[[ ! -f $pin || -n $documented_difference ]] ||
+	fatal "$pin_name exists but the scenario has no documented_difference: remove the pin"
+if [[ $same -eq 1 ]]; then
+	[[ $verbose -eq 1 ]] && cat "$T/kernel.report"
+	log "IDENTICAL: $OVL_TEST_NAME"
 	exit 0
 fi
+cat "$T/diff"
 log "DIFFERENT: $OVL_TEST_NAME"
 exit 1

@@ -23,8 +23,8 @@ OUT=$(timeout 60 "$OVLRUN" --lower="$L" --upper="$T/u" -- /bin/sh -c "
 		sh -c 'sleep 1; touch /data/inside /dev/shm/inside'" < /dev/null 2>&1) || STATUS=$?
 wait
 assert_status 0
-assert_stdout "add_watch /proc/1/root/$up$host: Too many levels of symbolic links
-add_watch /proc/1/cwd/$up$host: Too many levels of symbolic links
+assert_stdout "add_watch /proc/1/root/$up$host: Permission denied
+add_watch /proc/1/cwd/$up$host: Permission denied
 add_watch /proc/self/root/$up$host: No such file or directory
 add_watch /dev/stdin: No such file or directory
 add_watch /proc/self/fd/0: No such file or directory

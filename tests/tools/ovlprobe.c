@@ -15,6 +15,11 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +92,9 @@ static void usage(void)
 	      "  tmpfile DIR NAME | dino DIR | runas UID GID CMD [ARGS] |\n"
 	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | tiocsti C |\n"
 	      "  unix-serve PATH | unix-send PATH MSG |\n"
-	      "  inotify [-e EV,EV] [-o] PATH... -- CMD [ARGS]\n", stderr);
+	      "  inotify [-e EV,EV] [-o] PATH... -- CMD [ARGS] |\n"
+	      "  race KIND TRIES SECONDS   (KIND: open-path open-how open-how-lower\n"
+	      "    empty-chown chmod-path fchmod-dup2 setxattr-path truncate-path)\n", stderr);
 }
 
 static const struct { uint32_t bit; const char *name; } in_names[] = {
@@ -188,6 +195,167 @@ static int probe_inotify(int argc, char **argv)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+
+/*
+ * race KIND TRIES SECONDS: a sibling thread flips an argument of the main
+ * thread's call in a loop, between a benign value and one naming the host
+ * file on fd 0 (stdin, opened read-only), until TRIES calls or SECONDS are
+ * done.  A supervisor that checks the first value and lets the kernel read
+ * the argument again loses: the call then acts on the host file.  Prints
+ * "KIND: wins W benign B refused R tries T": W calls changed the host file
+ * (the first stops the run), B succeeded on the benign object, R were
+ * refused (both > 0: the supervisor saw both values while racing).
+ *   open-path      open(P, O_RDWR), P = /dev/null | /proc/self/fd/0
+ *   open-how       openat2(/proc/self/fd/0, how), how.flags = O_PATH | O_RDWR
+ *   open-how-lower openat2(/etc/hostname, how), how.flags = O_PATH | O_RDWR;
+ *                  every writable fd gets "RACE-WIN" (a benign success: the
+ *                  test checks whether it reached the lower)
+ *   empty-chown    fchownat(F, P, 4321, 4321, AT_EMPTY_PATH), F a new file,
+ *                  P = "" | /proc/self/fd/0
+ *   chmod-path     chmod(P, 0606), P = /dev/shm/race | /proc/self/fd/0
+ *   fchmod-dup2    fchmod(N, 0606), N dup2'ed from /dev/shm/race or fd 0
+ *   setxattr-path  setxattr(P, user.race), P = /dev/shm/race | /proc/self/fd/0
+ *   truncate-path  truncate(P, 0), P = /dev/shm/race | /proc/self/fd/0
+ */
+struct race {
+	const char *kind;
+	char path[2][64];               /* benign, host */
+	_Alignas(8) char cur[64];       /* the argument the sibling flips */
+	struct open_how how;
+	int flags[2];                   /* open-how: benign, bad */
+	int fd[2];                      /* fchmod-dup2: benign fd, host fd */
+	int target;                     /* fchmod-dup2: the fd number flipped */
+	atomic_bool stop;
+	struct stat host;               /* fd 0 at the start */
+};
+
+static void *race_flipper(void *arg)
+{
+	struct race *r = arg;
+	for (unsigned i = 0; !atomic_load_explicit(&r->stop, memory_order_relaxed); i++) {
+		int k = i & 1;
+		if (!strcmp(r->kind, "fchmod-dup2"))
+			dup2(r->fd[k], r->target);
+		else if (!strncmp(r->kind, "open-how", 8))
+			*(volatile unsigned long long *)&r->how.flags = (unsigned long long)r->flags[k];
+		else
+			memcpy((char *)r->cur, r->path[k], sizeof(r->cur));
+	}
+	return NULL;
+}
+
+/* Did the last call change the host file (fd 0)? */
+static bool host_changed(struct race *r)
+{
+	struct stat now;
+	char v[8];
+	if (fstat(0, &now))
+		return false;
+	return now.st_mode != r->host.st_mode || now.st_uid != r->host.st_uid ||
+	       now.st_size != r->host.st_size || fgetxattr(0, "user.race", v, sizeof(v)) >= 0;
+}
+
+/* One call; 1 benign success, 0 refused, 2 a win. */
+static int race_call(struct race *r, int file)
+{
+	const char *k = r->kind;
+	int rv;
+	if (!strcmp(k, "open-path") || !strncmp(k, "open-how", 8)) {
+		int fd = !strcmp(k, "open-path") ? open(r->cur, O_RDWR)
+			 : (int)syscall(SYS_openat2, AT_FDCWD, r->path[0], &r->how, sizeof(r->how));
+		if (fd < 0)
+			return 0;
+		struct stat st;
+		int fl = fcntl(fd, F_GETFL);
+		bool writable = fl >= 0 && !(fl & O_PATH) && (fl & O_ACCMODE) != O_RDONLY;
+		bool host = !fstat(fd, &st) && st.st_dev == r->host.st_dev && st.st_ino == r->host.st_ino;
+		if (writable && !strcmp(k, "open-how-lower")) {
+			/* whether this reached the lower: the test looks there */
+			rv = pwrite(fd, "RACE-WIN\n", 9, 0) == 9;
+			close(fd);
+			return rv;
+		}
+		if (writable && host && write(fd, "RACE-WIN\n", 9) == 9) {
+			close(fd);
+			return 2;
+		}
+		close(fd);
+		return 1;
+	}
+	if (!strcmp(k, "empty-chown"))
+		rv = fchownat(file, r->cur, 4321, 4321, AT_EMPTY_PATH);
+	else if (!strcmp(k, "chmod-path"))
+		rv = chmod(r->cur, 0606);
+	else if (!strcmp(k, "fchmod-dup2"))
+		rv = fchmod(r->target, 0606);
+	else if (!strcmp(k, "setxattr-path"))
+		rv = setxattr(r->cur, "user.race", "x", 1, 0);
+	else
+		rv = truncate(r->cur, 0);
+	if (host_changed(r))
+		return 2;
+	return rv == 0;
+}
+
+static int probe_race(int argc, char **argv)
+{
+	static struct race r;
+	if (argc != 5)
+		return usage(), 2;
+	r.kind = argv[2];
+	long tries = atol(argv[3]), secs = atol(argv[4]);
+	snprintf(r.path[0], sizeof(r.path[0]), "%s", "/dev/shm/race");
+	snprintf(r.path[1], sizeof(r.path[1]), "%s", "/proc/self/fd/0");
+	int file = -1;
+	if (!strcmp(r.kind, "open-path")) {
+		snprintf(r.path[0], sizeof(r.path[0]), "%s", "/dev/null");
+	} else if (!strncmp(r.kind, "open-how", 8)) {
+		snprintf(r.path[0], sizeof(r.path[0]), "%s",
+			 strcmp(r.kind, "open-how-lower") ? "/proc/self/fd/0" : "/etc/hostname");
+		r.flags[0] = O_PATH;
+		r.flags[1] = O_RDWR;
+		r.how.flags = O_PATH;
+	} else if (!strcmp(r.kind, "empty-chown")) {
+		r.path[0][0] = 0;
+		file = open("/tmp/race-file", O_RDWR | O_CREAT, 0644);
+		if (file < 0)
+			return fail("open", "/tmp/race-file");
+	} else {
+		int fd = open(r.path[0], O_RDWR | O_CREAT, 0644);
+		if (fd < 0)
+			return fail("open", r.path[0]);
+		r.fd[0] = fd;
+		r.fd[1] = 0;
+		r.target = 100;
+		if (dup2(fd, r.target) < 0)
+			return fail("dup2", r.path[0]);
+	}
+	memcpy(r.cur, r.path[0], sizeof(r.cur));
+	if (fstat(0, &r.host))
+		return fail("fstat", "stdin");
+	pthread_t t;
+	if (pthread_create(&t, NULL, race_flipper, &r))
+		return fail("pthread_create", r.kind);
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long wins = 0, benign = 0, refused = 0, n = 0;
+	for (; n < tries && !wins; n++) {
+		int k = race_call(&r, file);
+		wins += k == 2;
+		benign += k == 1;
+		refused += k == 0;
+		if (!(n & 255)) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec - t0.tv_sec >= secs)
+				break;
+		}
+	}
+	atomic_store(&r.stop, true);
+	pthread_join(t, NULL);
+	printf("%s: wins %ld benign %ld refused %ld tries %ld\n", r.kind, wins, benign, refused, n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -199,6 +367,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmd, "inotify"))
 		return probe_inotify(argc, argv);
+	if (!strcmp(cmd, "race"))
+		return probe_race(argc, argv);
 	if (!strcmp(cmd, "hello")) {
 		printf("hello from ovlprobe (dynamic, interpreter %s)\n", "/opt/ovl-ld/ld.so");
 		return 0;

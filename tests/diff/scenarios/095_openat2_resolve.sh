@@ -16,15 +16,22 @@ setup_top_lower() {
 }
 script=$(cat <<'EOS'
 python3 - <<'PY'
-import ctypes, os, struct
+import ctypes, errno, os, struct
 libc = ctypes.CDLL(None, use_errno=True)
 R = dict(NO_XDEV=1, NO_MAGICLINKS=2, NO_SYMLINKS=4, BENEATH=8, IN_ROOT=0x10, CACHED=0x20)
 def openat2(dirfd, path, flags, resolve, mode=0, size=24):
     how = struct.pack("QQQ", flags, mode, resolve) + b"\0" * (size - 24)
     buf = ctypes.create_string_buffer(how, len(how))
-    fd = libc.syscall(437, dirfd, path.encode(), buf, ctypes.c_size_t(size))
+    # EAGAIN under BENEATH/IN_ROOT: a rename or mount anywhere on the machine
+    # raced the ".." check; openat2(2) says to retry, as programs must.
+    # (Under CACHED, EAGAIN is the answer: not in the cache.)
+    for _ in range(10000):
+        fd = libc.syscall(437, dirfd, path.encode(), buf, ctypes.c_size_t(size))
+        err = ctypes.get_errno()
+        if fd >= 0 or err != errno.EAGAIN or resolve & R["CACHED"]:
+            break
     if fd < 0:
-        return None, os.strerror(ctypes.get_errno())
+        return None, os.strerror(err)
     return fd, "ok"
 def tryit(label, dirfd, path, resolve, flags=os.O_RDONLY, mode=0, size=24):
     names = "|".join(k for k, v in R.items() if resolve & v) or "0"

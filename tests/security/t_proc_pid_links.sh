@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Issue 7, point 8: every /proc/<pid>/... and /proc/<pid>/task/<tid>/...
+# magic link (fd/N, cwd, root, exe) is policed as /proc/self/... is: by
+# numeric pid, by task dir, of the command itself and of other processes,
+# as root and as a plain user.
+#   fd/N:   a host file on stdin (opened read-only) is reopened for writing
+#           through the links of the process itself (also through a symlink
+#           made in /dev/shm) and of a sibling that shares it: from a plain
+#           chroot the host file is written; inside, refused (read works).
+#   root, cwd, task/<tid>/fd/N of another process (a plain user's): from a
+#           plain chroot they lead to the host's tree and files; inside,
+#           only to the overlay's (the same path names the overlay's file).
+#   The kernel's ptrace rules hold: a plain user never follows root's links.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+ovl_init
+L=$(new_lower)
+mkdir -p "$L/data" "$L/secret"
+echo overlay-data > "$L/data/file"
+echo root-secret > "$L/secret/f"
+chmod 700 "$L/secret"
+snapshot_lower "$L"
+C=$(new_lower)   # for the plain chroots
+cp -a "$L/data" "$L/secret" "$C/"
+
+host=$T/hostfile
+fresh_host() {
+	rm -f "$host"
+	echo host-original > "$host"
+	chmod 644 "$host"
+	chown 1000:1000 "$host"
+}
+# the host side of a plain user's process ($T is root-only: let uid 1000 pass)
+chmod 0711 "$T"
+hostdir=$T/hostdir
+mkdir -m 755 "$hostdir"
+echo HOST-MARKER > "$hostdir/marker"
+echo HOST-SECRET > "$T/hostsecret"
+chown 1000:1000 "$T/hostsecret"
+chmod 600 "$T/hostsecret"
+
+# plain ROOT USERSPEC CMD...: CMD chrooted into ROOT as USERSPEC, with a
+# /proc of its own pid namespace and /dev/null
+plain() {
+	local root=$1 user=$2
+	shift 2
+	timeout 60 unshare -m -p -f --propagation private sh -c '
+		r=$1 u=$2; shift 2
+		mount -t proc proc "$r/proc" && mount -t tmpfs -o mode=755 tmpfs "$r/dev" &&
+			mkdir -m 1777 "$r/dev/shm" && touch "$r/dev/null" &&
+			mount --bind /dev/null "$r/dev/null" &&
+			exec chroot --userspec="$u" "$r" "$@"' plain "$root" "$user" "$@"
+}
+
+# ---- fd/N: the host file on stdin, through every form of the link (the
+# sibling holds it as fd 3: a background job's stdin is /dev/null)
+fd_script='
+for p in /proc/$$/fd/0 /proc/$$/task/$$/fd/0 /proc/self/task/$$/fd/0; do
+	{ echo x >> $p; } 2>/dev/null && echo "wrote $p" || echo "refused $p"
+done
+ln -s /proc/$$/fd/0 /dev/shm/link$$
+{ echo x >> /dev/shm/link$$; } 2>/dev/null && echo "wrote via a link" || echo "refused via a link"
+exec 3<&0
+sleep 1000 & s=$!
+{ echo x >> /proc/$s/fd/3; } 2>/dev/null && echo "wrote sibling" || echo "refused sibling"
+{ echo x >> /proc/$s/task/$s/fd/3; } 2>/dev/null && echo "wrote sibling task" || echo "refused sibling task"
+grep -q host-original /proc/$s/fd/3 && echo "read sibling"
+kill $s'
+for who in 0:0 1000:1000; do
+	fresh_host
+	OUT=$(plain "$C" "$who" /bin/sh -c "$fd_script" < "$host" 2>&1) || true
+	[[ $(grep -c '^wrote' <<< "$OUT") -eq 6 && $(grep -c x "$host") -eq 6 ]] ||
+		fail "as $who, the fd links did not write the host file from a plain chroot (probe broken): $OUT"
+	fresh_host
+	uid=${who%:*}
+	STATUS=0
+	OUT=$(timeout 60 "$OVLRUN" --lower="$L" --upper="$T/u$uid" --uid="$uid" --gid="$uid" -- /bin/sh -c \
+		"$fd_script" < "$host" 2>&1) || STATUS=$?
+	assert_status 0 || true
+	assert_eq "refused /proc/\$\$/fd/0
+refused /proc/\$\$/task/\$\$/fd/0
+refused /proc/self/task/\$\$/fd/0
+refused via a link
+refused sibling
+refused sibling task
+read sibling" "$(sed 's#/proc/[0-9]*/#/proc/$$/#; s#/task/[0-9]*/#/task/$$/#' <<< "$OUT")" \
+		"as $who, the fd links inside ovlrun" || true
+	assert_eq host-original "$(cat "$host")" "as $who, the host file" || true
+done
+
+# ---- root, cwd, task/<tid>/fd/N of another process of the same plain user
+fresh_host
+exec 7< <(exec setpriv --reuid=1000 --regid=1000 --clear-groups sh -c \
+	"cd '$hostdir' && exec 3< '$T/hostsecret' && echo \$\$ && exec sleep 1000")
+read -r hp <&7
+links_script="cat /proc/$hp/root$hostdir/marker; cat /proc/$hp/cwd/marker;
+	cat /proc/$hp/task/$hp/fd/3; echo end"
+# a plain chroot that sees the host's processes (its /proc) lets it out
+OUT=$(timeout 60 unshare -m sh -c "mount --bind /proc '$C/proc' &&
+	exec chroot --userspec=1000:1000 '$C' /bin/sh -c '$links_script'" 2>&1) || true
+[[ $OUT == *HOST-MARKER*HOST-MARKER*HOST-SECRET*end* ]] ||
+	fail "another process's root, cwd and fd links did not lead out of a plain chroot (probe broken): $OUT"
+sh_ovl "$L" "$T/u" "$links_script"
+assert_stdout "end" || true
+[[ $OUT$ERR != *HOST-* ]] || fail "a host file was read through another process's links: $OUT"
+kill "$hp"
+exec 7<&-
+
+# Inside, the same links of a sibling lead into the overlay: its cwd and
+# root are overlay dirs (read and written through the overlay, never the
+# lower), and a plain user does not follow root's links (ptrace rules).
+# (The upper is made in a dir only root enters: "/" keeps the lower's mode.)
+mkdir -m 0700 "$T/private"
+sibling_script='mkfifo /tmp/in-data; (cd /data && echo > /tmp/in-data && exec sleep 1000) & s=$!
+read x < /tmp/in-data   # the sibling is in /data
+cat /proc/$s/cwd/file /proc/$s/task/$s/root/data/file
+echo via-cwd > /proc/$s/cwd/new && cat /data/new
+exec 4< /etc/hostname
+ovlprobe runas 1000 1000 /bin/sh -c "cat /proc/$s/cwd/file; cat /proc/$$/fd/4; cat /proc/1/root/etc/hostname; echo end"
+kill $s'
+sh_ovl "$L" "$T/private/u" "$sibling_script"
+assert_stdout "overlay-data
+overlay-data
+via-cwd
+end" || true
+[[ $(grep -c "Permission denied" <<< "$ERR") -eq 3 ]] || fail "a plain user followed root's links: $ERR"
+assert_file_content "$T/private/u/data/new" via-cwd || true
+
+# readlink of a layer file's fd by any form of the link: its overlay path,
+# never the supervisor's mount path
+sh_ovl "$L" "" 'exec 4< /etc/passwd; readlink /proc/$$/fd/4; readlink /proc/$$/task/$$/fd/4
+	cd /proc/$$/task/$$/fd && readlink 4'
+assert_stdout "/etc/passwd
+/etc/passwd
+/etc/passwd" || true
+finish
