@@ -30,6 +30,7 @@
 #include "ovlrun/supervisor.h"
 #include "ovlrun/syscalls.h"
 #include "fdpass.h"
+#include "stats.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -56,13 +57,17 @@ static void answer(struct sup *s, const struct seccomp_notif *n, int64_t rv)
 /* Run the handler of a received call; its answer, sent by the caller. */
 static int64_t handle(struct sup *s, struct seccomp_notif *n)
 {
+	struct req_trace tr;            /* untouched without --trace */
 	struct req r = { .sup = s, .n = n, .pid = (pid_t)n->pid };
+	if (s->opt.trace) {
+		tr.n = 0;
+		r.trace = &tr;
+	}
 	sc_handler h = sc_lookup(n->data.nr);
 	notify_begin(s);
 	int64_t rv = h ? h(&r) : -ENOSYS;
-	if (s->opt.verbose)
-		fprintf(stderr, "ovlrun: [%d] syscall %d -> %s%lld\n", n->pid, n->data.nr,
-			rv == SC_CONTINUE ? "continue " : "", rv == SC_CONTINUE ? 0LL : (long long)rv);
+	if (r.trace)
+		trace_call(&r, rv);
 	return rv;
 }
 
@@ -169,6 +174,9 @@ static void pool_busy(struct pool *p, int d, bool receiver)
  * the thread that served this one idle again. */
 static void pool_serve(struct pool *p, struct seccomp_notif *n, bool receiver)
 {
+	struct timespec t0;
+	if (p->s->stats)
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 	pool_busy(p, 1, receiver);
 	set_policy(SCHED_OTHER);
 	pthread_mutex_lock(&p->s->serve_lock);
@@ -176,6 +184,8 @@ static void pool_serve(struct pool *p, struct seccomp_notif *n, bool receiver)
 	pthread_mutex_unlock(&p->s->serve_lock);
 	pool_busy(p, -1, receiver);
 	answer(p->s, n, rv);
+	if (p->s->stats)
+		stats_add(p->s->stats, n->data.nr, rv, &t0);
 	set_policy(SCHED_FIFO);
 }
 
@@ -300,6 +310,8 @@ int loop_run(struct sup *s)
 	if (!n)
 		die_setup("out of memory");
 	notify_prepare(s);
+	if (s->opt.stats && !(s->stats = stats_new()))
+		fprintf(stderr, "ovlrun: --stats: %s\n", strerror(ENOMEM));
 	struct pool pool;
 	if (s->notify_fd >= 0 && pool_start(&pool, s, nsize))
 		fprintf(stderr, "ovlrun: receiver threads: %s\n", strerror(errno));
@@ -351,5 +363,10 @@ int loop_run(struct sup *s)
 	s->notify_fd = -1;
 	free(n);
 	notify_free(s);
+	if (s->stats) {
+		stats_print(s->stats, stderr);
+		stats_free(s->stats);
+		s->stats = NULL;
+	}
 	return exit_status(st);
 }

@@ -26,6 +26,8 @@ int main(int argc, char **argv)
 	int status;
 
 	options_parse(argc, argv, &s.opt);
+	s.args = argv[0];
+	s.args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);
 	/* Before any child exists: these arrive through loop.c's signalfd and
 	 * are forwarded to the command; the sandbox must stay stoppable only
 	 * through its own job control, so the supervisor ignores stop signals. */

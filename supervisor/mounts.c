@@ -53,11 +53,17 @@ static void setup_dev(struct sup *s)
 	if (mkdirat(devfd, "pts", 0755) || mkdirat(devfd, "shm", 01777))
 		die_setup("shadow /dev: mkdir: %s", strerror(errno));
 	path_join(p, dev, "/pts");
-	if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620"))
+	/* max: the host's ptys beyond its reserve are shared by every devpts
+	 * instance; one sandbox must not take them all */
+	if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620,max=64"))
 		die_setup("mount devpts: %s", strerror(errno));
-	/* bounded: every sandbox would otherwise get half of the host's RAM */
-	char opts[64];
-	snprintf(opts, sizeof(opts), "mode=1777,size=%llu", s->opt.shm_size);
+	/* bounded: every sandbox would otherwise get half of the host's RAM;
+	 * inodes too (empty files cost kernel memory that "size" does not
+	 * count): one per 4 KiB of size, at least 1024 */
+	char opts[96];
+	unsigned long long inodes = s->opt.shm_size / 4096 > 1024 ? s->opt.shm_size / 4096 : 1024;
+	snprintf(opts, sizeof(opts), "mode=1777,size=%llu,nr_inodes=%llu", s->opt.shm_size, inodes);
 	path_join(p, dev, "/shm");
 	if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, opts))
 		die_setup("mount /dev/shm (%s): %s", opts, strerror(errno));
@@ -249,9 +255,10 @@ int mounts_setup(struct sup *s)
 	 * namespace can hold it and nothing of the staging area, and a shared
 	 * mount, so that what the supervisor mounts in it later (executables,
 	 * FIFOs, sockets) reaches the command's copy, which is its slave
-	 * (sandbox_root.c).  Bounded: it holds only mirrors. */
+	 * (sandbox_root.c).  Bounded: it holds only mirrors, one inode per
+	 * overlay dir or symlink the command reached (issue 8 evicts them). */
 	if (mount("tmpfs", s->shadow, "tmpfs", MS_NOSUID | MS_NODEV,
-		  "mode=0755,size=16m,nr_inodes=1048576") ||
+		  "mode=0755,size=16m,nr_inodes=262144") ||
 	    mount(NULL, s->shadow, NULL, MS_SHARED, NULL))
 		die_setup("mount shadow root tmpfs on %s: %s", s->shadow, strerror(errno));
 	s->shadow_fd = open_dir(s->shadow, "shadow root");

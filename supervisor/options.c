@@ -30,7 +30,10 @@ void options_usage(FILE *out)
 	      "  --setenv=K=V      set K in CMD's environment (default: ovlrun's own)\n"
 	      "  --unsetenv=K      remove K from CMD's environment\n"
 	      "  --uid=N --gid=N   run CMD with these ids (supplementary groups: just gid)\n"
-	      "  -v, --verbose     log each trapped syscall to stderr\n"
+	      "  -v, --trace       print each trapped syscall to stderr as strace does:\n"
+	      "                    [pid N] name(args) = N, or -1 ENAME (text) (also --verbose)\n"
+	      "  --stats           at exit, print to stderr per trapped syscall: calls,\n"
+	      "                    errors, total and median time in the supervisor\n"
 	      "  -h, --help    this text\n"
 	      "  --version     print the version\n"
 	      "Exit status: the command's (128+N if killed by signal N), 125 if ovlrun\n"
@@ -94,7 +97,7 @@ int options_parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_LOWER = 256, OPT_UPPER, OPT_WORK, OPT_VERSION, OPT_TMP_UPPER, OPT_BIND,
 	       OPT_RO_BIND, OPT_CHDIR, OPT_SETENV, OPT_UNSETENV, OPT_UID, OPT_GID, OPT_NET,
-	       OPT_SHM_SIZE, OPT_ALLOW_SHARED_UPPER };
+	       OPT_SHM_SIZE, OPT_ALLOW_SHARED_UPPER, OPT_STATS };
 	static const struct option longopts[] = {
 		{ "lower", required_argument, NULL, OPT_LOWER },
 		{ "upper", required_argument, NULL, OPT_UPPER },
@@ -111,6 +114,8 @@ int options_parse(int argc, char **argv, struct options *o)
 		{ "uid", required_argument, NULL, OPT_UID },
 		{ "gid", required_argument, NULL, OPT_GID },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "trace", no_argument, NULL, 'v' },
+		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -173,7 +178,10 @@ int options_parse(int argc, char **argv, struct options *o)
 			o->gid = parse_id("--gid", optarg);
 			break;
 		case 'v':
-			o->verbose = true;
+			o->trace = true;
+			break;
+		case OPT_STATS:
+			o->stats = true;
 			break;
 		case 'h':
 			options_usage(stdout);

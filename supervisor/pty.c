@@ -1,13 +1,16 @@
 /*
  * A terminal of the sandbox's own.  The sandbox is a session of its own
  * (nothing inside may signal or renice ovlrun's process group), so the
- * host's terminal cannot be its controlling terminal.  When stdin is a
- * terminal, the supervisor opens a pty in the sandbox's devpts instance,
- * the command makes the slave its controlling terminal and its stdio (for
- * the stdio fds that were terminals), and a relay thread copies bytes
- * between the host terminal, put in raw mode, and the master, as script(1)
- * and podman do.  Ctrl-C, Ctrl-Z and job control are the inner line
- * discipline's; window size changes follow SIGWINCH.
+ * host's terminal cannot be its controlling terminal, and the command must
+ * not hold the host's terminal at all (its ioctls would resize, reconfigure
+ * or lock it).  When any of stdin, stdout and stderr is a terminal, the
+ * supervisor opens a pty in the sandbox's devpts instance, the command
+ * makes the slave its controlling terminal and each stdio fd that was a
+ * terminal, and a relay thread copies bytes between the host terminal and
+ * the master, as script(1) and podman do.  With stdin a terminal, the host
+ * terminal goes raw and its input is relayed: Ctrl-C, Ctrl-Z and job
+ * control are the inner line discipline's.  Window size changes follow
+ * SIGWINCH.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +30,8 @@
 
 struct pty_relay {
 	int master;
-	int in, out;                    /* host terminal: input, where output goes (-1: none) */
+	int in, out;                    /* host terminal: input (-1: not a terminal), where output goes */
+	int size_from;                  /* a host terminal fd to take the window size from */
 	int winch;                      /* signalfd for SIGWINCH */
 	int stop;                       /* eventfd: the sandbox is gone, drain and end */
 	bool raw;                       /* saved holds the host terminal's settings */
@@ -39,7 +43,7 @@ struct pty_relay {
 static void copy_winsize(struct pty_relay *p)
 {
 	struct winsize ws;
-	if (ioctl(p->in, TIOCGWINSZ, &ws) == 0)
+	if (ioctl(p->size_from, TIOCGWINSZ, &ws) == 0)
 		(void)ioctl(p->master, TIOCSWINSZ, &ws);
 }
 
@@ -47,13 +51,16 @@ int pty_open(struct sup *s)
 {
 	char ptmx[PATH_MAX];
 	s->pty_index = -1;
-	if (!isatty(STDIN_FILENO))
+	int tty = isatty(STDIN_FILENO) ? STDIN_FILENO : isatty(STDOUT_FILENO) ? STDOUT_FILENO :
+		  isatty(STDERR_FILENO) ? STDERR_FILENO : -1;
+	if (tty < 0)
 		return 0;
 	struct pty_relay *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->in = STDIN_FILENO;
+	p->in = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
 	p->out = isatty(STDOUT_FILENO) ? STDOUT_FILENO : isatty(STDERR_FILENO) ? STDERR_FILENO : -1;
+	p->size_from = tty;
 	p->winch = p->stop = -1;
 	path_join(ptmx, s->shadow, "/dev/pts/ptmx");
 	p->master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -69,10 +76,15 @@ int pty_open(struct sup *s)
 	}
 	copy_winsize(p);
 	/* The inner terminal starts as the host's was (line discipline,
-	 * control characters); the host's goes raw once the relay starts. */
+	 * control characters); the host's goes raw once the relay starts.
+	 * Output only: the host's terminal stays as it is and does the output
+	 * processing (newline to CR-LF) itself. */
 	struct termios t;
-	if (tcgetattr(p->in, &t) == 0)
+	if (tcgetattr(tty, &t) == 0) {
+		if (p->in < 0)
+			t.c_oflag &= ~(tcflag_t)OPOST;
 		(void)tcsetattr(p->master, TCSANOW, &t);
+	}
 	s->pty = p;
 	s->pty_index = index;
 	return 0;
@@ -120,7 +132,7 @@ static void *relay(void *arg)
 	for (;;) {
 		struct pollfd f[4] = {
 			{ .fd = p->master, .events = POLLIN },
-			{ .fd = in_open ? p->in : -1, .events = POLLIN },
+			{ .fd = in_open ? p->in : -1, .events = POLLIN },  /* -1: ignored */
 			{ .fd = p->winch, .events = POLLIN },
 			{ .fd = stopping ? -1 : p->stop, .events = POLLIN },
 		};
@@ -171,7 +183,7 @@ int pty_relay_start(struct sup *s)
 	/* Raw only while ovlrun is the terminal's foreground job: in the
 	 * background, the terminal is the user's shell's (its input then
 	 * stays there; the relay reads EIO and stops reading). */
-	if (tcgetpgrp(p->in) == getpgrp() && tcgetattr(p->in, &p->saved) == 0) {
+	if (p->in >= 0 && tcgetpgrp(p->in) == getpgrp() && tcgetattr(p->in, &p->saved) == 0) {
 		struct termios raw = p->saved;
 		cfmakeraw(&raw);
 		p->raw = tcsetattr(p->in, TCSADRAIN, &raw) == 0;

@@ -4,7 +4,7 @@
 
 #include "ovlrun/supervisor.h"
 
-/* When stdin is a terminal: open a pty in the sandbox's devpts (after
+/* When stdin, stdout or stderr is a terminal: open a pty in the sandbox's devpts (after
  * mounts_setup); sets s->pty and s->pty_index (-1: no terminal).  0 or
  * -errno. */
 int pty_open(struct sup *s);

@@ -11,7 +11,7 @@
  * forwards the signals ovlrun receives.
  *
  * The command leads a session of its own too (with the sandbox's pty as its
- * controlling terminal when stdin is a terminal: pty.c), keeps only the
+ * controlling terminal when its stdio has a terminal: pty.c), keeps only the
  * capabilities below, runs with no_new_privs and the seccomp filter, whose
  * listener it sends back to the supervisor.
  */
@@ -255,6 +255,13 @@ static __attribute__((noreturn)) void run_init(struct sup *s, int sock)
 	if (command_pid == 0) {
 		close(isv[0]);
 		run_command(s, sock, isv[1]);
+	}
+	/* init is a fork of ovlrun: its /proc/1/cmdline, which everyone inside
+	 * reads, would show ovlrun's arguments (host paths of the layers,
+	 * binds, --setenv values).  The command has its own copy by now. */
+	if (s->args) {
+		memset(s->args, 0, s->args_len);
+		snprintf(s->args, s->args_len, "ovlrun-init");
 	}
 	close(sock);
 	close(isv[1]);

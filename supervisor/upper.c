@@ -143,12 +143,17 @@ static bool others_reach(const char *p)
 }
 
 /* Other host users could run set-uid programs or open device nodes that
- * root inside made under p. */
+ * root inside made in the upper at canonical path p.  The upper's own mode
+ * and owner do not count: its root is the sandbox's "/", which root inside
+ * may chmod or chown as it likes; only the dirs above it and a nosuid,nodev
+ * filesystem keep host users out. */
 static bool shared(const char *p)
 {
+	char tmp[PATH_MAX];
 	struct statvfs sv;
 	bool harmless_fs = !statvfs(p, &sv) && (sv.f_flag & ST_NOSUID) && (sv.f_flag & ST_NODEV);
-	return !harmless_fs && others_reach(p);
+	snprintf(tmp, sizeof(tmp), "%s", p);
+	return !harmless_fs && others_reach(dirname(tmp));
 }
 
 /* Mode of a new upper dir at path: 0700 when the command runs as root and
@@ -161,7 +166,9 @@ static mode_t new_upper_mode(const struct sup *s, const char *path)
 	snprintf(tmp, sizeof(tmp), "%s", path);
 	if (!realpath(dirname(tmp), parent))
 		die_setup("upper dir %s: %s", path, strerror(errno));
-	if (root_command(s) && shared(parent))
+	/* (reachable and refused, unless --allow-shared-upper: then at least
+	 * until root inside changes "/") */
+	if (root_command(s) && others_reach(parent))
 		return 0700;
 	if (stat(s->opt.lower[0], &st))
 		die_setup("lower dir %s: %s", s->opt.lower[0], strerror(errno));
@@ -287,8 +294,8 @@ void upper_open(struct sup *s, int *upper_host_fd, int *work_host_fd, char *anc)
 	layers_check_fs(*upper_host_fd, "upper dir", upper);
 	if (root_command(s) && !s->opt.allow_shared_upper && shared(upper))
 		die_setup("upper dir %s: other host users can reach it, and set-uid files made there by "
-			  "root inside would work for them: use a dir only root can enter, or pass "
-			  "--allow-shared-upper", upper);
+			  "root inside would work for them: put it in a dir only root can enter "
+			  "(mkdir -m 700 DIR; --upper=DIR/u), or pass --allow-shared-upper", upper);
 	*work_host_fd = open_work(s, upper, work, &work_ours);
 	struct stat su, sw;
 	if (fstat(*upper_host_fd, &su) || fstat(*work_host_fd, &sw) || su.st_dev != sw.st_dev)

@@ -13,6 +13,12 @@ static const sc_handler by_nr[512] = { HANDLERS(ENTRY) [__NR_fcntl] = sys_fcntl,
 					      [__NR_sendto] = sys_sendto };
 #undef ENTRY
 
+/* The names, for --trace and --stats. */
+#define NAME(name) [__NR_##name] = #name,
+static const char *const names[512] = { HANDLERS(NAME) [__NR_fcntl] = "fcntl",
+					  [__NR_sendto] = "sendto" };
+#undef NAME
+
 #define NR(name) __NR_##name,
 static const int trapped[] = { HANDLERS(NR) };
 #undef NR
@@ -22,6 +28,13 @@ sc_handler sc_lookup(int nr)
 	if (nr < 0 || nr >= (int)(sizeof(by_nr) / sizeof(by_nr[0])))
 		return NULL;
 	return by_nr[nr];
+}
+
+const char *sc_name(int nr)
+{
+	if (nr < 0 || nr >= (int)(sizeof(names) / sizeof(names[0])))
+		return NULL;
+	return names[nr];
 }
 
 const int *sc_trapped(int *count)

@@ -70,8 +70,11 @@ int req_string(struct req *r, uint64_t addr, char *buf, size_t size)
 		if (n <= 0)
 			return -EFAULT;
 		char *nul = memchr(buf + got, 0, (size_t)n);
-		if (nul)
+		if (nul) {
+			if (r->trace)
+				trace_keep(r->trace, addr, buf);
 			return req_valid(r);
+		}
 		got += (size_t)n;
 	}
 	return -ENAMETOOLONG;

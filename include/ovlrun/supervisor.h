@@ -31,6 +31,7 @@
 
 struct pty_relay;
 struct mount_ids;
+struct stats;
 
 struct bind_opt {
 	char *src;                      /* host path */
@@ -55,7 +56,8 @@ struct options {
 	char *env[OVLRUN_MAX_ENV];      /* "K=V" sets, "K" unsets, in order */
 	long uid, gid;                  /* -1: keep */
 	char **argv;                    /* command and arguments */
-	bool verbose;
+	bool trace;                     /* --trace, -v: each trapped call to stderr (trace.c) */
+	bool stats;                     /* --stats: a table of the calls at exit (stats.c) */
 };
 
 struct sup {
@@ -82,7 +84,10 @@ struct sup {
 	const char *pass[OVL_MAX_PASSTHROUGH]; /* kernel-served overlay paths: /proc, /dev, /sys */
 	struct notify *notify;          /* the sandbox's inotify (notify.h), NULL until used */
 	int ctl_sock;                   /* receives the listener fd from the command */
+	char *args;                     /* ovlrun's own argument strings (argv[0] on), */
+	size_t args_len;                /* which the sandbox's init blanks out */
 	struct pty_relay *pty;          /* the sandbox's terminal (pty.c), NULL without one */
+	struct stats *stats;            /* --stats (stats.h; its own atomics), else NULL */
 	int pty_index;                  /* its /dev/pts number inside, -1 without one */
 	pthread_mutex_t serve_lock;     /* see the top of this file */
 	pthread_mutex_t recv_lock;

@@ -39,6 +39,15 @@ enum obj_kind {
 	OBJ_MOUNTS,                     /* a /proc/<pid>/mountinfo: an O_RDONLY fd of the real one */
 };
 
+/* --trace: the strings the handler read (req_string), so that the trace
+ * shows them without reading the tracee's memory again (trace.c). */
+#define REQ_TRACE_STRINGS 3
+struct req_trace {
+	int n;
+	uint64_t addr[REQ_TRACE_STRINGS];
+	char str[REQ_TRACE_STRINGS][PATH_MAX];
+};
+
 struct req {
 	struct sup *sup;
 	enum req_intent intent;
@@ -60,6 +69,7 @@ struct req {
 	int obj;                        /* an O_PATH fd, or as obj_kind says */
 	enum obj_kind obj_kind;
 	int obj_acc;                    /* OBJ_HOST: O_RDONLY, O_WRONLY, O_RDWR or -1 (none) */
+	struct req_trace *trace;        /* NULL without --trace */
 };
 
 #define ARG(r, i) ((r)->n->data.args[i])
@@ -76,6 +86,13 @@ int sc_confine(void);
 sc_handler sc_lookup(int nr);
 /* The trapped syscall numbers (for the filter). */
 const int *sc_trapped(int *count);
+/* The name of a trapped syscall number, NULL if none. */
+const char *sc_name(int nr);
+
+/* trace.c (--trace): keep a string the handler read; print the call as
+ * strace does, in one write to stderr. */
+void trace_keep(struct req_trace *t, uint64_t addr, const char *str);
+void trace_call(const struct req *r, int64_t rv);
 
 /* common.c: tracee access */
 int req_cred(struct req *r, const struct ovl_cred **c);

@@ -15,11 +15,14 @@ sess=ovlrun-t
 tm() { tmux -L ovlrun-test "$@"; }
 trap 'tm kill-server 2> /dev/null || true; _ovl_cleanup' EXIT
 screen() { tm capture-pane -p -t "$sess" -S -200; }
+# on_screen GREP-ARGS: a line of the screen matches (a here-string: grep -q
+# quitting early must not fail a pipe under pipefail)
+on_screen() { grep -q "$@" <<< "$(screen)"; }
 # wait_screen ERE: until the pane shows a line matching ERE (30 s at most)
 wait_screen() {
 	local i
 	for i in $(seq 300); do
-		screen | grep -qE "$1" && return 0
+		on_screen -E "$1" && return 0
 		sleep 0.1
 	done
 	fail "the screen never showed /$1/:"
@@ -33,8 +36,8 @@ tm new-session -d -s "$sess" -x 100 -y 30 \
 wait_screen '^/ # ?$'
 type_line 'tty; stty size; echo pgrp-check $(cut -d" " -f5,8 /proc/self/stat)'
 wait_screen '^pgrp-check '
-screen | grep -qx '/dev/pts/0' || fail "tty inside: $(screen)"
-screen | grep -qx '30 100' || fail "window size inside: $(screen)"
+on_screen -x '/dev/pts/0' || fail "tty inside: $(screen)"
+on_screen -x '30 100' || fail "window size inside: $(screen)"
 # the shell's job is the terminal's foreground process group
 line=$(screen | grep '^pgrp-check ' | tail -n 1)
 read -r _ pgrp tpgid <<< "$line"
@@ -68,7 +71,25 @@ pgrep -f '^sleep 1001$' > /dev/null && fail "the stopped job survived kill -9 %1
 # say "You have stopped jobs")
 type_line 'exit 3'
 wait_screen 'stopped jobs|^ovlrun-exit='
-screen | grep -q '^ovlrun-exit=' || type_line 'exit 3'
+on_screen '^ovlrun-exit=' || type_line 'exit 3'
 wait_screen '^ovlrun-exit=3$'
+# Output only (stdin is not a terminal, stdout is): the command gets the
+# sandbox's pty there too and never holds the host's terminal.  From a
+# plain chroot, root resizes the host's terminal through its stdout.
+resize='stty rows 11 cols 22 0<&1; readlink /proc/self/fd/1'
+for how in chroot ovlrun; do
+	if [[ $how == chroot ]]; then cmd="chroot $L /bin/sh -c '$resize'"
+	else cmd="$OVLRUN --lower=$L -- /bin/sh -c '$resize'"; fi
+	tm new-session -d -s "$how" -x 80 -y 24 "$cmd < /dev/null; echo $how-done; sleep 600"
+	sess=$how wait_screen "^$how-done\$"
+	pane=$(tm display -p -t "$how" '#{pane_tty}')
+	got=$(stty -F "$pane" size)
+	if [[ $how == chroot ]]; then
+		assert_eq "11 22" "$got" "host terminal size after a plain chroot's stty (probe)"
+	else
+		assert_eq "24 80" "$got" "host terminal size after the sandbox's stty"
+		sess=$how on_screen -x '/dev/pts/0' || fail "the command's stdout is not the sandbox's pty: $(sess=$how screen)"
+	fi
+done
 assert_lower_unchanged "$L"
 finish

@@ -4,9 +4,11 @@
 # the open_how flags, the AT_EMPTY_PATH path or the fd number of the main
 # thread's call (ovlprobe race) between a benign value and one naming the
 # host file on stdin (read-only) or a lower file.  From a plain chroot of
-# the same image every attack changes the host file or the lower; inside
-# ovlrun none ever does (wins 0), while both values reached the supervisor
-# (benign and refused calls both counted): the race really ran.
+# the same image, the harmful value reaching the kernel changes the host
+# file or the lower (ovlprobe race ... direct: the value a won race makes
+# the kernel read, with no race left to chance); inside ovlrun the race
+# never wins (wins 0), while both values reached the supervisor (benign and
+# refused calls both counted): the race really ran.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init
 L=$(new_lower)
@@ -43,7 +45,7 @@ original=$(host_state)
 for kind in open-path open-how empty-chown chmod-path fchmod-dup2 setxattr-path truncate-path; do
 	# the attack works from a plain chroot
 	fresh_host
-	out=$(plain "$C" /usr/bin/ovlprobe race "$kind" "$TRIES" "$SECS" < "$host" 2>&1) || true
+	out=$(plain "$C" /usr/bin/ovlprobe race "$kind" "$TRIES" "$SECS" direct < "$host" 2>&1) || true
 	[[ $out == "$kind: wins 1 "* ]] || fail "$kind from a plain chroot did not win (probe broken): $out"
 	[[ $(host_state) != "$original" ]] || fail "$kind from a plain chroot left the host file as it was"
 	# ...never inside ovlrun
@@ -67,7 +69,7 @@ done
 # is written; inside, the lower never is (a write reaches the upper copy
 # at most: the overlay's own answer to O_RDWR).
 fresh_host
-out=$(plain "$C" /usr/bin/ovlprobe race open-how-lower "$TRIES" "$SECS" < "$host" 2>&1) || true
+out=$(plain "$C" /usr/bin/ovlprobe race open-how-lower "$TRIES" "$SECS" direct < "$host" 2>&1) || true
 grep -q RACE-WIN "$C/etc/hostname" || fail "open-how-lower from a plain chroot did not write the image: $out"
 STATUS=0
 out=$(timeout 120 "$OVLRUN" --lower="$L" --upper="$T/u" -- /usr/bin/ovlprobe race open-how-lower \

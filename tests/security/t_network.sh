@@ -50,6 +50,31 @@ sh_ovl "$L" "" "boundprobe listen-tcp 0 < /dev/null; boundprobe bind-tcp 8080 &&
 OUT=$("$OVLRUN" --lower="$L" -- /bin/sh -c 'cat /sys/class/net/lo/flags')
 assert_stdout "0x9"
 
+# A host daemon's socket file in a lower (think --lower=/ and /run/dbus):
+# a plain chroot connects to the daemon; on the kernel's overlayfs the
+# overlay's inode has no listener (ECONNREFUSED), and so in ovlrun.
+S=$(new_lower)
+cp "$probe" "$S/bin/boundprobe"
+mkdir -p "$S/run"
+mkfifo "$T/unix.in" "$T/unix.out"
+"$probe" listen-unix "$S/run/host.sock" < "$T/unix.in" > "$T/unix.out" &
+exec {unix_hold}> "$T/unix.in"
+read -r ready < "$T/unix.out"
+[[ $ready == ready ]] || fatal "unix listener: $ready"
+snapshot_lower "$S"
+OUT=$(chroot "$S" /bin/boundprobe connect-unix /run/host.sock) || true
+assert_stdout "connect-unix: ok"
+if [[ -x $KOVLRUN ]] && grep -qw overlay /proc/filesystems; then
+	OUT=$("$KOVLRUN" --lower="$S" --upper="$T/ku" -- /bin/boundprobe connect-unix /run/host.sock) || true
+	assert_stdout "connect-unix: ECONNREFUSED"
+fi
+for net in none host; do
+	OUT=$("$OVLRUN" --lower="$S" --upper="$T/u-$net" --net=$net -- /bin/boundprobe connect-unix /run/host.sock) || true
+	assert_stdout "connect-unix: ECONNREFUSED"
+done
+exec {unix_hold}>&-
+assert_lower_unchanged "$S"
+
 # --net=host: the host's network, as asked.
 OUT=$("$OVLRUN" --lower="$L" --net=host -- /bin/sh -c "boundprobe connect-tcp $port; boundprobe connect-abstract $name")
 assert_stdout "connect-tcp: ok

@@ -31,6 +31,7 @@ fresh_host() {
 }
 # the host side of a plain user's process ($T is root-only: let uid 1000 pass)
 chmod 0711 "$T"
+mkdir -m 0700 "$T/private"  # uppers: not where other users reach (t_shared_upper)
 hostdir=$T/hostdir
 mkdir -m 755 "$hostdir"
 echo HOST-MARKER > "$hostdir/marker"
@@ -73,7 +74,7 @@ for who in 0:0 1000:1000; do
 	fresh_host
 	uid=${who%:*}
 	STATUS=0
-	OUT=$(timeout 60 "$OVLRUN" --lower="$L" --upper="$T/u$uid" --uid="$uid" --gid="$uid" -- /bin/sh -c \
+	OUT=$(timeout 60 "$OVLRUN" --lower="$L" --upper="$T/private/u$uid" --uid="$uid" --gid="$uid" -- /bin/sh -c \
 		"$fd_script" < "$host" 2>&1) || STATUS=$?
 	assert_status 0 || true
 	assert_eq "refused /proc/\$\$/fd/0
@@ -99,7 +100,7 @@ OUT=$(timeout 60 unshare -m sh -c "mount --bind /proc '$C/proc' &&
 	exec chroot --userspec=1000:1000 '$C' /bin/sh -c '$links_script'" 2>&1) || true
 [[ $OUT == *HOST-MARKER*HOST-MARKER*HOST-SECRET*end* ]] ||
 	fail "another process's root, cwd and fd links did not lead out of a plain chroot (probe broken): $OUT"
-sh_ovl "$L" "$T/u" "$links_script"
+sh_ovl "$L" "$T/private/u" "$links_script"
 assert_stdout "end" || true
 [[ $OUT$ERR != *HOST-* ]] || fail "a host file was read through another process's links: $OUT"
 kill "$hp"
@@ -109,7 +110,6 @@ exec 7<&-
 # root are overlay dirs (read and written through the overlay, never the
 # lower), and a plain user does not follow root's links (ptrace rules).
 # (The upper is made in a dir only root enters: "/" keeps the lower's mode.)
-mkdir -m 0700 "$T/private"
 sibling_script='mkfifo /tmp/in-data; (cd /data && echo > /tmp/in-data && exec sleep 1000) & s=$!
 read x < /tmp/in-data   # the sibling is in /data
 cat /proc/$s/cwd/file /proc/$s/task/$s/root/data/file

@@ -2,12 +2,13 @@
 # Issue 7 point 3: root inside plants a set-uid-root program in the upper
 # for host users.  Without the sandbox (the kernel's overlayfs with its
 # upper in a dir everyone can enter) host user 1000 runs it and gets euid 0.
-# ovlrun makes a new upper there 0700, so the plant is out of reach;
-# refuses an existing upper other users can reach (125, one line naming
-# it), unless --allow-shared-upper; accepts one on a nosuid,nodev
-# filesystem; and makes a new upper with the lower root's mode where only
-# root can reach it, or for a non-root command (which cannot make
-# set-uid-root files), so that "/" stays searchable inside.
+# A 0700 upper is no protection (root inside chmods "/", the upper's root).
+# ovlrun refuses, for a root command, an upper (new or existing) in a dir
+# other users can reach (125, one line naming it), unless
+# --allow-shared-upper; accepts one on a nosuid,nodev filesystem; and makes
+# a new upper with the lower root's mode where only root can reach it, or
+# for a non-root command (which cannot make set-uid-root files), so that
+# "/" stays searchable inside.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init
 [[ $(basename "$OVLRUN") != kovlrun ]] || skip "ovlrun's own protection is the subject"
@@ -36,16 +37,26 @@ assert_status 0
 assert_stdout "planted"
 assert_eq "ruid=1000 euid=0" "$(as_host_user "$T/pub/kernel/x")" "uid 1000 running the kernel upper's plant"
 
-# ovlrun, a new upper at the same kind of place: made 0700, the plant is
-# there (root inside may make it) but out of the host user's reach.
-run_ovl --lower="$L" --upper="$T/pub/new" -- /bin/sh -c "$plant"
+# The upper's own mode is no protection: its root is the sandbox's "/",
+# which root inside chmods.  On the kernel's overlayfs, an upper made 0700
+# in a dir others can enter: root opens "/" and plants, the user is root.
+mkdir -m 0700 "$T/pub/kernel700"
+STATUS=0
+OUT=$("$KOVLRUN" --lower="$L" --upper="$T/pub/kernel700" -- /bin/sh -c "chmod 755 /; $plant" 2>&1) || STATUS=$?
 assert_status 0
-assert_stdout "planted"
-assert_mode "$T/pub/new" 700
-assert_eq "4755 0" "$(stat -c '%a %u' "$T/pub/new/x")" "the plant in the new upper"
-got=$(as_host_user "$T/pub/new/x")
-[[ $got == *"Permission denied"* ]] || fail "uid 1000 ran the plant in a new upper: $got"
-assert_eq "new" "$(ls -A "$T/pub" | grep -v '^kernel$\|^\.kernel\.ovlwork$')" "left next to the new upper"
+assert_eq "ruid=1000 euid=0" "$(as_host_user "$T/pub/kernel700/x")" "uid 1000 running the plant of a 0700 upper opened from inside"
+
+# ovlrun: an upper, new or existing, whatever its own mode, in a dir other
+# users can reach is refused for a root command; nothing is left behind.
+for u in new closed; do
+	[[ $u == new ]] || mkdir -m 0700 "$T/pub/$u"
+	run_ovl --lower="$L" --upper="$T/pub/$u" -- /bin/sh -c "chmod 755 /; $plant"
+	assert_status 125
+	assert_stderr_contains "upper dir $T/pub/$u: other host users can reach it"
+	assert_missing "$T/pub/$u/x"
+	assert_missing "$T/pub/.$u.ovlrun-work"
+done
+assert_missing "$T/pub/new"
 
 # An existing upper other users can reach: refused before anything runs.
 mkdir -m 0755 "$T/pub/old"

@@ -12,6 +12,8 @@
  *   connect-tcp PORT         connect to 127.0.0.1:PORT
  *   listen-abstract NAME     (host side) listen on abstract AF_UNIX NAME, print "ready", wait
  *   connect-abstract NAME    connect to abstract AF_UNIX NAME
+ *   listen-unix PATH         (host side) listen on AF_UNIX PATH, print "ready", wait
+ *   connect-unix PATH        connect to AF_UNIX PATH
  *   audit-write              send an AUDIT_USER message to the kernel's audit log
  */
 #define _GNU_SOURCE
@@ -131,11 +133,16 @@ int main(int argc, char **argv)
 		wait_stdin();
 		return 0;
 	}
-	if (!strcmp(cmd, "connect-abstract") || !strcmp(cmd, "listen-abstract")) {
+	if (!strcmp(cmd, "connect-abstract") || !strcmp(cmd, "listen-abstract") ||
+	    !strcmp(cmd, "connect-unix") || !strcmp(cmd, "listen-unix")) {
 		int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		struct sockaddr_un a;
 		socklen_t len = abstract(&a, arg);
-		if (!strcmp(cmd, "connect-abstract"))
+		if (strstr(cmd, "-unix")) {  /* a path: no leading NUL */
+			memmove(a.sun_path, a.sun_path + 1, sizeof(a.sun_path) - 1);
+			len--;
+		}
+		if (!strncmp(cmd, "connect", 7))
 			return report(cmd, connect(s, (struct sockaddr *)&a, len));
 		if (bind(s, (struct sockaddr *)&a, len) || listen(s, 8))
 			return report(cmd, -1);

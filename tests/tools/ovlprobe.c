@@ -93,7 +93,7 @@ static void usage(void)
 	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | tiocsti C |\n"
 	      "  unix-serve PATH | unix-send PATH MSG |\n"
 	      "  inotify [-e EV,EV] [-o] PATH... -- CMD [ARGS] |\n"
-	      "  race KIND TRIES SECONDS   (KIND: open-path open-how open-how-lower\n"
+	      "  race KIND TRIES SECONDS [direct]   (KIND: open-path open-how open-how-lower\n"
 	      "    empty-chown chmod-path fchmod-dup2 setxattr-path truncate-path)\n", stderr);
 }
 
@@ -300,8 +300,11 @@ static int race_call(struct race *r, int file)
 static int probe_race(int argc, char **argv)
 {
 	static struct race r;
-	if (argc != 5)
+	if (argc != 5 && (argc != 6 || strcmp(argv[5], "direct")))
 		return usage(), 2;
+	/* direct: no race, the harmful value from the start (what a race that
+	 * wins makes the kernel read; the baseline without a sandbox) */
+	bool direct = argc == 6;
 	r.kind = argv[2];
 	long tries = atol(argv[3]), secs = atol(argv[4]);
 	snprintf(r.path[0], sizeof(r.path[0]), "%s", "/dev/shm/race");
@@ -330,11 +333,16 @@ static int probe_race(int argc, char **argv)
 		if (dup2(fd, r.target) < 0)
 			return fail("dup2", r.path[0]);
 	}
-	memcpy(r.cur, r.path[0], sizeof(r.cur));
+	memcpy(r.cur, r.path[direct], sizeof(r.cur));
+	if (direct) {
+		r.how.flags = (unsigned long long)r.flags[1];
+		if (!strcmp(r.kind, "fchmod-dup2") && dup2(r.fd[1], r.target) < 0)
+			return fail("dup2", "stdin");
+	}
 	if (fstat(0, &r.host))
 		return fail("fstat", "stdin");
 	pthread_t t;
-	if (pthread_create(&t, NULL, race_flipper, &r))
+	if (!direct && pthread_create(&t, NULL, race_flipper, &r))
 		return fail("pthread_create", r.kind);
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -351,7 +359,8 @@ static int probe_race(int argc, char **argv)
 		}
 	}
 	atomic_store(&r.stop, true);
-	pthread_join(t, NULL);
+	if (!direct)
+		pthread_join(t, NULL);
 	printf("%s: wins %ld benign %ld refused %ld tries %ld\n", r.kind, wins, benign, refused, n);
 	return 0;
 }
