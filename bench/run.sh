@@ -4,7 +4,8 @@
 #   sudo bash bench/run.sh            # full run (3 rounds, ~20k-file tree, ~25 min)
 #   sudo bash bench/run.sh --quick    # smoke run: 2 rounds, small trees, < 3 min
 #   options: --rounds=R  --out=FILE (default bench/results.md, with --quick
-#            bench/results-quick.md)  --envs=LIST (comma-separated subset)
+#            bench/results-quick.md)  --envs=LIST, --rows=LIST (comma-separated
+#            subsets: env names below; ops, walk, workload names in W_ROWS)
 #   env: OVLRUN=path (skip the build), BENCH_BUILD (default /tmp/build-bench),
 #        BENCH_CACHE (default .cache/bench: the trees, rebuilt when stale)
 #
@@ -29,14 +30,15 @@
 # Compare ratios from one run, never absolute times across runs.
 set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-quick=0 rounds="" out="" only_envs=""
+quick=0 rounds="" out="" only_envs="" only_rows=""
 for a in "$@"; do
 	case $a in
 	--quick) quick=1 ;;
 	--rounds=*) rounds=${a#*=} ;;
 	--out=*) out=${a#*=} ;;
 	--envs=*) only_envs=${a#*=} ;;
-	-h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--rows=*) only_rows=${a#*=} ;;
+	-h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option '$a' (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -214,10 +216,11 @@ declare -A W=(
 declare -A RESET=(
 	[tar_x]="rm -rf /tmp/x"
 	[make]="make -s -C /data/proj clean"
-	[apt_remove]="dpkg -s $APT_PKG || dpkg -i /bench/debs/${APT_PKG}_*.deb"
+	[apt_remove]="dpkg-query -W -f='\${Status}' $APT_PKG | grep -q 'ok installed' || dpkg -i /bench/debs/${APT_PKG}_*.deb"
 )
 ls "$LOWER/bench/debs/${APT_PKG}_"*.deb > /dev/null 2>&1 || RESET[apt_remove]="exit 1"
 
+want() { [[ -z $only_rows || ,$only_rows, == *,$1,* ]]; }
 load_before=$(uptime)
 say "${#ENVS[@]} environments (${ENVS[*]}), $rounds rounds; log in $T while running"
 t_start=$(date +%s)
@@ -225,6 +228,7 @@ for ((r = 0; r < rounds; r++)); do
 	mapfile -t order < <(rotate "$r" "${ENVS[@]}")
 	say "round $((r + 1))/$rounds: ${order[*]}"
 	for e in "${order[@]}" floor; do
+		want ops || break
 		v=$(timeout -k 10 "$TMO" bash -c 'in_env "$@"' _ "$e" /bench/ops all "$OPS_N" /data/ops \
 			2>> "$T/log.$e") || echo "ops: status $?" >> "$T/log.$e"
 		while read -r op ns; do
@@ -232,9 +236,11 @@ for ((r = 0; r < rounds; r++)); do
 		done <<< "$v"
 	done
 	for w in "${W_ROWS[@]}"; do
+		want "$w" || continue
 		for e in "${order[@]}"; do timed "$w" "$e" "${W[$w]}" "${RESET[$w]:-}"; done
 	done
 	for n in $WALKERS; do
+		want walk || break
 		for e in $(rotate "$r" kernel ovlrun); do
 			[[ " ${ENVS[*]} " == *" $e "* ]] || continue
 			timed "walk$n" "$e" "for i in \$(seq $n); do find $TREE -ls > /dev/null & done; wait"
@@ -256,7 +262,7 @@ declare -A NAME=([native]=native [kernel]="kernel overlayfs" [kvol]="kernel, vol
 declare -A LABEL=([op_stat]=stat [op_open]="open+close" [op_readlink]=readlink
 	[op_getdents]="open+getdents+close, 100 entries" [op_mkdir]="mkdir+rmdir"
 	[op_creat]="creat+close+unlink" [op_exec]="fork+execve (static)+wait"
-	[find_ls]="find -ls" [du]="du -a" [ls_lR]="ls -lR" [xargs_stat]="find | xargs stat"
+	[find_ls]="find -ls" [du]="du -a" [ls_lR]="ls -lR" [xargs_stat]="find \\| xargs stat"
 	[tar_c]="tar c" [cat]="cat of every file" [tar_x]="tar x" [touch]="touch lower files"
 	[make]="make -j2" [compileall]="python3 -m compileall" [apt_remove]="apt-get remove $APT_PKG")
 count() { bash -c 'in_env native /bin/sh -c "$1"' _ "$1" 2> /dev/null | tr -d ' \n'; }
@@ -295,7 +301,7 @@ mb_tar=$(( $(stat -c %s "$LOWER$TARBALL") / 1000000 ))
 		printf '| %s |' "${LABEL[$row]}"
 		k=$(med "$row" kernel) n=$(med "$row" native)
 		for e in "${ENVS[@]}"; do
-			awk -v v="$(med "$row" "$e")" -v k="$k" -v n="$n" 'function r(a, b) { return (b ~ /^[0-9.]+$/ && b > 0) ? sprintf("%.2g", a / b) : "-" }
+			awk -v v="$(med "$row" "$e")" -v k="$k" -v n="$n" 'function r(a, b) { return (b ~ /^[0-9.]+$/ && b > 0) ? sprintf(a / b >= 10 ? "%.0f" : "%.2g", a / b) : "-" }
 				BEGIN { if (v !~ /^[0-9.]+$/) { printf " %s |", v; exit }
 					printf (v < 1e9 ? " %.3f (%s / %s) |" : " %.2f (%s / %s) |"), v / 1e9, r(v, k), r(v, n) }'
 		done

@@ -19,6 +19,7 @@
 #include "ovlrun/supervisor.h"
 #include "fsutil.h"
 #include "ovlrun/shadow.h"
+#include "staging.h"
 #include "upper.h"
 
 
@@ -219,15 +220,7 @@ int mounts_setup(struct sup *s)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		die_setup("make mounts private: %s", strerror(errno));
 
-	const char *tmp = getenv("TMPDIR");
-	snprintf(s->staging, sizeof(s->staging), "%s/ovlrun.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(s->staging))
-		die_setup("staging dir %s: %s", s->staging, strerror(errno));
-	if (stat(s->staging, &staging_st))
-		die_setup("staging dir %s: %s", s->staging, strerror(errno));
-	/* bounded: the command can create sockets and, through /dev/.., files here */
-	if (mount("tmpfs", s->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=64m"))
-		die_setup("mount staging tmpfs: %s", strerror(errno));
+	staging_make(s, &staging_st);
 
 	if (s->opt.upper) {
 		upper_attach(s, upper_host_fd, work_host_fd, anc);

@@ -28,7 +28,13 @@ results() { # RUNNER UPPER
 kernel=$(results "$KOVLRUN" "$T/kernel-upper")
 ours=$(results "$OVLRUN" "$T/upper")
 printf 'kernel overlayfs:\n%s\novlrun:\n%s\n' "$kernel" "$ours" >&2
-assert_eq "$kernel" "$ours" "CPython test results (kernel overlayfs vs ovlrun)"
+assert_eq "$kernel" "$ours" "CPython test results (kernel overlayfs vs ovlrun)" || {
+	# what failed, for a run that cannot be repeated (CI)
+	for side in kernel-upper upper; do
+		grep -nE '^(FAIL|ERROR):|^(AssertionError|[A-Za-z]+Error)|^test_[a-z_]+ .* (FAIL|ERROR)$' \
+			"$T/$side.log" | head -n 40 | sed "s|^|$side.log: |" >&2 || true
+	done
+}
 [[ $ours == *"All 13 tests OK"* ]] || fail "not all 13 CPython test modules passed in ovlrun (log: $T/upper.log)"
 assert_eq "$before" "$(tree_dump "$D" | sha256sum)" "the Debian lower after both runs"
 finish

@@ -28,9 +28,11 @@ assert_eq "upper" "$(ls -A "$T/p")" "entries next to the upper with --work"
 # The rest is ovlrun's own (kovlrun refuses a leftover work dir).
 [[ $(basename "$OVLRUN") != kovlrun ]] || finish
 
-# Killed with SIGKILL mid-run: the work dir stays.  The command says it
-# runs through a FIFO and then waits on stdin, which the test holds open.
-ovl_background killed --lower="$L" --upper="$T/p/upper" -- /bin/sh -c 'echo y > /tmp/y; echo running; cat'
+# Killed with SIGKILL mid-run: the work dir stays, and so does the staging
+# dir (made in $TMPDIR: here $T/tmp).  The command says it runs through a
+# FIFO and then waits on stdin, which the test holds open.
+mkdir -m 0700 "$T/tmp"
+TMPDIR=$T/tmp ovl_background killed --lower="$L" --upper="$T/p/upper" -- /bin/sh -c 'echo y > /tmp/y; echo running; cat'
 pid=$BG_PID
 assert_eq "running" "$SAID" "the killed run's command"
 kill -KILL "$pid"
@@ -47,6 +49,16 @@ assert_status 0
 assert_stdout "y
 $IMAGE_ROOT_LISTING"
 assert_eq "upper" "$(ls -A "$T/p")" "entries next to the upper after the run that took over"
+# The killed run's staging dir is left; a later run removes it once it is
+# over a minute old (a younger one may be a run that is just starting).
+stale=$(find "$T/tmp" -mindepth 1 -maxdepth 1 -name 'ovlrun.??????')
+[[ -n $stale ]] || fail "the killed run left no staging dir (probe broken)"
+TMPDIR=$T/tmp run_ovl --lower="$L" -- /bin/true
+[[ -z $stale || -d $stale ]] || fail "a fresh staging dir was removed: $stale"
+touch -d '2 minutes ago' $stale
+TMPDIR=$T/tmp run_ovl --lower="$L" -- /bin/true
+assert_status 0
+assert_eq "" "$(ls -A "$T/tmp")" "staging dirs left after a run that swept the stale one"
 
 # Setup fails: nothing made is left.
 mkdir "$T/e"
