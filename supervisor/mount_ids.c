@@ -10,7 +10,10 @@
  * inherited by its host path.  The text alone cannot tell a sandbox path
  * from the others (the command can make any directory), the mount can.
  * Both sets are read from mountinfo, again when an id is not known (the
- * supervisor adds binds for executables as the command runs).
+ * supervisor adds binds for executables as the command runs).  Ids found
+ * in neither (host objects the command inherited) are remembered, so a
+ * command working on its stdin file does not re-read both tables per call,
+ * until the supervisor mounts something new (a freed id may come back).
  * Guarded by serve_lock, as everything the handlers share.
  */
 #include <errno.h>
@@ -30,6 +33,7 @@ struct id_set {
 struct mount_ids {
 	struct id_set staging;          /* the supervisor's mounts in its staging area */
 	struct id_set sandbox;          /* the command's namespace, as last read */
+	struct id_set other;            /* known to be neither, since the last mount_ids_changed */
 	uint64_t sandbox_root;          /* its root: the shadow copy holding the mirrors */
 };
 
@@ -104,6 +108,7 @@ void mount_ids_free(struct sup *s)
 		return;
 	free(s->mnt->staging.id);
 	free(s->mnt->sandbox.id);
+	free(s->mnt->other.id);
 	free(s->mnt);
 	s->mnt = NULL;
 }
@@ -124,9 +129,18 @@ enum mount_kind mount_kind(struct sup *s, uint64_t id)
 		return MOUNT_SANDBOX;
 	if (has(&m->staging, id))
 		return MOUNT_STAGING;
+	if (has(&m->other, id))
+		return MOUNT_OTHER;
 	if (read_sandbox(s) == 0 && has(&m->sandbox, id))
 		return MOUNT_SANDBOX;
 	if (read_staging(s) == 0 && has(&m->staging, id))
 		return MOUNT_STAGING;
+	(void)add(&m->other, id);  /* (without memory: read again next time) */
 	return MOUNT_OTHER;
+}
+
+void mount_ids_changed(struct sup *s)
+{
+	if (s->mnt)
+		s->mnt->other.n = 0;
 }

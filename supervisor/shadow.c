@@ -160,8 +160,10 @@ int shadow_bind(struct sup *s, const char *canon, int fd)
 	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &a, sizeof(a)) ||
 	    syscall(SYS_move_mount, tree, "", dfd, name, MOVE_MOUNT_F_EMPTY_PATH))
 		err = -errno;
-	else
+	else {
+		mount_ids_changed(s);
 		notify_mount_added(s, canon);
+	}
 	close(tree);
 	if (err)
 		fprintf(stderr, "ovlrun: shadow bind of %s: %s\n", canon, strerror(-err));

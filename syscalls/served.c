@@ -73,13 +73,11 @@ static int pass_object(struct req *r, const char *path, unsigned flags)
  * O_PATH fd or an unknown one. */
 static int fdinfo_access(const char *dir, int fd)
 {
-	char path[PATH_MAX], buf[256];
-	snprintf(path, sizeof(path), "%.4000s/fdinfo/%d", dir, fd);
-	if (req_read_proc(path, buf, sizeof(buf), -1) < 0)
+	int flags;
+	off_t pos;
+	if (req_fdinfo(dir, fd, &flags, &pos) || (flags & O_PATH))
 		return -1;
-	char *p = strstr(buf, "flags:");
-	long flags = p ? strtol(p + 6, NULL, 8) : -1;
-	return flags < 0 || (flags & O_PATH) ? -1 : (int)(flags & O_ACCMODE);
+	return flags & O_ACCMODE;
 }
 
 int served_fd_policy(struct req *r, const char *link)

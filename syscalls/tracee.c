@@ -168,12 +168,12 @@ int req_cred(struct req *r, const struct ovl_cred **out)
 	return 0;
 }
 
-int req_fd_state(struct req *r, int fd, int *flags, off_t *pos)
+int req_fdinfo(const char *dir, int fd, int *flags, off_t *pos)
 {
-	char path[64], buf[512];
+	char path[PATH_MAX], buf[512];
 	if (fd < 0)
 		return -EBADF;
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", r->pid, fd);
+	snprintf(path, sizeof(path), "%.4000s/fdinfo/%d", dir, fd);
 	if (req_read_proc(path, buf, sizeof(buf), -EBADF) < 0)
 		return -EBADF;
 	char *p = strstr(buf, "pos:"), *q = strstr(buf, "flags:");
@@ -182,6 +182,13 @@ int req_fd_state(struct req *r, int fd, int *flags, off_t *pos)
 	*pos = (off_t)strtoll(p + 4, NULL, 10);
 	*flags = (int)strtol(q + 6, NULL, 8);
 	return 0;
+}
+
+int req_fd_state(struct req *r, int fd, int *flags, off_t *pos)
+{
+	char dir[32];
+	snprintf(dir, sizeof(dir), "/proc/%d", r->pid);
+	return req_fdinfo(dir, fd, flags, pos);
 }
 
 int req_fd_open_file(struct req *r, int fd)

@@ -43,5 +43,7 @@ enum mount_kind mount_kind(struct sup *s, uint64_t mnt_id);
 /* After the staging area is complete; freed at exit.  0 or -errno. */
 int mount_ids_init(struct sup *s);
 void mount_ids_free(struct sup *s);
+/* The supervisor mounted something in the shadow: ids may be new. */
+void mount_ids_changed(struct sup *s);
 
 #endif

@@ -107,6 +107,8 @@ int req_getfd(struct req *r, int fd);                         /* dup of the trac
 void req_signal(struct req *r, int sig);                      /* to the trapping thread */
 /* The open flags and offset of the tracee's fd (its fdinfo). */
 int req_fd_state(struct req *r, int fd, int *flags, off_t *pos);
+/* The same for fd N of the process whose /proc dir is dir (a task dir too). */
+int req_fdinfo(const char *dir, int fd, int *flags, off_t *pos);
 /* 0 if fd is an open file the fd-only calls (fchmod, fgetxattr, getdents,
  * ...) take; -EBADF for a closed or O_PATH fd, as the kernel answers. */
 int req_fd_open_file(struct req *r, int fd);
