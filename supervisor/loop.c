@@ -1,34 +1,37 @@
 /*
- * The notification loop.  The main thread polls the listener (woken on the
- * trapping thread's CPU: a cross-vCPU wake-up costs more than the work of
- * most calls; DESIGN.md section 5), a signalfd, init's pidfd and the
- * inotify relay.  OVLRUN_RECEIVERS more threads only receive calls that
- * arrive while one is being served, so none waits unreceived (where a
- * signal would interrupt it); handlers still run one at a time under
- * serve_lock.
+ * The notification loop.  Serving threads block in SECCOMP_IOCTL_NOTIF_RECV,
+ * where the kernel hands each call to exactly one of them.  When the last
+ * idle one takes a call another is started, so no call waits unreceived
+ * behind a slow one (a FIFO open, an F_SETLKW, a large copy-up): until it
+ * is received a signal would interrupt it, and once received only a fatal
+ * one can (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV).  A thread that finds
+ * more than OVLRUN_SPARE_SERVERS others idle after its call ends.  No
+ * thread changes its scheduling or an epoll set per call: a trapped call
+ * costs the receive, the handler and the answer.
+ *
+ * The main thread only forwards signals, watches init and relays the
+ * command's native inotify events.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "ovlrun/notify.h"
 #include "ovlrun/supervisor.h"
 #include "ovlrun/syscalls.h"
+#include "ovlrun/tasks.h"
 #include "fdpass.h"
 #include "stats.h"
 
@@ -38,6 +41,10 @@
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
+
+/* Interrupts a server's blocking receive when the loop is over; its
+ * handler does nothing (no SA_RESTART: the ioctl returns EINTR). */
+#define WAKE_SIGNAL SIGURG
 
 static void answer(struct sup *s, const struct seccomp_notif *n, int64_t rv)
 {
@@ -55,211 +62,206 @@ static void answer(struct sup *s, const struct seccomp_notif *n, int64_t rv)
 }
 
 /* Run the handler of a received call; its answer, sent by the caller. */
-static int64_t handle(struct sup *s, struct seccomp_notif *n)
+static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch)
 {
 	struct req_trace tr;            /* untouched without --trace */
-	struct req r = { .sup = s, .n = n, .pid = (pid_t)n->pid };
+	struct req r = { .sup = s, .n = n, .pid = (pid_t)n->pid, .scratch = scratch };
 	if (s->opt.trace) {
 		tr.n = 0;
 		r.trace = &tr;
 	}
 	sc_handler h = sc_lookup(n->data.nr);
+	pthread_mutex_lock(&s->serve_lock);
 	notify_begin(s);
 	int64_t rv = h ? h(&r) : -ENOSYS;
+	pthread_mutex_unlock(&s->serve_lock);
 	if (r.trace)
 		trace_call(&r, rv);
 	return rv;
 }
 
-static void set_policy(int policy)
-{
-	struct sched_param sp = { .sched_priority = policy == SCHED_FIFO ? 1 : 0 };
-	(void)pthread_setschedparam(pthread_self(), policy, &sp);  /* best effort */
-}
+struct server {
+	pthread_t t;
+	struct server *prev, *next;
+};
 
-/* Take a pending notification, if there is one.  Taking it at once
- * matters: until the supervisor has received a call, a signal interrupts
- * it (EINTR, even for mkdir); once received, only a fatal signal does
- * (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV).  So receivers take calls while
- * another is being served, and wait for serve_lock afterwards. */
-static bool take(struct sup *s, struct seccomp_notif *n)
-{
-	pthread_mutex_lock(&s->recv_lock);
-	struct pollfd p = { .fd = s->notify_fd, .events = POLLIN };
-	bool got = poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
-	if (got) {
-		memset(n, 0, sizeof(*n));
-		/* ENOENT: the caller went away before we got it */
-		got = ioctl(s->notify_fd, SECCOMP_IOCTL_NOTIF_RECV, n) == 0;
-	}
-	pthread_mutex_unlock(&s->recv_lock);
-	return got;
-}
-
-
-/*
- * The receiver threads.  They sleep on one epoll set holding the listener,
- * which is armed only while some thread serves a call: then nobody else
- * would receive.  While the main thread alone is busy no receiver wakes
- * (a wake-up per call would cost the calls more than their work).  The
- * pool grows when its last idle receiver takes a call.
- */
 struct pool {
 	struct sup *s;
 	size_t nsize;
-	int ep;                         /* the receivers' epoll set */
-	int stop;                       /* eventfd in ep: the loop is over */
 	pthread_mutex_t lock;           /* guards the fields below; taken alone */
-	pthread_cond_t gone;            /* a receiver ended */
-	int busy;                       /* threads serving or about to */
-	int total, idle;                /* live receivers, receivers not serving */
+	pthread_cond_t gone;            /* a server ended */
+	struct server *servers;         /* the live ones, for the stop signal */
+	int total, idle;                /* live servers, servers waiting in receive */
 	bool stopping;
 };
 
-static void *receive_loop(void *arg);
+static void *serve_loop(void *arg);
 
-/* Under p->lock.  Receivers are detached; pool_stop waits for them. */
+struct start {
+	struct pool *p;
+	struct server *me;
+};
+
+/* Under p->lock: start k more servers (fewer if threads cannot be made:
+ * the ones there still serve, calls only wait longer). */
 static void pool_grow(struct pool *p, int k)
 {
 	pthread_attr_t a;
 	if (pthread_attr_init(&a))
 		return;
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	pthread_t t;
-	for (; k > 0 && !p->stopping && p->total < OVLRUN_MAX_RECEIVERS; k--) {
-		if (pthread_create(&t, &a, receive_loop, p))
+	for (; k > 0 && !p->stopping && p->total < OVLRUN_MAX_SERVERS; k--) {
+		struct server *sv = calloc(1, sizeof(*sv));
+		struct start *st = malloc(sizeof(*st));
+		if (!sv || !st) {
+			free(sv);
+			free(st);
 			break;
+		}
+		*st = (struct start){ .p = p, .me = sv };
+		/* listed before it runs, so that a stop signals it too */
+		sv->next = p->servers;
+		if (p->servers)
+			p->servers->prev = sv;
+		p->servers = sv;
+		if (pthread_create(&sv->t, &a, serve_loop, st)) {
+			p->servers = sv->next;
+			if (sv->next)
+				sv->next->prev = NULL;
+			free(sv);
+			free(st);
+			break;
+		}
 		p->total++;
 		p->idle++;
 	}
 	pthread_attr_destroy(&a);
 }
 
-/* An idle receiver beyond the first OVLRUN_RECEIVERS may end (after a
- * burst of parallel calls); one that ends for any reason says so. */
-static bool pool_leave(struct pool *p, bool only_if_spare)
+/* Under p->lock: me ends. */
+static void pool_leave(struct pool *p, struct server *me)
 {
-	pthread_mutex_lock(&p->lock);
-	bool leave = !only_if_spare || p->idle > OVLRUN_RECEIVERS;
-	if (leave) {
-		p->total--;
-		p->idle--;
-		pthread_cond_broadcast(&p->gone);
-	}
-	pthread_mutex_unlock(&p->lock);
-	return leave;
+	if (me->prev)
+		me->prev->next = me->next;
+	else
+		p->servers = me->next;
+	if (me->next)
+		me->next->prev = me->prev;
+	free(me);
+	p->total--;
+	p->idle--;
+	pthread_cond_broadcast(&p->gone);
 }
 
-/* A thread starts (d = 1) or ends (d = -1) serving a call it took. */
-static void pool_busy(struct pool *p, int d, bool receiver)
-{
-	pthread_mutex_lock(&p->lock);
-	int was = p->busy;
-	p->busy += d;
-	if (receiver) {
-		p->idle -= d;
-		if (!p->idle)
-			pool_grow(p, OVLRUN_RECEIVERS);
-	}
-	if (!was != !p->busy) {
-		struct epoll_event ev = { .events = p->busy ? EPOLLIN : 0,
-					  .data.fd = p->s->notify_fd };
-		(void)epoll_ctl(p->ep, EPOLL_CTL_MOD, p->s->notify_fd, &ev);
-	}
-	pthread_mutex_unlock(&p->lock);
-}
-
-/* Serve a call taken by this thread.  The receivers are armed from here
- * until just before the answer, after which the command's next call finds
- * the thread that served this one idle again. */
-static void pool_serve(struct pool *p, struct seccomp_notif *n, bool receiver)
+static void serve_one(struct pool *p, struct seccomp_notif *n, char *scratch)
 {
 	struct timespec t0;
 	if (p->s->stats)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-	pool_busy(p, 1, receiver);
-	set_policy(SCHED_OTHER);
-	pthread_mutex_lock(&p->s->serve_lock);
-	int64_t rv = handle(p->s, n);
-	pthread_mutex_unlock(&p->s->serve_lock);
-	pool_busy(p, -1, receiver);
-	answer(p->s, n, rv);
+	int64_t rv = handle(p->s, n, scratch);
+	/* before the answer: the answered tracee may run on this CPU at once
+	 * (SYNC_WAKE_UP), and its time is not the supervisor's */
 	if (p->s->stats)
 		stats_add(p->s->stats, n->data.nr, rv, &t0);
-	set_policy(SCHED_FIFO);
+	answer(p->s, n, rv);
 }
 
-/* Receivers wait at real-time priority (under load they must take a call
- * at once) and serve at the ordinary one. */
-static void *receive_loop(void *arg)
+static void *serve_loop(void *arg)
 {
-	struct pool *p = arg;
+	struct start st = *(struct start *)arg;
+	struct pool *p = st.p;
+	free(arg);
+	sigset_t wake;
+	sigemptyset(&wake);
+	sigaddset(&wake, WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
 	struct seccomp_notif *n = calloc(1, p->nsize);
-	if (!n) {
-		fprintf(stderr, "ovlrun: receiver thread: out of memory\n");
-		pool_leave(p, false);
-		return NULL;
-	}
-	set_policy(SCHED_FIFO);
-	for (;;) {
-		struct epoll_event ev;
-		int k = epoll_wait(p->ep, &ev, 1, OVLRUN_RECEIVER_IDLE_MS);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k == 0) {
-			if (pool_leave(p, true)) {
-				free(n);
-				return NULL;
+	char *scratch = malloc(REQ_SCRATCH_SIZE);
+	if (!n || !scratch)
+		fprintf(stderr, "ovlrun: loop.c: server thread: %s\n", strerror(ENOMEM));
+	for (bool live = n && scratch; live;) {
+		memset(n, 0, p->nsize);
+		int rc = ioctl(p->s->notify_fd, SECCOMP_IOCTL_NOTIF_RECV, n);
+		int err = errno;
+		pthread_mutex_lock(&p->lock);
+		if (p->stopping) {
+			live = false;
+		} else if (rc == 0) {
+			if (--p->idle == 0)
+				pool_grow(p, 1);
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (!live)
+			break;
+		if (rc) {
+			/* ENOENT: the caller went away before we got it; EINTR:
+			 * a signal, the stop's or not */
+			if (err != ENOENT && err != EINTR) {
+				fprintf(stderr, "ovlrun: loop.c: NOTIF_RECV: %s\n", strerror(err));
+				break;
 			}
 			continue;
 		}
-		if (k < 0 || ev.data.fd == p->stop)
-			break;
-		if (ev.events & (EPOLLHUP | EPOLLERR)) {
-			/* every filtered task is gone: out of the set (a hang-up
-			 * is reported whatever the events asked), then the stop */
-			(void)epoll_ctl(p->ep, EPOLL_CTL_DEL, p->s->notify_fd, NULL);
-			continue;
-		}
-		if (take(p->s, n))
-			pool_serve(p, n, true);
+		serve_one(p, n, scratch);
+		pthread_mutex_lock(&p->lock);
+		if (p->idle >= OVLRUN_SPARE_SERVERS)
+			live = false;   /* a burst is over: enough others wait */
+		else
+			p->idle++;
+		if (!live)
+			p->idle++;      /* pool_leave counts it out */
+		pthread_mutex_unlock(&p->lock);
 	}
 	free(n);
-	pool_leave(p, false);
+	free(scratch);
+	pthread_mutex_lock(&p->lock);
+	pool_leave(p, st.me);
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
+}
+
+static void on_wake(int sig)
+{
+	(void)sig;
 }
 
 static int pool_start(struct pool *p, struct sup *s, size_t nsize)
 {
-	*p = (struct pool){ .s = s, .nsize = nsize, .ep = epoll_create1(EPOLL_CLOEXEC),
-			    .stop = eventfd(0, EFD_CLOEXEC) };
+	*p = (struct pool){ .s = s, .nsize = nsize };
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->gone, NULL);
-	struct epoll_event lev = { .events = 0, .data.fd = s->notify_fd };
-	struct epoll_event sev = { .events = EPOLLIN, .data.fd = p->stop };
-	if (p->ep < 0 || p->stop < 0 || epoll_ctl(p->ep, EPOLL_CTL_ADD, s->notify_fd, &lev) ||
-	    epoll_ctl(p->ep, EPOLL_CTL_ADD, p->stop, &sev))
+	struct sigaction sa = { .sa_handler = on_wake };  /* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(WAKE_SIGNAL, &sa, NULL))
 		return -errno;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	pthread_mutex_lock(&p->lock);
-	pool_grow(p, OVLRUN_RECEIVERS);
+	pool_grow(p, cpus > 1 ? (int)cpus : 2);
+	int started = p->total;
 	pthread_mutex_unlock(&p->lock);
-	return 0;
+	return started ? 0 : -EAGAIN;
 }
 
+/* Every task of the sandbox is gone: no call comes any more.  A server may
+ * be between its check of stopping and its receive when signalled, so the
+ * signal is repeated until all have ended. */
 static void pool_stop(struct pool *p)
 {
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
-	/* the stop stays readable: every receiver sees it */
-	if (p->total && eventfd_write(p->stop, 1))
-		die_setup("eventfd_write: %s", strerror(errno));
-	while (p->total)
-		pthread_cond_wait(&p->gone, &p->lock);
+	while (p->total) {
+		for (struct server *sv = p->servers; sv; sv = sv->next)
+			pthread_kill(sv->t, WAKE_SIGNAL);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 10 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&p->gone, &p->lock, &until);
+	}
 	pthread_mutex_unlock(&p->lock);
-	if (p->stop >= 0)
-		close(p->stop);
-	if (p->ep >= 0)
-		close(p->ep);
 }
 
 static int exit_status(int st)
@@ -269,6 +271,25 @@ static int exit_status(int st)
 	if (WIFSIGNALED(st))
 		return 128 + WTERMSIG(st);
 	return OVLRUN_EXIT_FAILURE;
+}
+
+/* The listener arrives from the command once init has made its root
+ * (sandbox.c): from then on that root is the one to open mirrors through. */
+static void take_listener(struct sup *s)
+{
+	s->notify_fd = recv_fd(s->ctl_sock);
+	close(s->ctl_sock);
+	if (s->notify_fd < 0)
+		return;  /* setup failed: init still reports the status */
+	char root[64];
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)s->init_pid);
+	s->sandbox_root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->sandbox_root_fd < 0)
+		die_setup("%s: open: %s", root, strerror(errno));
+	/* the answered tracee wakes on the CPU of the thread that answered
+	 * (6.6+; without it, ignore) */
+	(void)ioctl(s->notify_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+		    SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 }
 
 int loop_run(struct sup *s)
@@ -282,87 +303,63 @@ int loop_run(struct sup *s)
 	int pidfd = (int)syscall(SYS_pidfd_open, s->init_pid, 0);
 	if (sfd < 0 || pidfd < 0)
 		die_setup("signalfd/pidfd_open: %s", strerror(errno));
-
-	s->notify_fd = recv_fd(s->ctl_sock);
-	close(s->ctl_sock);
-	/* The command sent its listener after init made its root (sandbox.c):
-	 * from now on this is that root. */
-	if (s->notify_fd >= 0) {
-		char root[64];
-		snprintf(root, sizeof(root), "/proc/%d/root", (int)s->init_pid);
-		s->sandbox_root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (s->sandbox_root_fd < 0)
-			die_setup("%s: open: %s", root, strerror(errno));
-	}
-	/* Placement is the first-order cost of a trap: ask the kernel to wake
-	 * us on the trapping thread's CPU (6.6+; without it, ignore). */
-	if (s->notify_fd >= 0)
-		(void)ioctl(s->notify_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-			    SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
-	/* A command that never installed its filter (setup failed) still has
-	 * its status reported through init. */
+	take_listener(s);
 	struct seccomp_notif_sizes sizes;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes))
 		die_setup("SECCOMP_GET_NOTIF_SIZES: %s", strerror(errno));
 	size_t nsize = sizes.seccomp_notif > sizeof(struct seccomp_notif) ?
 		       sizes.seccomp_notif : sizeof(struct seccomp_notif);
-	struct seccomp_notif *n = calloc(1, nsize);
-	if (!n)
-		die_setup("out of memory");
 	notify_prepare(s);
+	if (!(s->tasks = tasks_new()))
+		die_setup("loop.c: the threads' cache: %s", strerror(ENOMEM));
 	if (s->opt.stats && !(s->stats = stats_new()))
 		fprintf(stderr, "ovlrun: --stats: %s\n", strerror(ENOMEM));
 	struct pool pool;
-	if (s->notify_fd >= 0 && pool_start(&pool, s, nsize))
-		fprintf(stderr, "ovlrun: receiver threads: %s\n", strerror(errno));
-	set_policy(SCHED_FIFO);  /* waits like a receiver, works at the ordinary priority */
-	bool listening = s->notify_fd >= 0;
+	bool serving = s->notify_fd >= 0;
+	if (serving && pool_start(&pool, s, nsize))
+		die_setup("loop.c: starting the server threads: %s", strerror(errno));
 
 	for (;;) {
-		struct pollfd p[5] = {
-			{ .fd = listening ? s->notify_fd : -1, .events = POLLIN },
+		struct pollfd p[4] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = pidfd, .events = POLLIN },
 			{ .fd = notify_fd(s, 0), .events = POLLIN },
 			{ .fd = notify_fd(s, 1), .events = POLLIN },
 		};
-		if (poll(p, 5, -1) < 0) {
+		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_setup("poll: %s", strerror(errno));
 		}
-		if ((p[3].revents | p[4].revents) & POLLIN) {
-			set_policy(SCHED_OTHER);
+		if ((p[2].revents | p[3].revents) & POLLIN) {
 			pthread_mutex_lock(&s->serve_lock);
 			notify_relay(s);
 			pthread_mutex_unlock(&s->serve_lock);
-			set_policy(SCHED_FIFO);
 		}
-		if ((p[0].revents & POLLIN) && take(s, n))
-			pool_serve(&pool, n, false);
-		else if (p[0].revents & (POLLHUP | POLLNVAL | POLLERR))
-			listening = false;  /* every filtered task is gone: only init is left */
-		if (p[1].revents & POLLIN) {
+		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			/* the sandbox is a session of its own: even what the
 			 * terminal sent reaches it only this way */
 			if (read(sfd, &si, sizeof(si)) == sizeof(si))
 				kill(s->init_pid, (int)si.ssi_signo);
 		}
-		if (p[2].revents & POLLIN)
+		if (p[1].revents & POLLIN)
 			break;
 	}
 	int st = 0;
 	while (waitpid(s->init_pid, &st, 0) < 0 && errno == EINTR)
 		;
 	/* init is gone, so is every task of the sandbox */
-	if (s->notify_fd >= 0)
+	if (serving)
 		pool_stop(&pool);
 	if (s->notify_fd >= 0)
 		close(s->notify_fd);
 	s->notify_fd = -1;
-	free(n);
+	close(sfd);
+	close(pidfd);
 	notify_free(s);
+	tasks_free(s->tasks);
+	s->tasks = NULL;
 	if (s->stats) {
 		stats_print(s->stats, stderr);
 		stats_free(s->stats);

@@ -37,6 +37,7 @@ int main(int argc, char **argv)
 					     SIGALRM, 0 }; *sig; sig++)
 		sigaddset(&set, *sig);
 	sigaddset(&set, SIGWINCH);  /* the pty relay's (pty.c) */
+	sigaddset(&set, SIGURG);    /* only the server threads take it (loop.c) */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGTSTP, SIG_IGN);
 	signal(SIGTTIN, SIG_IGN);
@@ -47,7 +48,6 @@ int main(int argc, char **argv)
 	s.notify_fd = -1;
 	s.sandbox_root_fd = -1;
 	pthread_mutex_init(&s.serve_lock, NULL);
-	pthread_mutex_init(&s.recv_lock, NULL);
 	mounts_setup(&s);
 	if (pty_open(&s))
 		die_setup("no terminal for the sandbox");

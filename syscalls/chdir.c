@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "ovlrun/shadow.h"
 #include "ovlrun/syscalls.h"
+#include "ovlrun/tasks.h"
 
 int64_t sys_chdir(struct req *r)
 {
@@ -34,5 +35,7 @@ int64_t sys_chdir(struct req *r)
 	ovl_entry_release(&e);
 	if (!err)
 		err = req_mirror(r, AT_FDCWD, path, OVL_LOOKUP_FOLLOW);
+	if (!err)
+		tasks_changed(r->sup->tasks, TASKS_FS);  /* kept cwds (tasks.h) */
 	return err ? err : SC_CONTINUE;
 }

@@ -14,7 +14,7 @@ static int create_target(struct req *r, int dirfd, uint64_t path_addr, struct ov
 {
 	char path[PATH_MAX];
 	int err = req_path(r, path_addr, path);
-	if (err || (err = req_cred(r, cred)))
+	if (err || (err = req_cred_umask(r, cred)))
 		return err;
 	if (last_is_dot(path))
 		return -EEXIST;

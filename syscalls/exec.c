@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "ovlrun/shadow.h"
 #include "ovlrun/syscalls.h"
+#include "ovlrun/tasks.h"
 
 #define MAX_INTERP_DEPTH 5  /* the kernel allows 4 levels of #! */
 
@@ -128,7 +129,7 @@ static int in_root(struct req *r, int tfd, int copy, int rfd)
 	return req_setfd(r, bound, tfd, flags & O_CLOEXEC);
 }
 
-int64_t sys_execve(struct req *r)
+static int64_t do_execve(struct req *r)
 {
 	r->intent = INTENT_READ;
 	char path[PATH_MAX];
@@ -138,7 +139,7 @@ int64_t sys_execve(struct req *r)
 	return SC_CONTINUE;
 }
 
-int64_t sys_execveat(struct req *r)
+static int64_t do_execveat(struct req *r)
 {
 	r->intent = INTENT_READ;
 	char path[PATH_MAX];
@@ -174,4 +175,21 @@ int64_t sys_execveat(struct req *r)
 	}
 	err = prepare_path(r, dirfd, path, flags & AT_SYMLINK_NOFOLLOW ? 0 : OVL_LOOKUP_FOLLOW, 0);
 	return err ? err : SC_CONTINUE;
+}
+
+/* An exec recomputes the capabilities, and a thread that is not the
+ * leader takes the leader's tid: kept credentials are stale (tasks.h).
+ * Said after the handler, which read them itself. */
+int64_t sys_execve(struct req *r)
+{
+	int64_t rv = do_execve(r);
+	tasks_changed(r->sup->tasks, TASKS_CRED);
+	return rv;
+}
+
+int64_t sys_execveat(struct req *r)
+{
+	int64_t rv = do_execveat(r);
+	tasks_changed(r->sup->tasks, TASKS_CRED);
+	return rv;
 }

@@ -78,8 +78,8 @@ static int64_t do_getdents(struct req *r, bool old_format)
 		ovl_entry_release(&e);
 		return -ENOTDIR;
 	}
-	if (count > sizeof(r->sup->scratch))
-		count = sizeof(r->sup->scratch);
+	if (count > REQ_SCRATCH_SIZE)
+		count = REQ_SCRATCH_SIZE;
 	int fd = req_getfd(r, tfd);
 	if (fd < 0) {
 		ovl_entry_release(&e);
@@ -93,7 +93,7 @@ static int64_t do_getdents(struct req *r, bool old_format)
 		ovl_entry_release(&e);
 		return -EBADF;
 	}
-	char *buf = r->sup->scratch;
+	char *buf = r->scratch;
 	struct fill f = { .buf = buf, .size = count, .old_format = old_format,
 			  .pos = (uint64_t)pos };
 	err = ovl_readdir(r->sup->fs, &e, f.pos, fill_one, &f);

@@ -35,6 +35,9 @@
  *   access), execveat(fd, "", AT_EMPTY_PATH) (exec checks the file itself,
  *   no_new_privs: nothing gained that reading the fd does not give).
  *
+ * SC_CONTINUE, no path and no fd to check: set*id, setgroups, capset,
+ *   umask, fchdir are trapped only to drop what tasks.h keeps (identity.c).
+ *
  * SC_CONTINUE, looking only (a flipped argument reads other metadata, of
  * objects the command can name anyway):
  *   stat, lstat, fstat, newfstatat, statx, statfs, fstatfs, access family,
@@ -82,7 +85,9 @@
 	X(setxattr) X(lsetxattr) X(fsetxattr) X(removexattr) X(lremovexattr) X(fremovexattr) \
 	X(chdir) X(execve) X(execveat) X(flock) \
 	X(bind) X(connect) \
-	X(inotify_init) X(inotify_init1) X(inotify_add_watch) X(inotify_rm_watch)
+	X(inotify_init) X(inotify_init1) X(inotify_add_watch) X(inotify_rm_watch) \
+	X(setuid) X(setgid) X(setreuid) X(setregid) X(setresuid) X(setresgid) \
+	X(setfsuid) X(setfsgid) X(setgroups) X(capset) X(umask) X(fchdir)
 
 #define DECLARE(name) int64_t sys_##name(struct req *r);
 HANDLERS(DECLARE)

@@ -106,7 +106,8 @@ static int64_t do_open(struct req *r, int dirfd, uint64_t path_addr, uint64_t fl
 	int err = req_path(r, path_addr, path);
 	if (err)
 		return err;
-	if ((err = req_cred(r, &cred)))
+	if ((err = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ?
+		   req_cred_umask(r, &cred) : req_cred(r, &cred)))
 		return err;
 
 	bool tmpfile = (flags & O_TMPFILE) == O_TMPFILE;

@@ -20,6 +20,7 @@
 #include "ovlrun/notify.h"
 #include "ovlrun/shadow.h"
 #include "ovlrun/syscalls.h"
+#include "ovlrun/tasks.h"
 #include "resolve_int.h"
 
 static const char deleted_suffix[] = " (deleted)";
@@ -99,21 +100,40 @@ int resolve_read_link(const char *proc, char *link)
 	return 0;
 }
 
+/* The cwd kept from the thread's last call (tasks.h), once its
+ * credentials were taken (which checks the thread). */
+static bool cwd_kept(struct req *r, char *canon, enum fd_kind *kind, char *link)
+{
+	if (!r->have_cred || tasks_cwd(r->sup->tasks, r->pid, canon))
+		return false;
+	*kind = FD_MIRROR;
+	strcpy(link, canon);
+	return true;
+}
+
 static int fd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kind, char *link)
 {
 	char proc[64];
+	struct tasks_gen g;
 	*kind = FD_OTHER;
 	link[0] = 0;
-	if (fd == AT_FDCWD)
+	if (fd == AT_FDCWD) {
+		if (cwd_kept(r, canon, kind, link))
+			return 0;
+		tasks_gen_now(r->sup->tasks, &g);
 		snprintf(proc, sizeof(proc), "/proc/%d/cwd", r->pid);
-	else if (fd < 0)
+	} else if (fd < 0) {
 		return -EBADF;
-	else
+	} else {
 		snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", r->pid, fd);
+	}
 	int err = resolve_read_link(proc, link);
 	if (err)
 		return err == -ENOENT && fd != AT_FDCWD ? -EBADF : -ENOENT;
-	return resolve_classify(r->sup, proc, link, canon, kind);
+	err = resolve_classify(r->sup, proc, link, canon, kind);
+	if (fd == AT_FDCWD && !err && *kind == FD_MIRROR)
+		tasks_put_cwd(r->sup->tasks, r->pid, canon, &g);
+	return err;
 }
 
 int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)

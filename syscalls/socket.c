@@ -93,7 +93,7 @@ int64_t sys_bind(struct req *r)
 	int err = unix_path(r, ARG(r, 1), ARG(r, 2), path, &given);
 	if (err || !path[0])
 		return err ? err : SC_CONTINUE;
-	if ((err = req_cred(r, &cred)) || (err = req_lookup(r, AT_FDCWD, path, 0, false, &e)))
+	if ((err = req_cred_umask(r, &cred)) || (err = req_lookup(r, AT_FDCWD, path, 0, false, &e)))
 		return err == SC_CONTINUE ? SC_CONTINUE : err;
 	int sock = -1;
 	if (e.type) {

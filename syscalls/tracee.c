@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include "ovlrun/syscalls.h"
+#include "ovlrun/tasks.h"
 
 #ifndef PIDFD_SIGNAL_THREAD
 #define PIDFD_SIGNAL_THREAD (1UL << 0)
@@ -115,12 +116,9 @@ ssize_t req_read_proc(const char *path, char *buf, size_t size, int err)
 	return n;
 }
 
-int req_cred(struct req *r, const struct ovl_cred **out)
+/* Read the thread's credentials from /proc/<tid>/status into r. */
+static int read_cred(struct req *r, bool *single)
 {
-	if (r->have_cred) {
-		*out = &r->cred;
-		return 0;
-	}
 	char path[64], buf[8192];
 	snprintf(path, sizeof(path), "/proc/%d/status", r->pid);
 	if (req_read_proc(path, buf, sizeof(buf), -ESRCH) < 0)
@@ -129,6 +127,7 @@ int req_cred(struct req *r, const struct ovl_cred **out)
 	memset(c, 0, sizeof(*c));
 	unsigned ids[4];
 	int seen = 0;
+	*single = false;
 	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "Uid:", 4) && !parse_ids(line + 4, ids)) {
@@ -159,13 +158,61 @@ int req_cred(struct req *r, const struct ovl_cred **out)
 			r->ns_tgid = last_id(line + 7);
 		} else if (!strncmp(line, "NSpid:", 6)) {
 			r->ns_tid = last_id(line + 6);
+		} else if (!strncmp(line, "Threads:", 8)) {
+			*single = strtol(line + 8, NULL, 10) == 1;
 		}
 	}
-	if (seen != 7)
-		return -ESRCH;
+	return seen == 7 ? 0 : -ESRCH;
+}
+
+/* Read afresh, and remember for the thread's next calls (tasks.h). */
+static int cred_fresh(struct req *r)
+{
+	struct tasks_gen g;
+	struct tasks *t = r->sup->tasks;
+	if (t)
+		tasks_gen_now(t, &g);
+	bool single;
+	int err = read_cred(r, &single);
+	if (err)
+		return err;
+	if (t) {
+		struct task_ids ids = { .cred = r->cred, .ruid = r->ruid, .rgid = r->rgid,
+					.cap_prm = r->cap_prm, .ns_tgid = r->ns_tgid,
+					.ns_tid = r->ns_tid, .single = single };
+		tasks_put_ids(t, r->pid, &ids, &g);
+	}
 	r->have_cred = true;
-	*out = c;
+	r->umask_ok = true;
 	return 0;
+}
+
+int req_cred(struct req *r, const struct ovl_cred **out)
+{
+	*out = &r->cred;
+	if (r->have_cred)
+		return 0;
+	struct task_ids ids;
+	bool umask_ok;
+	if (tasks_ids(r->sup->tasks, r->pid, &ids, &umask_ok))
+		return cred_fresh(r);
+	r->cred = ids.cred;
+	r->ruid = ids.ruid;
+	r->rgid = ids.rgid;
+	r->cap_prm = ids.cap_prm;
+	r->ns_tgid = ids.ns_tgid;
+	r->ns_tid = ids.ns_tid;
+	r->have_cred = true;
+	r->umask_ok = umask_ok;
+	return 0;
+}
+
+int req_cred_umask(struct req *r, const struct ovl_cred **out)
+{
+	int err = req_cred(r, out);
+	if (err || r->umask_ok)
+		return err;
+	return cred_fresh(r);  /* a process of several threads: its umask is shared */
 }
 
 int req_fdinfo(const char *dir, int fd, int *flags, off_t *pos)

@@ -43,7 +43,7 @@ static int64_t do_get(struct req *r, enum xa_form form)
 {
 	r->intent = INTENT_READ;
 	char name[XATTR_NAME_MAX + 1];
-	char *value = r->sup->scratch;
+	char *value = r->scratch;
 	struct ovl_entry e;
 	const struct ovl_cred *cred;
 	size_t size = (size_t)ARG(r, 3);
@@ -62,7 +62,7 @@ static int64_t do_get(struct req *r, enum xa_form form)
 static int64_t do_list(struct req *r, enum xa_form form)
 {
 	r->intent = INTENT_READ;
-	char *list = r->sup->scratch;
+	char *list = r->scratch;
 	struct ovl_entry e;
 	const struct ovl_cred *cred;
 	size_t size = (size_t)ARG(r, 2);
@@ -81,7 +81,7 @@ static int64_t do_list(struct req *r, enum xa_form form)
 static int64_t do_set(struct req *r, enum xa_form form)
 {
 	char name[XATTR_NAME_MAX + 1];
-	char *value = r->sup->scratch;
+	char *value = r->scratch;
 	struct ovl_entry e;
 	const struct ovl_cred *cred;
 	size_t size = (size_t)ARG(r, 3);

@@ -4,11 +4,9 @@
  *
  * Locking: one lock, serve_lock, is held while a handler runs and while
  * inotify events are relayed; it guards every field below and the overlay
- * engine, so handlers run one at a time as if single-threaded.  The other
- * lock, recv_lock, only makes "is a notification pending? take it" atomic
- * among the threads that receive (loop.c); it is never held with
- * serve_lock.  Setup fields (opt ... shadow_fd) are written before the
- * threads start and only read after.
+ * engine, so handlers run one at a time as if single-threaded.  Setup
+ * fields (opt ... shadow_fd) are written before the threads start and only
+ * read after.
  */
 #ifndef OVLRUN_SUPERVISOR_H
 #define OVLRUN_SUPERVISOR_H
@@ -25,13 +23,14 @@
 #define OVLRUN_MAX_BINDS 16
 #define OVLRUN_SHM_SIZE_DEFAULT (64ULL << 20)
 #define OVLRUN_MAX_ENV 64
-#define OVLRUN_RECEIVERS 16             /* threads that take calls while one is served, */
-#define OVLRUN_MAX_RECEIVERS 512        /* more made as needed, up to this, */
-#define OVLRUN_RECEIVER_IDLE_MS 10000   /* and those idle this long end */
+#define OVLRUN_MAX_SERVERS 512          /* threads serving calls (loop.c): one per CPU, more */
+#define OVLRUN_SPARE_SERVERS 8          /* while all are busy, and idle ones beyond this end */
 
 struct pty_relay;
 struct mount_ids;
+struct shadow_binds;
 struct stats;
+struct tasks;
 
 struct bind_opt {
 	char *src;                      /* host path */
@@ -73,6 +72,7 @@ struct sup {
 	char lower_prefix[OVL_MAX_LOWER][PATH_MAX]; /* where lower i is mounted, as readlink shows it */
 	char upper_prefix[PATH_MAX];    /* where the upper dir is reachable, "" if read-only */
 	struct mount_ids *mnt;          /* which mounts are whose (shadow.h: mount_kind) */
+	struct shadow_binds *binds;     /* the shadow's bind mounts, bounded: own lock (shadow_binds.h) */
 	int upper_fd, work_fd;          /* through the nosuid,nodev upper mount */
 	bool work_created;              /* remove the work dir at exit */
 	char work_path[PATH_MAX];
@@ -88,12 +88,9 @@ struct sup {
 	size_t args_len;                /* which the sandbox's init blanks out */
 	struct pty_relay *pty;          /* the sandbox's terminal (pty.c), NULL without one */
 	struct stats *stats;            /* --stats (stats.h; its own atomics), else NULL */
+	struct tasks *tasks;            /* the threads' credentials and cwds (tasks.h; its own lock) */
 	int pty_index;                  /* its /dev/pts number inside, -1 without one */
 	pthread_mutex_t serve_lock;     /* see the top of this file */
-	pthread_mutex_t recv_lock;
-	/* One handler runs at a time: its large scratch buffer (directory
-	 * listings, xattr values and lists) is here, not on the stack. */
-	_Alignas(16) char scratch[1 << 20];
 };
 
 /* options.c */

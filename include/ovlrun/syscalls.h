@@ -55,7 +55,8 @@ struct req {
 	const struct seccomp_notif *n;
 	pid_t pid;                      /* the trapping thread (supervisor's pid ns) */
 	bool have_cred;
-	struct ovl_cred cred;           /* lazily read */
+	bool umask_ok;                  /* cred.umask is current (req_cred_umask) */
+	struct ovl_cred cred;           /* lazily read, or kept from the thread's last call (tasks.h) */
 	uid_t ruid;                     /* real ids, for access(2) */
 	gid_t rgid;
 	uint64_t cap_prm;
@@ -70,7 +71,10 @@ struct req {
 	enum obj_kind obj_kind;
 	int obj_acc;                    /* OBJ_HOST: O_RDONLY, O_WRONLY, O_RDWR or -1 (none) */
 	struct req_trace *trace;        /* NULL without --trace */
+	char *scratch;                  /* the serving thread's buffer of REQ_SCRATCH_SIZE bytes
+					 * (directory listings, xattr values and lists) */
 };
+#define REQ_SCRATCH_SIZE (1 << 20)
 
 #define ARG(r, i) ((r)->n->data.args[i])
 
@@ -96,6 +100,8 @@ void trace_call(const struct req *r, int64_t rv);
 
 /* common.c: tracee access */
 int req_cred(struct req *r, const struct ovl_cred **c);
+/* The same with a current umask, for calls that create. */
+int req_cred_umask(struct req *r, const struct ovl_cred **c);
 int req_string(struct req *r, uint64_t addr, char *buf, size_t size);
 int req_path(struct req *r, uint64_t addr, char *buf);      /* PATH_MAX buffer */
 int req_read(struct req *r, uint64_t addr, void *buf, size_t len);

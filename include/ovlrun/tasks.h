@@ -1,0 +1,80 @@
+/*
+ * What the supervisor remembers of the sandbox's threads between their
+ * calls: credentials (ids, groups, capabilities, umask, ids in the
+ * sandbox's pid namespace) and the overlay dir of the cwd, so that a call
+ * reads no /proc file in the steady state.
+ *
+ * Exactness: an entry is the thread's own (it holds a pidfd of that very
+ * thread: a new thread with a reused tid fails the check), and it is
+ * dropped by the calls that change what it holds, all of which are
+ * trapped for that reason alone:
+ *   credentials  - set*id, setgroups, capset, execve (tasks_changed CRED);
+ *                  they are per thread, and a thread is in that call while
+ *                  it changes them, so no call of its own can refill the
+ *                  entry in between;
+ *   umask, cwd   - umask, chdir, fchdir, and a change of the overlay path
+ *                  of a directory (its mirror renamed or removed, shadow.c)
+ *                  (tasks_changed FS).  They belong to the process's fs
+ *                  context, which its other threads share: they are only
+ *                  kept for a process that had one thread when read, since
+ *                  a sibling's call could otherwise refill an entry between
+ *                  the trap and the change.
+ * Residual: a process made with clone(CLONE_FS) but not CLONE_THREAD shares
+ * its cwd and umask without being a thread; a call of one racing a chdir
+ * or umask of the other may leave the old cwd or umask cached.  Either is
+ * the process's own state (no permission rests on it).
+ *
+ * Locking: one mutex per cache guards the table; it is held only to copy an
+ * entry in or out, and taken with no other lock held but the caller's.
+ * Bounds: TASKS_SLOTS entries, each holding one pidfd and one path.
+ */
+#ifndef OVLRUN_TASKS_H
+#define OVLRUN_TASKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "ovlrun/overlay.h"
+
+#define TASKS_SLOTS 256
+
+struct tasks;
+
+/* What a thread's entry holds (besides its cwd). */
+struct task_ids {
+	struct ovl_cred cred;
+	uid_t ruid;                     /* real ids, for access(2) */
+	gid_t rgid;
+	uint64_t cap_prm;
+	pid_t ns_tgid, ns_tid;          /* in the sandbox's pid namespace */
+	bool single;                    /* the process had one thread when read */
+};
+
+struct tasks *tasks_new(void);
+void tasks_free(struct tasks *t);
+
+/* The generations an entry read now must carry (take them before reading
+ * /proc, so that a change meanwhile makes the entry stale, not wrong). */
+struct tasks_gen {
+	uint64_t cred, fs;
+};
+void tasks_gen_now(struct tasks *t, struct tasks_gen *g);
+
+/* tid's credentials: 0 and *ids filled (*umask_ok: its umask is current
+ * too), or -ENOENT when not known. */
+int tasks_ids(struct tasks *t, pid_t tid, struct task_ids *ids, bool *umask_ok);
+/* Remember what was just read of tid, as of generation g. */
+void tasks_put_ids(struct tasks *t, pid_t tid, const struct task_ids *ids,
+		   const struct tasks_gen *g);
+
+/* tid's cwd, a canonical overlay path, into canon (PATH_MAX): 0, or
+ * -ENOENT when not known (call tasks_ids first: it checks the thread). */
+int tasks_cwd(struct tasks *t, pid_t tid, char *canon);
+void tasks_put_cwd(struct tasks *t, pid_t tid, const char *canon, const struct tasks_gen *g);
+
+/* Something a kept entry holds may have changed, for every thread. */
+#define TASKS_CRED 1
+#define TASKS_FS 2
+void tasks_changed(struct tasks *t, unsigned what);
+
+#endif

@@ -1,0 +1,176 @@
+/* The threads' credentials and cwds between their calls (tasks.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "ovlrun/tasks.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+struct task {
+	pid_t tid;                      /* 0: a free slot */
+	int pidfd;                      /* of this very thread (PIDFD_THREAD) */
+	struct tasks_gen gen;           /* as of which changes the entry was read */
+	struct task_ids ids;
+	char *cwd;                      /* canonical overlay path; NULL: not known */
+	uint64_t cwd_gen;               /* fs generation of cwd */
+};
+
+struct tasks {
+	_Atomic uint64_t cred_gen, fs_gen;
+	pthread_mutex_t lock;           /* guards slots; see tasks.h */
+	struct task slots[TASKS_SLOTS];
+};
+
+struct tasks *tasks_new(void)
+{
+	struct tasks *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	pthread_mutex_init(&t->lock, NULL);
+	for (int i = 0; i < TASKS_SLOTS; i++)
+		t->slots[i].pidfd = -1;
+	return t;
+}
+
+static void slot_clear(struct task *k)
+{
+	if (k->pidfd >= 0)
+		close(k->pidfd);
+	free(k->cwd);
+	memset(k, 0, sizeof(*k));
+	k->pidfd = -1;
+}
+
+void tasks_free(struct tasks *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < TASKS_SLOTS; i++)
+		slot_clear(&t->slots[i]);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+static struct task *slot_of(struct tasks *t, pid_t tid)
+{
+	/* consecutive tids land in consecutive slots */
+	return &t->slots[(unsigned)tid % TASKS_SLOTS];
+}
+
+void tasks_gen_now(struct tasks *t, struct tasks_gen *g)
+{
+	if (!t) {
+		*g = (struct tasks_gen){ 0, 0 };
+		return;
+	}
+	g->cred = atomic_load(&t->cred_gen);
+	g->fs = atomic_load(&t->fs_gen);
+}
+
+void tasks_changed(struct tasks *t, unsigned what)
+{
+	if (!t)
+		return;
+	if (what & TASKS_CRED)
+		atomic_fetch_add(&t->cred_gen, 1);
+	if (what & TASKS_FS)
+		atomic_fetch_add(&t->fs_gen, 1);
+}
+
+/* The thread behind pidfd still lives: then it is the caller, the only
+ * live thread with this tid. */
+static bool alive(int pidfd)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
+}
+
+int tasks_ids(struct tasks *t, pid_t tid, struct task_ids *ids, bool *umask_ok)
+{
+	if (!t)
+		return -ENOENT;
+	struct tasks_gen now;
+	tasks_gen_now(t, &now);
+	struct task *k = slot_of(t, tid);
+	int err = -ENOENT;
+	/* the check under the lock: a thread whose tid shares the slot may
+	 * replace the entry, and close its pidfd, at any time */
+	pthread_mutex_lock(&t->lock);
+	if (k->tid == tid && k->gen.cred == now.cred && alive(k->pidfd)) {
+		*ids = k->ids;
+		*umask_ok = k->ids.single && k->gen.fs == now.fs;
+		err = 0;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return err;
+}
+
+/* Under t->lock: the slot holds tid, the live thread. */
+static bool holds(const struct task *k, pid_t tid)
+{
+	return k->tid == tid && k->pidfd >= 0 && alive(k->pidfd);
+}
+
+void tasks_put_ids(struct tasks *t, pid_t tid, const struct task_ids *ids,
+		   const struct tasks_gen *g)
+{
+	if (!t)
+		return;
+	struct task *k = slot_of(t, tid);
+	pthread_mutex_lock(&t->lock);
+	bool same = holds(k, tid);
+	pthread_mutex_unlock(&t->lock);
+	int pidfd = -1;
+	if (!same && (pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD)) < 0)
+		return;  /* gone, or no thread pidfds (Linux < 6.9): nothing kept */
+	pthread_mutex_lock(&t->lock);
+	if (pidfd >= 0) {
+		slot_clear(k);
+		k->tid = tid;
+		k->pidfd = pidfd;
+	}
+	if (k->tid == tid) {            /* unless a slot-mate took it meanwhile */
+		k->ids = *ids;
+		k->gen = *g;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+int tasks_cwd(struct tasks *t, pid_t tid, char *canon)
+{
+	if (!t)
+		return -ENOENT;
+	uint64_t fs = atomic_load(&t->fs_gen);
+	struct task *k = slot_of(t, tid);
+	int err = -ENOENT;
+	pthread_mutex_lock(&t->lock);
+	if (k->tid == tid && k->cwd && k->ids.single && k->cwd_gen == fs) {
+		strcpy(canon, k->cwd);
+		err = 0;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return err;
+}
+
+void tasks_put_cwd(struct tasks *t, pid_t tid, const char *canon, const struct tasks_gen *g)
+{
+	if (!t)
+		return;
+	struct task *k = slot_of(t, tid);
+	char *copy = strdup(canon);
+	pthread_mutex_lock(&t->lock);
+	if (copy && k->tid == tid && k->ids.single) {
+		free(k->cwd);
+		k->cwd = copy;
+		k->cwd_gen = g->fs;
+		copy = NULL;
+	}
+	pthread_mutex_unlock(&t->lock);
+	free(copy);
+}
