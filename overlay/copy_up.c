@@ -284,7 +284,7 @@ int ovl_copy_up_parent(struct ovl_fs *fs, struct ovl_entry *e)
 		ovl_dir_release(&cur);
 		return err;
 	}
-	ovl_dir_release(&e->parent);
+	ovl_entry_drop_parent(e);
 	e->parent = cur;
 	return 0;
 }
@@ -306,10 +306,10 @@ int ovl_copy_up_flags(struct ovl_fs *fs, struct ovl_entry *e, unsigned flags)
 	if (i < 0)
 		return -ESTALE;
 	err = copy_up_one(fs, e->parent.fd[0], e->name, e->parent.fd[i], flags);
-	/* A copied-up dir has new participating layers (even after a
-	 * failure, to be safe): forget it and what was cached below it. */
-	if (S_ISDIR(e->type))
-		ovl_dcache_invalidate(fs, e->path, true);
+	/* A copied-up object lives in a new layer, a dir has new
+	 * participating layers (even after a failure, to be safe): forget it
+	 * and, for a dir, what was cached below it. */
+	ovl_dcache_invalidate(fs, e->path, S_ISDIR(e->type));
 	if (err)
 		return err;
 	/* Same names, but the entry's real inode (hence d_ino) is new. */

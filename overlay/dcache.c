@@ -1,21 +1,29 @@
 /*
- * Directory cache: merged directories already walked through, keyed by
- * canonical overlay path, so that a walk through known directories makes
- * no host syscall.  An entry holds the participating real dirs (fds owned
- * by the cache), the lstat of the topmost one (for search permission) and
- * its layer: exactly what ovl_lookup_one gave when it was inserted.
+ * The dentry cache: what lookups found, keyed by canonical overlay path, so
+ * that a walk through known names makes no host syscall.
  *
- * Only directories reached as intermediate components (and the root) are
- * cached; the final component of every lookup is always looked up fresh,
- * so entries handed to callers never carry cached stat data.
+ * Two kinds of entry, each with its own LRU list and bound:
+ *   dirs   - a merged directory: the participating real dirs (fds owned by
+ *            the cache), the lstat of the topmost one (for search
+ *            permission) and its layer, as ovl_lookup_one gave them;
+ *   leaves - anything else a final component was: a negative (the name is
+ *            free), or a non-directory's type and layer, with the target
+ *            of a symlink.  They hold no fd: a caller that wants the
+ *            object's metadata stats it in its real dir (size and times of
+ *            files change natively, through the command's own fds).
  *
- * Correctness rests on invalidation: every engine path that can change a
- * directory's participating layers, opacity, owner/mode or existence calls
- * ovl_dcache_invalidate (see internal.h).  Lowers never change.
+ * Correctness rests on invalidation: every engine path that changes a
+ * name's existence, type or layer, or a directory's participating layers,
+ * opacity, owner or mode calls ovl_dcache_invalidate (see internal.h), and
+ * the caller holds the engine exclusively meanwhile (overlay.h), so no
+ * walk is in progress.  Lowers never change.
  *
- * A walk borrows an entry's fds while it holds a pin; an entry invalidated
- * or evicted while pinned only leaves the hash table and is freed at the
- * last unpin, so a borrowed fd is never closed under a walk.
+ * A walk or an entry borrows a dir's fds while it holds a pin; a dir
+ * invalidated or evicted while pinned only leaves the table and is freed
+ * at the last unpin, so a borrowed fd is never closed under its user.
+ *
+ * Bounds: at most max dirs (fds <= max * nlayers, plus pinned ones) and
+ * DCACHE_MAX_LEAVES leaves (about 100 bytes and a path each).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,17 +34,21 @@
 
 #define DCACHE_MAX 1024
 #define DCACHE_MIN 8
-#define DCACHE_BUCKETS 2048     /* power of two, >= DCACHE_MAX */
+#define DCACHE_MAX_LEAVES 32768
+#define DCACHE_BUCKETS 65536    /* power of two */
 
 struct ovl_dcentry {
 	struct ovl_dcentry *hnext;      /* hash chain */
-	struct ovl_dcentry *prev, *next; /* LRU, most recent first */
+	struct ovl_dcentry *prev, *next; /* LRU of its kind, most recent first */
 	uint64_t hash;
-	unsigned pins;
+	unsigned pins;                  /* dirs only */
 	bool dead;                      /* out of the table: free at the last unpin */
-	struct ovl_dir dir;
-	struct stat st;
+	bool leaf;
+	mode_t type;                    /* leaves: S_IFMT bits, 0 = negative */
 	int layer;
+	struct ovl_dir *dir;            /* dirs: the real dirs; leaves: NULL */
+	struct stat *st;                /* dirs: lstat of the topmost real dir */
+	char *target;                   /* symlink leaves: the link's text, or NULL */
 	size_t len;
 	char path[];
 };
@@ -55,6 +67,7 @@ int ovl_dcache_init(struct ovl_fs *fs)
 	c->tab = calloc(DCACHE_BUCKETS, sizeof(*c->tab));
 	if (!c->tab)
 		return -ENOMEM;
+	pthread_mutex_init(&c->lock, NULL);
 	/* Keep the cache's fds to a quarter of the soft limit: the supervisor
 	 * needs the rest for tracees' files and requests in flight. */
 	unsigned max = DCACHE_MAX;
@@ -63,19 +76,31 @@ int ovl_dcache_init(struct ovl_fs *fs)
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur / 4 / (rlim_t)per < max)
 		max = (unsigned)(rl.rlim_cur / 4 / (rlim_t)per);
-	c->max = max < DCACHE_MIN ? DCACHE_MIN : max;
+	c->lru[0].max = max < DCACHE_MIN ? DCACHE_MIN : max;
+	c->lru[1].max = DCACHE_MAX_LEAVES;
 	return 0;
 }
 
 static void entry_free(struct ovl_dcentry *d)
 {
-	ovl_dir_release(&d->dir);
+	if (d->dir) {
+		ovl_dir_release(d->dir);
+		free(d->dir);
+	}
+	free(d->st);
+	free(d->target);
 	free(d);
 }
 
-/* Take d out of the table and the LRU; free it unless a walk holds it. */
+static struct ovl_lru *lru_of(struct ovl_dcache *c, const struct ovl_dcentry *d)
+{
+	return &c->lru[d->leaf];
+}
+
+/* Take d out of the table and its LRU; free it unless a walk holds it. */
 static void unlink_entry(struct ovl_dcache *c, struct ovl_dcentry *d)
 {
+	struct ovl_lru *l = lru_of(c, d);
 	struct ovl_dcentry **pp = &c->tab[d->hash & (DCACHE_BUCKETS - 1)];
 	while (*pp != d)
 		pp = &(*pp)->hnext;
@@ -83,12 +108,12 @@ static void unlink_entry(struct ovl_dcache *c, struct ovl_dcentry *d)
 	if (d->prev)
 		d->prev->next = d->next;
 	else
-		c->head = d->next;
+		l->head = d->next;
 	if (d->next)
 		d->next->prev = d->prev;
 	else
-		c->tail = d->prev;
-	c->n--;
+		l->tail = d->prev;
+	l->n--;
 	if (d->pins)
 		d->dead = true;
 	else
@@ -100,35 +125,43 @@ void ovl_dcache_free(struct ovl_fs *fs)
 	struct ovl_dcache *c = &fs->dcache;
 	if (!c->tab)
 		return;
-	while (c->head)
-		unlink_entry(c, c->head);  /* pinned ones leak only if a walk is live: none at free */
+	for (int k = 0; k < 2; k++)
+		while (c->lru[k].head)
+			unlink_entry(c, c->lru[k].head);  /* no walk is live at free */
 	free(c->tab);
 	c->tab = NULL;
+	pthread_mutex_destroy(&c->lock);
 }
 
 void ovl_dcache_set_max(struct ovl_fs *fs, unsigned max)
 {
-	fs->dcache.max = max ? max : 1;
+	pthread_mutex_lock(&fs->dcache.lock);
+	fs->dcache.lru[0].max = max ? max : 1;
+	pthread_mutex_unlock(&fs->dcache.lock);
 }
 
-unsigned ovl_dcache_count(const struct ovl_fs *fs)
+unsigned ovl_dcache_count(struct ovl_fs *fs)
 {
-	return fs->dcache.n;
+	pthread_mutex_lock(&fs->dcache.lock);
+	unsigned n = fs->dcache.lru[0].n;
+	pthread_mutex_unlock(&fs->dcache.lock);
+	return n;
 }
 
 static void lru_front(struct ovl_dcache *c, struct ovl_dcentry *d)
 {
-	if (c->head == d)
+	struct ovl_lru *l = lru_of(c, d);
+	if (l->head == d)
 		return;
 	d->prev->next = d->next;        /* d is not the head: it has a prev */
 	if (d->next)
 		d->next->prev = d->prev;
 	else
-		c->tail = d->prev;
+		l->tail = d->prev;
 	d->prev = NULL;
-	d->next = c->head;
-	c->head->prev = d;
-	c->head = d;
+	d->next = l->head;
+	l->head->prev = d;
+	l->head = d;
 }
 
 static struct ovl_dcentry *find(struct ovl_dcache *c, const char *canon, size_t len,
@@ -147,23 +180,50 @@ struct ovl_dcentry *ovl_dcache_get(struct ovl_fs *fs, const char *canon,
 	if (!c->tab)
 		return NULL;
 	size_t len = strlen(canon);
-	struct ovl_dcentry *d = find(c, canon, len, hash_path(canon, len));
-	if (!d)
-		return NULL;
-	lru_front(c, d);
-	d->pins++;
-	*dir = &d->dir;
-	*st = &d->st;
-	*layer = d->layer;
+	uint64_t h = hash_path(canon, len);
+	pthread_mutex_lock(&c->lock);
+	struct ovl_dcentry *d = find(c, canon, len, h);
+	if (d && d->leaf)
+		d = NULL;
+	if (d) {
+		lru_front(c, d);
+		d->pins++;
+		*dir = d->dir;
+		*st = d->st;
+		*layer = d->layer;
+	}
+	pthread_mutex_unlock(&c->lock);
 	return d;
 }
 
-/* Drop least recently used entries beyond the bound; pinned ones stay (at
- * most a couple per walk in progress) until they are unpinned. */
-static void evict(struct ovl_dcache *c)
+bool ovl_dcache_leaf(struct ovl_fs *fs, const char *canon, mode_t *type, int *layer,
+		     char *target)
 {
-	struct ovl_dcentry *d = c->tail;
-	while (c->n > c->max && d) {
+	struct ovl_dcache *c = &fs->dcache;
+	if (!c->tab)
+		return false;
+	size_t len = strlen(canon);
+	uint64_t h = hash_path(canon, len);
+	pthread_mutex_lock(&c->lock);
+	struct ovl_dcentry *d = find(c, canon, len, h);
+	bool hit = d && d->leaf;
+	if (hit) {
+		lru_front(c, d);
+		*type = d->type;
+		*layer = d->layer;
+		if (target)
+			strcpy(target, d->target ? d->target : "");
+	}
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+/* Drop least recently used entries of l beyond its bound; pinned dirs
+ * stay (at most a couple per walk in progress) until they are unpinned. */
+static void evict(struct ovl_dcache *c, struct ovl_lru *l)
+{
+	struct ovl_dcentry *d = l->tail;
+	while (l->n > l->max && d) {
 		struct ovl_dcentry *prev = d->prev;
 		if (!d->pins)
 			unlink_entry(c, d);
@@ -173,12 +233,47 @@ static void evict(struct ovl_dcache *c)
 
 void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d)
 {
-	if (--d->pins)
-		return;
-	if (d->dead)
-		entry_free(d);
-	else if (fs->dcache.n > fs->dcache.max)
-		evict(&fs->dcache);     /* it stayed over the bound while pinned */
+	struct ovl_dcache *c = &fs->dcache;
+	pthread_mutex_lock(&c->lock);
+	bool last = --d->pins == 0, dead = d->dead;
+	if (last && !dead && c->lru[0].n > c->lru[0].max)
+		evict(c, &c->lru[0]);   /* it stayed over the bound while pinned */
+	pthread_mutex_unlock(&c->lock);
+	if (last && dead)
+		entry_free(d);          /* out of the table: nobody finds it */
+}
+
+/* Put d (filled but for its links) in the table, replacing what was there. */
+static void insert(struct ovl_dcache *c, struct ovl_dcentry *d)
+{
+	struct ovl_lru *l = lru_of(c, d);
+	struct ovl_dcentry *old = find(c, d->path, d->len, d->hash);
+	if (old)
+		unlink_entry(c, old);   /* what was just looked up wins */
+	struct ovl_dcentry **b = &c->tab[d->hash & (DCACHE_BUCKETS - 1)];
+	d->hnext = *b;
+	*b = d;
+	d->prev = NULL;
+	d->next = l->head;
+	if (l->head)
+		l->head->prev = d;
+	else
+		l->tail = d;
+	l->head = d;
+	l->n++;
+	evict(c, l);
+}
+
+static struct ovl_dcentry *entry_new(const char *canon)
+{
+	size_t len = strlen(canon);
+	struct ovl_dcentry *d = calloc(1, sizeof(*d) + len + 1);
+	if (!d)
+		return NULL;
+	d->hash = hash_path(canon, len);
+	d->len = len;
+	memcpy(d->path, canon, len + 1);
+	return d;
 }
 
 struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct ovl_dir *dir,
@@ -187,36 +282,50 @@ struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct 
 	struct ovl_dcache *c = &fs->dcache;
 	if (!c->tab || dir->n == 0)
 		return NULL;
-	size_t len = strlen(canon);
-	uint64_t h = hash_path(canon, len);
-	struct ovl_dcentry *old = find(c, canon, len, h);
-	if (old)
-		unlink_entry(c, old);   /* what was just looked up wins */
-	struct ovl_dcentry *d = malloc(sizeof(*d) + len + 1);
-	if (!d)
+	struct ovl_dcentry *d = entry_new(canon);
+	if (d) {
+		d->dir = malloc(sizeof(*d->dir));
+		d->st = malloc(sizeof(*d->st));
+	}
+	if (!d || !d->dir || !d->st) {
+		if (d) {
+			free(d->dir);
+			free(d->st);
+		}
+		free(d);
 		return NULL;
-	d->hash = h;
+	}
 	d->pins = 1;
-	d->dead = false;
-	d->dir = *dir;
+	*d->dir = *dir;
 	dir->n = 0;                     /* the fds are the cache's now */
-	d->st = *st;
+	*d->st = *st;
 	d->layer = layer;
-	d->len = len;
-	memcpy(d->path, canon, len + 1);
-	struct ovl_dcentry **b = &c->tab[h & (DCACHE_BUCKETS - 1)];
-	d->hnext = *b;
-	*b = d;
-	d->prev = NULL;
-	d->next = c->head;
-	if (c->head)
-		c->head->prev = d;
-	else
-		c->tail = d;
-	c->head = d;
-	c->n++;
-	evict(c);
+	d->type = S_IFDIR;
+	pthread_mutex_lock(&c->lock);
+	insert(c, d);
+	pthread_mutex_unlock(&c->lock);
 	return d;
+}
+
+void ovl_dcache_add_leaf(struct ovl_fs *fs, const char *canon, mode_t type, int layer,
+			 const char *target)
+{
+	struct ovl_dcache *c = &fs->dcache;
+	if (!c->tab || type == S_IFDIR)
+		return;
+	struct ovl_dcentry *d = entry_new(canon);
+	if (!d)
+		return;                 /* without memory: looked up again next time */
+	d->leaf = true;
+	d->type = type;
+	d->layer = layer;
+	if (target && !(d->target = strdup(target))) {
+		free(d);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	insert(c, d);
+	pthread_mutex_unlock(&c->lock);
 }
 
 void ovl_dcache_invalidate(struct ovl_fs *fs, const char *canon, bool subtree)
@@ -225,17 +334,20 @@ void ovl_dcache_invalidate(struct ovl_fs *fs, const char *canon, bool subtree)
 	if (!c->tab)
 		return;
 	size_t len = strlen(canon);
-	struct ovl_dcentry *d = find(c, canon, len, hash_path(canon, len));
+	uint64_t h = hash_path(canon, len);
+	pthread_mutex_lock(&c->lock);
+	struct ovl_dcentry *d = find(c, canon, len, h);
 	if (d)
 		unlink_entry(c, d);
-	if (!subtree)
-		return;
 	/* Everything below: "/" covers all, "/a" covers "/a/..." only. */
-	for (d = c->head; d;) {
-		struct ovl_dcentry *next = d->next;
-		if (len == 1 || (d->len > len && d->path[len] == '/' &&
-				 !memcmp(d->path, canon, len)))
-			unlink_entry(c, d);
-		d = next;
+	for (int k = 0; subtree && k < 2; k++) {
+		for (d = c->lru[k].head; d;) {
+			struct ovl_dcentry *next = d->next;
+			if (len == 1 || (d->len > len && d->path[len] == '/' &&
+					 !memcmp(d->path, canon, len)))
+				unlink_entry(c, d);
+			d = next;
+		}
 	}
+	pthread_mutex_unlock(&c->lock);
 }

@@ -107,6 +107,7 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 	for (int i = 0; i < OVL_MAX_LAYERS; i++)
 		fs->layers[i].fd = -1;
 	fs->work_fd = -1;
+	pthread_mutex_init(&fs->listings_lock, NULL);
 	int err = 0;
 	if (cfg->upper_fd >= 0) {
 		dev_t wdev;

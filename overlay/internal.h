@@ -5,20 +5,27 @@
 #ifndef OVLRUN_OVERLAY_INTERNAL_H
 #define OVLRUN_OVERLAY_INTERNAL_H
 
+#include <pthread.h>
 #include "ovlrun/overlay.h"
 
 struct ovl_listing;                     /* readdir.c: cached merged listing of one dir */
 struct ovl_dcentry;                     /* dcache.c: one cached merged directory */
 
-/* Directory cache (dcache.c): guarded by the directory lock (future; the
- * engine is single-threaded today).  Lock order: rename -> directory ->
- * copy-up; invalidation happens under the lock of the operation that made
- * the change, lookups take it shared. */
-struct ovl_dcache {
-	struct ovl_dcentry **tab;       /* hash buckets by canonical path; NULL = cache off */
-	struct ovl_dcentry *head, *tail; /* LRU list, most recently used first */
+/* Directory cache (dcache.c).  lock guards every field and each entry's
+ * pins and LRU links; it is a leaf lock (nothing else is taken under it)
+ * held only inside dcache.c.  Entries change (invalidation) under the
+ * caller's exclusive hold of the engine (overlay.h: locking), so a walk
+ * that holds it shared sees a consistent cache. */
+struct ovl_lru {
+	struct ovl_dcentry *head, *tail; /* most recently used first */
 	unsigned n;                     /* entries in the table (pinned dead ones not counted) */
-	unsigned max;                   /* bound; fds held <= max * nlayers (+ pinned) */
+	unsigned max;                   /* bound */
+};
+struct ovl_dcache {
+	pthread_mutex_t lock;
+	struct ovl_dcentry **tab;       /* hash buckets by canonical path; NULL = cache off */
+	struct ovl_lru lru[2];          /* [0] dirs: fds held <= max * nlayers (+ pinned);
+					 * [1] leaves: no fds */
 };
 
 struct ovl_layer {
@@ -41,12 +48,14 @@ struct ovl_fs {
 	size_t xattr_prefix_len;
 	char xa_opaque[48], xa_origin[48], xa_impure[48]; /* full names */
 
-	/* readdir cache: guarded by the directory lock (future). */
+	/* readdir cache (readdir.c): guarded by listings_lock, a leaf lock
+	 * held through one ovl_readdir (its callback must not call back). */
+	pthread_mutex_t listings_lock;
 	struct ovl_listing *listings;   /* list, most recently used first */
 	unsigned nlistings;
-	uint64_t tmp_seq;               /* names for work-dir temporaries; copy-up lock */
+	uint64_t tmp_seq;               /* names for work-dir temporaries; exclusive hold */
 
-	/* dcache: guarded by the directory lock (future), see struct ovl_dcache. */
+	/* dcache: its own lock, see struct ovl_dcache. */
 	struct ovl_dcache dcache;
 };
 
@@ -66,6 +75,10 @@ int ovl_lookup_one(struct ovl_fs *fs, const struct ovl_dir *d, const char *name,
 		   mode_t *type, int *layer, struct stat *st, struct ovl_dir *child);
 /* True when a layer below the topmost holds name (unlink must whiteout). */
 int ovl_lower_positive(struct ovl_fs *fs, const struct ovl_dir *d, const char *name);
+/* Give back e's parent or dir (closed, or unpinned if borrowed); the
+ * caller then sets a new one, its own. */
+void ovl_entry_drop_parent(struct ovl_entry *e);
+void ovl_entry_drop_dir(struct ovl_entry *e);
 /* Re-look e up after a change below it (same path, no permission checks). */
 int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e);
 /* Where e's topmost real object is: returns the real dir fd (borrowed from
@@ -73,8 +86,8 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e);
  * -ENOENT for a negative entry. */
 int ovl_entry_real_at(const struct ovl_entry *e, const char **name);
 
-/* dcache.c: merged directories by canonical path (intermediate walk
- * components and the root only; never negative, never non-dirs). */
+/* dcache.c: what lookups found by canonical path: merged directories
+ * (with their fds) and leaves (negatives, non-directories). */
 int ovl_dcache_init(struct ovl_fs *fs);
 void ovl_dcache_free(struct ovl_fs *fs);
 /* Hit: pins the entry and returns it with its dir (fds borrowed while
@@ -87,13 +100,21 @@ void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d);
  * untouched (no memory: the caller goes on uncached). */
 struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct ovl_dir *dir,
 				   const struct stat *st, int layer);
+/* A leaf at canon: true with its type (0: negative), layer and, when
+ * target is non-NULL (PATH_MAX), a symlink's text ("" if not kept). */
+bool ovl_dcache_leaf(struct ovl_fs *fs, const char *canon, mode_t *type, int *layer,
+		     char *target);
+/* Remember what a final component was: type 0 (negative) or a non-dir in
+ * layer; target: a symlink's text, or NULL. */
+void ovl_dcache_add_leaf(struct ovl_fs *fs, const char *canon, mode_t type, int layer,
+			 const char *target);
 /* Forget canon (and, with subtree, everything below it).  Call after any
  * change to a directory's participating layers, opacity, owner, mode or
  * existence at canon; when in doubt, call it. */
 void ovl_dcache_invalidate(struct ovl_fs *fs, const char *canon, bool subtree);
 /* For tests: the bound, and how many entries are cached. */
 void ovl_dcache_set_max(struct ovl_fs *fs, unsigned max);
-unsigned ovl_dcache_count(const struct ovl_fs *fs);
+unsigned ovl_dcache_count(struct ovl_fs *fs);
 
 /* copy_up.c */
 /* Make sure the merged dir of e's parent exists in upper; on success

@@ -8,11 +8,12 @@
  * path_lookupat rules on canonical overlay paths: "." and "..", symlinks,
  * RESOLVE_* restrictions and pass-through mounts.
  *
- * Directories the walk passes through (and the root) come from the
- * directory cache (dcache.c) when known: the walk then borrows the cached
- * fds under a pin instead of opening every layer again.  The final
- * component is always looked up fresh, and what a returned entry owns is
- * its own (cached fds are duplicated into it).
+ * Names the walk meets come from the dentry cache (dcache.c) when known:
+ * directories with their fds, which the walk and then the returned entry
+ * borrow under a pin instead of opening every layer again, and leaves
+ * (negatives, non-directories, symlinks with their text).  A cached lookup
+ * makes no host syscall but one stat of the final object, whose size and
+ * times change natively.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -211,6 +212,15 @@ static int cur_take(struct walk *w, struct ovl_dir *dst)
 	return pos_take(w->fs, &w->cur, &w->pin, dst);
 }
 
+/* The walk's position becomes e's parent, pin and all. */
+static void take_parent(struct walk *w, struct ovl_entry *e)
+{
+	e->parent = w->cur;
+	e->parent_pin = w->pin;
+	w->cur.n = 0;
+	w->pin = NULL;
+}
+
 /* Is p in the form cache keys have: absolute, no empty, "." or ".."
  * component, no trailing slash ("/" itself is fine)? */
 static bool is_canonical(const char *p)
@@ -396,6 +406,28 @@ static int finish_at_cur(struct walk *w, struct ovl_entry *e)
 {
 	memcpy(e->path, w->canon, w->clen + 1);
 	e->type = S_IFDIR;
+	if (w->pin && !fstat(w->cur.fd[0], &e->st)) {
+		/* a cached dir: the entry borrows it as the walk did, its
+		 * metadata afresh */
+		e->name = w->clen == 1 ? e->path + 1 : strrchr(e->path, '/') + 1;
+		e->layer = w->cur_layer;
+		e->dir = w->cur;
+		e->dir_pin = w->pin;
+		w->cur.n = 0;
+		w->pin = NULL;
+		if (w->clen == 1)
+			return 0;
+		char parent[PATH_MAX];
+		canon_parent(w->canon, parent);
+		struct walk pw = { .fs = w->fs, .cur = { .n = 0 }, .pin = NULL };
+		int err = walk_to(&pw, parent, false);
+		if (!err && pw.passthrough)
+			err = -ESTALE;
+		if (!err)
+			take_parent(&pw, e);
+		cur_release(&pw);
+		return err == -ENOENT || err == -ENOTDIR ? -ESTALE : err;
+	}
 	cur_release(w);
 	if (w->clen == 1) {
 		e->name = e->path + 1;  /* "" */
@@ -419,10 +451,10 @@ static int finish_at_cur(struct walk *w, struct ovl_entry *e)
 				ovl_dir_release(&child);
 			err = -ESTALE;
 		}
-		if (!err && (err = cur_take(&pw, &e->parent)))
-			ovl_dir_release(&child);
-		if (!err)
+		if (!err) {
+			take_parent(&pw, e);
 			e->dir = child;
+		}
 	}
 	cur_release(&pw);
 	return err;
@@ -450,6 +482,96 @@ static int read_link(struct walk *w, const char *name, int layer, char *buf)
 		return 0;
 	}
 	return -ESTALE;
+}
+
+/* The real dir of layer among d's, or -1. */
+static int dir_fd_of_layer(const struct ovl_dir *d, int layer)
+{
+	for (int i = 0; i < d->n; i++)
+		if (d->layer[i] == layer)
+			return d->fd[i];
+	return -1;
+}
+
+/* What the walk needs of name (canon), from the cache: 0 if it was known,
+ * 1 if not.  A dir's fds come pinned in *child_pin; a symlink the walk
+ * follows (follow) comes with its text (*have_target) and no stat; any
+ * other object is stat'ed in its real dir, the one syscall of a cached
+ * lookup (size and times change natively). */
+static int lookup_cached(struct walk *w, const char *canon, const char *name, bool last,
+			 bool follow, mode_t *type, int *layer, struct stat *st,
+			 struct ovl_dir *child, struct ovl_dcentry **child_pin, char *target,
+			 bool *have_target)
+{
+	const struct ovl_dir *cd;
+	const struct stat *cst;
+	int cl;
+	struct ovl_dcentry *c = ovl_dcache_get(w->fs, canon, &cd, &cst, &cl);
+	if (c) {
+		*child = *cd;
+		*child_pin = c;
+		*type = S_IFDIR;
+		*layer = cl;
+		if (!last) {
+			*st = *cst;
+			return 0;
+		}
+		if (!fstat(cd->fd[0], st))
+			return 0;
+		ovl_dcache_put(w->fs, c);
+		child->n = 0;
+		*child_pin = NULL;
+		return 1;
+	}
+	mode_t t;
+	int l;
+	if (!ovl_dcache_leaf(w->fs, canon, &t, &l, target))
+		return 1;
+	*type = t;
+	*layer = l;
+	if (t == 0)
+		return 0;
+	*have_target = t == S_IFLNK && target[0];
+	if (*have_target && follow)
+		return 0;
+	int fd = dir_fd_of_layer(&w->cur, l);
+	if (fd < 0 || fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW) || (st->st_mode & S_IFMT) != t) {
+		*have_target = false;
+		return 1;               /* looked up afresh, which replaces the entry */
+	}
+	return 0;
+}
+
+/* Look name (canon) up in the walk's dir: from the cache when known, else
+ * afresh, remembering what was found (a symlink once its text is read:
+ * remember_link). */
+static int lookup_name(struct walk *w, const char *canon, const char *name, bool last,
+		       bool follow, mode_t *type, int *layer, struct stat *st,
+		       struct ovl_dir *child, struct ovl_dcentry **child_pin, char *target,
+		       bool *have_target)
+{
+	*have_target = false;
+	*child_pin = NULL;
+	child->n = 0;
+	if (w->cacheable && !lookup_cached(w, canon, name, last, follow, type, layer, st, child,
+					   child_pin, target, have_target))
+		return 0;
+	int err = ovl_lookup_one(w->fs, &w->cur, name, type, layer, st, child);
+	if (err || !w->cacheable)
+		return err;
+	if (*type == S_IFDIR) {
+		if (last)  /* (on the way, the walk caches it as its position) */
+			pos_cache(w->fs, canon, child, child_pin, st, *layer);
+	} else if (*type != S_IFLNK) {
+		ovl_dcache_add_leaf(w->fs, canon, *type, *layer, NULL);
+	}
+	return 0;
+}
+
+static void remember_link(struct walk *w, const char *canon, int layer, const char *target)
+{
+	if (w->cacheable)
+		ovl_dcache_add_leaf(w->fs, canon, S_IFLNK, layer, target);
 }
 
 /* Restart at the root for "/..." (absolute path or link target). */
@@ -582,7 +704,10 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 		int layer;
 		struct stat st;
 		struct ovl_dir child = { .n = 0 };
-		err = ovl_lookup_one(w->fs, &w->cur, name, &type, &layer, &st, &child);
+		struct ovl_dcentry *child_pin = NULL;
+		bool have_target, follow = !last || slash || (w->flags & OVL_LOOKUP_FOLLOW);
+		err = lookup_name(w, canon, name, last, follow, &type, &layer, &st, &child,
+				  &child_pin, target, &have_target);
 		if (err)
 			break;
 		if (type == 0) {
@@ -595,11 +720,10 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 			e->name = e->path + clen - n;
 			e->type = 0;
 			e->layer = -1;
-			err = cur_take(w, &e->parent);
+			take_parent(w, e);
 			break;
 		}
-		if (type == S_IFLNK &&
-		    (!last || slash || (w->flags & OVL_LOOKUP_FOLLOW))) {
+		if (type == S_IFLNK && follow) {
 			if (w->flags & OVL_LOOKUP_NO_SYMLINKS) {
 				err = -ELOOP;
 				break;
@@ -608,8 +732,11 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 				err = -ELOOP;
 				break;
 			}
-			if ((err = read_link(w, name, layer, target)))
-				break;
+			if (!have_target) {
+				if ((err = read_link(w, name, layer, target)))
+					break;
+				remember_link(w, canon, layer, target);
+			}
 			if ((err = mirror(w, canon, S_IFLNK, target)))
 				break;
 			if (!target[0]) {
@@ -634,9 +761,10 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 		if (type == S_IFDIR && !last) {
 			cur_release(w);
 			w->cur = child;
+			w->pin = child_pin;  /* a dir another walk just cached */
 			w->cur_st = st;
 			w->cur_layer = layer;
-			if (w->cacheable)
+			if (w->cacheable && !w->pin)
 				pos_cache(w->fs, canon, &w->cur, &w->pin, &st, layer);
 			memcpy(w->canon, canon, clen + 1);
 			w->clen = clen;
@@ -650,9 +778,10 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 			break;
 		}
 		/* the final entry */
-		if (type == S_IFLNK && w->fn && (err = read_link(w, name, layer, target))) {
-			ovl_dir_release(&child);
-			break;
+		if (type == S_IFLNK && w->fn && !have_target) {
+			if ((err = read_link(w, name, layer, target)))
+				break;
+			remember_link(w, canon, layer, target);
 		}
 		e->trailing_slash = slash;
 		memcpy(e->path, canon, clen + 1);
@@ -661,8 +790,9 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 		e->layer = layer;
 		e->st = st;
 		e->dir = child;
-		if ((err = cur_take(w, &e->parent)))
-			break;
+		e->dir_pin = child_pin;
+		child_pin = NULL;
+		take_parent(w, e);
 		if (type == S_IFDIR)
 			err = mirror(w, canon, S_IFDIR, NULL);
 		else if (type == S_IFLNK)
@@ -676,10 +806,13 @@ out:
 	return err;
 }
 
-static void entry_init(struct ovl_entry *e)
+static void entry_init(struct ovl_fs *fs, struct ovl_entry *e)
 {
+	e->fs = fs;
 	e->parent.n = 0;
 	e->dir.n = 0;
+	e->parent_pin = NULL;
+	e->dir_pin = NULL;
 	e->path[0] = 0;
 	e->name = e->path;
 	e->type = 0;
@@ -690,10 +823,31 @@ static void entry_init(struct ovl_entry *e)
 	e->pt_rest[0] = 0;
 }
 
+static void drop(struct ovl_entry *e, struct ovl_dir *d, struct ovl_dcentry **pin)
+{
+	if (*pin) {
+		ovl_dcache_put(e->fs, *pin);
+		*pin = NULL;
+		d->n = 0;
+	} else {
+		ovl_dir_release(d);
+	}
+}
+
+void ovl_entry_drop_parent(struct ovl_entry *e)
+{
+	drop(e, &e->parent, &e->parent_pin);
+}
+
+void ovl_entry_drop_dir(struct ovl_entry *e)
+{
+	drop(e, &e->dir, &e->dir_pin);
+}
+
 void ovl_entry_release(struct ovl_entry *e)
 {
-	ovl_dir_release(&e->parent);
-	ovl_dir_release(&e->dir);
+	ovl_entry_drop_parent(e);
+	ovl_entry_drop_dir(e);
 	e->type = 0;
 	e->layer = -1;
 }
@@ -735,7 +889,7 @@ static int walk_entry(struct ovl_fs *fs, const struct ovl_cred *cred, const char
 int ovl_lookup(struct ovl_fs *fs, const struct ovl_cred *cred, const char *base,
 	       const char *path, unsigned flags, struct ovl_entry *e)
 {
-	entry_init(e);
+	entry_init(fs, e);
 	return walk_entry(fs, cred, base, path, flags, NULL, NULL, e);
 }
 
@@ -745,7 +899,7 @@ int ovl_walk_mirror(struct ovl_fs *fs, const struct ovl_cred *cred, const char *
 	struct ovl_entry *e = malloc(sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	entry_init(e);
+	entry_init(fs, e);
 	int err = walk_entry(fs, cred, base, path, flags, fn, ctx, e);
 	ovl_entry_release(e);
 	free(e);
@@ -784,14 +938,14 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
 			int layer;
 			if ((err = root_dir(fs, &d, &st, &layer)))
 				return err;
-			ovl_dir_release(&e->dir);
+			ovl_entry_drop_dir(e);
 			e->dir = d;
 			e->st = st;
 			e->layer = layer;
 			e->type = S_IFDIR;
 			return 0;
 		}
-		ovl_dir_release(&e->parent);
+		ovl_entry_drop_parent(e);
 		e->parent = np;
 	}
 	mode_t type;
@@ -801,7 +955,7 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
 	int err = ovl_lookup_one(fs, &e->parent, e->name, &type, &layer, &st, &child);
 	if (err)
 		return err;
-	ovl_dir_release(&e->dir);
+	ovl_entry_drop_dir(e);
 	e->dir = child;
 	e->type = type;
 	e->layer = layer;

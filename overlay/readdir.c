@@ -400,9 +400,11 @@ void ovl_listing_invalidate(struct ovl_fs *fs, const struct ovl_dir *d)
 	ino_t ino;
 	if (dir_key(d, &dev, &ino))
 		return;
+	pthread_mutex_lock(&fs->listings_lock);
 	struct ovl_listing *l = cache_find(fs, dev, ino, false);
 	if (l)
 		l->stale = true;
+	pthread_mutex_unlock(&fs->listings_lock);
 }
 
 void ovl_listings_free(struct ovl_fs *fs)
@@ -524,8 +526,11 @@ int ovl_readdir(struct ovl_fs *fs, const struct ovl_entry *e, uint64_t pos,
 	if (e->parent.n && (err = merged_dir_ino(fs, &e->parent, &parent)))
 		return err;
 	struct ovl_listing *l;
-	if ((err = get_listing(fs, e, &l)))
+	pthread_mutex_lock(&fs->listings_lock);
+	if ((err = get_listing(fs, e, &l))) {
+		pthread_mutex_unlock(&fs->listings_lock);
 		return err;
+	}
 	int r = 0;
 	if (pos < COOKIE_DOT)
 		r = fn(ctx, ".", self, DT_DIR, COOKIE_DOT);
@@ -543,5 +548,6 @@ int ovl_readdir(struct ovl_fs *fs, const struct ovl_entry *e, uint64_t pos,
 	/* fn must not call back into the engine: l stays valid meanwhile */
 	for (size_t i = lo; i < l->n && !r; i++)
 		r = fn(ctx, l->ents[i].name, l->ents[i].ino, l->ents[i].d_type, l->ents[i].cookie);
+	pthread_mutex_unlock(&fs->listings_lock);
 	return r < 0 ? r : 0;
 }

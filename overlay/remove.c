@@ -33,7 +33,7 @@ static void make_negative(struct ovl_fs *fs, struct ovl_entry *e)
 {
 	if (e->dir.n)
 		ovl_listing_invalidate(fs, &e->dir);
-	ovl_dir_release(&e->dir);
+	ovl_entry_drop_dir(e);
 	memset(&e->st, 0, sizeof(e->st));
 	e->type = 0;
 	e->layer = -1;

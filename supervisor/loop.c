@@ -71,10 +71,21 @@ static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch)
 		r.trace = &tr;
 	}
 	sc_handler h = sc_lookup(n->data.nr);
-	pthread_mutex_lock(&s->serve_lock);
-	notify_begin(s);
+	/* s->notify changes only under the exclusive hold: read under either */
+	bool shared = sc_shared(&n->data);
+	if (shared) {
+		pthread_rwlock_rdlock(&s->serve_lock);
+		if (s->notify) {
+			pthread_rwlock_unlock(&s->serve_lock);
+			shared = false;
+		}
+	}
+	if (!shared) {
+		pthread_rwlock_wrlock(&s->serve_lock);
+		notify_begin(s);
+	}
 	int64_t rv = h ? h(&r) : -ENOSYS;
-	pthread_mutex_unlock(&s->serve_lock);
+	pthread_rwlock_unlock(&s->serve_lock);
 	if (r.trace)
 		trace_call(&r, rv);
 	return rv;
@@ -332,9 +343,9 @@ int loop_run(struct sup *s)
 			die_setup("poll: %s", strerror(errno));
 		}
 		if ((p[2].revents | p[3].revents) & POLLIN) {
-			pthread_mutex_lock(&s->serve_lock);
+			pthread_rwlock_wrlock(&s->serve_lock);
 			notify_relay(s);
-			pthread_mutex_unlock(&s->serve_lock);
+			pthread_rwlock_unlock(&s->serve_lock);
 		}
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 		die_setup("must run as root (unprivileged mode is not implemented yet)");
 	s.notify_fd = -1;
 	s.sandbox_root_fd = -1;
-	pthread_mutex_init(&s.serve_lock, NULL);
+	pthread_rwlock_init(&s.serve_lock, NULL);
 	mounts_setup(&s);
 	if (pty_open(&s))
 		die_setup("no terminal for the sandbox");

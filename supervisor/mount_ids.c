@@ -14,9 +14,11 @@
  * in neither (host objects the command inherited) are remembered, so a
  * command working on its stdin file does not re-read both tables per call,
  * until the supervisor mounts something new (a freed id may come back).
- * Guarded by serve_lock, as everything the handlers share.
+ * Its own lock (a leaf: held around the sets, reading mountinfo included)
+ * lets handlers that run at once ask.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,6 +37,7 @@ struct mount_ids {
 	struct id_set sandbox;          /* the command's namespace, as last read */
 	struct id_set other;            /* known to be neither, since the last mount_ids_changed */
 	uint64_t sandbox_root;          /* its root: the shadow copy holding the mirrors */
+	pthread_mutex_t lock;           /* guards the sets and sandbox_root after init */
 };
 
 static bool has(const struct id_set *set, uint64_t id)
@@ -99,6 +102,7 @@ int mount_ids_init(struct sup *s)
 	s->mnt = calloc(1, sizeof(*s->mnt));
 	if (!s->mnt)
 		return -ENOMEM;
+	pthread_mutex_init(&s->mnt->lock, NULL);
 	return read_staging(s);
 }
 
@@ -109,6 +113,7 @@ void mount_ids_free(struct sup *s)
 	free(s->mnt->staging.id);
 	free(s->mnt->sandbox.id);
 	free(s->mnt->other.id);
+	pthread_mutex_destroy(&s->mnt->lock);
 	free(s->mnt);
 	s->mnt = NULL;
 }
@@ -120,11 +125,8 @@ static int read_sandbox(struct sup *s)
 	return read_mountinfo(file, NULL, 0, &s->mnt->sandbox, &s->mnt->sandbox_root);
 }
 
-enum mount_kind mount_kind(struct sup *s, uint64_t id)
+static enum mount_kind kind_locked(struct sup *s, struct mount_ids *m, uint64_t id)
 {
-	struct mount_ids *m = s->mnt;
-	if (!m || !id)
-		return MOUNT_OTHER;
 	if (id == m->sandbox_root || has(&m->sandbox, id))
 		return MOUNT_SANDBOX;
 	if (has(&m->staging, id))
@@ -139,8 +141,22 @@ enum mount_kind mount_kind(struct sup *s, uint64_t id)
 	return MOUNT_OTHER;
 }
 
+enum mount_kind mount_kind(struct sup *s, uint64_t id)
+{
+	struct mount_ids *m = s->mnt;
+	if (!m || !id)
+		return MOUNT_OTHER;
+	pthread_mutex_lock(&m->lock);
+	enum mount_kind k = kind_locked(s, m, id);
+	pthread_mutex_unlock(&m->lock);
+	return k;
+}
+
 void mount_ids_changed(struct sup *s)
 {
-	if (s->mnt)
-		s->mnt->other.n = 0;
+	if (!s->mnt)
+		return;
+	pthread_mutex_lock(&s->mnt->lock);
+	s->mnt->other.n = 0;
+	pthread_mutex_unlock(&s->mnt->lock);
 }

@@ -10,10 +10,15 @@
  * --lower first.  Every host operation is relative to a layer fd
  * (openat-style); no full host path is ever built.
  *
- * Locking: an ovl_fs and every ovl_entry are used by one thread at a time;
- * the supervisor serialises all calls with its serve_lock.  When handlers
- * run in parallel, the lock order is: rename lock -> directory lock (parent
- * before child) -> copy-up lock.  Fields below say which lock will guard them.
+ * Locking: the caller holds the engine exclusively for every call that
+ * changes anything (create, remove, rename, copy-up, attribute and xattr
+ * changes, an open that creates, truncates or writes), and at least shared
+ * for the others (lookup, getattr, readlink, readdir, getxattr, an open
+ * for reading); an ovl_entry belongs to the thread that looked it up.
+ * Under a shared hold the engine's caches have leaf locks of their own
+ * (internal.h).  The finer order gVisor's overlay uses (rename lock ->
+ * directory lock, parent first -> copy-up lock) is the next step: it
+ * would let changes in different directories run at once.
  *
  * On-disk format is the kernel's: whiteout = char device 0/0, opaque dir =
  * xattr "<prefix>opaque" = "y", copy-up marks "<prefix>origin" (null handle)
@@ -74,10 +79,16 @@ struct ovl_dir {
 	unsigned char layer[OVL_MAX_LAYERS];
 };
 
-/* Result of a lookup; release with ovl_entry_release(). */
+struct ovl_dcentry;
+
+/* Result of a lookup; release with ovl_entry_release().  Its dirs' fds are
+ * its own or borrowed from the engine's cache under a pin (the *_pin
+ * fields, engine-internal): either way valid until the release. */
 struct ovl_entry {
+	struct ovl_fs *fs;              /* the lookup's: the release gives the pins back to it */
 	struct ovl_dir parent;          /* merged parent (n == 0 for the root) */
 	struct ovl_dir dir;             /* the entry itself when it is a directory (opened on lookup) */
+	struct ovl_dcentry *parent_pin, *dir_pin; /* non-NULL: parent / dir fds are borrowed */
 	char path[PATH_MAX];            /* canonical overlay path, "/" for the root */
 	const char *name;               /* last component, points into path; "" for the root */
 	mode_t type;                    /* S_IFMT bits of the entry; 0 = negative (name free) */

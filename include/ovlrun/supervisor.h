@@ -2,11 +2,19 @@
  * The supervisor context: the one explicit piece of state shared by the
  * supervisor's modules and the syscall handlers.
  *
- * Locking: one lock, serve_lock, is held while a handler runs and while
- * inotify events are relayed; it guards every field below and the overlay
- * engine, so handlers run one at a time as if single-threaded.  Setup
- * fields (opt ... shadow_fd) are written before the threads start and only
- * read after.
+ * Locking: serve_lock, a readers-writer lock, is held while a handler runs
+ * and while inotify events are relayed.  Held exclusively it guards every
+ * field below, the overlay engine and the inotify state, so a call that
+ * changes anything runs alone.  The calls that only look (sc_shared: the
+ * stat, access, readlink, getdents and getxattr families, opens that
+ * neither create, truncate nor write, and the calls trapped only to drop
+ * kept state) hold it shared and run at once, while no instance of the
+ * sandbox's inotify exists; what they touch that is shared has a lock of
+ * its own, a leaf taken under serve_lock and never the other way: the
+ * engine's dcache and listing cache (overlay/internal.h), mount ids
+ * (mount_ids.c), kept thread state (tasks.h), the shadow's binds
+ * (shadow_binds.h).  Setup fields (opt ... shadow_fd) are written before
+ * the threads start and only read after.
  */
 #ifndef OVLRUN_SUPERVISOR_H
 #define OVLRUN_SUPERVISOR_H
@@ -90,7 +98,7 @@ struct sup {
 	struct stats *stats;            /* --stats (stats.h; its own atomics), else NULL */
 	struct tasks *tasks;            /* the threads' credentials and cwds (tasks.h; its own lock) */
 	int pty_index;                  /* its /dev/pts number inside, -1 without one */
-	pthread_mutex_t serve_lock;     /* see the top of this file */
+	pthread_rwlock_t serve_lock;    /* see the top of this file */
 };
 
 /* options.c */

@@ -92,6 +92,8 @@ sc_handler sc_lookup(int nr);
 const int *sc_trapped(int *count);
 /* The name of a trapped syscall number, NULL if none. */
 const char *sc_name(int nr);
+/* The call only looks (supervisor.h: locking): it may run beside others. */
+bool sc_shared(const struct seccomp_data *d);
 
 /* trace.c (--trace): keep a string the handler read; print the call as
  * strace does, in one write to stderr. */
