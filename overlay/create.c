@@ -170,6 +170,10 @@ int ovl_create_upper(struct ovl_fs *fs, struct ovl_entry *e, const struct ovl_ne
 	if (err)
 		return err;
 	ovl_listing_invalidate(fs, &e->parent);
+	struct ovl_change c = { .kind = n->linked ? OVL_CHANGE_LINK : OVL_CHANGE_CREATE,
+				.path = n->linked ? n->linked : e->path, .to = e->path,
+				.type = n->mode & S_IFMT };
+	ovl_changed(fs, &c);
 	err = ovl_entry_refresh(fs, e);
 	if (err && fdp && *fdp >= 0) {  /* made, but e is unusable: report it, leak nothing */
 		close(*fdp);

@@ -116,6 +116,7 @@ int ovl_link(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *o
 		return err;
 	n.link_parent = old_e->parent.fd[0];
 	n.link_name = old_e->name;
+	n.linked = old_e->path;
 	if ((err = ovl_create_upper(fs, new_e, &n, NULL)))
 		return err;
 	if (!ovl_same_parent(old_e, new_e))

@@ -219,3 +219,27 @@ int ovl_passthrough_match(const struct ovl_fs *fs, const char *canon)
 	}
 	return 0;
 }
+
+void ovl_fs_listen(struct ovl_fs *fs, ovl_change_fn fn, void *ctx)
+{
+	fs->on_change = fn;
+	fs->change_ctx = ctx;
+}
+
+void ovl_changed(struct ovl_fs *fs, const struct ovl_change *c)
+{
+	if (fs->on_change)
+		fs->on_change(fs->change_ctx, c);
+}
+
+void ovl_changed_attr(struct ovl_fs *fs, const struct ovl_entry *e, unsigned attr)
+{
+	struct ovl_change c = { .kind = OVL_CHANGE_ATTR, .path = e->path, .type = e->type,
+				.attr = attr };
+	ovl_changed(fs, &c);
+}
+
+void ovl_forget(struct ovl_fs *fs, const char *path)
+{
+	ovl_dcache_invalidate(fs, path, true);
+}

@@ -158,7 +158,10 @@ int ovl_chmod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *
 	err = upper_chmod(e, mode);
 	/* a dir's mode decides search permission in cached walks */
 	ovl_dcache_invalidate(fs, e->path, false);
-	return err ? err : refresh_st(e);
+	if (err)
+		return err;
+	ovl_changed_attr(fs, e, OVL_ATTR_MODE);
+	return refresh_st(e);
 }
 
 int ovl_chown(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
@@ -198,6 +201,7 @@ int ovl_chown(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *
 	ovl_dcache_invalidate(fs, e->path, false);
 	if (r)
 		return -errno;
+	ovl_changed_attr(fs, e, OVL_ATTR_OWNER);
 	if ((err = refresh_st(e)))
 		return err;
 	/* the host kernel, acting as root, may have kept a bit the caller loses */
@@ -235,6 +239,12 @@ int ovl_utimens(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry
 		return -errno;
 	/* the cached stat of a dir is only used for permission; stay exact anyway */
 	ovl_dcache_invalidate(fs, e->path, false);
+	unsigned attr = OVL_ATTR_ATIME | OVL_ATTR_MTIME;
+	if (ts && ts[0].tv_nsec == UTIME_OMIT)
+		attr = OVL_ATTR_MTIME;
+	else if (ts && ts[1].tv_nsec == UTIME_OMIT)
+		attr = OVL_ATTR_ATIME;
+	ovl_changed_attr(fs, e, attr);
 	return refresh_st(e);
 }
 
@@ -277,5 +287,6 @@ int ovl_truncate(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 	ovl_dcache_invalidate(fs, e->path, false);     /* never a dir: cheap safety */
 	if (err)
 		return err;
+	ovl_changed_attr(fs, e, OVL_ATTR_SIZE);
 	return refresh_st(e);
 }

@@ -55,11 +55,17 @@ struct ovl_fs {
 	unsigned nlistings;
 	uint64_t tmp_seq;               /* names for work-dir temporaries; exclusive hold */
 
+	ovl_change_fn on_change;        /* set before concurrent use (ovl_fs_listen) */
+	void *change_ctx;
+
 	/* dcache: its own lock, see struct ovl_dcache. */
 	struct ovl_dcache dcache;
 };
 
 /* fs.c */
+/* Tell the listener (overlay.h: ovl_change) what was just changed. */
+void ovl_changed(struct ovl_fs *fs, const struct ovl_change *c);
+void ovl_changed_attr(struct ovl_fs *fs, const struct ovl_entry *e, unsigned attr);
 bool ovl_is_whiteout(const struct stat *st);
 bool ovl_is_hidden(const struct ovl_fs *fs, const struct stat *st);
 int ovl_is_opaque(const struct ovl_fs *fs, int dirfd);  /* 1, 0 or -errno */

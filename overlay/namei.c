@@ -160,6 +160,8 @@ struct walk {
 	char base[PATH_MAX];            /* BENEATH boundary */
 	int nlinks;
 	bool passthrough;
+	char *rest;                     /* do_walk: what is left to resolve (2 * PATH_MAX) */
+	char *target;                   /* do_walk: a symlink's text (PATH_MAX) */
 };
 
 /* Drop a position: unpin a cached dir, close an owned one. */
@@ -582,41 +584,219 @@ static int go_root(struct walk *w)
 	return walk_to(w, w->root, false);
 }
 
-static int do_walk(struct walk *w, const char *base, const char *path, struct ovl_entry *e)
+/* One component of the walk. */
+struct step {
+	char name[NAME_MAX + 1];
+	size_t n;
+	char canon[PATH_MAX];           /* the walk's canon + "/" + name */
+	size_t clen;
+	char *end;                      /* what follows the name in rest */
+	bool last;                      /* nothing but slashes follows */
+	bool slash;                     /* the last one, followed by a slash */
+};
+
+/* Set the walk up at its start: rest holds the path (target: room for
+ * link texts), and the walk stands at the root or at base. */
+static int walk_begin(struct walk *w, const char *base, const char *path)
 {
-	/* rest holds what is left to resolve; link targets are spliced in
-	 * front of it, so it needs room beyond PATH_MAX */
-	char *rest = malloc(2 * PATH_MAX);
-	char *target = malloc(PATH_MAX);
-	int err = 0;
-	if (!rest || !target) {
-		err = -ENOMEM;
-		goto out;
-	}
 	size_t plen = strlen(path);
-	if (plen == 0) {
-		err = -ENOENT;
-		goto out;
-	}
-	if (plen >= PATH_MAX) {
-		err = -ENAMETOOLONG;
-		goto out;
-	}
-	memcpy(rest, path, plen + 1);
+	if (plen == 0)
+		return -ENOENT;
+	if (plen >= PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(w->rest, path, plen + 1);
 	if (!base || base[0] != '/')
 		base = "/";
 	snprintf(w->base, sizeof(w->base), "%s", base);
-	snprintf(w->root, sizeof(w->root), "%s",
-		 (w->flags & OVL_LOOKUP_IN_ROOT) ? base : "/");
-	if (rest[0] == '/')
-		err = go_root(w);
-	else
-		err = walk_to(w, base, w->fn != NULL);
-	if (err || w->passthrough)
-		goto out;
+	snprintf(w->root, sizeof(w->root), "%s", (w->flags & OVL_LOOKUP_IN_ROOT) ? base : "/");
+	return w->rest[0] == '/' ? go_root(w) : walk_to(w, base, w->fn != NULL);
+}
 
-	char *s = rest;
-	for (;;) {
+/* ".." from the walk's dir, as the kernel takes it. */
+static int step_dotdot(struct walk *w)
+{
+	if (!strcmp(w->canon, w->root))
+		return 0;               /* ".." of the root is the root */
+	if ((w->flags & OVL_LOOKUP_BENEATH) && !strcmp(w->canon, w->base))
+		return -EXDEV;
+	char parent[PATH_MAX];
+	canon_parent(w->canon, parent);
+	return walk_to(w, parent, false);
+}
+
+/* The component reaches a kernel-served mount: tell the caller where, and
+ * what is left, so it can resolve /proc magic links through the overlay. */
+static int step_passthrough(struct walk *w, const struct step *st, struct ovl_entry *e)
+{
+	if (w->flags & OVL_LOOKUP_NO_XDEV)
+		return -EXDEV;
+	w->passthrough = true;
+	if (strlen(st->end) < sizeof(e->pt_rest)) {
+		memcpy(e->path, st->canon, st->clen + 1);
+		strcpy(e->pt_rest, st->end);
+	}
+	return 0;
+}
+
+/* Follow the symlink of the component: its text goes in front of what is
+ * left in rest, and the walk goes on from the root or from here. */
+static int step_link(struct walk *w, const struct step *st, int layer, bool have_target,
+		     char **s)
+{
+	if (w->flags & OVL_LOOKUP_NO_SYMLINKS)
+		return -ELOOP;
+	if (++w->nlinks > OVL_MAX_SYMLINKS)
+		return -ELOOP;
+	int err;
+	if (!have_target) {
+		if ((err = read_link(w, st->name, layer, w->target)))
+			return err;
+		remember_link(w, st->canon, layer, w->target);
+	}
+	if ((err = mirror(w, st->canon, S_IFLNK, w->target)))
+		return err;
+	if (!w->target[0])
+		return -ENOENT;
+	size_t tl = strlen(w->target), rl = strlen(st->end);
+	if (tl + rl + 1 > 2 * PATH_MAX)
+		return -ENAMETOOLONG;
+	/* end points into rest: move the tail, then put the text in front */
+	memmove(w->rest + tl, st->end, rl + 1);
+	memcpy(w->rest, w->target, tl);
+	*s = w->rest;
+	return w->target[0] == '/' ? go_root(w) : 0;
+}
+
+/* Go down into the dir of the component (on the way): child becomes the
+ * walk's position, cached unless it came from the cache. */
+static int step_into(struct walk *w, const struct step *st, struct ovl_dir *child,
+		     struct ovl_dcentry *child_pin, const struct stat *cst, int layer)
+{
+	cur_release(w);
+	w->cur = *child;
+	w->pin = child_pin;
+	w->cur_st = *cst;
+	w->cur_layer = layer;
+	if (w->cacheable && !w->pin)
+		pos_cache(w->fs, st->canon, &w->cur, &w->pin, cst, layer);
+	memcpy(w->canon, st->canon, st->clen + 1);
+	w->clen = st->clen;
+	return mirror(w, st->canon, S_IFDIR, NULL);
+}
+
+/* Fill e with the final component (type 0: a free name). */
+static int step_final(struct walk *w, const struct step *st, mode_t type, int layer,
+		      const struct stat *ost, struct ovl_dir *child, struct ovl_dcentry *child_pin,
+		      bool have_target, struct ovl_entry *e)
+{
+	int err;
+	if (type == S_IFLNK && w->fn && !have_target) {
+		if ((err = read_link(w, st->name, layer, w->target)))
+			return err;
+		remember_link(w, st->canon, layer, w->target);
+	}
+	e->trailing_slash = st->slash;
+	memcpy(e->path, st->canon, st->clen + 1);
+	e->name = e->path + st->clen - st->n;
+	e->type = type;
+	e->layer = type ? layer : -1;
+	if (type)
+		e->st = *ost;
+	e->dir = *child;
+	e->dir_pin = child_pin;
+	take_parent(w, e);
+	if (type == S_IFDIR)
+		return mirror(w, st->canon, S_IFDIR, NULL);
+	if (type == S_IFLNK)
+		return mirror(w, st->canon, S_IFLNK, w->target);
+	return 0;
+}
+
+/* Cut the next component off *s into st (s then points past it). */
+static int step_parse(char **s, struct step *st)
+{
+	char *end = strchrnul(*s, '/');
+	st->n = (size_t)(end - *s);
+	char *after = end;
+	while (*after == '/')
+		after++;
+	st->last = !*after;
+	st->slash = st->last && *end == '/';
+	st->end = end;
+	if (st->n > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(st->name, *s, st->n);
+	st->name[st->n] = 0;
+	*s = end;
+	return 0;
+}
+
+/* The canonical path of the component, below the walk's dir. */
+static int step_canon(struct walk *w, struct step *st)
+{
+	if (w->clen + st->n + 2 > PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(st->canon, w->canon, w->clen);
+	st->clen = w->clen;
+	if (st->clen > 1)
+		st->canon[st->clen++] = '/';
+	memcpy(st->canon + st->clen, st->name, st->n + 1);
+	st->clen += st->n;
+	return 0;
+}
+
+/* One component: 0 to go on (*s moved on), 1 when e is filled, -errno. */
+static int walk_step(struct walk *w, char **s, struct ovl_entry *e)
+{
+	struct step st;
+	int err = step_parse(s, &st);
+	if (err || (err = check_exec(w)))
+		return err;
+	if (is_dot(st.name, st.n) || is_dotdot(st.name, st.n)) {
+		if (st.last)
+			e->trailing_slash = true;
+		return is_dot(st.name, st.n) ? 0 : step_dotdot(w);
+	}
+	if ((err = step_canon(w, &st)))
+		return err;
+	if (ovl_passthrough_match(w->fs, st.canon))
+		return step_passthrough(w, &st, e);
+	if (!st.last && w->cacheable &&
+	    pos_get(w->fs, st.canon, &w->cur, &w->pin, &w->cur_st, &w->cur_layer)) {
+		/* a known directory on the way */
+		memcpy(w->canon, st.canon, st.clen + 1);
+		w->clen = st.clen;
+		return mirror(w, st.canon, S_IFDIR, NULL);
+	}
+	mode_t type;
+	int layer;
+	struct stat ost;
+	struct ovl_dir child = { .n = 0 };
+	struct ovl_dcentry *child_pin = NULL;
+	bool have_target, follow = !st.last || st.slash || (w->flags & OVL_LOOKUP_FOLLOW);
+	if ((err = lookup_name(w, st.canon, st.name, st.last, follow, &type, &layer, &ost, &child,
+			       &child_pin, w->target, &have_target)))
+		return err;
+	if (type == 0 && !st.last)
+		return -ENOENT;
+	if (type == S_IFLNK && follow)
+		return step_link(w, &st, layer, have_target, s);
+	if (type == S_IFDIR && !st.last)
+		return step_into(w, &st, &child, child_pin, &ost, layer);
+	if (type && type != S_IFDIR && (!st.last || st.slash))
+		return -ENOTDIR;
+	err = step_final(w, &st, type, layer, &ost, &child, child_pin, have_target, e);
+	return err ? err : 1;
+}
+
+static int do_walk(struct walk *w, const char *base, const char *path, struct ovl_entry *e)
+{
+	/* rest holds what is left to resolve; link texts are spliced in
+	 * front of it, so it needs room beyond PATH_MAX */
+	w->rest = malloc(2 * PATH_MAX);
+	w->target = malloc(PATH_MAX);
+	int err = !w->rest || !w->target ? -ENOMEM : walk_begin(w, base, path);
+	for (char *s = w->rest; !err && !w->passthrough;) {
 		while (*s == '/')
 			s++;
 		if (!*s) {
@@ -626,182 +806,15 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 				err = mirror(w, e->path, S_IFDIR, NULL);
 			break;
 		}
-		char *end = strchrnul(s, '/');
-		size_t n = (size_t)(end - s);
-		char *after = end;
-		while (*after == '/')
-			after++;
-		bool last = !*after;
-		bool slash = last && *end == '/';
-		if (n > NAME_MAX) {
-			err = -ENAMETOOLONG;
+		err = walk_step(w, &s, e);
+		if (err == 1) {
+			err = 0;
 			break;
 		}
-		if ((err = check_exec(w)))
-			break;
-		if (is_dot(s, n)) {
-			s = end;
-			if (last)
-				e->trailing_slash = true;
-			continue;
-		}
-		if (is_dotdot(s, n)) {
-			s = end;
-			if (last)
-				e->trailing_slash = true;
-			if (!strcmp(w->canon, w->root))
-				continue;       /* ".." of the root is the root */
-			if ((w->flags & OVL_LOOKUP_BENEATH) && !strcmp(w->canon, w->base)) {
-				err = -EXDEV;
-				break;
-			}
-			char parent[PATH_MAX];
-			canon_parent(w->canon, parent);
-			if ((err = walk_to(w, parent, false)))
-				break;
-			continue;
-		}
-		char name[NAME_MAX + 1];
-		memcpy(name, s, n);
-		name[n] = 0;
-		if (w->clen + n + 2 > PATH_MAX) {
-			err = -ENAMETOOLONG;
-			break;
-		}
-		char canon[PATH_MAX];
-		memcpy(canon, w->canon, w->clen);
-		size_t clen = w->clen;
-		if (clen > 1)
-			canon[clen++] = '/';
-		memcpy(canon + clen, name, n + 1);
-		clen += n;
-
-		if (ovl_passthrough_match(w->fs, canon)) {
-			if (w->flags & OVL_LOOKUP_NO_XDEV) {
-				err = -EXDEV;
-				break;
-			}
-			w->passthrough = true;
-			/* tell the caller where, and what is left, so it can
-			 * resolve /proc magic links through the overlay */
-			if (strlen(end) < sizeof(e->pt_rest)) {
-				memcpy(e->path, canon, clen + 1);
-				strcpy(e->pt_rest, end);
-			}
-			break;
-		}
-		if (!last && w->cacheable &&
-		    pos_get(w->fs, canon, &w->cur, &w->pin, &w->cur_st, &w->cur_layer)) {
-			/* a known directory on the way */
-			memcpy(w->canon, canon, clen + 1);
-			w->clen = clen;
-			if ((err = mirror(w, canon, S_IFDIR, NULL)))
-				break;
-			s = end;
-			continue;
-		}
-		mode_t type;
-		int layer;
-		struct stat st;
-		struct ovl_dir child = { .n = 0 };
-		struct ovl_dcentry *child_pin = NULL;
-		bool have_target, follow = !last || slash || (w->flags & OVL_LOOKUP_FOLLOW);
-		err = lookup_name(w, canon, name, last, follow, &type, &layer, &st, &child,
-				  &child_pin, target, &have_target);
-		if (err)
-			break;
-		if (type == 0) {
-			if (!last) {
-				err = -ENOENT;
-				break;
-			}
-			e->trailing_slash = slash;
-			memcpy(e->path, canon, clen + 1);
-			e->name = e->path + clen - n;
-			e->type = 0;
-			e->layer = -1;
-			take_parent(w, e);
-			break;
-		}
-		if (type == S_IFLNK && follow) {
-			if (w->flags & OVL_LOOKUP_NO_SYMLINKS) {
-				err = -ELOOP;
-				break;
-			}
-			if (++w->nlinks > OVL_MAX_SYMLINKS) {
-				err = -ELOOP;
-				break;
-			}
-			if (!have_target) {
-				if ((err = read_link(w, name, layer, target)))
-					break;
-				remember_link(w, canon, layer, target);
-			}
-			if ((err = mirror(w, canon, S_IFLNK, target)))
-				break;
-			if (!target[0]) {
-				err = -ENOENT;
-				break;
-			}
-			size_t tl = strlen(target), rl = strlen(end);
-			if (tl + rl + 1 > 2 * PATH_MAX) {
-				err = -ENAMETOOLONG;
-				break;
-			}
-			/* end points into rest: move the tail, then put target in front */
-			memmove(rest + tl, end, rl + 1);
-			memcpy(rest, target, tl);
-			s = rest;
-			if (target[0] == '/' && (err = go_root(w)))
-				break;
-			if (w->passthrough)
-				break;
-			continue;
-		}
-		if (type == S_IFDIR && !last) {
-			cur_release(w);
-			w->cur = child;
-			w->pin = child_pin;  /* a dir another walk just cached */
-			w->cur_st = st;
-			w->cur_layer = layer;
-			if (w->cacheable && !w->pin)
-				pos_cache(w->fs, canon, &w->cur, &w->pin, &st, layer);
-			memcpy(w->canon, canon, clen + 1);
-			w->clen = clen;
-			if ((err = mirror(w, canon, S_IFDIR, NULL)))
-				break;
-			s = end;
-			continue;
-		}
-		if (type != S_IFDIR && (!last || slash)) {
-			err = -ENOTDIR;
-			break;
-		}
-		/* the final entry */
-		if (type == S_IFLNK && w->fn && !have_target) {
-			if ((err = read_link(w, name, layer, target)))
-				break;
-			remember_link(w, canon, layer, target);
-		}
-		e->trailing_slash = slash;
-		memcpy(e->path, canon, clen + 1);
-		e->name = e->path + clen - n;
-		e->type = type;
-		e->layer = layer;
-		e->st = st;
-		e->dir = child;
-		e->dir_pin = child_pin;
-		child_pin = NULL;
-		take_parent(w, e);
-		if (type == S_IFDIR)
-			err = mirror(w, canon, S_IFDIR, NULL);
-		else if (type == S_IFLNK)
-			err = mirror(w, canon, S_IFLNK, target);
-		break;
 	}
-out:
-	free(rest);
-	free(target);
+	free(w->rest);
+	free(w->target);
+	w->rest = w->target = NULL;
 	cur_release(w);
 	return err;
 }

@@ -58,6 +58,9 @@ static int remove_entry(struct ovl_fs *fs, struct ovl_entry *e, bool is_dir)
 	if (err)
 		return err;
 	ovl_listing_invalidate(fs, &e->parent);
+	struct ovl_change c = { .kind = OVL_CHANGE_REMOVE, .path = e->path, .type = e->type,
+				.last = is_dir || e->st.st_nlink <= 1 };
+	ovl_changed(fs, &c);
 	make_negative(fs, e);
 	return 0;
 }

@@ -192,6 +192,11 @@ int ovl_rename(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry 
 	int err = check(fs, cred, old_e, new_e, flags);
 	if (err)
 		return err > 0 ? 0 : err;
+	/* told once done: what the names held before */
+	struct ovl_change c = { .kind = OVL_CHANGE_RENAME, .path = old_e->path, .to = new_e->path,
+				.type = old_e->type, .to_type = new_e->type,
+				.last = new_e->st.st_nlink <= 1,
+				.exchange = exchange };
 	if ((err = ovl_copy_up(fs, old_e)))
 		return err;
 	if (exchange && (err = ovl_copy_up(fs, new_e)))
@@ -218,6 +223,7 @@ int ovl_rename(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry 
 		ovl_listing_invalidate(fs, &old_e->dir);
 	if (new_e->dir.n)
 		ovl_listing_invalidate(fs, &new_e->dir);
+	ovl_changed(fs, &c);
 	err = ovl_entry_refresh(fs, old_e);
 	int err2 = ovl_entry_refresh(fs, new_e);
 	return err ? err : err2;

@@ -74,6 +74,7 @@ struct ovl_new {
 	const char *link_name;  /* ...and its name (mode ignored) */
 	int link_flags;         /* linkat flags: AT_EMPTY_PATH links the fd link_parent */
 	int open_flags;         /* S_IFREG: access mode and flags of the returned fd */
+	const char *linked;     /* a hard link of this overlay path: told as LINK, not CREATE */
 };
 int ovl_create_upper(struct ovl_fs *fs, struct ovl_entry *e, const struct ovl_new *n, int *fd);
 /* The checks and owner computation shared by every create. */

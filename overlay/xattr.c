@@ -296,6 +296,8 @@ int ovl_setxattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 	xt_fini(&t);
 	/* e.g. a POSIX ACL: what a cached dir allows may change */
 	ovl_dcache_invalidate(fs, e->path, false);
+	if (!err)
+		ovl_changed_attr(fs, e, OVL_ATTR_XATTR);
 	return err;
 }
 
@@ -318,5 +320,7 @@ int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_e
 	err = xt_remove(&t, name);
 	xt_fini(&t);
 	ovl_dcache_invalidate(fs, e->path, false);
+	if (!err)
+		ovl_changed_attr(fs, e, OVL_ATTR_XATTR);
 	return err;
 }

@@ -32,6 +32,7 @@
 #include "ovlrun/supervisor.h"
 #include "ovlrun/syscalls.h"
 #include "ovlrun/tasks.h"
+#include "changes.h"
 #include "fdpass.h"
 #include "stats.h"
 
@@ -321,6 +322,9 @@ int loop_run(struct sup *s)
 	size_t nsize = sizes.seccomp_notif > sizeof(struct seccomp_notif) ?
 		       sizes.seccomp_notif : sizeof(struct seccomp_notif);
 	notify_prepare(s);
+	/* the shadow, kept cwds and watches follow the overlay from here on
+	 * (setup made its own parent dirs for binds, and the shadow to match) */
+	ovl_fs_listen(s->fs, changes_on, s);
 	if (!(s->tasks = tasks_new()))
 		die_setup("loop.c: the threads' cache: %s", strerror(ENOMEM));
 	if (s->opt.stats && !(s->stats = stats_new()))

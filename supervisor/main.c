@@ -1,5 +1,6 @@
 /* ovlrun: wires the options, the mounts, the sandbox and the loop. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +46,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (geteuid() != 0)
 		die_setup("must run as root (unprivileged mode is not implemented yet)");
+	/* Every server thread would get a malloc arena of its own (up to
+	 * eight per CPU), each keeping what its handlers freed: a few shared
+	 * ones serve short-lived allocations as well and bound the RSS. */
+	mallopt(M_ARENA_MAX, 4);
 	s.notify_fd = -1;
 	s.sandbox_root_fd = -1;
 	pthread_rwlock_init(&s.serve_lock, NULL);

@@ -23,21 +23,6 @@ struct attr_args {
 	off_t len;
 };
 
-/* What the kernel reports for the change (fsnotify_change): the size is
- * MODIFY; times are ATTRIB when both change, else ACCESS or MODIFY. */
-static uint32_t attr_event(const struct attr_args *a)
-{
-	if (a->op == OP_TRUNCATE)
-		return IN_MODIFY;
-	if (a->op == OP_UTIMES && a->ts) {
-		if (a->ts[0].tv_nsec == UTIME_OMIT)
-			return IN_MODIFY;
-		if (a->ts[1].tv_nsec == UTIME_OMIT)
-			return IN_ACCESS;
-	}
-	return IN_ATTRIB;
-}
-
 /* The change on an object outside the overlay (SC_OBJECT): made by the
  * supervisor, as the tracee, on the object it checked. */
 static int apply_object(struct req *r, const struct attr_args *a)
@@ -79,8 +64,6 @@ static int64_t apply(struct req *r, int dirfd, const char *path, unsigned lflags
 		err = ovl_utimens(fs, cred, &e, a->ts);
 	else
 		err = ovl_truncate(fs, cred, &e, a->len);
-	if (!err)
-		notify_path(r->sup, e.path, attr_event(a), S_ISDIR(e.type));
 	ovl_entry_release(&e);
 	return err;
 }

@@ -36,10 +36,6 @@ static int64_t do_mkdir(struct req *r, int dirfd, uint64_t path_addr, mode_t mod
 	if (err)
 		return err;
 	err = ovl_mkdir(r->sup->fs, cred, &e, mode & 07777);
-	if (!err) {
-		shadow_forget(r->sup, e.path);
-		notify_create(r->sup, e.path, true);
-	}
 	ovl_entry_release(&e);
 	return err;
 }
@@ -62,10 +58,6 @@ static int64_t do_mknod(struct req *r, int dirfd, uint64_t path_addr, mode_t mod
 	if (err || (err = create_target(r, dirfd, path_addr, &e, &cred)))
 		return err;
 	err = ovl_mknod(r->sup->fs, cred, &e, mode, dev);
-	if (!err) {
-		shadow_forget(r->sup, e.path);
-		notify_create(r->sup, e.path, false);
-	}
 	ovl_entry_release(&e);
 	return err;
 }
@@ -94,10 +86,6 @@ static int64_t do_symlink(struct req *r, uint64_t target_addr, int dirfd, uint64
 	if (err)
 		return err;
 	err = ovl_symlink(r->sup->fs, cred, &e, target);
-	if (!err) {
-		shadow_forget(r->sup, e.path);
-		notify_create(r->sup, e.path, false);
-	}
 	ovl_entry_release(&e);
 	return err;
 }

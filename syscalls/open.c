@@ -79,11 +79,10 @@ static int64_t open_path(struct req *r, int dirfd, const char *path, unsigned lf
 	return err ? err : SC_CONTINUE;
 }
 
-/* What the kernel reports for an open that made or truncated a file. */
+/* What the kernel reports for an open (its CREATE came from the engine's
+ * change event) that truncated a file. */
 static void notify_opened(struct req *r, const struct ovl_entry *e, bool existed, int flags)
 {
-	if (!existed)
-		notify_create(r->sup, e->path, false);
 	notify_path(r->sup, e->path, IN_OPEN, false);
 	if (existed && (flags & O_TRUNC) && S_ISREG(e->type))
 		notify_path(r->sup, e->path, IN_MODIFY, false);

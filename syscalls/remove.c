@@ -36,10 +36,6 @@ static int64_t do_remove(struct req *r, int dirfd, uint64_t path_addr, bool dir)
 		err = -ENOTDIR;
 	else
 		err = ovl_unlink(r->sup->fs, cred, &e);
-	if (!err) {
-		shadow_forget(r->sup, e.path);
-		notify_remove(r->sup, e.path, dir, e.st.st_nlink <= 1);
-	}
 	ovl_entry_release(&e);
 	return err;
 }

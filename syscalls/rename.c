@@ -54,17 +54,7 @@ static int64_t do_rename(struct req *r, int olddirfd, uint64_t old_addr, int new
 	if (err || (err = two_entries(r, olddirfd, old_addr, 0, newdirfd, new_addr, false, false,
 				      &o, &n)))
 		return err;
-	/* taken before the rename updates the entries */
-	bool same = o.type && n.type && o.st.st_dev == n.st.st_dev && o.st.st_ino == n.st.st_ino;
-	struct notify_move m = { .from = o.path, .to = n.path, .isdir = S_ISDIR(o.type),
-				 .replaced = n.type != 0, .replaced_isdir = S_ISDIR(n.type),
-				 .replaced_last = n.st.st_nlink <= 1,
-				 .exchange = flags & RENAME_EXCHANGE };
 	err = ovl_rename(r->sup->fs, cred, &o, &n, flags);
-	if (!err && !same) {
-		shadow_rename(r->sup, o.path, n.path, flags & RENAME_EXCHANGE);
-		notify_move(r->sup, &m);
-	}
 	ovl_entry_release(&o);
 	ovl_entry_release(&n);
 	return err;
@@ -105,10 +95,6 @@ static int64_t link_from_fd(struct req *r, const struct ovl_cred *cred, int oldd
 		return err ? err : SC_CONTINUE;
 	if (!(err = req_path(r, new_addr, newp)) && !(err = req_lookup(r, newdirfd, newp, 0, false, &n))) {
 		err = n.type ? -EEXIST : ovl_link_fd(r->sup->fs, cred, fd, &n);
-		if (!err) {
-			shadow_forget(r->sup, n.path);
-			notify_create(r->sup, n.path, false);
-		}
 		ovl_entry_release(&n);
 	}
 	close(fd);
@@ -140,10 +126,6 @@ static int64_t do_link(struct req *r, int olddirfd, uint64_t old_addr, int newdi
 		err = -EEXIST;
 	else
 		err = ovl_link(r->sup->fs, cred, &o, &n);
-	if (!err) {
-		shadow_forget(r->sup, n.path);
-		notify_link(r->sup, o.path, n.path);
-	}
 	ovl_entry_release(&o);
 	ovl_entry_release(&n);
 	return err;

@@ -125,9 +125,9 @@ int64_t sys_bind(struct req *r)
 		if (!err && (fchownat(dir, e.name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) ||
 			     fchmodat(dir, e.name, st.st_mode & 07777, 0)))
 			err = -errno;
-		shadow_forget(r->sup, e.path);
-		if (!err)
-			notify_create(r->sup, e.path, false);
+		/* the engine told of the name it made; the inode under it
+		 * is another now */
+		ovl_forget(r->sup->fs, e.path);
 	}
 	if (sock >= 0)
 		close(sock);

@@ -105,8 +105,6 @@ static int64_t do_set(struct req *r, enum xa_form form)
 	if (err)
 		return err;
 	err = ovl_setxattr(r->sup->fs, cred, &e, name, value, size, flags);
-	if (!err)
-		notify_path(r->sup, e.path, IN_ATTRIB, S_ISDIR(e.type));
 	ovl_entry_release(&e);
 	return err;
 }
@@ -128,8 +126,6 @@ static int64_t do_remove(struct req *r, enum xa_form form)
 	if (err)
 		return err;
 	err = ovl_removexattr(r->sup->fs, cred, &e, name);
-	if (!err)
-		notify_path(r->sup, e.path, IN_ATTRIB, S_ISDIR(e.type));
 	ovl_entry_release(&e);
 	return err;
 }

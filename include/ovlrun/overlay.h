@@ -20,6 +20,13 @@
  * directory lock, parent first -> copy-up lock) is the next step: it
  * would let changes in different directories run at once.
  *
+ * Bounds (what a long run may hold, whatever the command does): the
+ * dentry cache keeps at most 1024 merged dirs (fewer if a quarter of
+ * RLIMIT_NOFILE is less than 1024 x layers: its fds stay under that) and
+ * 32768 leaves of about 100 bytes and a path each; the listing cache
+ * 512 merged listings (readdir.c: OVL_LISTINGS_MAX).  tests/integration/t_engine_bounds.sh checks
+ * the supervisor against 64 MiB of RSS and 4096 fds over 10^6 operations.
+ *
  * On-disk format is the kernel's: whiteout = char device 0/0, opaque dir =
  * xattr "<prefix>opaque" = "y", copy-up marks "<prefix>origin" (null handle)
  * and the parent "<prefix>impure" = "y".
@@ -53,6 +60,36 @@ struct ovl_cred {
 	mode_t umask;
 };
 
+/*
+ * Changes the engine made, told to the listener once each is done, while
+ * the caller still holds the engine exclusively: the one way by which what
+ * lives beside the engine (the shadow root, kept cwds, inotify watches)
+ * follows the overlay.  The engine's own caches follow inside it.
+ */
+enum ovl_change_kind {
+	OVL_CHANGE_CREATE,              /* path was made (type) */
+	OVL_CHANGE_REMOVE,              /* path was removed (type); last: its object's last link */
+	OVL_CHANGE_RENAME,              /* path (type) moved to to; to_type: what to held (0:
+					 * nothing), last: its last link; exchange: swapped */
+	OVL_CHANGE_LINK,                /* to is a new name of the object at path (type) */
+	OVL_CHANGE_ATTR,                /* path's metadata (attr: OVL_ATTR_* bits) */
+};
+#define OVL_ATTR_MODE  0x01
+#define OVL_ATTR_OWNER 0x02
+#define OVL_ATTR_ATIME 0x04
+#define OVL_ATTR_MTIME 0x08
+#define OVL_ATTR_SIZE  0x10
+#define OVL_ATTR_XATTR 0x20
+struct ovl_change {
+	enum ovl_change_kind kind;
+	const char *path;               /* canonical overlay paths */
+	const char *to;
+	mode_t type, to_type;           /* S_IFMT bits */
+	bool last, exchange;
+	unsigned attr;
+};
+typedef void (*ovl_change_fn)(void *ctx, const struct ovl_change *c);
+
 struct ovl_config {
 	int upper_fd;                   /* O_DIRECTORY fd of the upper dir, -1 = read-only overlay */
 	int work_fd;                    /* O_DIRECTORY fd of the work dir (same mount as upper), -1 without upper */
@@ -69,6 +106,9 @@ struct ovl_config {
 struct ovl_fs;
 
 int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out);
+/* From now on changes are told to fn (see ovl_change); before any
+ * concurrent use.  What the caller set up before is its own business. */
+void ovl_fs_listen(struct ovl_fs *fs, ovl_change_fn fn, void *ctx);
 void ovl_fs_free(struct ovl_fs *fs);
 bool ovl_fs_writable(const struct ovl_fs *fs);
 
@@ -203,6 +243,11 @@ int ovl_setxattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 		 const char *name, const void *value, size_t size, int flags);
 int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
 		    const char *name);
+
+/* The caller changed the object at path behind the engine's back (it
+ * swapped the inode under a name the engine made): what the engine
+ * cached there is forgotten. */
+void ovl_forget(struct ovl_fs *fs, const char *path);
 
 /* An fd of the real topmost object of e, opened with flags (plus
  * O_NOFOLLOW|O_CLOEXEC), for handing the object itself to the kernel. */
