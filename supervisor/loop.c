@@ -1,13 +1,17 @@
 /*
- * The notification loop.  Serving threads block in SECCOMP_IOCTL_NOTIF_RECV,
- * where the kernel hands each call to exactly one of them.  When the last
- * idle one takes a call another is started, so no call waits unreceived
- * behind a slow one (a FIFO open, an F_SETLKW, a large copy-up): until it
- * is received a signal would interrupt it, and once received only a fatal
- * one can (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV).  A thread that finds
- * more than OVLRUN_SPARE_SERVERS others idle after its call ends.  No
- * thread changes its scheduling or an epoll set per call: a trapped call
- * costs the receive, the handler and the answer.
+ * The notification loop.  Up to one serving thread per CPU (receivers)
+ * blocks in SECCOMP_IOCTL_NOTIF_RECV: a call wakes every thread waiting
+ * there, and the kernel hands it to one of them, so more would only be
+ * woken for nothing.  When a receiver takes a call, a spare thread (one
+ * that finished a call and waits on a condition) becomes a receiver in its
+ * place, or a new thread is started if there is none: no call waits
+ * unreceived behind a slow one (a large copy-up, calls queued on the
+ * engine's lock), since until it is received a signal would interrupt it,
+ * and once received only a fatal one can (WAIT_KILLABLE_RECV).  Threads
+ * are only ever made, never ended before the loop is over: their number
+ * is the most calls served at once (at most OVLRUN_MAX_SERVERS), with no
+ * churn.  No thread changes its scheduling or an epoll set per call: a
+ * trapped call costs the receive, the handler and the answer.
  *
  * The main thread only forwards signals, watches init and relays the
  * command's native inotify events.
@@ -100,10 +104,14 @@ struct server {
 struct pool {
 	struct sup *s;
 	size_t nsize;
+	int max_receivers;              /* the CPUs */
 	pthread_mutex_t lock;           /* guards the fields below; taken alone */
 	pthread_cond_t gone;            /* a server ended */
+	pthread_cond_t wanted;          /* a spare may become a receiver */
 	struct server *servers;         /* the live ones, for the stop signal */
-	int total, idle;                /* live servers, servers waiting in receive */
+	int total;                      /* live servers */
+	int receivers;                  /* in receive, or on their way to it */
+	int spares;                     /* waiting on wanted */
 	bool stopping;
 };
 
@@ -145,7 +153,6 @@ static void pool_grow(struct pool *p, int k)
 			break;
 		}
 		p->total++;
-		p->idle++;
 	}
 	pthread_attr_destroy(&a);
 }
@@ -161,7 +168,6 @@ static void pool_leave(struct pool *p, struct server *me)
 		me->next->prev = me->prev;
 	free(me);
 	p->total--;
-	p->idle--;
 	pthread_cond_broadcast(&p->gone);
 }
 
@@ -178,6 +184,33 @@ static void serve_one(struct pool *p, struct seccomp_notif *n, char *scratch)
 	answer(p->s, n, rv);
 }
 
+/* Under p->lock: wait to be a receiver; false when the loop is over. */
+static bool become_receiver(struct pool *p)
+{
+	for (;;) {
+		if (p->stopping)
+			return false;
+		if (p->receivers < p->max_receivers) {
+			p->receivers++;
+			return true;
+		}
+		p->spares++;
+		pthread_cond_wait(&p->wanted, &p->lock);
+		p->spares--;
+	}
+}
+
+/* Under p->lock: a receiver took a call (or left): another takes its place. */
+static void replace_receiver(struct pool *p)
+{
+	if (p->receivers >= p->max_receivers)
+		return;
+	if (p->spares)
+		pthread_cond_signal(&p->wanted);
+	else
+		pool_grow(p, 1);
+}
+
 static void *serve_loop(void *arg)
 {
 	struct start st = *(struct start *)arg;
@@ -191,44 +224,34 @@ static void *serve_loop(void *arg)
 	char *scratch = malloc(REQ_SCRATCH_SIZE);
 	if (!n || !scratch)
 		fprintf(stderr, "ovlrun: loop.c: server thread: %s\n", strerror(ENOMEM));
-	for (bool live = n && scratch; live;) {
+	pthread_mutex_lock(&p->lock);
+	while (n && scratch && become_receiver(p)) {
+		pthread_mutex_unlock(&p->lock);
 		memset(n, 0, p->nsize);
 		int rc = ioctl(p->s->notify_fd, SECCOMP_IOCTL_NOTIF_RECV, n);
 		int err = errno;
 		pthread_mutex_lock(&p->lock);
-		if (p->stopping) {
-			live = false;
-		} else if (rc == 0) {
-			if (--p->idle == 0)
-				pool_grow(p, 1);
-		}
-		pthread_mutex_unlock(&p->lock);
-		if (!live)
+		p->receivers--;
+		if (p->stopping)
 			break;
 		if (rc) {
 			/* ENOENT: the caller went away before we got it; EINTR:
 			 * a signal, the stop's or not */
-			if (err != ENOENT && err != EINTR) {
-				fprintf(stderr, "ovlrun: loop.c: NOTIF_RECV: %s\n", strerror(err));
-				break;
-			}
-			continue;
+			if (err == ENOENT || err == EINTR)
+				continue;
+			fprintf(stderr, "ovlrun: loop.c: NOTIF_RECV: %s\n", strerror(err));
+			replace_receiver(p);
+			break;
 		}
+		replace_receiver(p);
+		pthread_mutex_unlock(&p->lock);
 		serve_one(p, n, scratch);
 		pthread_mutex_lock(&p->lock);
-		if (p->idle >= OVLRUN_SPARE_SERVERS)
-			live = false;   /* a burst is over: enough others wait */
-		else
-			p->idle++;
-		if (!live)
-			p->idle++;      /* pool_leave counts it out */
-		pthread_mutex_unlock(&p->lock);
 	}
-	free(n);
-	free(scratch);
-	pthread_mutex_lock(&p->lock);
 	pool_leave(p, st.me);
 	pthread_mutex_unlock(&p->lock);
+	free(n);
+	free(scratch);
 	return NULL;
 }
 
@@ -239,16 +262,17 @@ static void on_wake(int sig)
 
 static int pool_start(struct pool *p, struct sup *s, size_t nsize)
 {
-	*p = (struct pool){ .s = s, .nsize = nsize };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	*p = (struct pool){ .s = s, .nsize = nsize, .max_receivers = cpus > 1 ? (int)cpus : 1 };
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->gone, NULL);
+	pthread_cond_init(&p->wanted, NULL);
 	struct sigaction sa = { .sa_handler = on_wake };  /* no SA_RESTART */
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(WAKE_SIGNAL, &sa, NULL))
 		return -errno;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	pthread_mutex_lock(&p->lock);
-	pool_grow(p, cpus > 1 ? (int)cpus : 2);
+	pool_grow(p, p->max_receivers);
 	int started = p->total;
 	pthread_mutex_unlock(&p->lock);
 	return started ? 0 : -EAGAIN;
@@ -261,6 +285,7 @@ static void pool_stop(struct pool *p)
 {
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
+	pthread_cond_broadcast(&p->wanted);
 	while (p->total) {
 		for (struct server *sv = p->servers; sv; sv = sv->next)
 			pthread_kill(sv->t, WAKE_SIGNAL);

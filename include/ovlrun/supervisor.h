@@ -31,8 +31,8 @@
 #define OVLRUN_MAX_BINDS 16
 #define OVLRUN_SHM_SIZE_DEFAULT (64ULL << 20)
 #define OVLRUN_MAX_ENV 64
-#define OVLRUN_MAX_SERVERS 512          /* threads serving calls (loop.c): one per CPU, more */
-#define OVLRUN_SPARE_SERVERS 8          /* while all are busy, and idle ones beyond this end */
+#define OVLRUN_MAX_SERVERS 512          /* threads serving calls (loop.c): as many as calls are
+					 * served at once, never more than this */
 
 struct pty_relay;
 struct mount_ids;
