@@ -76,11 +76,12 @@ static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch)
 		r.trace = &tr;
 	}
 	sc_handler h = sc_lookup(n->data.nr);
-	/* s->notify changes only under the exclusive hold: read under either */
+	/* the inotify state changes only under the exclusive hold: read it
+	 * under either */
 	bool shared = sc_shared(&n->data);
 	if (shared) {
 		pthread_rwlock_rdlock(&s->serve_lock);
-		if (s->notify) {
+		if (notify_in_use(s)) {
 			pthread_rwlock_unlock(&s->serve_lock);
 			shared = false;
 		}

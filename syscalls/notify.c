@@ -204,6 +204,12 @@ bool notify_watching(const struct sup *s)
 	return s->notify && s->notify->nwatch;
 }
 
+bool notify_in_use(const struct sup *s)
+{
+	const struct notify *n = s->notify;
+	return n && (n->ninst || n->insts || n->nwatch || n->nreal || n->graveyard);
+}
+
 
 /* Deliver to every watch on path (each may go away on delivery). */
 static void to_watches(struct sup *s, const char *path, uint32_t mask, uint32_t cookie,

@@ -35,6 +35,10 @@ void notify_free(struct sup *s);
 int notify_fd(const struct sup *s, int which);
 /* Any watch at all (handlers then keep the command's closes its own). */
 bool notify_watching(const struct sup *s);
+/* Any instance, watch or leftover to sweep: calls that only look must
+ * then run alone too (they report opens and reads, notify_begin sweeps).
+ * Changes only with the serve_lock held exclusively. */
+bool notify_in_use(const struct sup *s);
 /* A mount was made for the sandbox (a bind in the shadow root): its
  * accesses are the sandbox's too.  canon: where, inside the sandbox. */
 void notify_mount_added(struct sup *s, const char *canon);
