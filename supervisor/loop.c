@@ -2,16 +2,18 @@
  * The notification loop.  Up to one serving thread per CPU (receivers)
  * blocks in SECCOMP_IOCTL_NOTIF_RECV: a call wakes every thread waiting
  * there, and the kernel hands it to one of them, so more would only be
- * woken for nothing.  When a receiver takes a call, a spare thread (one
- * that finished a call and waits on a condition) becomes a receiver in its
- * place, or a new thread is started if there is none: no call waits
- * unreceived behind a slow one (a large copy-up, calls queued on the
+ * woken for nothing.  When the last receiver takes a call, a spare thread
+ * (one that finished a call and waits on a condition) becomes a receiver
+ * in its place, or a new thread is started if there is no spare: no call
+ * waits unreceived behind a slow one (a large copy-up, calls queued on the
  * engine's lock), since until it is received a signal would interrupt it,
  * and once received only a fatal one can (WAIT_KILLABLE_RECV).  Threads
  * are only ever made, never ended before the loop is over: their number
  * is the most calls served at once (at most OVLRUN_MAX_SERVERS), with no
- * churn.  No thread changes its scheduling or an epoll set per call: a
- * trapped call costs the receive, the handler and the answer.
+ * churn.  No thread changes its scheduling or an epoll set per call, and
+ * a command making one call after another is served without a wake-up of
+ * another thread: a trapped call costs the receive, the handler and the
+ * answer.
  *
  * The main thread only forwards signals, watches init and relays the
  * command's native inotify events.
@@ -201,10 +203,12 @@ static bool become_receiver(struct pool *p)
 	}
 }
 
-/* Under p->lock: a receiver took a call (or left): another takes its place. */
+/* Under p->lock: a receiver took a call (or left).  While another still
+ * waits in receive nothing needs doing (a wake-up per call costs more than
+ * most calls); when none does, a spare or a new thread takes the place. */
 static void replace_receiver(struct pool *p)
 {
-	if (p->receivers >= p->max_receivers)
+	if (p->receivers > 0)
 		return;
 	if (p->spares)
 		pthread_cond_signal(&p->wanted);
