@@ -505,6 +505,79 @@ static void test_free_releases_fds(void **state)
 	assert_int_equal(tfs_count_fds(), mounted - 3);
 }
 
+/* Leaves: a negative or a non-dir found once is answered from the cache
+ * (a change behind the engine's back is not seen: no host syscall looked),
+ * until the engine itself changes the name or is told to forget it. */
+static void test_leaves(void **state)
+{
+	struct tfs *t = *state;
+	tfs_mkdir(t->lower[0], "d", 0755);
+	tfs_mkfile(t->lower[0], "d/f", "x", 0644);
+	tfs_mkfile(t->lower[0], "d/t1", "1", 0644);
+	tfs_mkfile(t->lower[0], "d/t2", "2", 0644);
+	tfs_symlink(t->lower[0], "d/l", "t1");
+	assert_int_equal(tfs_mount(t), 0);
+	struct ovl_cred root = tfs_root_cred();
+	struct ovl_entry e;
+
+	/* a negative, cached: a file made behind the engine stays unseen */
+	assert_int_equal(lk(t, "/d/n", &e), 0);
+	assert_int_equal(e.type, 0);
+	ovl_entry_release(&e);
+	tfs_mkfile(t->lower[0], "d/n", "behind", 0644);
+	assert_int_equal(lk(t, "/d/n", &e), 0);
+	assert_int_equal(e.type, 0);
+	ovl_entry_release(&e);
+	ovl_forget(t->fs, "/d/n");
+	assert_int_equal(lk(t, "/d/n", &e), 0);
+	assert_int_equal(e.type, S_IFREG);
+	ovl_entry_release(&e);
+
+	/* a negative the engine fills is seen at once */
+	assert_int_equal(lk(t, "/d/m", &e), 0);
+	assert_int_equal(e.type, 0);
+	assert_int_equal(ovl_mknod(t->fs, &root, &e, S_IFREG | 0600, 0), 0);
+	ovl_entry_release(&e);
+	assert_int_equal(lk(t, "/d/m", &e), 0);
+	assert_int_equal(e.type, S_IFREG);
+	assert_int_equal(e.layer, OVL_UPPER);
+	/* ...and one it removes is gone at once */
+	assert_int_equal(ovl_unlink(t->fs, &root, &e), 0);
+	ovl_entry_release(&e);
+	assert_int_equal(lk(t, "/d/m", &e), 0);
+	assert_int_equal(e.type, 0);
+	ovl_entry_release(&e);
+
+	/* a file's metadata is its real file's, whatever was cached */
+	assert_int_equal(lk(t, "/d/f", &e), 0);
+	ovl_entry_release(&e);
+	assert_int_equal(lk(t, "/d/f", &e), 0);
+	assert_int_equal(e.st.st_size, 1);
+	/* copied up by a chmod: the cached leaf moves to the upper layer */
+	assert_int_equal(ovl_chmod(t->fs, &root, &e, 0600), 0);
+	ovl_entry_release(&e);
+	assert_int_equal(lk(t, "/d/f", &e), 0);
+	assert_int_equal(e.layer, OVL_UPPER);
+	assert_int_equal(e.st.st_mode & 07777, 0600);
+	ovl_entry_release(&e);
+
+	/* a symlink's text is kept once followed */
+	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/l", OVL_LOOKUP_FOLLOW, &e), 0);
+	assert_string_equal(e.name, "t1");
+	ovl_entry_release(&e);
+	char host[PATH_MAX + 8];
+	snprintf(host, sizeof(host), "%s/d/l", t->lower[0]);
+	assert_int_equal(unlink(host), 0);
+	tfs_symlink(t->lower[0], "d/l", "t2");
+	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/l", OVL_LOOKUP_FOLLOW, &e), 0);
+	assert_string_equal(e.name, "t1");
+	ovl_entry_release(&e);
+	ovl_forget(t->fs, "/d/l");
+	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/l", OVL_LOOKUP_FOLLOW, &e), 0);
+	assert_string_equal(e.name, "t2");
+	ovl_entry_release(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +593,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pinned_survives_invalidation, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_eviction_and_fds, tfs_setup_2, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_free_releases_fds, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_leaves, tfs_setup_1, tfs_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
