@@ -40,6 +40,7 @@
 #include "ovlrun/tasks.h"
 #include "changes.h"
 #include "fdpass.h"
+#include "shadow_binds.h"
 #include "stats.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -355,8 +356,8 @@ int loop_run(struct sup *s)
 	/* the shadow, kept cwds and watches follow the overlay from here on
 	 * (setup made its own parent dirs for binds, and the shadow to match) */
 	ovl_fs_listen(s->fs, changes_on, s);
-	if (!(s->tasks = tasks_new()))
-		die_setup("loop.c: the threads' cache: %s", strerror(ENOMEM));
+	if (!(s->tasks = tasks_new()) || !(s->binds = binds_new()))
+		die_setup("loop.c: the threads' cache, the shadow's binds: %s", strerror(ENOMEM));
 	if (s->opt.stats && !(s->stats = stats_new()))
 		fprintf(stderr, "ovlrun: --stats: %s\n", strerror(ENOMEM));
 	struct pool pool;
@@ -405,6 +406,8 @@ int loop_run(struct sup *s)
 	notify_free(s);
 	tasks_free(s->tasks);
 	s->tasks = NULL;
+	binds_free(s->binds);
+	s->binds = NULL;
 	if (s->stats) {
 		stats_print(s->stats, stderr);
 		stats_free(s->stats);

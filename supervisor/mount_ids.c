@@ -156,7 +156,11 @@ void mount_ids_changed(struct sup *s)
 {
 	if (!s->mnt)
 		return;
+	/* an unmounted bind's id is free for any new mount of the host's:
+	 * every set is read again when next asked */
 	pthread_mutex_lock(&s->mnt->lock);
 	s->mnt->other.n = 0;
+	s->mnt->sandbox.n = 0;
+	s->mnt->staging.n = 0;
 	pthread_mutex_unlock(&s->mnt->lock);
 }

@@ -16,6 +16,7 @@
 #include "ovlrun/notify.h"
 #include "ovlrun/shadow.h"
 #include "fsutil.h"
+#include "shadow_binds.h"
 
 /* Open (creating with create) each component of canon as a directory. */
 static int walk_dirs(struct sup *s, const char *canon, bool create)
@@ -112,77 +113,193 @@ int shadow_mirror(void *ctx, const char *canon, mode_t type, const char *target)
 	if (dfd < 0)
 		return dfd;
 	char cur[PATH_MAX];
-	ssize_t n = readlinkat(dfd, name, cur, sizeof(cur) - 1);
-	int err = 0;
-	if (n >= 0) {
-		cur[n] = 0;
-		if (!strcmp(cur, target))
-			goto out;
+	int err = -EEXIST;
+	/* Lookups mirror at once (serve_lock shared): another one may make
+	 * the same link between our look and our symlinkat; it is right. */
+	for (int tries = 0; tries < 3 && err == -EEXIST; tries++) {
+		ssize_t n = readlinkat(dfd, name, cur, sizeof(cur) - 1);
+		if (n >= 0) {
+			cur[n] = 0;
+			if (!strcmp(cur, target)) {
+				err = 0;
+				break;
+			}
+		}
+		if (n >= 0 || errno != ENOENT)
+			remove_tree_at(dfd, name, true);
+		err = symlinkat(target, dfd, name) ? -errno : 0;
 	}
-	if (n >= 0 || errno != ENOENT)
-		remove_tree_at(dfd, name, true);
-	if (symlinkat(target, dfd, name))
-		err = -errno;
-out:
 	close(dfd);
 	return err;
 }
 
-int shadow_bind(struct sup *s, const char *canon, int fd)
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x4000U  /* Linux 6.8: never reused, unlike STATX_MNT_ID */
+#endif
+#define EVICT_TRIES 8  /* unmount attempts per request: binds in use are skipped */
+
+/* The id of the mount at dirfd/name (or of the mount fd itself, name "");
+ * the unique id where the kernel has one.  0 if unknown. */
+static uint64_t mount_id_at(int dirfd, const char *name)
 {
-	struct stat want, have;
-	const char *name;
-	if (fstat(fd, &want))
-		return -errno;
-	int dfd = parent_of(s, canon, &name, true);
-	if (dfd < 0)
-		return dfd;
-	int err = 0;
-	if (fstatat(dfd, name, &have, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (have.st_dev == want.st_dev && have.st_ino == want.st_ino)
-			goto out;  /* already the right object */
-		remove_tree_at(dfd, name, true);
-	}
-	int ph = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-	if (ph < 0) {
-		err = -errno;
-		goto out;
-	}
-	close(ph);
-	int tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-				AT_EMPTY_PATH);
-	if (tree < 0) {
-		err = -errno;
-		goto out;
-	}
-	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-					    MOUNT_ATTR_NODEV };
-	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &a, sizeof(a)) ||
-	    syscall(SYS_move_mount, tree, "", dfd, name, MOVE_MOUNT_F_EMPTY_PATH))
-		err = -errno;
-	else {
-		mount_ids_changed(s);
-		notify_mount_added(s, canon);
-	}
-	close(tree);
-	if (err)
-		fprintf(stderr, "ovlrun: shadow bind of %s: %s\n", canon, strerror(-err));
-out:
-	close(dfd);
-	return err;
+	struct statx stx;
+	int flags = AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH);
+	if (statx(dirfd, name, flags, STATX_MNT_ID | STATX_MNT_ID_UNIQUE, &stx) ||
+	    !(stx.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE)))
+		return 0;
+	return stx.stx_mnt_id;
 }
 
-void shadow_forget(struct sup *s, const char *canon)
+/* Unmount our bind at canon if it is still mount mnt_id and nothing uses
+ * it (no MNT_DETACH: the kernel says EBUSY while a file is open or mapped
+ * through it or through its copy in the command's namespace), and remove
+ * its placeholder.  0; -ENOENT if that mount is not there any more (moved
+ * or removed with its mirror); -EBUSY; or another -errno. */
+static int unbind(struct sup *s, const char *canon, uint64_t mnt_id)
 {
 	const char *name;
 	int dfd = parent_of(s, canon, &name, false);
 	if (dfd < 0)
-		return;
-	remove_tree_at(dfd, name, true);
+		return -ENOENT;
+	int err = 0;
+	if (!mnt_id || mount_id_at(dfd, name) != mnt_id) {
+		err = -ENOENT;
+	} else {
+		char p[64 + NAME_MAX];
+		snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", dfd, name);
+		if (umount2(p, UMOUNT_NOFOLLOW))
+			err = -errno;
+	}
+	struct stat st, root;
+	/* the empty file the bind covered (not a mount of anything else) */
+	if (!err && !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) && !fstat(s->shadow_fd, &root) &&
+	    S_ISREG(st.st_mode) && st.st_dev == root.st_dev && st.st_size == 0)
+		unlinkat(dfd, name, 0);
 	close(dfd);
+	if (err && err != -EBUSY && err != -ENOENT)
+		fprintf(stderr, "ovlrun: unmount shadow bind of %s: %s\n", canon, strerror(-err));
+	return err;
 }
 
-void shadow_rename(struct sup *s, const char *from, const char *to, bool exchange)
+/* Keep the number of binds to the table's bound (shadow_binds.c). */
+static int evict(struct sup *s, struct shadow_binds *b)
+{
+	char canon[PATH_MAX];
+	uint64_t id;
+	int gone = 0;
+	for (int i = 0; i < EVICT_TRIES && binds_victim(b, canon, &id); i++) {
+		int err = unbind(s, canon, id);
+		binds_done(b, canon, err == 0 || err == -ENOENT);
+		gone += err == 0;
+	}
+	return gone;
+}
+
+/* Mount the real object fd at dfd/name (absent); its mount id in *id. */
+static int mount_object(int dfd, const char *name, int fd, uint64_t *id)
+{
+	int ph = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (ph < 0)
+		return -errno;
+	close(ph);
+	int tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				AT_EMPTY_PATH);
+	if (tree < 0)
+		return -errno;
+	int err = 0;
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					    MOUNT_ATTR_NODEV };
+	*id = mount_id_at(tree, "");
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &a, sizeof(a)) ||
+	    syscall(SYS_move_mount, tree, "", dfd, name, MOVE_MOUNT_F_EMPTY_PATH))
+		err = -errno;
+	close(tree);
+	return err;
+}
+
+/* With the table locked: make canon the object want (of fd).  1 if it
+ * mounted something, 0 if canon already was that object, or -errno. */
+static int bind_locked(struct sup *s, struct shadow_binds *b, const char *canon, int fd,
+		       const struct stat *want)
+{
+	struct stat have;
+	const char *name;
+	int dfd = parent_of(s, canon, &name, true);
+	if (dfd < 0)
+		return dfd;
+	int err;
+	uint64_t id = 0;
+	if (fstatat(dfd, name, &have, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (have.st_dev == want->st_dev && have.st_ino == want->st_ino) {
+			/* already the right object: bound before */
+			if (!binds_touch(b, canon) && (id = mount_id_at(dfd, name)))
+				(void)binds_add(b, canon, id);
+			close(dfd);
+			return 0;
+		}
+		/* another object (replaced in the overlay): detached, not
+		 * stacked; a program still running it keeps its mount */
+		remove_tree_at(dfd, name, true);
+		binds_forget(b, canon, S_ISDIR(have.st_mode));
+	}
+	err = mount_object(dfd, name, fd, &id);
+	close(dfd);
+	if (err) {
+		fprintf(stderr, "ovlrun: shadow bind of %s: %s\n", canon, strerror(-err));
+		return err;
+	}
+	if (binds_add(b, canon, id))
+		fprintf(stderr, "ovlrun: shadow bind of %s: not tracked: %s\n", canon,
+			strerror(ENOMEM));
+	return 1;
+}
+
+int shadow_bind(struct sup *s, const char *canon, int fd)
+{
+	struct stat want;
+	if (fstat(fd, &want))
+		return -errno;
+	struct shadow_binds *b = binds_lock(s);
+	if (!b)
+		return -ENOMEM;
+	int made = bind_locked(s, b, canon, fd, &want);
+	int gone = evict(s, b);
+	binds_unlock(b);
+	/* the other modules' state, after our lock is released */
+	if (made > 0 || gone)
+		mount_ids_changed(s);
+	if (made > 0)
+		notify_mount_added(s, canon);
+	return made < 0 ? made : 0;
+}
+
+/* With the table (b, NULL without memory) locked: drop canon's mirror. */
+static void forget_locked(struct sup *s, struct shadow_binds *b, const char *canon)
+{
+	const char *name;
+	struct stat st;
+	int dfd = parent_of(s, canon, &name, false);
+	if (dfd < 0)
+		return;
+	/* a dir takes the binds under it along */
+	bool dir = !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
+	remove_tree_at(dfd, name, true);
+	close(dfd);
+	if (b)
+		binds_forget(b, canon, dir);
+}
+
+void shadow_forget(struct sup *s, const char *canon)
+{
+	struct shadow_binds *b = binds_lock(s);
+	forget_locked(s, b, canon);
+	if (b)
+		binds_unlock(b);
+}
+
+/* With the table (b, NULL without memory) locked: shadow_rename. */
+static void rename_locked(struct sup *s, struct shadow_binds *b, const char *from, const char *to,
+			  bool exchange)
 {
 	const char *fname, *tname;
 	int fdfd = parent_of(s, from, &fname, false);
@@ -191,8 +308,8 @@ void shadow_rename(struct sup *s, const char *from, const char *to, bool exchang
 		/* nothing mirrored to carry along */
 		if (fdfd >= 0)
 			close(fdfd);
-		shadow_forget(s, from);
-		shadow_forget(s, to);
+		forget_locked(s, b, from);
+		forget_locked(s, b, to);
 		return;
 	}
 	int tdfd = parent_of(s, to, &tname, true);
@@ -200,10 +317,21 @@ void shadow_rename(struct sup *s, const char *from, const char *to, bool exchang
 		if (!exchange)
 			remove_tree_at(tdfd, tname, true);
 		if (syscall(SYS_renameat2, fdfd, fname, tdfd, tname, exchange ? RENAME_EXCHANGE : 0)) {
-			shadow_forget(s, from);
-			shadow_forget(s, to);
+			forget_locked(s, b, from);
+			forget_locked(s, b, to);
+		} else if (b) {
+			/* the binds under the dir moved with it */
+			binds_rename(b, from, to, exchange);
 		}
 		close(tdfd);
 	}
 	close(fdfd);
+}
+
+void shadow_rename(struct sup *s, const char *from, const char *to, bool exchange)
+{
+	struct shadow_binds *b = binds_lock(s);
+	rename_locked(s, b, from, to, exchange);
+	if (b)
+		binds_unlock(b);
 }

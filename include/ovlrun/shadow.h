@@ -26,7 +26,10 @@ int shadow_find_dir(struct sup *s, const char *canon);
 /* ovl_mirror_fn: recreate a traversed dir or symlink. ctx is struct sup. */
 int shadow_mirror(void *ctx, const char *canon, mode_t type, const char *target);
 /* Make canon in the shadow a bind mount of the real object fd (an
- * executable, a FIFO, a socket). */
+ * executable, a FIFO, a socket), or find it already is one.  The shadow
+ * keeps a bounded number of them: the least recently asked for that no
+ * process uses are unmounted (shadow_binds.c), so call this on every
+ * request that needs one, just before the kernel resolves the path. */
 int shadow_bind(struct sup *s, const char *canon, int fd);
 /* The overlay changed at canon: drop what the shadow holds there. */
 void shadow_forget(struct sup *s, const char *canon);
