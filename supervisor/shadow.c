@@ -61,16 +61,10 @@ int shadow_dir(struct sup *s, const char *canon, int open_flags)
 	return fd < 0 ? -err : fd;
 }
 
-int shadow_dir_for_tracee(struct sup *s, const char *canon, int open_flags)
+/* canon's mirror dir through the command's own root mount: ".." from it
+ * stops at the command's root, as from any dir it opened itself. */
+static int open_for_tracee(struct sup *s, const char *canon, int open_flags)
 {
-	int made = walk_dirs(s, canon, true);
-	if (made < 0)
-		return made;
-	close(made);
-	if (s->sandbox_root_fd < 0)
-		return -ESRCH;
-	/* the same dir through the command's own root mount: ".." from it
-	 * stops at the command's root, as from any dir it opened itself */
 	struct open_how how = {
 		.flags = (uint64_t)(O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC |
 				    (open_flags & O_PATH ? O_PATH : O_RDONLY | open_flags)),
@@ -80,6 +74,23 @@ int shadow_dir_for_tracee(struct sup *s, const char *canon, int open_flags)
 	const char *rel = canon[1] ? canon + 1 : ".";
 	int fd = (int)syscall(SYS_openat2, s->sandbox_root_fd, rel, &how, sizeof(how));
 	return fd < 0 ? -errno : fd;
+}
+
+int shadow_dir_for_tracee(struct sup *s, const char *canon, int open_flags)
+{
+	if (s->sandbox_root_fd < 0)
+		return -ESRCH;
+	/* Mirrors follow the overlay (shadow_forget, shadow_rename), so one
+	 * that is there is right: one call.  Else make it (a symlink or
+	 * file in the way is stale), then open it. */
+	int fd = open_for_tracee(s, canon, open_flags);
+	if (fd >= 0)
+		return fd;
+	int made = walk_dirs(s, canon, true);
+	if (made < 0)
+		return made;
+	close(made);
+	return open_for_tracee(s, canon, open_flags);
 }
 
 int shadow_find_dir(struct sup *s, const char *canon)
