@@ -165,8 +165,9 @@ int ovl_create_upper(struct ovl_fs *fs, struct ovl_entry *e, const struct ovl_ne
 		}
 	}
 	/* A new dir (perhaps opaque over a whiteout) or anything else now
-	 * lives at this path: nothing cached there or below may survive. */
-	ovl_dcache_invalidate(fs, e->path, true);
+	 * lives at this path: its negative goes.  Nothing below a free name
+	 * is ever cached (a walk through it fails first), so only the name. */
+	ovl_dcache_invalidate(fs, e->path, false);
 	if (err)
 		return err;
 	ovl_listing_invalidate(fs, &e->parent);

@@ -54,7 +54,7 @@ static int remove_entry(struct ovl_fs *fs, struct ovl_entry *e, bool is_dir)
 		err = ovl_remove_upper(fs, e->parent.fd[0], e->name, is_dir, lower > 0);
 	}
 	/* The dir (or whatever was here) is gone, maybe only partly on error. */
-	ovl_dcache_invalidate(fs, e->path, true);
+	ovl_dcache_invalidate(fs, e->path, is_dir);  /* only a dir has names below */
 	if (err)
 		return err;
 	ovl_listing_invalidate(fs, &e->parent);

@@ -207,8 +207,9 @@ int ovl_rename(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry 
 	err = exchange ? do_exchange(fs, old_e, new_e) : do_move(fs, old_e, new_e);
 	/* Both names now hold something else (and a moved dir may have been
 	 * made opaque); a failed attempt may have changed some of it. */
-	ovl_dcache_invalidate(fs, old_e->path, true);
-	ovl_dcache_invalidate(fs, new_e->path, true);
+	bool below = S_ISDIR(c.type) || S_ISDIR(c.to_type);  /* only dirs have names below */
+	ovl_dcache_invalidate(fs, old_e->path, below);
+	ovl_dcache_invalidate(fs, new_e->path, below);
 	if (err)
 		return err;
 	if (!ovl_same_parent(old_e, new_e)) {
