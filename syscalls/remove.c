@@ -2,8 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include "ovlrun/shadow.h"
-#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 #include "names.h"
 

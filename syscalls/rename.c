@@ -4,8 +4,6 @@
 #include <linux/fs.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "ovlrun/shadow.h"
-#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 #include "names.h"
 

@@ -19,7 +19,6 @@
 #include <grp.h>
 #include <unistd.h>
 #include "ovlrun/shadow.h"
-#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
 /* The path of an AF_UNIX address, or "" when the kernel should do it;

@@ -3,9 +3,7 @@
 #include <fcntl.h>
 #include <linux/limits.h>
 #include <stdlib.h>
-#include <sys/inotify.h>
 #include <sys/xattr.h>
-#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
 enum xa_form { XA_PATH, XA_LPATH, XA_FD };
