@@ -5,7 +5,8 @@ setup_lower() {
 }
 script=$(cat <<'EOS'
 ovlprobe unix-serve /data/run/sock > /tmp/out &
-while [ ! -S /data/run/sock ]; do sleep 0.1; done
+# connectable once it listens (the name exists from bind on, before listen)
+until grep -q listening /tmp/out 2> /dev/null; do sleep 0.1; done
 ovlprobe unix-send /data/run/sock hello
 wait
 cat /tmp/out
