@@ -69,8 +69,9 @@ static void answer(struct sup *s, const struct seccomp_notif *n, int64_t rv)
 			strerror(errno));
 }
 
-/* Run the handler of a received call; its answer, sent by the caller. */
-static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch)
+/* Run the handler of a received call; its answer, sent by the caller
+ * unless it went already (*answered: with an added fd). */
+static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch, bool *answered)
 {
 	struct req_trace tr;            /* untouched without --trace */
 	struct req r = { .sup = s, .n = n, .pid = (pid_t)n->pid, .scratch = scratch };
@@ -97,6 +98,7 @@ static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch)
 	pthread_rwlock_unlock(&s->serve_lock);
 	if (r.trace)
 		trace_call(&r, rv);
+	*answered = r.answered;
 	return rv;
 }
 
@@ -180,12 +182,14 @@ static void serve_one(struct pool *p, struct seccomp_notif *n, char *scratch)
 	struct timespec t0;
 	if (p->s->stats)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-	int64_t rv = handle(p->s, n, scratch);
+	bool answered;
+	int64_t rv = handle(p->s, n, scratch, &answered);
 	/* before the answer: the answered tracee may run on this CPU at once
 	 * (SYNC_WAKE_UP), and its time is not the supervisor's */
 	if (p->s->stats)
 		stats_add(p->s->stats, n->data.nr, rv, &t0);
-	answer(p->s, n, rv);
+	if (!answered)
+		answer(p->s, n, rv);
 }
 
 /* Under p->lock: wait to be a receiver; false when the loop is over. */

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 #include "ovlrun/tasks.h"
 
@@ -285,19 +286,25 @@ int req_setfd(struct req *r, int fd, int target, bool cloexec)
 
 int req_addfd(struct req *r, int fd, bool cloexec)
 {
-	/* Installed now, answered by the loop: our copy is closed before the
-	 * command runs on (its last close is its own, as inotify watches must
-	 * see), and the loop stops its receivers before the answer.  A call
-	 * that was received can no longer be interrupted but by death
-	 * (WAIT_KILLABLE_RECV), so the fd cannot be left behind. */
+	/* Without watches the fd goes with the answer (ADDFD_FLAG_SEND: one
+	 * round trip to the tracee instead of two; the handler must do
+	 * nothing on the tracee's side after it).  With watches it is
+	 * installed now and answered by the loop: our copy is closed before
+	 * the command runs on, so its last close is its own, as the watches
+	 * must see.  A call that was received can no longer be interrupted
+	 * but by death (WAIT_KILLABLE_RECV): the fd cannot be left behind. */
+	bool send = !notify_watching(r->sup);
 	struct seccomp_notif_addfd a = {
 		.id = r->n->id,
+		.flags = send ? SECCOMP_ADDFD_FLAG_SEND : 0,
 		.srcfd = (uint32_t)fd,
 		.newfd_flags = cloexec ? O_CLOEXEC : 0,
 	};
 	int nfd = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 	int err = errno;
 	close(fd);
+	if (nfd >= 0 && send)
+		r->answered = true;
 	return nfd < 0 ? -err : nfd;  /* e.g. EMFILE: the caller answers with it */
 }
 

@@ -71,6 +71,7 @@ struct req {
 	enum obj_kind obj_kind;
 	int obj_acc;                    /* OBJ_HOST: O_RDONLY, O_WRONLY, O_RDWR or -1 (none) */
 	struct req_trace *trace;        /* NULL without --trace */
+	bool answered;                  /* the answer went with an added fd (req_addfd) */
 	char *scratch;                  /* the serving thread's buffer of REQ_SCRATCH_SIZE bytes
 					 * (directory listings, xattr values and lists) */
 };
@@ -120,7 +121,9 @@ int req_fdinfo(const char *dir, int fd, int *flags, off_t *pos);
 /* 0 if fd is an open file the fd-only calls (fchmod, fgetxattr, getdents,
  * ...) take; -EBADF for a closed or O_PATH fd, as the kernel answers. */
 int req_fd_open_file(struct req *r, int fd);
-int req_addfd(struct req *r, int fd, bool cloexec);           /* install fd (closed) in the tracee: its number */
+/* Install fd (closed) in the tracee: its number, which the handler then
+ * returns at once (it may be the answer already: r->answered). */
+int req_addfd(struct req *r, int fd, bool cloexec);
 int req_setfd(struct req *r, int fd, int target, bool cloexec); /* fd (closed) replaces the tracee's target */
 
 /* tracee.c: the tracee's file-system identity on the serving thread (only),
