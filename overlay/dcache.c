@@ -173,30 +173,7 @@ static struct ovl_dcentry *find(struct ovl_dcache *c, const char *canon, size_t 
 	return NULL;
 }
 
-struct ovl_dcentry *ovl_dcache_get(struct ovl_fs *fs, const char *canon,
-				   const struct ovl_dir **dir, const struct stat **st, int *layer)
-{
-	struct ovl_dcache *c = &fs->dcache;
-	if (!c->tab)
-		return NULL;
-	size_t len = strlen(canon);
-	uint64_t h = hash_path(canon, len);
-	pthread_mutex_lock(&c->lock);
-	struct ovl_dcentry *d = find(c, canon, len, h);
-	if (d && d->leaf)
-		d = NULL;
-	if (d) {
-		lru_front(c, d);
-		d->pins++;
-		*dir = d->dir;
-		*st = d->st;
-		*layer = d->layer;
-	}
-	pthread_mutex_unlock(&c->lock);
-	return d;
-}
-
-bool ovl_dcache_leaf(struct ovl_fs *fs, const char *canon, mode_t *type, int *layer,
+bool ovl_dcache_find(struct ovl_fs *fs, const char *canon, bool leaves, struct ovl_dchit *hit,
 		     char *target)
 {
 	struct ovl_dcache *c = &fs->dcache;
@@ -206,16 +183,34 @@ bool ovl_dcache_leaf(struct ovl_fs *fs, const char *canon, mode_t *type, int *la
 	uint64_t h = hash_path(canon, len);
 	pthread_mutex_lock(&c->lock);
 	struct ovl_dcentry *d = find(c, canon, len, h);
-	bool hit = d && d->leaf;
-	if (hit) {
+	if (d && d->leaf && !leaves)
+		d = NULL;
+	if (d) {
 		lru_front(c, d);
-		*type = d->type;
-		*layer = d->layer;
-		if (target)
+		*hit = (struct ovl_dchit){ .type = d->type, .layer = d->layer };
+		if (!d->leaf) {
+			d->pins++;
+			hit->pin = d;
+			hit->dir = d->dir;
+			hit->st = d->st;
+		} else if (target) {
 			strcpy(target, d->target ? d->target : "");
+		}
 	}
 	pthread_mutex_unlock(&c->lock);
-	return hit;
+	return d != NULL;
+}
+
+struct ovl_dcentry *ovl_dcache_get(struct ovl_fs *fs, const char *canon,
+				   const struct ovl_dir **dir, const struct stat **st, int *layer)
+{
+	struct ovl_dchit hit;
+	if (!ovl_dcache_find(fs, canon, false, &hit, NULL))
+		return NULL;
+	*dir = hit.dir;
+	*st = hit.st;
+	*layer = hit.layer;
+	return hit.pin;
 }
 
 /* Drop least recently used entries of l beyond its bound; pinned dirs

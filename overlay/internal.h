@@ -106,9 +106,18 @@ void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d);
  * untouched (no memory: the caller goes on uncached). */
 struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct ovl_dir *dir,
 				   const struct stat *st, int layer);
-/* A leaf at canon: true with its type (0: negative), layer and, when
- * target is non-NULL (PATH_MAX), a symlink's text ("" if not kept). */
-bool ovl_dcache_leaf(struct ovl_fs *fs, const char *canon, mode_t *type, int *layer,
+/* What the cache holds at canon, dirs and (with leaves) leaves: false if
+ * nothing.  A dir comes pinned (give it back with ovl_dcache_put); a
+ * symlink leaf's text goes into target (PATH_MAX; "" if not kept) when
+ * target is non-NULL. */
+struct ovl_dchit {
+	mode_t type;                    /* S_IFDIR: a dir; else a leaf's type, 0 = negative */
+	int layer;                      /* topmost layer holding it */
+	struct ovl_dcentry *pin;        /* a dir: the pinned entry */
+	const struct ovl_dir *dir;      /* a dir: its real dirs, borrowed while pinned */
+	const struct stat *st;          /* a dir: lstat of its topmost real dir */
+};
+bool ovl_dcache_find(struct ovl_fs *fs, const char *canon, bool leaves, struct ovl_dchit *hit,
 		     char *target);
 /* Remember what a final component was: type 0 (negative) or a non-dir in
  * layer; target: a symlink's text, or NULL. */

@@ -176,21 +176,6 @@ static void pos_release(struct ovl_fs *fs, struct ovl_dir *d, struct ovl_dcentry
 	}
 }
 
-/* Hand a position's fds to dst as owned fds (a cached dir is duplicated,
- * so entry ownership stays as it always was); the position is dropped. */
-static int pos_take(struct ovl_fs *fs, struct ovl_dir *d, struct ovl_dcentry **pin,
-		    struct ovl_dir *dst)
-{
-	if (!*pin) {
-		*dst = *d;
-		d->n = 0;
-		return 0;
-	}
-	int err = ovl_dir_dup(d, dst);
-	pos_release(fs, d, pin);
-	return err;
-}
-
 /* Cache a dir just looked up at canon: on success d's fds become the
  * cache's and *pin holds them for us; else d stays owned. */
 static void pos_cache(struct ovl_fs *fs, const char *canon, struct ovl_dir *d,
@@ -207,11 +192,6 @@ static void pos_cache(struct ovl_fs *fs, const char *canon, struct ovl_dir *d,
 static void cur_release(struct walk *w)
 {
 	pos_release(w->fs, &w->cur, &w->pin);
-}
-
-static int cur_take(struct walk *w, struct ovl_dir *dst)
-{
-	return pos_take(w->fs, &w->cur, &w->pin, dst);
 }
 
 /* The walk's position becomes e's parent, pin and all. */
@@ -408,43 +388,28 @@ static int finish_at_cur(struct walk *w, struct ovl_entry *e)
 {
 	memcpy(e->path, w->canon, w->clen + 1);
 	e->type = S_IFDIR;
-	if (w->pin && !fstat(w->cur.fd[0], &e->st)) {
-		/* a cached dir: the entry borrows it as the walk did, its
-		 * metadata afresh */
-		e->name = w->clen == 1 ? e->path + 1 : strrchr(e->path, '/') + 1;
+	e->name = w->clen == 1 ? e->path + 1 : strrchr(e->path, '/') + 1;
+	/* a cached dir: the entry borrows it as the walk did, its metadata
+	 * afresh; else it is looked up in its parent (or is the root) */
+	bool cached = w->pin && !fstat(w->cur.fd[0], &e->st);
+	if (cached) {
 		e->layer = w->cur_layer;
 		e->dir = w->cur;
 		e->dir_pin = w->pin;
 		w->cur.n = 0;
 		w->pin = NULL;
-		if (w->clen == 1)
-			return 0;
-		char parent[PATH_MAX];
-		canon_parent(w->canon, parent);
-		struct walk pw = { .fs = w->fs, .cur = { .n = 0 }, .pin = NULL };
-		int err = walk_to(&pw, parent, false);
-		if (!err && pw.passthrough)
-			err = -ESTALE;
-		if (!err)
-			take_parent(&pw, e);
-		cur_release(&pw);
-		return err == -ENOENT || err == -ENOTDIR ? -ESTALE : err;
+	} else {
+		cur_release(w);
 	}
-	cur_release(w);
-	if (w->clen == 1) {
-		e->name = e->path + 1;  /* "" */
-		return root_dir(w->fs, &e->dir, &e->st, &e->layer);
-	}
-	e->name = strrchr(e->path, '/') + 1;
+	if (w->clen == 1)
+		return cached ? 0 : root_dir(w->fs, &e->dir, &e->st, &e->layer);
 	char parent[PATH_MAX];
 	canon_parent(w->canon, parent);
 	struct walk pw = { .fs = w->fs, .cur = { .n = 0 }, .pin = NULL };
 	int err = walk_to(&pw, parent, false);
-	if (err) {
-		err = err == -ENOENT || err == -ENOTDIR ? -ESTALE : err;
-	} else if (pw.passthrough) {
+	if (!err && pw.passthrough)
 		err = -ESTALE;
-	} else {
+	if (!err && !cached) {
 		mode_t type;
 		struct ovl_dir child = { .n = 0 };
 		err = ovl_lookup_one(w->fs, &pw.cur, e->name, &type, &e->layer, &e->st, &child);
@@ -453,13 +418,13 @@ static int finish_at_cur(struct walk *w, struct ovl_entry *e)
 				ovl_dir_release(&child);
 			err = -ESTALE;
 		}
-		if (!err) {
-			take_parent(&pw, e);
+		if (!err)
 			e->dir = child;
-		}
 	}
+	if (!err)
+		take_parent(&pw, e);
 	cur_release(&pw);
-	return err;
+	return err == -ENOENT || err == -ENOTDIR ? -ESTALE : err;
 }
 
 static int check_exec(struct walk *w)
@@ -505,39 +470,33 @@ static int lookup_cached(struct walk *w, const char *canon, const char *name, bo
 			 struct ovl_dir *child, struct ovl_dcentry **child_pin, char *target,
 			 bool *have_target)
 {
-	const struct ovl_dir *cd;
-	const struct stat *cst;
-	int cl;
-	struct ovl_dcentry *c = ovl_dcache_get(w->fs, canon, &cd, &cst, &cl);
-	if (c) {
-		*child = *cd;
-		*child_pin = c;
-		*type = S_IFDIR;
-		*layer = cl;
+	struct ovl_dchit hit;
+	if (!ovl_dcache_find(w->fs, canon, true, &hit, target))
+		return 1;
+	*type = hit.type;
+	*layer = hit.layer;
+	if (hit.pin) {
+		*child = *hit.dir;
+		*child_pin = hit.pin;
 		if (!last) {
-			*st = *cst;
+			*st = *hit.st;
 			return 0;
 		}
-		if (!fstat(cd->fd[0], st))
+		if (!fstat(hit.dir->fd[0], st))
 			return 0;
-		ovl_dcache_put(w->fs, c);
+		ovl_dcache_put(w->fs, hit.pin);
 		child->n = 0;
 		*child_pin = NULL;
 		return 1;
 	}
-	mode_t t;
-	int l;
-	if (!ovl_dcache_leaf(w->fs, canon, &t, &l, target))
-		return 1;
-	*type = t;
-	*layer = l;
-	if (t == 0)
+	if (hit.type == 0)
 		return 0;
-	*have_target = t == S_IFLNK && target[0];
+	*have_target = hit.type == S_IFLNK && target[0];
 	if (*have_target && follow)
 		return 0;
-	int fd = dir_fd_of_layer(&w->cur, l);
-	if (fd < 0 || fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW) || (st->st_mode & S_IFMT) != t) {
+	int fd = dir_fd_of_layer(&w->cur, hit.layer);
+	if (fd < 0 || fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW) ||
+	    (st->st_mode & S_IFMT) != hit.type) {
 		*have_target = false;
 		return 1;               /* looked up afresh, which replaces the entry */
 	}
@@ -761,13 +720,6 @@ static int walk_step(struct walk *w, char **s, struct ovl_entry *e)
 		return err;
 	if (ovl_passthrough_match(w->fs, st.canon))
 		return step_passthrough(w, &st, e);
-	if (!st.last && w->cacheable &&
-	    pos_get(w->fs, st.canon, &w->cur, &w->pin, &w->cur_st, &w->cur_layer)) {
-		/* a known directory on the way */
-		memcpy(w->canon, st.canon, st.clen + 1);
-		w->clen = st.clen;
-		return mirror(w, st.canon, S_IFDIR, NULL);
-	}
 	mode_t type;
 	int layer;
 	struct stat ost;
@@ -836,25 +788,14 @@ static void entry_init(struct ovl_fs *fs, struct ovl_entry *e)
 	e->pt_rest[0] = 0;
 }
 
-static void drop(struct ovl_entry *e, struct ovl_dir *d, struct ovl_dcentry **pin)
-{
-	if (*pin) {
-		ovl_dcache_put(e->fs, *pin);
-		*pin = NULL;
-		d->n = 0;
-	} else {
-		ovl_dir_release(d);
-	}
-}
-
 void ovl_entry_drop_parent(struct ovl_entry *e)
 {
-	drop(e, &e->parent, &e->parent_pin);
+	pos_release(e->fs, &e->parent, &e->parent_pin);
 }
 
 void ovl_entry_drop_dir(struct ovl_entry *e)
 {
-	drop(e, &e->dir, &e->dir_pin);
+	pos_release(e->fs, &e->dir, &e->dir_pin);
 }
 
 void ovl_entry_release(struct ovl_entry *e)
@@ -937,9 +878,10 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
 		int err = root ? 0 : walk_to(w, e->parent.n == 0 ? "/" : parent, false);
 		if (!err && w->passthrough)
 			err = -ESTALE;
-		struct ovl_dir np = { .n = 0 };
-		if (!err && !root)
-			err = cur_take(w, &np);
+		if (!err && !root) {
+			ovl_entry_drop_parent(e);
+			take_parent(w, e);  /* the walk's pin goes with it */
+		}
 		cur_release(w);
 		free(w);
 		if (err)
@@ -958,8 +900,6 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
 			e->type = S_IFDIR;
 			return 0;
 		}
-		ovl_entry_drop_parent(e);
-		e->parent = np;
 	}
 	mode_t type;
 	int layer;

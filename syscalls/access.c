@@ -21,11 +21,11 @@ static int64_t do_access(struct req *r, int dirfd, uint64_t path_addr, int mode,
 	 * permitted capabilities for it, as the kernel does. */
 	struct ovl_cred c = *cred;
 	if (!(atflags & AT_EACCESS)) {
-		c.fsuid = r->ruid;
-		c.fsgid = r->rgid;
-		c.cap_eff = r->ruid == 0 ? r->cap_prm : 0;
+		c.fsuid = r->id.ruid;
+		c.fsgid = r->id.rgid;
+		c.cap_eff = r->id.ruid == 0 ? r->id.cap_prm : 0;
 	}
-	r->cred = c;  /* the walk's search checks use the same ids */
+	r->id.cred = c;  /* the walk's search checks use the same ids */
 	unsigned lflags = atflags & AT_SYMLINK_NOFOLLOW ? 0 : OVL_LOOKUP_FOLLOW;
 	err = req_lookup(r, dirfd, path, lflags, atflags & AT_EMPTY_PATH, &e);
 	if (err)

@@ -120,13 +120,13 @@ static bool special(struct req *r, const struct walk *w, const char *name, size_
 	/* a thread dir is only reachable under its own group's pid */
 	size_t pid_len = w->end[1] - 1;
 	pid_t pid = (pid_t)atoi(w->norm + 1);
-	if (pid == r->ns_tgid) {
+	if (pid == r->id.ns_tgid) {
 		pp->own = true;
 	} else if (pp->kind == PROC_MAGIC) {
 		char pid_dir[PATH_MAX];
 		snprintf(pid_dir, sizeof(pid_dir), "/proc/%d/root/proc/%.*s", (int)r->pid,
 			 (int)pid_len, w->norm + 1);
-		pp->own = tgid_of(pid_dir) == r->ns_tgid;
+		pp->own = tgid_of(pid_dir) == r->id.ns_tgid;
 	}
 	return true;
 }
@@ -161,16 +161,16 @@ int proc_parse(struct req *r, const char *rest, struct proc_path *pp)
 			w.norm[w.end[w.depth]] = 0;
 			continue;
 		}
-		if (w.depth == 0 && r->ns_tgid > 0) {
+		if (w.depth == 0 && r->id.ns_tgid > 0) {
 			/* the symlinks of /proc itself, as the tracee reads them */
 			if (len == 4 && !strncmp(name, "self", 4)) {
-				err = push_id(&w, r->ns_tgid);
+				err = push_id(&w, r->id.ns_tgid);
 			} else if (len == 11 && !strncmp(name, "thread-self", 11)) {
-				if (!(err = push_id(&w, r->ns_tgid)) && !(err = push(&w, "task", 4)))
-					err = push_id(&w, r->ns_tid);
+				if (!(err = push_id(&w, r->id.ns_tgid)) && !(err = push(&w, "task", 4)))
+					err = push_id(&w, r->id.ns_tid);
 			} else if ((len == 6 && !strncmp(name, "mounts", 6)) ||
 				   (len == 3 && !strncmp(name, "net", 3))) {
-				if (!(err = push_id(&w, r->ns_tgid)) && len == 3)
+				if (!(err = push_id(&w, r->id.ns_tgid)) && len == 3)
 					err = push(&w, name, len);
 				if (!err && len == 6 && special(r, &w, name, len, after, false, pp))
 					return 0;

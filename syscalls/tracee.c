@@ -118,25 +118,25 @@ ssize_t req_read_proc(const char *path, char *buf, size_t size, int err)
 }
 
 /* Read the thread's credentials from /proc/<tid>/status into r. */
-static int read_cred(struct req *r, bool *single)
+static int read_cred(struct req *r)
 {
 	char path[64], buf[8192];
 	snprintf(path, sizeof(path), "/proc/%d/status", r->pid);
 	if (req_read_proc(path, buf, sizeof(buf), -ESRCH) < 0)
 		return -ESRCH;
-	struct ovl_cred *c = &r->cred;
+	struct ovl_cred *c = &r->id.cred;
 	memset(c, 0, sizeof(*c));
 	unsigned ids[4];
 	int seen = 0;
-	*single = false;
+	r->id.single = false;
 	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "Uid:", 4) && !parse_ids(line + 4, ids)) {
-			r->ruid = ids[0];
+			r->id.ruid = ids[0];
 			c->fsuid = ids[3];
 			seen |= 1;
 		} else if (!strncmp(line, "Gid:", 4) && !parse_ids(line + 4, ids)) {
-			r->rgid = ids[0];
+			r->id.rgid = ids[0];
 			c->fsgid = ids[3];
 			seen |= 2;
 		} else if (!strncmp(line, "Groups:", 7)) {
@@ -152,15 +152,15 @@ static int read_cred(struct req *r, bool *single)
 			c->cap_eff = strtoull(line + 7, NULL, 16);
 			seen |= 4;
 		} else if (!strncmp(line, "CapPrm:", 7)) {
-			r->cap_prm = strtoull(line + 7, NULL, 16);
+			r->id.cap_prm = strtoull(line + 7, NULL, 16);
 		} else if (!strncmp(line, "Umask:", 6)) {
 			c->umask = (mode_t)strtoul(line + 6, NULL, 8);
 		} else if (!strncmp(line, "NStgid:", 7)) {
-			r->ns_tgid = last_id(line + 7);
+			r->id.ns_tgid = last_id(line + 7);
 		} else if (!strncmp(line, "NSpid:", 6)) {
-			r->ns_tid = last_id(line + 6);
+			r->id.ns_tid = last_id(line + 6);
 		} else if (!strncmp(line, "Threads:", 8)) {
-			*single = strtol(line + 8, NULL, 10) == 1;
+			r->id.single = strtol(line + 8, NULL, 10) == 1;
 		}
 	}
 	return seen == 7 ? 0 : -ESRCH;
@@ -170,19 +170,11 @@ static int read_cred(struct req *r, bool *single)
 static int cred_fresh(struct req *r)
 {
 	struct tasks_gen g;
-	struct tasks *t = r->sup->tasks;
-	if (t)
-		tasks_gen_now(t, &g);
-	bool single;
-	int err = read_cred(r, &single);
+	tasks_gen_now(r->sup->tasks, &g);
+	int err = read_cred(r);
 	if (err)
 		return err;
-	if (t) {
-		struct task_ids ids = { .cred = r->cred, .ruid = r->ruid, .rgid = r->rgid,
-					.cap_prm = r->cap_prm, .ns_tgid = r->ns_tgid,
-					.ns_tid = r->ns_tid, .single = single };
-		tasks_put_ids(t, r->pid, &ids, &g);
-	}
+	tasks_put_ids(r->sup->tasks, r->pid, &r->id, &g);
 	r->have_cred = true;
 	r->umask_ok = true;
 	return 0;
@@ -190,21 +182,12 @@ static int cred_fresh(struct req *r)
 
 int req_cred(struct req *r, const struct ovl_cred **out)
 {
-	*out = &r->cred;
+	*out = &r->id.cred;
 	if (r->have_cred)
 		return 0;
-	struct task_ids ids;
-	bool umask_ok;
-	if (tasks_ids(r->sup->tasks, r->pid, &ids, &umask_ok))
+	if (tasks_ids(r->sup->tasks, r->pid, &r->id, &r->umask_ok))
 		return cred_fresh(r);
-	r->cred = ids.cred;
-	r->ruid = ids.ruid;
-	r->rgid = ids.rgid;
-	r->cap_prm = ids.cap_prm;
-	r->ns_tgid = ids.ns_tgid;
-	r->ns_tid = ids.ns_tid;
 	r->have_cred = true;
-	r->umask_ok = umask_ok;
 	return 0;
 }
 

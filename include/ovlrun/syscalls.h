@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include "ovlrun/overlay.h"
 #include "ovlrun/supervisor.h"
+#include "ovlrun/tasks.h"
 
 /* Handler results besides a value >= 0 or a negative errno. */
 #define SC_CONTINUE (-100000)   /* let the kernel run the call (inside the shadow root);
@@ -55,13 +56,10 @@ struct req {
 	const struct seccomp_notif *n;
 	pid_t pid;                      /* the trapping thread (supervisor's pid ns) */
 	bool have_cred;
-	bool umask_ok;                  /* cred.umask is current (req_cred_umask) */
-	struct ovl_cred cred;           /* lazily read, or kept from the thread's last call (tasks.h) */
-	uid_t ruid;                     /* real ids, for access(2) */
-	gid_t rgid;
-	uint64_t cap_prm;
-	pid_t ns_tgid, ns_tid;          /* read with the credentials: its thread group and
-					 * thread ids in the sandbox's pid namespace */
+	bool umask_ok;                  /* id.cred.umask is current (req_cred_umask) */
+	struct task_ids id;             /* lazily read, or kept from the thread's last call
+					 * (tasks.h): credentials, real ids, its ids in the
+					 * sandbox's pid namespace */
 	/* Set by a handler that acts itself on what the kernel would have
 	 * re-resolved (an INTENT_MODIFY or INTENT_OPEN call): req_lookup then
 	 * answers SC_OBJECT instead of SC_CONTINUE where it can hold the object,
