@@ -85,9 +85,99 @@ static int link_tmpfile(int fd, int parent, const char *name)
 	return linkat(AT_FDCWD, proc, parent, name, AT_SYMLINK_FOLLOW) ? -errno : 0;
 }
 
+/* ---- copies made before the locks ---- */
+
+/* A complete, unnamed copy of a lower file (O_TMPFILE in the work dir),
+ * made by a change before it takes its locks, so that a large file's data
+ * moves while every other change goes on; the copy-up under the locks
+ * links it in (take_staged) if it is still the same lower object. */
+struct ovl_staged {
+	struct ovl_staged *next;        /* fs->staged, under fs->staged_lock */
+	dev_t dev;                      /* the source */
+	ino_t ino;
+	int fd;                         /* -1 once taken */
+};
+
+int ovl_copy_up_stage(struct ovl_fs *fs, const struct ovl_entry *e, struct ovl_staged **out)
+{
+	*out = NULL;
+	const char *name;
+	int dirfd;
+	if (!S_ISREG(e->type) || e->layer == OVL_UPPER || !ovl_fs_writable(fs) ||
+	    fs->work_fd < 0 || (dirfd = ovl_entry_real_at(e, &name)) < 0)
+		return 0;
+	int src = open_source(dirfd, name, O_RDONLY);
+	if (src < 0)
+		return src;
+	struct ovl_staged *s = calloc(1, sizeof(*s));
+	struct stat st;
+	int err = !s ? -ENOMEM : fstat(src, &st) ? -errno : 0;
+	int fd = err ? -1 : openat(fs->work_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (!err && fd < 0)
+		err = -errno;
+	struct ovl_xnode sx;
+	ovl_xnode_init(&sx, src, false);
+	if (!err)
+		err = ovl_copy_data(src, fd, st.st_size);
+	if (!err)
+		err = set_meta_fd(fs, fd, &sx, &st);
+	close(src);
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		free(s);
+		return err;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->fd = fd;
+	pthread_mutex_lock(&fs->staged_lock);
+	s->next = fs->staged;
+	fs->staged = s;
+	pthread_mutex_unlock(&fs->staged_lock);
+	*out = s;
+	return 0;
+}
+
+void ovl_copy_up_unstage(struct ovl_fs *fs, struct ovl_staged *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&fs->staged_lock);
+	struct ovl_staged **pp = &fs->staged;
+	while (*pp != s)
+		pp = &(*pp)->next;
+	*pp = s->next;
+	pthread_mutex_unlock(&fs->staged_lock);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+}
+
+/* A staged copy of the object st describes, now ours to link; -1 if none. */
+static int take_staged(struct ovl_fs *fs, const struct stat *st)
+{
+	int fd = -1;
+	pthread_mutex_lock(&fs->staged_lock);
+	for (struct ovl_staged *s = fs->staged; s && fd < 0; s = s->next) {
+		if (s->fd >= 0 && s->dev == st->st_dev && s->ino == st->st_ino) {
+			fd = s->fd;
+			s->fd = -1;
+		}
+	}
+	pthread_mutex_unlock(&fs->staged_lock);
+	return fd;
+}
+
 static int copy_up_reg(struct ovl_fs *fs, int parent, const char *name, int src,
 		       const struct stat *st, unsigned flags)
 {
+	int staged = flags & OVL_COPY_UP_NODATA ? -1 : take_staged(fs, st);
+	if (staged >= 0) {
+		int err = link_tmpfile(staged, parent, name);
+		close(staged);
+		return err;
+	}
 	char tmp[OVL_TMPNAME_MAX] = "";
 	int fd = openat(parent, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
@@ -260,23 +350,32 @@ int ovl_copy_up_parent(struct ovl_fs *fs, struct ovl_entry *e)
 		struct stat st;
 		mode_t type;
 		int layer;
-		for (int pass = 0; pass < 2 && !err; pass++) {
+		/* looked at, then again under its parent's lock (another
+		 * change may copy it up meanwhile), then copied up */
+		struct ovl_dirlock *lock = NULL;
+		for (int pass = 0; pass < 3 && !err; pass++) {
 			err = ovl_lookup_one(fs, &cur, comp, &type, &layer, &st, &child);
 			if (!err && type != S_IFDIR)
 				err = type ? -ENOTDIR : -ENOENT;
 			if (err || ovl_dir_upper_fd(&child) >= 0)
 				break;
-			if (pass == 1 || child.n == 0) {
+			if (pass == 2 || child.n == 0) {
 				err = -EIO;     /* copied up, yet not found in upper */
 				break;
 			}
 			int src = child.layer[0];
 			ovl_dir_release(&child);
+			if (!lock) {
+				err = ovl_lock_parent_of(fs, e->path, i, &lock);
+				continue;
+			}
 			err = copy_up_one(fs, cur.fd[0], comp,
 					  cur.fd[ovl_dir_index(&cur, src)], 0);
 			/* the dir gained an upper: its cached layers are wrong */
 			invalidate_prefix(fs, e->path, i);
 		}
+		if (lock)
+			ovl_unlock_dir(fs, lock);
 		ovl_dir_release(&cur);
 		cur = child;
 	}
@@ -319,5 +418,11 @@ int ovl_copy_up_flags(struct ovl_fs *fs, struct ovl_entry *e, unsigned flags)
 
 int ovl_copy_up(struct ovl_fs *fs, struct ovl_entry *e)
 {
-	return ovl_copy_up_flags(fs, e, 0);
+	if (e->type == 0)
+		return -ENOENT;
+	if (e->layer == OVL_UPPER)
+		return 0;
+	OVL_HOLD(h);
+	int err = ovl_hold_entry(fs, &h, e);
+	return err ? err : ovl_copy_up_flags(fs, e, 0);
 }

@@ -14,9 +14,13 @@
  *
  * Correctness rests on invalidation: every engine path that changes a
  * name's existence, type or layer, or a directory's participating layers,
- * opacity, owner or mode calls ovl_dcache_invalidate (see internal.h), and
- * the caller holds the engine exclusively meanwhile (overlay.h), so no
- * walk is in progress.  Lowers never change.
+ * opacity, owner or mode calls ovl_dcache_invalidate (see internal.h)
+ * after the host change.  Walks run beside changes, so a walk that read
+ * the host before an invalidation must not insert what it read after it:
+ * each invalidation bumps a generation (the name's bucket's, or for a
+ * subtree the table's), a walk takes a stamp of both before it reads the
+ * host (ovl_dcache_stamp) and its insert is dropped if either moved.
+ * Lowers never change.
  *
  * A walk or an entry borrows a dir's fds while it holds a pin; a dir
  * invalidated or evicted while pinned only leaves the table and is freed
@@ -36,6 +40,12 @@
 #define DCACHE_MIN 8
 #define DCACHE_MAX_LEAVES 32768
 #define DCACHE_BUCKETS 65536    /* power of two */
+
+/* Generations (see the top): per bucket, and the table's for subtrees. */
+static uint32_t *bucket_gen(struct ovl_dcache *c, uint64_t h)
+{
+	return &c->bgen[h & (DCACHE_BUCKETS - 1)];
+}
 
 struct ovl_dcentry {
 	struct ovl_dcentry *hnext;      /* hash chain */
@@ -65,8 +75,14 @@ int ovl_dcache_init(struct ovl_fs *fs)
 {
 	struct ovl_dcache *c = &fs->dcache;
 	c->tab = calloc(DCACHE_BUCKETS, sizeof(*c->tab));
-	if (!c->tab)
+	c->bgen = calloc(DCACHE_BUCKETS, sizeof(*c->bgen));
+	if (!c->tab || !c->bgen) {
+		free(c->tab);
+		free(c->bgen);
+		c->tab = NULL;
+		c->bgen = NULL;
 		return -ENOMEM;
+	}
 	pthread_mutex_init(&c->lock, NULL);
 	/* Keep the cache's fds to a quarter of the soft limit: the supervisor
 	 * needs the rest for tracees' files and requests in flight. */
@@ -129,7 +145,9 @@ void ovl_dcache_free(struct ovl_fs *fs)
 		while (c->lru[k].head)
 			unlink_entry(c, c->lru[k].head);  /* no walk is live at free */
 	free(c->tab);
+	free(c->bgen);
 	c->tab = NULL;
+	c->bgen = NULL;
 	pthread_mutex_destroy(&c->lock);
 }
 
@@ -238,9 +256,23 @@ void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d)
 		entry_free(d);          /* out of the table: nobody finds it */
 }
 
-/* Put d (filled but for its links) in the table, replacing what was there. */
-static void insert(struct ovl_dcache *c, struct ovl_dcentry *d)
+void ovl_dcache_stamp(struct ovl_fs *fs, const char *canon, struct ovl_dcstamp *s)
 {
+	struct ovl_dcache *c = &fs->dcache;
+	if (!c->tab)
+		return;
+	/* before the host is read: what an invalidation after this sees
+	 * moved (seq_cst loads, paired with the bumps under the lock) */
+	s->gen = __atomic_load_n(&c->gen, __ATOMIC_SEQ_CST);
+	s->bgen = __atomic_load_n(bucket_gen(c, hash_path(canon, strlen(canon))), __ATOMIC_SEQ_CST);
+}
+
+/* Put d (filled but for its links) in the table, replacing what was there;
+ * false (d untouched) if an invalidation came after stamp s. */
+static bool insert(struct ovl_dcache *c, struct ovl_dcentry *d, const struct ovl_dcstamp *s)
+{
+	if (s->gen != c->gen || s->bgen != *bucket_gen(c, d->hash))
+		return false;
 	struct ovl_lru *l = lru_of(c, d);
 	struct ovl_dcentry *old = find(c, d->path, d->len, d->hash);
 	if (old)
@@ -257,6 +289,7 @@ static void insert(struct ovl_dcache *c, struct ovl_dcentry *d)
 	l->head = d;
 	l->n++;
 	evict(c, l);
+	return true;
 }
 
 static struct ovl_dcentry *entry_new(const char *canon)
@@ -272,7 +305,7 @@ static struct ovl_dcentry *entry_new(const char *canon)
 }
 
 struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct ovl_dir *dir,
-				   const struct stat *st, int layer)
+				   const struct stat *st, int layer, const struct ovl_dcstamp *s)
 {
 	struct ovl_dcache *c = &fs->dcache;
 	if (!c->tab || dir->n == 0)
@@ -292,18 +325,23 @@ struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct 
 	}
 	d->pins = 1;
 	*d->dir = *dir;
-	dir->n = 0;                     /* the fds are the cache's now */
 	*d->st = *st;
 	d->layer = layer;
 	d->type = S_IFDIR;
 	pthread_mutex_lock(&c->lock);
-	insert(c, d);
+	bool in = insert(c, d, s);
 	pthread_mutex_unlock(&c->lock);
+	if (!in) {
+		d->dir->n = 0;          /* the fds stay the caller's */
+		entry_free(d);
+		return NULL;
+	}
+	dir->n = 0;                     /* the fds are the cache's now */
 	return d;
 }
 
 void ovl_dcache_add_leaf(struct ovl_fs *fs, const char *canon, mode_t type, int layer,
-			 const char *target)
+			 const char *target, const struct ovl_dcstamp *s)
 {
 	struct ovl_dcache *c = &fs->dcache;
 	if (!c->tab || type == S_IFDIR)
@@ -319,8 +357,10 @@ void ovl_dcache_add_leaf(struct ovl_fs *fs, const char *canon, mode_t type, int 
 		return;
 	}
 	pthread_mutex_lock(&c->lock);
-	insert(c, d);
+	bool in = insert(c, d, s);
 	pthread_mutex_unlock(&c->lock);
+	if (!in)
+		entry_free(d);
 }
 
 void ovl_dcache_invalidate(struct ovl_fs *fs, const char *canon, bool subtree)
@@ -331,6 +371,10 @@ void ovl_dcache_invalidate(struct ovl_fs *fs, const char *canon, bool subtree)
 	size_t len = strlen(canon);
 	uint64_t h = hash_path(canon, len);
 	pthread_mutex_lock(&c->lock);
+	if (subtree)
+		__atomic_add_fetch(&c->gen, 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_add_fetch(bucket_gen(c, h), 1, __ATOMIC_SEQ_CST);
 	struct ovl_dcentry *d = find(c, canon, len, h);
 	if (d)
 		unlink_entry(c, d);

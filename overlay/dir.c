@@ -9,7 +9,8 @@
 #include <fcntl.h>
 #include "upper.h"
 
-int ovl_mkdir(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, mode_t mode)
+static int mkdir_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		      mode_t mode)
 {
 	struct ovl_new n;
 	/* mkdir takes no set-id bits from the caller (sgid comes from the
@@ -31,8 +32,8 @@ int ovl_mknod_check(mode_t mode)
 	}
 }
 
-int ovl_mknod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
-	      mode_t mode, dev_t rdev)
+static int mknod_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		      mode_t mode, dev_t rdev)
 {
 	struct ovl_new n;
 	mode_t type = (mode & S_IFMT) ? mode & S_IFMT : S_IFREG;
@@ -55,8 +56,8 @@ int ovl_mknod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *
 	return ovl_create_upper(fs, e, &n, NULL);
 }
 
-int ovl_symlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
-		const char *target)
+static int symlink_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+			const char *target)
 {
 	struct ovl_new n;
 	if (!target[0])
@@ -94,8 +95,10 @@ int ovl_mark_impure_for(struct ovl_fs *fs, int parent, const char *name, int new
 	return ovl_set_impure(fs, new_parent);
 }
 
-int ovl_link(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
-	     struct ovl_entry *new_e)
+/* 1: old_e must be copied up first (a change in its own dir, which the
+ * hold of new_e's must not be held for: ovl_link does it, then again). */
+static int link_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
+		     struct ovl_entry *new_e)
 {
 	struct ovl_new n;
 	if (old_e->type == 0)
@@ -109,9 +112,8 @@ int ovl_link(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *o
 		return err;
 	if (S_ISDIR(old_e->type))
 		return -EPERM;
-	if ((err = ovl_copy_up(fs, old_e)))
-		return err;
-	/* The copy-up may have made new_e's parent in upper: re-find it. */
+	if (old_e->layer != OVL_UPPER)
+		return 1;
 	if ((err = ovl_copy_up_parent(fs, new_e)))
 		return err;
 	n.link_parent = old_e->parent.fd[0];
@@ -126,7 +128,8 @@ int ovl_link(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *o
 	return 0;
 }
 
-int ovl_link_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd, struct ovl_entry *new_e)
+static int link_fd_held(struct ovl_fs *fs, const struct ovl_cred *cred, int fd,
+			struct ovl_entry *new_e)
 {
 	struct ovl_new n;
 	struct stat st;
@@ -144,4 +147,57 @@ int ovl_link_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd, struct o
 	n.link_name = "";
 	n.link_flags = AT_EMPTY_PATH;
 	return ovl_create_upper(fs, new_e, &n, NULL);
+}
+
+/* ---- under the hold of the new name's dir (internal.h: ovl_hold) ---- */
+
+int ovl_mkdir(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, mode_t mode)
+{
+	OVL_HOLD(h);
+	int err = ovl_hold_entry(fs, &h, e);
+	return err ? err : mkdir_held(fs, cred, e, mode);
+}
+
+int ovl_mknod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+	      mode_t mode, dev_t rdev)
+{
+	OVL_HOLD(h);
+	int err = ovl_hold_entry(fs, &h, e);
+	return err ? err : mknod_held(fs, cred, e, mode, rdev);
+}
+
+int ovl_symlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		const char *target)
+{
+	OVL_HOLD(h);
+	int err = ovl_hold_entry(fs, &h, e);
+	return err ? err : symlink_held(fs, cred, e, target);
+}
+
+int ovl_link(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
+	     struct ovl_entry *new_e)
+{
+	int err = 1;
+	/* a lower old_e is copied up on its own, then the link made; again
+	 * if a change came between (rarely more than once) */
+	for (int tries = 0; err == 1 && tries < 8; tries++) {
+		OVL_HOLD(h);
+		if ((err = ovl_hold_entry(fs, &h, new_e)) ||
+		    (err = ovl_entry_refresh(fs, old_e)))
+			return err;
+		if ((err = link_held(fs, cred, old_e, new_e)) != 1)
+			return err;
+		ovl_hold_end(&h);
+		err = ovl_copy_up(fs, old_e);
+		if (!err)
+			err = 1;
+	}
+	return err == 1 ? -EAGAIN : err;
+}
+
+int ovl_link_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd, struct ovl_entry *new_e)
+{
+	OVL_HOLD(h);
+	int err = ovl_hold_entry(fs, &h, new_e);
+	return err ? err : link_fd_held(fs, cred, fd, new_e);
 }

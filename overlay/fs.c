@@ -108,6 +108,7 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 		fs->layers[i].fd = -1;
 	fs->work_fd = -1;
 	pthread_mutex_init(&fs->listings_lock, NULL);
+	pthread_mutex_init(&fs->staged_lock, NULL);
 	int err = 0;
 	if (cfg->upper_fd >= 0) {
 		dev_t wdev;
@@ -131,6 +132,8 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 		err = set_xattr_names(fs, cfg->xattr_prefix);
 	if (err >= 0)
 		err = ovl_dcache_init(fs);
+	if (err >= 0)
+		err = ovl_locks_init(fs);
 	for (int i = 0; i < cfg->npassthrough && err >= 0; i++)
 		err = add_passthrough(fs, cfg->passthrough[i]);
 	if (err < 0) {
@@ -154,6 +157,7 @@ void ovl_fs_free(struct ovl_fs *fs)
 		return;
 	ovl_listings_free(fs);
 	ovl_dcache_free(fs);
+	ovl_locks_free(fs);
 	for (int i = 0; i < OVL_MAX_LAYERS; i++)
 		if (fs->layers[i].fd >= 0)
 			close(fs->layers[i].fd);

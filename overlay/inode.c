@@ -141,7 +141,8 @@ static int check_target(struct ovl_fs *fs, const struct ovl_entry *e)
 	return e->type ? 0 : -ENOENT;
 }
 
-int ovl_chmod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, mode_t mode)
+static int chmod_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		      mode_t mode)
 {
 	int err = check_target(fs, e);
 	if (err)
@@ -164,8 +165,8 @@ int ovl_chmod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *
 	return refresh_st(e);
 }
 
-int ovl_chown(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
-	      uid_t uid, gid_t gid)
+static int chown_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		      uid_t uid, gid_t gid)
 {
 	int err = check_target(fs, e);
 	if (err)
@@ -213,8 +214,8 @@ int ovl_chown(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *
 	return err;
 }
 
-int ovl_utimens(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
-		const struct timespec ts[2])
+static int utimens_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+			const struct timespec ts[2])
 {
 	if (ts && ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
 		return 0;               /* utimensat(2) returns before anything */
@@ -248,7 +249,8 @@ int ovl_utimens(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry
 	return refresh_st(e);
 }
 
-int ovl_truncate(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, off_t len)
+static int truncate_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+			 off_t len)
 {
 	if (len < 0)
 		return -EINVAL;
@@ -289,4 +291,46 @@ int ovl_truncate(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 		return err;
 	ovl_changed_attr(fs, e, OVL_ATTR_SIZE);
 	return refresh_st(e);
+}
+
+/* ---- under the hold of the object's dir (internal.h: ovl_hold) ---- */
+
+int ovl_chmod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, mode_t mode)
+{
+	OVL_HOLD(h);
+	int err = ovl_hold_entry(fs, &h, e);
+	return err ? err : chmod_held(fs, cred, e, mode);
+}
+
+int ovl_chown(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+	      uid_t uid, gid_t gid)
+{
+	OVL_HOLD(h);
+	int err = ovl_hold_entry(fs, &h, e);
+	return err ? err : chown_held(fs, cred, e, uid, gid);
+}
+
+int ovl_utimens(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		const struct timespec ts[2])
+{
+	OVL_HOLD(h);
+	int err = ovl_hold_entry(fs, &h, e);
+	return err ? err : utimens_held(fs, cred, e, ts);
+}
+
+int ovl_truncate(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, off_t len)
+{
+	/* the data to keep first, unlocked (see ovl_open) */
+	struct ovl_staged *staged = NULL;
+	if (len > 0 && S_ISREG(e->type) && !ovl_permission(cred, &e->st, OVL_MAY_WRITE))
+		(void)ovl_copy_up_stage(fs, e, &staged);
+	int err;
+	{
+		OVL_HOLD(h);
+		err = ovl_hold_entry(fs, &h, e);
+		if (!err)
+			err = truncate_held(fs, cred, e, len);
+	}
+	ovl_copy_up_unstage(fs, staged);
+	return err;
 }

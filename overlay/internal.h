@@ -13,9 +13,9 @@ struct ovl_dcentry;                     /* dcache.c: one cached merged directory
 
 /* Directory cache (dcache.c).  lock guards every field and each entry's
  * pins and LRU links; it is a leaf lock (nothing else is taken under it)
- * held only inside dcache.c.  Entries change (invalidation) under the
- * caller's exclusive hold of the engine (overlay.h: locking), so a walk
- * that holds it shared sees a consistent cache. */
+ * held only inside dcache.c.  The generations are bumped under it and
+ * read without it (atomics): a walk's insert is dropped when what it read
+ * may predate an invalidation (dcache.c). */
 struct ovl_lru {
 	struct ovl_dcentry *head, *tail; /* most recently used first */
 	unsigned n;                     /* entries in the table (pinned dead ones not counted) */
@@ -26,6 +26,24 @@ struct ovl_dcache {
 	struct ovl_dcentry **tab;       /* hash buckets by canonical path; NULL = cache off */
 	struct ovl_lru lru[2];          /* [0] dirs: fds held <= max * nlayers (+ pinned);
 					 * [1] leaves: no fds */
+	uint32_t *bgen;                 /* per bucket: bumped by an invalidation of a name in it */
+	uint64_t gen;                   /* bumped by an invalidation of a subtree */
+};
+/* What a walk saw of the generations before it read the host. */
+struct ovl_dcstamp {
+	uint64_t gen;
+	uint32_t bgen;
+};
+
+/* Change locks (locks.c; the order is at the top of overlay.h).  rename:
+ * shared by every change, exclusive for a rename that moves a dir or
+ * crosses dirs.  lock guards the table of dir locks (a leaf). */
+struct ovl_dirlock;
+struct ovl_locks {
+	pthread_rwlock_t rename;
+	uint64_t moves;                 /* bumped as exclusive holds begin and end (atomic) */
+	pthread_mutex_t lock;
+	struct ovl_dirlock **tab;       /* the dir locks held or waited for */
 };
 
 struct ovl_layer {
@@ -53,7 +71,11 @@ struct ovl_fs {
 	pthread_mutex_t listings_lock;
 	struct ovl_listing *listings;   /* list, most recently used first */
 	unsigned nlistings;
-	uint64_t tmp_seq;               /* names for work-dir temporaries; exclusive hold */
+	uint64_t tmp_seq;               /* names for work-dir temporaries (atomic) */
+
+	struct ovl_locks locks;
+	pthread_mutex_t staged_lock;    /* a leaf: guards staged */
+	struct ovl_staged *staged;      /* copies made before the locks (copy_up.c) */
 
 	ovl_change_fn on_change;        /* set before concurrent use (ovl_fs_listen) */
 	void *change_ctx;
@@ -61,6 +83,39 @@ struct ovl_fs {
 	/* dcache: its own lock, see struct ovl_dcache. */
 	struct ovl_dcache dcache;
 };
+
+/* locks.c: what a change holds, released by ovl_hold_end (or when an
+ * OVL_HOLD variable goes out of scope).  A change of the names in one dir
+ * (and of their objects) holds the rename lock shared and that dir's
+ * lock; rmdir also the removed dir's, taken first. */
+#define OVL_HOLD_DIRS 2
+struct ovl_hold {
+	struct ovl_fs *fs;
+	bool active, renaming;
+	int ndirs;
+	struct ovl_dirlock *dirs[OVL_HOLD_DIRS];
+};
+void ovl_hold_end(struct ovl_hold *h);
+#define OVL_HOLD(h) struct ovl_hold h __attribute__((cleanup(ovl_hold_end))) = { .active = false }
+int ovl_locks_init(struct ovl_fs *fs);
+void ovl_locks_free(struct ovl_fs *fs);
+/* The rename lock, exclusive when renaming. */
+void ovl_hold_begin(struct ovl_fs *fs, struct ovl_hold *h, bool renaming);
+/* Then the lock of dir path (none while renaming: nothing else changes). */
+int ovl_hold_dir(struct ovl_hold *h, const char *path);
+/* A change of e in its parent dir: both locks, then e looked up again
+ * (what the caller looked up may have changed before). */
+int ovl_hold_entry(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e);
+/* The same, and first the lock of dir e itself (rmdir: nothing is made
+ * in it meanwhile). */
+int ovl_hold_dir_entry(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e);
+/* Two names: in one dir (a's), or anywhere when renaming. */
+int ovl_hold_pair(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *a,
+		  struct ovl_entry *b, bool renaming);
+/* A copy-up on the way down (ovl_copy_up_parent), under a hold of a dir
+ * below: the lock of the parent of path[0..len), for that one step. */
+int ovl_lock_parent_of(struct ovl_fs *fs, const char *path, size_t len, struct ovl_dirlock **out);
+void ovl_unlock_dir(struct ovl_fs *fs, struct ovl_dirlock *d);
 
 /* fs.c */
 /* Tell the listener (overlay.h: ovl_change) what was just changed. */
@@ -85,7 +140,8 @@ int ovl_lower_positive(struct ovl_fs *fs, const struct ovl_dir *d, const char *n
  * caller then sets a new one, its own. */
 void ovl_entry_drop_parent(struct ovl_entry *e);
 void ovl_entry_drop_dir(struct ovl_entry *e);
-/* Re-look e up after a change below it (same path, no permission checks). */
+/* Re-look e up, its parent included (same path, no permission checks):
+ * after a change below it, and when a hold begins. */
 int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e);
 /* Where e's topmost real object is: returns the real dir fd (borrowed from
  * e) and sets *name; for the root, the dir itself and "" (use AT_EMPTY_PATH).
@@ -101,11 +157,14 @@ void ovl_dcache_free(struct ovl_fs *fs);
 struct ovl_dcentry *ovl_dcache_get(struct ovl_fs *fs, const char *canon,
 				   const struct ovl_dir **dir, const struct stat **st, int *layer);
 void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d);
+/* Take s before reading the host for what is then added at canon. */
+void ovl_dcache_stamp(struct ovl_fs *fs, const char *canon, struct ovl_dcstamp *s);
 /* Insert dir (just looked up) at canon: on success the cache owns its fds
  * (dir->n becomes 0) and the new entry is returned pinned; NULL leaves dir
- * untouched (no memory: the caller goes on uncached). */
+ * untouched (no memory, or canon was invalidated since stamp s: the caller
+ * goes on uncached). */
 struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct ovl_dir *dir,
-				   const struct stat *st, int layer);
+				   const struct stat *st, int layer, const struct ovl_dcstamp *s);
 /* What the cache holds at canon, dirs and (with leaves) leaves: false if
  * nothing.  A dir comes pinned (give it back with ovl_dcache_put); a
  * symlink leaf's text goes into target (PATH_MAX; "" if not kept) when
@@ -122,7 +181,7 @@ bool ovl_dcache_find(struct ovl_fs *fs, const char *canon, bool leaves, struct o
 /* Remember what a final component was: type 0 (negative) or a non-dir in
  * layer; target: a symlink's text, or NULL. */
 void ovl_dcache_add_leaf(struct ovl_fs *fs, const char *canon, mode_t type, int layer,
-			 const char *target);
+			 const char *target, const struct ovl_dcstamp *s);
 /* Forget canon (and, with subtree, everything below it).  Call after any
  * change to a directory's participating layers, opacity, owner, mode or
  * existence at canon; when in doubt, call it. */
@@ -140,7 +199,14 @@ int ovl_create_whiteout(struct ovl_fs *fs, int upper_dirfd, const char *name);
 /* Copy-up with options: OVL_COPY_UP_NODATA copies metadata only (an
  * O_TRUNC open or truncate to 0 needs no data). */
 #define OVL_COPY_UP_NODATA 0x1
-int ovl_copy_up_flags(struct ovl_fs *fs, struct ovl_entry *e, unsigned flags);
+int ovl_copy_up_flags(struct ovl_fs *fs, struct ovl_entry *e, unsigned flags);  /* held */
+/* Copy the data of a lower regular file e before the locks are taken
+ * (copy_up.c: struct ovl_staged); a copy-up of that object under them
+ * uses it.  *s is NULL when there is nothing to stage.  Unstage once the
+ * change is done, used or not. */
+struct ovl_staged;
+int ovl_copy_up_stage(struct ovl_fs *fs, const struct ovl_entry *e, struct ovl_staged **s);
+void ovl_copy_up_unstage(struct ovl_fs *fs, struct ovl_staged *s);
 /* Remove temporaries a crashed run left in the work dir (call once, when
  * the upper is taken, before any operation). */
 int ovl_work_clean(struct ovl_fs *fs);

@@ -162,6 +162,7 @@ struct walk {
 	bool passthrough;
 	char *rest;                     /* do_walk: what is left to resolve (2 * PATH_MAX) */
 	char *target;                   /* do_walk: a symlink's text (PATH_MAX) */
+	struct ovl_dcstamp stamp;       /* taken by lookup_name before it read the host */
 };
 
 /* Drop a position: unpin a cached dir, close an owned one. */
@@ -179,10 +180,11 @@ static void pos_release(struct ovl_fs *fs, struct ovl_dir *d, struct ovl_dcentry
 /* Cache a dir just looked up at canon: on success d's fds become the
  * cache's and *pin holds them for us; else d stays owned. */
 static void pos_cache(struct ovl_fs *fs, const char *canon, struct ovl_dir *d,
-		      struct ovl_dcentry **pin, const struct stat *st, int layer)
+		      struct ovl_dcentry **pin, const struct stat *st, int layer,
+		      const struct ovl_dcstamp *stamp)
 {
 	struct ovl_dir copy = *d;
-	struct ovl_dcentry *c = ovl_dcache_add(fs, canon, d, st, layer);
+	struct ovl_dcentry *c = ovl_dcache_add(fs, canon, d, st, layer, stamp);
 	if (c) {
 		*d = copy;
 		*pin = c;
@@ -292,10 +294,12 @@ static int walk_to(struct walk *w, const char *p, bool report)
 		goto done;
 	}
 	if (!(cacheable && pos_get(fs, "/", &d, &pin, &st, &layer))) {
+		struct ovl_dcstamp stamp = { 0 };
+		ovl_dcache_stamp(fs, "/", &stamp);
 		if ((err = root_dir(fs, &d, &st, &layer)))
 			return err;
 		if (cacheable)
-			pos_cache(fs, "/", &d, &pin, &st, layer);
+			pos_cache(fs, "/", &d, &pin, &st, layer, &stamp);
 	}
 	const char *s = p;
 	while (!err) {
@@ -326,6 +330,8 @@ static int walk_to(struct walk *w, const char *p, bool report)
 			mode_t type;
 			struct stat cst;
 			int cl;
+			struct ovl_dcstamp stamp = { 0 };
+			ovl_dcache_stamp(fs, canon, &stamp);
 			err = ovl_lookup_one(fs, &d, name, &type, &cl, &cst, &c);
 			if (err)
 				break;
@@ -340,7 +346,7 @@ static int walk_to(struct walk *w, const char *p, bool report)
 			st = cst;
 			layer = cl;
 			if (cacheable)
-				pos_cache(fs, canon, &d, &pin, &st, layer);
+				pos_cache(fs, canon, &d, &pin, &st, layer, &stamp);
 		}
 		if (report)
 			err = mirror(w, canon, S_IFDIR, NULL);
@@ -514,6 +520,7 @@ static int lookup_name(struct walk *w, const char *canon, const char *name, bool
 	*have_target = false;
 	*child_pin = NULL;
 	child->n = 0;
+	ovl_dcache_stamp(w->fs, canon, &w->stamp);
 	if (w->cacheable && !lookup_cached(w, canon, name, last, follow, type, layer, st, child,
 					   child_pin, target, have_target))
 		return 0;
@@ -522,9 +529,9 @@ static int lookup_name(struct walk *w, const char *canon, const char *name, bool
 		return err;
 	if (*type == S_IFDIR) {
 		if (last)  /* (on the way, the walk caches it as its position) */
-			pos_cache(w->fs, canon, child, child_pin, st, *layer);
+			pos_cache(w->fs, canon, child, child_pin, st, *layer, &w->stamp);
 	} else if (*type != S_IFLNK) {
-		ovl_dcache_add_leaf(w->fs, canon, *type, *layer, NULL);
+		ovl_dcache_add_leaf(w->fs, canon, *type, *layer, NULL, &w->stamp);
 	}
 	return 0;
 }
@@ -532,7 +539,7 @@ static int lookup_name(struct walk *w, const char *canon, const char *name, bool
 static void remember_link(struct walk *w, const char *canon, int layer, const char *target)
 {
 	if (w->cacheable)
-		ovl_dcache_add_leaf(w->fs, canon, S_IFLNK, layer, target);
+		ovl_dcache_add_leaf(w->fs, canon, S_IFLNK, layer, target, &w->stamp);
 }
 
 /* Restart at the root for "/..." (absolute path or link target). */
@@ -637,7 +644,7 @@ static int step_into(struct walk *w, const struct step *st, struct ovl_dir *chil
 	w->cur_st = *cst;
 	w->cur_layer = layer;
 	if (w->cacheable && !w->pin)
-		pos_cache(w->fs, st->canon, &w->cur, &w->pin, cst, layer);
+		pos_cache(w->fs, st->canon, &w->cur, &w->pin, cst, layer, &w->stamp);
 	memcpy(w->canon, st->canon, st->clen + 1);
 	w->clen = st->clen;
 	return mirror(w, st->canon, S_IFDIR, NULL);
@@ -864,48 +871,47 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
 {
 	if (e->passthrough)
 		return 0;
-	/* Without an upper parent, one may have been made since e was looked
-	 * up (copy-up of the parent by another entry): take the parent anew. */
-	if (e->parent.n == 0 || (ovl_fs_writable(fs) && e->parent.layer[0] != OVL_UPPER)) {
-		struct walk *w = malloc(sizeof(*w));
-		if (!w)
-			return -ENOMEM;
-		memset(w, 0, sizeof(*w));
-		w->fs = fs;
-		char parent[PATH_MAX];
-		canon_parent(e->path, parent);
-		bool root = e->parent.n == 0 && e->path[1] == 0;
-		int err = root ? 0 : walk_to(w, e->parent.n == 0 ? "/" : parent, false);
-		if (!err && w->passthrough)
-			err = -ESTALE;
-		if (!err && !root) {
-			ovl_entry_drop_parent(e);
-			take_parent(w, e);  /* the walk's pin goes with it */
-		}
-		cur_release(w);
-		free(w);
+	bool root = e->path[1] == 0;
+	if (root) {
+		/* the root itself: its own fds and stat, fresh */
+		struct ovl_dir d;
+		struct stat st;
+		int layer;
+		int err = root_dir(fs, &d, &st, &layer);
 		if (err)
 			return err;
-		if (root) {
-			/* the root itself: its own fds and stat, fresh */
-			struct ovl_dir d;
-			struct stat st;
-			int layer;
-			if ((err = root_dir(fs, &d, &st, &layer)))
-				return err;
-			ovl_entry_drop_dir(e);
-			e->dir = d;
-			e->st = st;
-			e->layer = layer;
-			e->type = S_IFDIR;
-			return 0;
-		}
+		ovl_entry_drop_dir(e);
+		e->dir = d;
+		e->st = st;
+		e->layer = layer;
+		e->type = S_IFDIR;
+		return 0;
 	}
+	/* The parent anew too: it may have been copied up, or (before a hold
+	 * began) removed or moved since e was looked up; known dirs come from
+	 * the cache, at no syscall. */
+	struct walk *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->fs = fs;
+	char parent[PATH_MAX];
+	canon_parent(e->path, parent);
+	int err = walk_to(w, parent, false);
+	if (!err && w->passthrough)
+		err = -ESTALE;
+	if (!err) {
+		ovl_entry_drop_parent(e);
+		take_parent(w, e);      /* the walk's pin goes with it */
+	}
+	cur_release(w);
+	free(w);
+	if (err)
+		return err;
 	mode_t type;
 	int layer;
 	struct stat st;
 	struct ovl_dir child = { .n = 0 };
-	int err = ovl_lookup_one(fs, &e->parent, e->name, &type, &layer, &st, &child);
+	err = ovl_lookup_one(fs, &e->parent, e->name, &type, &layer, &st, &child);
 	if (err)
 		return err;
 	ovl_entry_drop_dir(e);

@@ -93,7 +93,7 @@ static int open_tmpfile(struct ovl_fs *fs, const struct ovl_cred *cred, struct o
 	if (err)
 		return err;
 
-	if ((err = ovl_copy_up(fs, e)))
+	if ((err = ovl_copy_up_flags(fs, e, 0)))
 		return err;
 	int dir = ovl_dir_upper_fd(&e->dir);
 	if (dir < 0)
@@ -126,8 +126,8 @@ static int open_create(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 	return err ? err : OVL_OPEN_FILE;
 }
 
-int ovl_open(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
-	     int flags, mode_t mode, int *fd)
+static int open_entry(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		      int flags, mode_t mode, int *fd)
 {
 	*fd = -1;
 	if ((flags & O_TMPFILE) == O_TMPFILE)
@@ -174,4 +174,31 @@ int ovl_open(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e
 	}
 	*fd = ovl_open_real(fs, e, hflags);
 	return *fd < 0 ? *fd : OVL_OPEN_FILE;
+}
+
+/* An open that may make, copy up or truncate runs under the hold of the
+ * dir of the name (internal.h: ovl_hold); the others only look. */
+int ovl_open(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+	     int flags, mode_t mode, int *fd)
+{
+	*fd = -1;
+	bool changes = (flags & O_TMPFILE) == O_TMPFILE || (flags & (O_CREAT | O_TRUNC)) ||
+		       (!(flags & O_PATH) && (flags & O_ACCMODE) != O_RDONLY);
+	if (!changes || !ovl_fs_writable(fs))
+		return open_entry(fs, cred, e, flags, mode, fd);
+	/* a copy-up for writing: its data first, unlocked (when the open
+	 * looks allowed; the checks under the locks decide) */
+	struct ovl_staged *staged = NULL;
+	if (S_ISREG(e->type) && !(flags & (O_TRUNC | O_PATH)) &&
+	    !ovl_permission(cred, &e->st, access_mask(flags)))
+		(void)ovl_copy_up_stage(fs, e, &staged);  /* else: copied under the locks */
+	int err;
+	{
+		OVL_HOLD(h);
+		err = ovl_hold_entry(fs, &h, e);
+		if (!err)
+			err = open_entry(fs, cred, e, flags, mode, fd);
+	}
+	ovl_copy_up_unstage(fs, staged);
+	return err;
 }

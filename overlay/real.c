@@ -3,7 +3,15 @@
  * executables, FIFOs and sockets). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "internal.h"
+
+static bool same_object(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       (a->st_mode & S_IFMT) == (b->st_mode & S_IFMT);
+}
 
 int ovl_open_real(struct ovl_fs *fs, const struct ovl_entry *e, int flags)
 {
@@ -13,6 +21,23 @@ int ovl_open_real(struct ovl_fs *fs, const struct ovl_entry *e, int flags)
 	if (dirfd < 0)
 		return dirfd;
 	/* the root is its own topmost dir ("" with AT_EMPTY_PATH semantics) */
-	int fd = openat(dirfd, name[0] ? name : ".", flags | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	const char *at = name[0] ? name : ".";
+	int fd = openat(dirfd, at, flags | O_NOFOLLOW | O_CLOEXEC);
+	int open_err = errno;
+	/* A change beside the caller's lookup may have put another object
+	 * under the name since (a whiteout, a dir, another file): never hand
+	 * that out; the caller looks up again. */
+	struct stat st;
+	if (fd >= 0 ? fstat(fd, &st) : fstatat(dirfd, at, &st, AT_SYMLINK_NOFOLLOW)) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		return err == ENOENT ? -ESTALE : -err;
+	}
+	if (!same_object(&st, &e->st)) {
+		if (fd >= 0)
+			close(fd);
+		return -ESTALE;
+	}
+	return fd < 0 ? -open_err : fd;
 }

@@ -65,7 +65,7 @@ static int remove_entry(struct ovl_fs *fs, struct ovl_entry *e, bool is_dir)
 	return 0;
 }
 
-int ovl_unlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e)
+static int unlink_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e)
 {
 	/* As the VFS: EROFS before the lookup's ENOENT. */
 	if (!ovl_fs_writable(fs))
@@ -78,7 +78,7 @@ int ovl_unlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry 
 	return err ? err : remove_entry(fs, e, false);
 }
 
-int ovl_rmdir(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e)
+static int rmdir_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e)
 {
 	if (!ovl_fs_writable(fs))
 		return -EROFS;
@@ -95,4 +95,27 @@ int ovl_rmdir(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *
 	if (err <= 0)
 		return err ? err : -ENOTEMPTY;
 	return remove_entry(fs, e, true);
+}
+
+int ovl_unlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e)
+{
+	OVL_HOLD(h);
+	int err = ovl_hold_entry(fs, &h, e);
+	return err ? err : unlink_held(fs, cred, e);
+}
+
+int ovl_rmdir(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e)
+{
+	/* a dir needs its own lock too (nothing may be made in it); what is
+	 * no dir fails without it */
+	bool dir = S_ISDIR(e->type);
+	for (;;) {
+		OVL_HOLD(h);
+		int err = dir ? ovl_hold_dir_entry(fs, &h, e) : ovl_hold_entry(fs, &h, e);
+		if (err)
+			return err;
+		if (dir || !S_ISDIR(e->type))
+			return rmdir_held(fs, cred, e);
+		dir = true;             /* it became one meanwhile */
+	}
 }

@@ -185,8 +185,8 @@ static int do_move(struct ovl_fs *fs, struct ovl_entry *old_e, struct ovl_entry 
 	}
 }
 
-int ovl_rename(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
-	       struct ovl_entry *new_e, unsigned flags)
+static int rename_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
+		       struct ovl_entry *new_e, unsigned flags)
 {
 	bool exchange = flags & RENAME_EXCHANGE;
 	int err = check(fs, cred, old_e, new_e, flags);
@@ -197,9 +197,9 @@ int ovl_rename(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry 
 				.type = old_e->type, .to_type = new_e->type,
 				.last = new_e->st.st_nlink <= 1,
 				.exchange = exchange };
-	if ((err = ovl_copy_up(fs, old_e)))
+	if ((err = ovl_copy_up_flags(fs, old_e, 0)))
 		return err;
-	if (exchange && (err = ovl_copy_up(fs, new_e)))
+	if (exchange && (err = ovl_copy_up_flags(fs, new_e, 0)))
 		return err;
 	/* Either copy-up may have made the other's parent in upper. */
 	if ((err = ovl_copy_up_parent(fs, new_e)) || (err = ovl_copy_up_parent(fs, old_e)))
@@ -228,4 +228,27 @@ int ovl_rename(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry 
 	err = ovl_entry_refresh(fs, old_e);
 	int err2 = ovl_entry_refresh(fs, new_e);
 	return err ? err : err2;
+}
+
+/* A rename that moves a dir, or a name to another dir, changes paths
+ * under the other changes: it runs alone (the rename lock, exclusively).
+ * The others hold their one dir. */
+static bool moves_paths(const struct ovl_entry *a, const struct ovl_entry *b)
+{
+	return S_ISDIR(a->type) || S_ISDIR(b->type) || !ovl_same_parent(a, b);
+}
+
+int ovl_rename(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
+	       struct ovl_entry *new_e, unsigned flags)
+{
+	bool renaming = moves_paths(old_e, new_e);
+	for (;;) {
+		OVL_HOLD(h);
+		int err = ovl_hold_pair(fs, &h, old_e, new_e, renaming);
+		if (err)
+			return err;
+		if (renaming || !moves_paths(old_e, new_e))
+			return rename_held(fs, cred, old_e, new_e, flags);
+		renaming = true;        /* a dir came meanwhile */
+	}
 }

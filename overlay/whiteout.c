@@ -17,7 +17,7 @@ void ovl_tmpname(struct ovl_fs *fs, char name[OVL_TMPNAME_MAX])
 {
 	/* The pid keeps us clear of leftovers of an earlier, crashed run. */
 	snprintf(name, OVL_TMPNAME_MAX, "#ovl.%d.%llx", (int)getpid(),
-		 (unsigned long long)fs->tmp_seq++);
+		 (unsigned long long)__atomic_fetch_add(&fs->tmp_seq, 1, __ATOMIC_RELAXED));
 }
 
 /*

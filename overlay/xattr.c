@@ -281,13 +281,13 @@ static int may_change(struct ovl_fs *fs, const struct ovl_cred *cred, const stru
 	return xattr_set_permission(cred, &e->st, name);
 }
 
-int ovl_setxattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
-		 const char *name, const void *value, size_t size, int flags)
+static int setxattr_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+			 const char *name, const void *value, size_t size, int flags)
 {
 	if (flags & ~(XATTR_CREATE | XATTR_REPLACE))
 		return -EINVAL;
 	int err = may_change(fs, cred, e, name);
-	if (err || (err = ovl_copy_up(fs, e)))
+	if (err || (err = ovl_copy_up_flags(fs, e, 0)))
 		return err;
 	struct xtarget t;
 	if ((err = xt_init(e, &t)))
@@ -301,8 +301,8 @@ int ovl_setxattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 	return err;
 }
 
-int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
-		    const char *name)
+static int removexattr_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+			    const char *name)
 {
 	int err = may_change(fs, cred, e, name);
 	if (err)
@@ -315,7 +315,7 @@ int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_e
 	xt_fini(&t);
 	if (n < 0)
 		return (int)n;
-	if ((err = ovl_copy_up(fs, e)) || (err = xt_init(e, &t)))
+	if ((err = ovl_copy_up_flags(fs, e, 0)) || (err = xt_init(e, &t)))
 		return err;
 	err = xt_remove(&t, name);
 	xt_fini(&t);
@@ -323,4 +323,22 @@ int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_e
 	if (!err)
 		ovl_changed_attr(fs, e, OVL_ATTR_XATTR);
 	return err;
+}
+
+/* ---- under the hold of the object's dir (internal.h: ovl_hold) ---- */
+
+int ovl_setxattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		 const char *name, const void *value, size_t size, int flags)
+{
+	OVL_HOLD(h);
+	int err = ovl_hold_entry(fs, &h, e);
+	return err ? err : setxattr_held(fs, cred, e, name, value, size, flags);
+}
+
+int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		    const char *name)
+{
+	OVL_HOLD(h);
+	int err = ovl_hold_entry(fs, &h, e);
+	return err ? err : removexattr_held(fs, cred, e, name);
 }

@@ -10,15 +10,29 @@
  * --lower first.  Every host operation is relative to a layer fd
  * (openat-style); no full host path is ever built.
  *
- * Locking: the caller holds the engine exclusively for every call that
- * changes anything (create, remove, rename, copy-up, attribute and xattr
- * changes, an open that creates, truncates or writes), and at least shared
- * for the others (lookup, getattr, readlink, readdir, getxattr, an open
- * for reading); an ovl_entry belongs to the thread that looked it up.
- * Under a shared hold the engine's caches have leaf locks of their own
- * (internal.h).  The finer order gVisor's overlay uses (rename lock ->
- * directory lock, parent first -> copy-up lock) is the next step: it
- * would let changes in different directories run at once.
+ * Locking: every call may run beside any other; an ovl_entry belongs to
+ * the thread that looked it up.  Lookups, getattr, readlink, readdir,
+ * getxattr and opens for reading take no lock but the caches' leaves.
+ * A change takes, in this order (overlay/locks.c):
+ *   1. the rename lock, shared; exclusively for a rename that moves a
+ *      directory or a name to another directory (paths below change), so
+ *      it runs alone;
+ *   2. the lock of the directory whose names it changes (for attribute
+ *      changes and copy-up: the object's parent); rmdir first the removed
+ *      dir's own, then its parent's;
+ *   3. while copying up the missing ancestors of that directory, the lock
+ *      of one ancestor's parent at a time.
+ * A thread only ever waits for a directory lock shallower than every one
+ * it holds, so waits run towards the root and cannot close a cycle.
+ * Under the locks the change looks its entries up again (what the caller
+ * looked up may have changed before).  What the caches may keep of a
+ * walk that ran beside a change: internal.h (struct ovl_dcache).  The
+ * data of a copy-up for writing (open, truncate) is copied before any
+ * lock is taken (copy_up.c: staged copies), so a large file stalls only
+ * its caller; chmod, chown, utimes and xattr changes of a large lower
+ * file copy it under their locks (their dir's changes and a rename that
+ * moves a dir wait).  The rename lock prefers readers: a moving rename
+ * waits until no change runs.
  *
  * Bounds (what a long run may hold, whatever the command does): the
  * dentry cache keeps at most 1024 merged dirs (fewer if a quarter of
@@ -61,8 +75,9 @@ struct ovl_cred {
 };
 
 /*
- * Changes the engine made, told to the listener once each is done, while
- * the caller still holds the engine exclusively: the one way by which what
+ * Changes the engine made, told to the listener once each is done, under
+ * the change's locks (so in order for one name; changes in different dirs
+ * are told from their own threads, at once): the one way by which what
  * lives beside the engine (the shadow root, kept cwds, inotify watches)
  * follows the overlay.  The engine's own caches follow inside it.
  */
@@ -250,12 +265,26 @@ int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_e
 void ovl_forget(struct ovl_fs *fs, const char *path);
 
 /* An fd of the real topmost object of e, opened with flags (plus
- * O_NOFOLLOW|O_CLOEXEC), for handing the object itself to the kernel. */
+ * O_NOFOLLOW|O_CLOEXEC), for handing the object itself to the kernel.
+ * -ESTALE when the name holds another object than e's by now (a change
+ * ran beside the lookup): look up again. */
 int ovl_open_real(struct ovl_fs *fs, const struct ovl_entry *e, int flags);
 
 /* 1 if real_fd (a lower file) is the object e is, or was copied up from
  * (its origin record); 0 if not or unknown; -errno. */
 int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd);
+
+/* Keep every path where it is (no rename that moves a dir or crosses
+ * dirs runs) while the caller acts on what its lookups found, e.g.
+ * mirrors it: the rename lock, shared (overlay/locks.c); it nests with the
+ * engine's own holds. */
+void ovl_paths_hold(struct ovl_fs *fs);
+void ovl_paths_release(struct ovl_fs *fs);
+/* Counts the renames that move paths: odd while one runs.  What the
+ * caller keeps by path beside the engine (mirrors) follows such a rename
+ * only at its end: a lookup from there that failed while the count moved
+ * is worth one more, under ovl_paths_hold. */
+uint64_t ovl_moves(struct ovl_fs *fs);
 
 /* Copy e up to the upper layer (atomic), and its parents; updates e. */
 int ovl_copy_up(struct ovl_fs *fs, struct ovl_entry *e);
