@@ -1,16 +1,19 @@
 /*
  * What follows the overlay beside the engine: the one listener of its
- * change events (overlay.h: ovl_change), called with the engine held
- * exclusively.  The shadow drops or moves its mirrors, the cwds kept of
- * the threads are dropped when a directory moves or goes, and inotify
- * watches hear what the change meant on the overlay.
+ * change events (overlay.h: ovl_change), called under the change's locks
+ * from the thread that made it, beside the changes of other dirs (the
+ * shadow's and the tasks' state have locks of their own; inotify is only
+ * in use while calls run alone: context.h).  The shadow drops or moves
+ * its mirrors, the cwds kept of the threads are dropped when a directory
+ * moves or goes, and inotify watches hear what the change meant on the
+ * overlay.
  */
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include "ovlrun/notify.h"
-#include "ovlrun/shadow.h"
 #include "ovlrun/tasks.h"
 #include "changes.h"
+#include "shadow.h"
 
 /* What the kernel reports for a metadata change (fsnotify_change): the
  * size is MODIFY; times are ATTRIB when both change, else ACCESS or

@@ -82,7 +82,7 @@ static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch, boo
 	sc_handler h = sc_lookup(n->data.nr);
 	/* the inotify state changes only under the exclusive hold: read it
 	 * under either */
-	bool shared = sc_shared(&n->data);
+	bool shared = !sc_alone(&n->data);
 	if (shared) {
 		pthread_rwlock_rdlock(&s->serve_lock);
 		if (notify_in_use(s)) {
@@ -94,7 +94,12 @@ static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch, boo
 		pthread_rwlock_wrlock(&s->serve_lock);
 		notify_begin(s);
 	}
+	bool keep = sc_keeps_paths(&n->data);
+	if (keep)
+		ovl_paths_hold(s->fs);
 	int64_t rv = h ? h(&r) : -ENOSYS;
+	if (keep)
+		ovl_paths_release(s->fs);
 	pthread_rwlock_unlock(&s->serve_lock);
 	if (r.trace)
 		trace_call(&r, rv);

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "ovlrun/shadow.h"
+#include "shadow.h"
 
 struct id_set {
 	size_t n, cap;

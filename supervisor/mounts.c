@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include "ovlrun/supervisor.h"
 #include "fsutil.h"
-#include "ovlrun/shadow.h"
+#include "shadow.h"
 #include "staging.h"
 #include "upper.h"
 
@@ -255,6 +255,7 @@ int mounts_setup(struct sup *s)
 	    mount(NULL, s->shadow, NULL, MS_SHARED, NULL))
 		die_setup("mount shadow root tmpfs on %s: %s", s->shadow, strerror(errno));
 	s->shadow_fd = open_dir(s->shadow, "shadow root");
+	s->shadow_ops = &shadow_root_ops;
 	for (const char *const *d = (const char *const[]){ "proc", "dev", "sys", NULL }; *d; d++)
 		if (mkdirat(s->shadow_fd, *d, 0755))
 			die_setup("shadow /%s: %s", *d, strerror(errno));

@@ -14,8 +14,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "ovlrun/notify.h"
-#include "ovlrun/shadow.h"
 #include "fsutil.h"
+#include "shadow.h"
 #include "shadow_binds.h"
 
 /* Open (creating with create) each component of canon as a directory. */
@@ -346,3 +346,12 @@ void shadow_rename(struct sup *s, const char *from, const char *to, bool exchang
 	if (b)
 		binds_unlock(b);
 }
+
+const struct shadow_ops shadow_root_ops = {
+	.dir = shadow_dir,
+	.dir_for_tracee = shadow_dir_for_tracee,
+	.mirror = shadow_mirror,
+	.bind = shadow_bind,
+	.forget = shadow_forget,
+	.mount_kind = mount_kind,
+};

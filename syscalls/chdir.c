@@ -4,9 +4,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "ovlrun/shadow.h"
 #include "ovlrun/syscalls.h"
 #include "ovlrun/tasks.h"
+#include "shadow.h"
 
 int64_t sys_chdir(struct req *r)
 {

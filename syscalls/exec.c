@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "ovlrun/shadow.h"
 #include "ovlrun/syscalls.h"
 #include "ovlrun/tasks.h"
+#include "shadow.h"
 
 #define MAX_INTERP_DEPTH 5  /* the kernel allows 4 levels of #! */
 

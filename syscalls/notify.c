@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/sockios.h>
-#include "ovlrun/supervisor.h"
+#include "ovlrun/context.h"
 #include "notify_int.h"
 
 static unsigned hash_path(const char *p)

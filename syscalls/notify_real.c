@@ -25,8 +25,7 @@
 #include <sys/inotify.h>
 #include <sys/statfs.h>
 #include <unistd.h>
-#include "ovlrun/shadow.h"
-#include "ovlrun/supervisor.h"
+#include "ovlrun/context.h"
 #include "notify_int.h"
 
 /* What native I/O can cause; namespace and metadata changes are all the

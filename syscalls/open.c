@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "ovlrun/shadow.h"
 #include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
+#include "shadow.h"
 
 #define VALID_OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
 			  O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | \
@@ -49,6 +49,42 @@ static int64_t open_special(struct req *r, int dirfd, const char *path, unsigned
 	if (!err)
 		err = req_mirror(r, dirfd, path, lflags);
 	return err ? err : SC_CONTINUE;
+}
+
+/* A change beside us may have removed or moved the dir between our
+ * lookup and its mirror, after the shadow forgot it or moved it along: a
+ * mirror made then is stale.  True (the mirror dropped) if so: the open
+ * is done again, as if it had come after the change. */
+static bool mirror_stale(struct req *r, const struct ovl_cred *cred, const char *canon)
+{
+	struct ovl_entry e;
+	int err = ovl_lookup(r->sup->fs, cred, "/", canon, OVL_LOOKUP_NO_PERM, &e);
+	bool dir = !err && S_ISDIR(e.type) && !e.passthrough;
+	if (!err)
+		ovl_entry_release(&e);
+	if (!dir)
+		shadow_forget(r->sup, canon);
+	return !dir;
+}
+
+/* A directory: the command gets its mirror, made and checked while no
+ * rename moves paths, so that it is where the overlay dir is (later moves
+ * take it along); -ESTALE if the dir went meanwhile. */
+static int64_t open_dir(struct req *r, const struct ovl_cred *cred, const struct ovl_entry *e,
+			int flags)
+{
+	ovl_paths_hold(r->sup->fs);
+	int mfd = shadow_dir_for_tracee(r->sup, e->path, 0);
+	bool stale = mfd >= 0 && mirror_stale(r, cred, e->path);
+	ovl_paths_release(r->sup->fs);
+	if (stale) {
+		close(mfd);
+		return -ESTALE;
+	}
+	if (mfd < 0)
+		return mfd;
+	notify_path(r->sup, e->path, IN_OPEN, true);
+	return req_addfd(r, mfd, flags & O_CLOEXEC);
 }
 
 /* O_PATH: the kernel cannot take an O_PATH file from us (ADDFD wants a
@@ -124,6 +160,8 @@ static int64_t do_open(struct req *r, int dirfd, uint64_t path_addr, uint64_t fl
 	/* a magic link to a host object or an unlinked file, a mountinfo:
 	 * opened here (SC_OBJECT), the kernel re-reads nothing */
 	r->want_obj = !(flags & O_PATH);
+	int tries = 0;
+again:
 	err = req_lookup(r, dirfd, path, lflags, false, &e);
 	if (err == SC_OBJECT) {
 		int64_t rv = obj_open(r, flags);
@@ -134,8 +172,12 @@ static int64_t do_open(struct req *r, int dirfd, uint64_t path_addr, uint64_t fl
 		return err;
 
 	if (flags & O_PATH) {
+		ovl_paths_hold(r->sup->fs);   /* what it mirrors stays where it is */
 		int64_t rv = open_path(r, dirfd, path, lflags, &e);
+		ovl_paths_release(r->sup->fs);
 		ovl_entry_release(&e);
+		if (rv == -ESTALE && tries++ < 8)
+			goto again;     /* another object under the name by now */
 		return rv;
 	}
 	int fd = -1;
@@ -149,16 +191,19 @@ static int64_t do_open(struct req *r, int dirfd, uint64_t path_addr, uint64_t fl
 			notify_opened(r, &e, existed, flags);
 		rv = req_addfd(r, fd, flags & O_CLOEXEC);
 	} else if (kind == OVL_OPEN_DIR) {
-		int mfd = shadow_dir_for_tracee(r->sup, e.path, 0);
-		if (mfd >= 0)
-			notify_path(r->sup, e.path, IN_OPEN, true);
-		rv = mfd < 0 ? mfd : req_addfd(r, mfd, flags & O_CLOEXEC);
+		rv = open_dir(r, cred, &e, flags);
 	} else if (kind == OVL_OPEN_SPECIAL) {
+		ovl_paths_hold(r->sup->fs);   /* what it binds and mirrors stays */
 		rv = open_special(r, dirfd, path, lflags, &e, flags);
+		ovl_paths_release(r->sup->fs);
 	} else {
 		rv = kind;
 	}
 	ovl_entry_release(&e);
+	/* another object under the name by now (ovl_open_real, open_dir):
+	 * looking was all this did, so again */
+	if (rv == -ESTALE && tries++ < 8)
+		goto again;
 	return rv;
 }
 

@@ -18,10 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "ovlrun/notify.h"
-#include "ovlrun/shadow.h"
 #include "ovlrun/syscalls.h"
 #include "ovlrun/tasks.h"
 #include "resolve_int.h"
+#include "shadow.h"
 
 static const char deleted_suffix[] = " (deleted)";
 
@@ -221,7 +221,7 @@ int req_mirror(struct req *r, int dirfd, const char *path, unsigned flags)
 		err = walk_base(r, dirfd, path, flags, base);
 	if (err)
 		return err == SC_CONTINUE ? 0 : err;  /* nothing to mirror */
-	return ovl_walk_mirror(r->sup->fs, cred, base, path, flags, shadow_mirror, r->sup);
+	return ovl_walk_mirror(r->sup->fs, cred, base, path, flags, r->sup->shadow_ops->mirror, r->sup);
 }
 
 /* The call targets the fd itself (AT_EMPTY_PATH, fchmod, fstat...).  Upper
@@ -305,16 +305,30 @@ int resolve_lookup(struct req *r, int dirfd, const char *path, unsigned flags, b
 		err = served_lookup(r, full, flags, e, depth);
 	if (err != SC_CONTINUE)
 		return err;
-	err = ovl_walk_mirror(r->sup->fs, cred, base, path, flags, shadow_mirror, r->sup);
+	err = ovl_walk_mirror(r->sup->fs, cred, base, path, flags, r->sup->shadow_ops->mirror, r->sup);
 	return err ? err : SC_CONTINUE;
 }
 
 int req_lookup(struct req *r, int dirfd, const char *path, unsigned flags, bool empty_ok,
 	       struct ovl_entry *e)
 {
+	struct ovl_fs *fs = r->sup->fs;
+	uint64_t moves = ovl_moves(fs);
 	if (r->want_obj)
 		r->obj_kind = 0;
-	return resolve_lookup(r, dirfd, path, flags, empty_ok, e, 0);
+	int err = resolve_lookup(r, dirfd, path, flags, empty_ok, e, 0);
+	/* A dirfd or cwd is a mirror, which a rename that moves dirs updates
+	 * after the overlay: a miss in that instant is looked at again once
+	 * no such rename runs. */
+	if ((err == -ENOENT || err == -ENOTDIR) && (path[0] != '/' || (flags & OVL_LOOKUP_IN_ROOT)) &&
+	    ((moves & 1) || ovl_moves(fs) != moves)) {
+		ovl_paths_hold(fs);
+		if (r->want_obj)
+			r->obj_kind = 0;
+		err = resolve_lookup(r, dirfd, path, flags, empty_ok, e, 0);
+		ovl_paths_release(fs);
+	}
+	return err;
 }
 
 /* An fd of ours on the object a tracee's /proc fd link names (path: a

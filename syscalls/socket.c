@@ -18,8 +18,8 @@
 #include <sys/wait.h>
 #include <grp.h>
 #include <unistd.h>
-#include "ovlrun/shadow.h"
 #include "ovlrun/syscalls.h"
+#include "shadow.h"
 
 /* The path of an AF_UNIX address, or "" when the kernel should do it;
  * the address itself in *sun when sun is given. */

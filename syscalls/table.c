@@ -38,32 +38,25 @@ const char *sc_name(int nr)
 	return names[nr];
 }
 
-/* Opens that may copy up or create (flags are in registers, not memory:
- * what is read here is what the handler acts on). */
-static bool open_looks(uint64_t flags)
-{
-	return (flags & O_ACCMODE) == O_RDONLY && !(flags & (O_CREAT | O_TRUNC)) &&
-	       (flags & O_TMPFILE) != O_TMPFILE;
-}
-
-bool sc_shared(const struct seccomp_data *d)
+bool sc_keeps_paths(const struct seccomp_data *d)
 {
 	switch (d->nr) {
-	case __NR_stat: case __NR_lstat: case __NR_fstat: case __NR_newfstatat:
-	case __NR_statx: case __NR_statfs: case __NR_fstatfs:
-	case __NR_access: case __NR_faccessat: case __NR_faccessat2:
-	case __NR_readlink: case __NR_readlinkat:
-	case __NR_getdents: case __NR_getdents64:
-	case __NR_getxattr: case __NR_lgetxattr: case __NR_fgetxattr:
-	case __NR_listxattr: case __NR_llistxattr: case __NR_flistxattr:
-	case __NR_setuid: case __NR_setgid: case __NR_setreuid: case __NR_setregid:
-	case __NR_setresuid: case __NR_setresgid: case __NR_setfsuid: case __NR_setfsgid:
-	case __NR_setgroups: case __NR_capset: case __NR_umask: case __NR_fchdir:
-		return true;
-	case __NR_open:
-		return open_looks(d->args[1]);
-	case __NR_openat:
-		return open_looks(d->args[2]);
+	case __NR_chdir: case __NR_execve: case __NR_execveat:
+	case __NR_connect: case __NR_sendto:
+		return true;    /* they mirror what their lookup found */
+	default:
+		return false;
+	}
+}
+
+bool sc_alone(const struct seccomp_data *d)
+{
+	switch (d->nr) {
+	case __NR_inotify_init: case __NR_inotify_init1:
+	case __NR_inotify_add_watch: case __NR_inotify_rm_watch:
+		return true;    /* the inotify state has no lock of its own */
+	case __NR_bind:
+		return true;    /* the supervisor's cwd is the process's (socket.c) */
 	default:
 		return false;
 	}

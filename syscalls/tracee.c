@@ -274,9 +274,13 @@ int req_addfd(struct req *r, int fd, bool cloexec)
 	 * nothing on the tracee's side after it).  With watches it is
 	 * installed now and answered by the loop: our copy is closed before
 	 * the command runs on, so its last close is its own, as the watches
-	 * must see.  A call that was received can no longer be interrupted
-	 * but by death (WAIT_KILLABLE_RECV): the fd cannot be left behind. */
-	bool send = !notify_watching(r->sup);
+	 * must see.  A writable fd too: while our copy lives, an exec of the
+	 * file by another process right after the command closed it (cp,
+	 * then run it) fails with ETXTBSY.  A call that was received can no
+	 * longer be interrupted but by death (WAIT_KILLABLE_RECV): the fd
+	 * cannot be left behind. */
+	int fl = fcntl(fd, F_GETFL);
+	bool send = !notify_watching(r->sup) && fl >= 0 && (fl & O_ACCMODE) == O_RDONLY;
 	struct seccomp_notif_addfd a = {
 		.id = r->n->id,
 		.flags = send ? SECCOMP_ADDFD_FLAG_SEND : 0,

@@ -17,7 +17,7 @@
  *
  * Watches follow overlay paths: a rename of a watched object or of one of
  * its parents moves the watch.  Every function here is called with the
- * supervisor's serve_lock held (include/ovlrun/supervisor.h).
+ * supervisor's serve_lock held (include/ovlrun/context.h).
  */
 #ifndef OVLRUN_NOTIFY_H
 #define OVLRUN_NOTIFY_H

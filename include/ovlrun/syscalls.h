@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "ovlrun/context.h"
 #include "ovlrun/overlay.h"
-#include "ovlrun/supervisor.h"
 #include "ovlrun/tasks.h"
 
 /* Handler results besides a value >= 0 or a negative errno. */
@@ -91,8 +91,12 @@ sc_handler sc_lookup(int nr);
 const int *sc_trapped(int *count);
 /* The name of a trapped syscall number, NULL if none. */
 const char *sc_name(int nr);
-/* The call only looks (supervisor.h: locking): it may run beside others. */
-bool sc_shared(const struct seccomp_data *d);
+/* The call must run alone (context.h: locking). */
+bool sc_alone(const struct seccomp_data *d);
+/* The call makes mirrors or binds in the shadow of what it looked up:
+ * paths must not move meanwhile (overlay.h: ovl_paths_hold).  open holds
+ * them itself, only where it mirrors (a copy-up must not hold them). */
+bool sc_keeps_paths(const struct seccomp_data *d);
 
 /* trace.c (--trace): keep a string the handler read; print the call as
  * strace does, in one write to stderr. */

@@ -4,13 +4,21 @@
  * symlinks, bind mounts of executables, FIFOs).  Every supervisor access
  * below the shadow root is made without following symlinks, because mirror
  * symlinks are the tracee's and point anywhere.
+ *
+ * The supervisor's side: the handlers reach what they need of it only
+ * through struct shadow_ops (ovlrun/context.h), shadow_root_ops here.
  */
-#ifndef OVLRUN_SHADOW_H
-#define OVLRUN_SHADOW_H
+#ifndef OVLRUN_SUPERVISOR_SHADOW_H
+#define OVLRUN_SUPERVISOR_SHADOW_H
 
 #include <stdint.h>
 #include <sys/types.h>
 #include "ovlrun/supervisor.h"
+
+/* shadow_dir, shadow_dir_for_tracee, shadow_mirror, shadow_bind,
+ * shadow_forget and mount_kind, for sup.shadow_ops (set with shadow_fd, before any thread
+ * serves calls). */
+extern const struct shadow_ops shadow_root_ops;
 
 /* mkdir -p of canonical overlay dir path in the shadow; returns an
  * O_DIRECTORY fd of the mirror (caller closes) or -errno. open_flags are
@@ -36,12 +44,8 @@ void shadow_forget(struct sup *s, const char *canon);
 /* A directory moved in the overlay: move its mirror so cwds follow. */
 void shadow_rename(struct sup *s, const char *from, const char *to, bool exchange);
 
-/* Where a tracee's object lives, by its mount id (statx STATX_MNT_ID):
- * the command's own namespace (a readlink names it by its path inside the
- * sandbox), the supervisor's mounts in its staging area (layers and its
- * side of the shadow: by the supervisor's path), or elsewhere (a host
- * object the command inherited).  mount_ids.c */
-enum mount_kind { MOUNT_OTHER, MOUNT_SANDBOX, MOUNT_STAGING };
+/* Where a tracee's object lives, by its mount id (enum mount_kind,
+ * context.h).  mount_ids.c */
 enum mount_kind mount_kind(struct sup *s, uint64_t mnt_id);
 /* After the staging area is complete; freed at exit.  0 or -errno. */
 int mount_ids_init(struct sup *s);
