@@ -578,6 +578,50 @@ static void test_leaves(void **state)
 	ovl_entry_release(&e);
 }
 
+/* A walk beside a change: what it read before an invalidation of the name
+ * (or of a subtree above it) must not go in the cache after it; read after
+ * it, it does.  A hit shows what went in. */
+static void test_stale_insert_dropped(void **state)
+{
+	struct tfs *t = *state;
+	tfs_mkdir(t->lower[0], "a", 0755);
+	assert_int_equal(tfs_mount(t), 0);
+	struct ovl_dchit hit;
+	struct ovl_dcstamp s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+
+	ovl_dcache_stamp(t->fs, "/a/x", &s1);
+	ovl_dcache_invalidate(t->fs, "/a/x", false);       /* the name changed */
+	ovl_dcache_add_leaf(t->fs, "/a/x", 0, -1, NULL, &s1);
+	assert_false(ovl_dcache_find(t->fs, "/a/x", true, &hit, NULL));
+
+	ovl_dcache_stamp(t->fs, "/a/x", &s2);
+	ovl_dcache_invalidate(t->fs, "/a/y", false);       /* another name: no matter */
+	ovl_dcache_add_leaf(t->fs, "/a/x", 0, -1, NULL, &s2);
+	assert_true(ovl_dcache_find(t->fs, "/a/x", true, &hit, NULL));
+	assert_int_equal(hit.type, 0);
+
+	ovl_dcache_stamp(t->fs, "/a/z", &s3);
+	ovl_dcache_invalidate(t->fs, "/a", true);          /* a subtree above it */
+	ovl_dcache_add_leaf(t->fs, "/a/z", S_IFREG, 1, NULL, &s3);
+	assert_false(ovl_dcache_find(t->fs, "/a/z", true, &hit, NULL));
+
+	/* a dir looked up before the change stays the walk's own (fds and all) */
+	struct ovl_dcstamp s4 = { 0 };
+	struct ovl_dir d = { .n = 0 };
+	struct stat st;
+	ovl_dcache_stamp(t->fs, "/a", &s4);
+	int fd = openat(t->fs->layers[1].fd, "a", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	d.fd[0] = fd;
+	d.layer[0] = 1;
+	d.n = 1;
+	ovl_dcache_invalidate(t->fs, "/a", false);
+	assert_null(ovl_dcache_add(t->fs, "/a", &d, &st, 1, &s4));
+	assert_int_equal(d.n, 1);                           /* still ours */
+	ovl_dir_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +638,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eviction_and_fds, tfs_setup_2, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_free_releases_fds, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_leaves, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_stale_insert_dropped, tfs_setup_1, tfs_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
