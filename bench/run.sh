@@ -199,7 +199,7 @@ export T LOWER NATIVE OVLRUN FLOOR KOPTS
 # rotate N ITEMS...: the items starting at index N mod count
 rotate() { local n=$1; shift; local a=("$@") i; for ((i = 0; i < $#; i++)); do echo "${a[(i + n) % $#]}"; done; }
 
-W_ROWS=(find_ls du ls_lR xargs_stat tar_c cat tar_x touch make compileall apt_remove)
+W_ROWS=(find_ls du ls_lR xargs_stat tar_c cat tar_x tar_x2 touch make compileall apt_remove)
 declare -A W=(
 	[find_ls]="find $TREE -ls"
 	[du]="du -a $TREE"
@@ -208,6 +208,7 @@ declare -A W=(
 	[tar_c]="tar cPf - $TREE | cat"
 	[cat]="find $TREE -type f -exec cat {} +"
 	[tar_x]="mkdir /tmp/x && tar xf $TARBALL -C /tmp/x"
+	[tar_x2]="mkdir /tmp/x /tmp/y && { tar xf $TARBALL -C /tmp/x & tar xf $TARBALL -C /tmp/y & wait; }"
 	[touch]="find $TOUCH -type f | xargs touch"
 	[make]="make -s -j2 -C /data/proj N=$MAKE_N"
 	[compileall]="python3 -m compileall -q -f $PYDIRS"
@@ -215,6 +216,7 @@ declare -A W=(
 )
 declare -A RESET=(
 	[tar_x]="rm -rf /tmp/x"
+	[tar_x2]="rm -rf /tmp/x /tmp/y"
 	[make]="make -s -C /data/proj clean"
 	[apt_remove]="dpkg-query -W -f='\${Status}' $APT_PKG | grep -q 'ok installed' || dpkg -i /bench/debs/${APT_PKG}_*.deb"
 )
@@ -263,7 +265,7 @@ declare -A LABEL=([op_stat]=stat [op_open]="open+close" [op_readlink]=readlink
 	[op_getdents]="open+getdents+close, 100 entries" [op_mkdir]="mkdir+rmdir"
 	[op_creat]="creat+close+unlink" [op_exec]="fork+execve (static)+wait"
 	[find_ls]="find -ls" [du]="du -a" [ls_lR]="ls -lR" [xargs_stat]="find \\| xargs stat"
-	[tar_c]="tar c" [cat]="cat of every file" [tar_x]="tar x" [touch]="touch lower files"
+	[tar_c]="tar c" [cat]="cat of every file" [tar_x]="tar x" [tar_x2]="2 x tar x at once" [touch]="touch lower files"
 	[make]="make -j2" [compileall]="python3 -m compileall" [apt_remove]="apt-get remove $APT_PKG")
 count() { bash -c 'in_env native /bin/sh -c "$1"' _ "$1" 2> /dev/null | tr -d ' \n'; }
 n_tree=$(count "find $TREE | wc -l") n_touch=$(count "find $TOUCH -type f | wc -l")
