@@ -295,10 +295,17 @@ static int truncate_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct 
 
 /* ---- under the hold of the object's dir (internal.h: ovl_hold) ---- */
 
+/* Who may change e's attributes at all, roughly (the checks under the
+ * locks decide): worth copying its data up before them. */
+bool ovl_may_change_attrs(const struct ovl_cred *cred, const struct ovl_entry *e)
+{
+	return ovl_owner_or_capable(cred, &e->st) || !ovl_permission(cred, &e->st, OVL_MAY_WRITE);
+}
+
 int ovl_chmod(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, mode_t mode)
 {
 	OVL_HOLD(h);
-	int err = ovl_hold_entry(fs, &h, e);
+	int err = ovl_hold_entry_staging(fs, &h, e, ovl_may_change_attrs(cred, e));
 	return err ? err : chmod_held(fs, cred, e, mode);
 }
 
@@ -306,31 +313,25 @@ int ovl_chown(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *
 	      uid_t uid, gid_t gid)
 {
 	OVL_HOLD(h);
-	int err = ovl_hold_entry(fs, &h, e);
+	int err = ovl_hold_entry_staging(fs, &h, e,
+					 ovl_may_change_attrs(cred, e) || ovl_capable(cred, CAP_CHOWN));
 	return err ? err : chown_held(fs, cred, e, uid, gid);
 }
 
 int ovl_utimens(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
 		const struct timespec ts[2])
 {
+	bool nothing = ts && ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT;
 	OVL_HOLD(h);
-	int err = ovl_hold_entry(fs, &h, e);
+	int err = ovl_hold_entry_staging(fs, &h, e, !nothing && ovl_may_change_attrs(cred, e));
 	return err ? err : utimens_held(fs, cred, e, ts);
 }
 
 int ovl_truncate(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e, off_t len)
 {
-	/* the data to keep first, unlocked (see ovl_open) */
-	struct ovl_staged *staged = NULL;
-	if (len > 0 && S_ISREG(e->type) && !ovl_permission(cred, &e->st, OVL_MAY_WRITE))
-		(void)ovl_copy_up_stage(fs, e, &staged);
-	int err;
-	{
-		OVL_HOLD(h);
-		err = ovl_hold_entry(fs, &h, e);
-		if (!err)
-			err = truncate_held(fs, cred, e, len);
-	}
-	ovl_copy_up_unstage(fs, staged);
-	return err;
+	/* truncating to 0 keeps no data */
+	OVL_HOLD(h);
+	int err = ovl_hold_entry_staging(fs, &h, e,
+					 len > 0 && !ovl_permission(cred, &e->st, OVL_MAY_WRITE));
+	return err ? err : truncate_held(fs, cred, e, len);
 }

@@ -89,11 +89,13 @@ struct ovl_fs {
  * (and of their objects) holds the rename lock shared and that dir's
  * lock; rmdir also the removed dir's, taken first. */
 #define OVL_HOLD_DIRS 2
+struct ovl_staged;
 struct ovl_hold {
 	struct ovl_fs *fs;
 	bool active, renaming;
 	int ndirs;
 	struct ovl_dirlock *dirs[OVL_HOLD_DIRS];
+	struct ovl_staged *staged;      /* a copy made before the locks, dropped at the end */
 };
 void ovl_hold_end(struct ovl_hold *h);
 #define OVL_HOLD(h) struct ovl_hold h __attribute__((cleanup(ovl_hold_end))) = { .active = false }
@@ -106,6 +108,11 @@ int ovl_hold_dir(struct ovl_hold *h, const char *path);
 /* A change of e in its parent dir: both locks, then e looked up again
  * (what the caller looked up may have changed before). */
 int ovl_hold_entry(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e);
+/* The same for a change that copies e up (writing, attributes): a large
+ * lower file's data is copied first, before any lock, so that only the
+ * caller waits for it (copy_up.c: staged copies); stage says the caller
+ * looks allowed to (its checks under the locks decide). */
+int ovl_hold_entry_staging(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e, bool stage);
 /* The same, and first the lock of dir e itself (rmdir: nothing is made
  * in it meanwhile). */
 int ovl_hold_dir_entry(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e);
@@ -222,6 +229,9 @@ int ovl_set_owner_for_new(const struct ovl_cred *cred, const struct ovl_entry *e
 			  mode_t *mode, uid_t *uid, gid_t *gid);
 /* cred's fsgid or one of its supplementary groups is gid. */
 bool ovl_in_group(const struct ovl_cred *cred, gid_t gid);
+/* inode.c: the caller may plausibly change e's attributes (worth staging
+ * its copy-up before the locks). */
+bool ovl_may_change_attrs(const struct ovl_cred *cred, const struct ovl_entry *e);
 /* fsuid owns st, or CAP_FOWNER (inode_owner_or_capable). */
 bool ovl_owner_or_capable(const struct ovl_cred *cred, const struct stat *st);
 

@@ -144,11 +144,16 @@ static void parent_path(const struct ovl_entry *e, char out[PATH_MAX])
 	out[n] = 0;
 }
 
-static int hold_entry(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e, bool itself)
+static int hold_entry(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e, bool itself,
+		      bool stage)
 {
 	char parent[PATH_MAX];
 	parent_path(e, parent);
+	struct ovl_staged *staged = NULL;
+	if (stage)
+		(void)ovl_copy_up_stage(fs, e, &staged);  /* else copied under the locks */
 	ovl_hold_begin(fs, h, false);
+	h->staged = staged;
 	/* deeper first: the dir, then its parent (overlay.h); the root is
 	 * its own "parent" */
 	int err = itself && strcmp(e->path, parent) ? ovl_hold_dir(h, e->path) : 0;
@@ -171,16 +176,23 @@ void ovl_hold_end(struct ovl_hold *h)
 		__atomic_add_fetch(&h->fs->locks.moves, 1, __ATOMIC_SEQ_CST);
 	pthread_rwlock_unlock(&h->fs->locks.rename);
 	h->active = false;
+	ovl_copy_up_unstage(h->fs, h->staged);  /* used or not */
+	h->staged = NULL;
 }
 
 int ovl_hold_entry(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e)
 {
-	return hold_entry(fs, h, e, false);
+	return hold_entry(fs, h, e, false, false);
+}
+
+int ovl_hold_entry_staging(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e, bool stage)
+{
+	return hold_entry(fs, h, e, false, stage);
 }
 
 int ovl_hold_dir_entry(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e)
 {
-	return hold_entry(fs, h, e, true);
+	return hold_entry(fs, h, e, true, false);
 }
 
 int ovl_hold_pair(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *a,

@@ -186,19 +186,10 @@ int ovl_open(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e
 		       (!(flags & O_PATH) && (flags & O_ACCMODE) != O_RDONLY);
 	if (!changes || !ovl_fs_writable(fs))
 		return open_entry(fs, cred, e, flags, mode, fd);
-	/* a copy-up for writing: its data first, unlocked (when the open
-	 * looks allowed; the checks under the locks decide) */
-	struct ovl_staged *staged = NULL;
-	if (S_ISREG(e->type) && !(flags & (O_TRUNC | O_PATH)) &&
-	    !ovl_permission(cred, &e->st, access_mask(flags)))
-		(void)ovl_copy_up_stage(fs, e, &staged);  /* else: copied under the locks */
-	int err;
-	{
-		OVL_HOLD(h);
-		err = ovl_hold_entry(fs, &h, e);
-		if (!err)
-			err = open_entry(fs, cred, e, flags, mode, fd);
-	}
-	ovl_copy_up_unstage(fs, staged);
-	return err;
+	/* a copy-up for writing keeps its data (not so O_TRUNC) */
+	bool stage = !(flags & (O_TRUNC | O_PATH)) && (flags & O_TMPFILE) != O_TMPFILE &&
+		     !ovl_permission(cred, &e->st, access_mask(flags));
+	OVL_HOLD(h);
+	int err = ovl_hold_entry_staging(fs, &h, e, stage);
+	return err ? err : open_entry(fs, cred, e, flags, mode, fd);
 }

@@ -331,7 +331,7 @@ int ovl_setxattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 		 const char *name, const void *value, size_t size, int flags)
 {
 	OVL_HOLD(h);
-	int err = ovl_hold_entry(fs, &h, e);
+	int err = ovl_hold_entry_staging(fs, &h, e, ovl_may_change_attrs(cred, e));
 	return err ? err : setxattr_held(fs, cred, e, name, value, size, flags);
 }
 
@@ -339,6 +339,6 @@ int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_e
 		    const char *name)
 {
 	OVL_HOLD(h);
-	int err = ovl_hold_entry(fs, &h, e);
+	int err = ovl_hold_entry_staging(fs, &h, e, ovl_may_change_attrs(cred, e));
 	return err ? err : removexattr_held(fs, cred, e, name);
 }

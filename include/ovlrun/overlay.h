@@ -27,12 +27,10 @@
  * Under the locks the change looks its entries up again (what the caller
  * looked up may have changed before).  What the caches may keep of a
  * walk that ran beside a change: internal.h (struct ovl_dcache).  The
- * data of a copy-up for writing (open, truncate) is copied before any
- * lock is taken (copy_up.c: staged copies), so a large file stalls only
- * its caller; chmod, chown, utimes and xattr changes of a large lower
- * file copy it under their locks (their dir's changes and a rename that
- * moves a dir wait).  The rename lock prefers readers: a moving rename
- * waits until no change runs.
+ * data of a copy-up (for writing, truncating, attribute and xattr
+ * changes) is copied before any lock is taken (copy_up.c: staged
+ * copies), so a large file stalls only its caller.  The rename lock
+ * prefers readers: a moving rename waits until no change runs.
  *
  * Bounds (what a long run may hold, whatever the command does): the
  * dentry cache keeps at most 1024 merged dirs (fewer if a quarter of
