@@ -18,8 +18,10 @@
  * after the host change.  Walks run beside changes, so a walk that read
  * the host before an invalidation must not insert what it read after it:
  * each invalidation bumps a generation (the name's bucket's, or for a
- * subtree the table's), a walk takes a stamp of both before it reads the
- * host (ovl_dcache_stamp) and its insert is dropped if either moved.
+ * subtree the table's).  A walk reads the table's when it begins (the
+ * dirs it stands in may go stale in a subtree change any time after),
+ * the name's bucket's before it reads the name (ovl_dcache_stamp), and
+ * its insert is dropped if either moved.
  * Lowers never change.
  *
  * A walk or an entry borrows a dir's fds while it holds a pin; a dir
@@ -256,14 +258,19 @@ void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d)
 		entry_free(d);          /* out of the table: nobody finds it */
 }
 
-void ovl_dcache_stamp(struct ovl_fs *fs, const char *canon, struct ovl_dcstamp *s)
+uint64_t ovl_dcache_gen(struct ovl_fs *fs)
+{
+	return __atomic_load_n(&fs->dcache.gen, __ATOMIC_SEQ_CST);
+}
+
+void ovl_dcache_stamp(struct ovl_fs *fs, const char *canon, uint64_t gen, struct ovl_dcstamp *s)
 {
 	struct ovl_dcache *c = &fs->dcache;
 	if (!c->tab)
 		return;
 	/* before the host is read: what an invalidation after this sees
 	 * moved (seq_cst loads, paired with the bumps under the lock) */
-	s->gen = __atomic_load_n(&c->gen, __ATOMIC_SEQ_CST);
+	s->gen = gen;
 	s->bgen = __atomic_load_n(bucket_gen(c, hash_path(canon, strlen(canon))), __ATOMIC_SEQ_CST);
 }
 

@@ -116,16 +116,24 @@ static int link_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_
 		return 1;
 	if ((err = ovl_copy_up_parent(fs, new_e)))
 		return err;
-	n.link_parent = old_e->parent.fd[0];
-	n.link_name = old_e->name;
+	/* old_e's dir is not ours to lock (only new_e's is): link the object
+	 * checked to be old_e's, whatever its name holds by now (-ESTALE:
+	 * another object already; ovl_link looks again) */
+	int ofd = ovl_open_real(fs, old_e, O_PATH);
+	if (ofd < 0)
+		return ofd;
+	n.link_parent = ofd;
+	n.link_name = "";
+	n.link_flags = AT_EMPTY_PATH;
 	n.linked = old_e->path;
-	if ((err = ovl_create_upper(fs, new_e, &n, NULL)))
-		return err;
-	if (!ovl_same_parent(old_e, new_e))
+	err = ovl_create_upper(fs, new_e, &n, NULL);
+	if (!err && !ovl_same_parent(old_e, new_e))
 		(void)ovl_mark_impure_for(fs, new_e->parent.fd[0], new_e->name, new_e->parent.fd[0]);
 	/* Its link count changed. */
-	(void)fstatat(old_e->parent.fd[0], old_e->name, &old_e->st, AT_SYMLINK_NOFOLLOW);
-	return 0;
+	if (!err)
+		(void)fstat(ofd, &old_e->st);
+	close(ofd);
+	return err;
 }
 
 static int link_fd_held(struct ovl_fs *fs, const struct ovl_cred *cred, int fd,
@@ -180,19 +188,19 @@ int ovl_link(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *o
 	int err = 1;
 	/* a lower old_e is copied up on its own, then the link made; again
 	 * if a change came between (rarely more than once) */
-	for (int tries = 0; err == 1 && tries < 8; tries++) {
+	for (int tries = 0; (err == 1 || err == -ESTALE) && tries < 8; tries++) {
 		OVL_HOLD(h);
 		if ((err = ovl_hold_entry(fs, &h, new_e)) ||
 		    (err = ovl_entry_refresh(fs, old_e)))
 			return err;
 		if ((err = link_held(fs, cred, old_e, new_e)) != 1)
-			return err;
+			continue;       /* done, failed, or -ESTALE: again */
 		ovl_hold_end(&h);
 		err = ovl_copy_up(fs, old_e);
 		if (!err)
 			err = 1;
 	}
-	return err == 1 ? -EAGAIN : err;
+	return err == 1 || err == -ESTALE ? -EAGAIN : err;
 }
 
 int ovl_link_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd, struct ovl_entry *new_e)

@@ -164,8 +164,11 @@ void ovl_dcache_free(struct ovl_fs *fs);
 struct ovl_dcentry *ovl_dcache_get(struct ovl_fs *fs, const char *canon,
 				   const struct ovl_dir **dir, const struct stat **st, int *layer);
 void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d);
-/* Take s before reading the host for what is then added at canon. */
-void ovl_dcache_stamp(struct ovl_fs *fs, const char *canon, struct ovl_dcstamp *s);
+/* The subtree generation, read when a walk begins (before it takes any
+ * dir); then, before reading the host for what is added at canon, a
+ * stamp s with it. */
+uint64_t ovl_dcache_gen(struct ovl_fs *fs);
+void ovl_dcache_stamp(struct ovl_fs *fs, const char *canon, uint64_t gen, struct ovl_dcstamp *s);
 /* Insert dir (just looked up) at canon: on success the cache owns its fds
  * (dir->n becomes 0) and the new entry is returned pinned; NULL leaves dir
  * untouched (no memory, or canon was invalidated since stamp s: the caller

@@ -162,6 +162,7 @@ struct walk {
 	bool passthrough;
 	char *rest;                     /* do_walk: what is left to resolve (2 * PATH_MAX) */
 	char *target;                   /* do_walk: a symlink's text (PATH_MAX) */
+	uint64_t gen;                   /* the dcache's subtree generation when the walk began */
 	struct ovl_dcstamp stamp;       /* taken by lookup_name before it read the host */
 };
 
@@ -285,6 +286,7 @@ static int walk_to(struct walk *w, const char *p, bool report)
 	bool cacheable = is_canonical(p);
 	size_t clen = 1;
 	char canon[PATH_MAX] = "/";
+	uint64_t gen = ovl_dcache_gen(fs);  /* before any dir is taken */
 	/* Fast path: the whole path is known (no pass-through on the way, or
 	 * it would never have been cached, and none is added later). */
 	if (cacheable && !report && strlen(p) < PATH_MAX && !ovl_passthrough_match(fs, p) &&
@@ -295,7 +297,7 @@ static int walk_to(struct walk *w, const char *p, bool report)
 	}
 	if (!(cacheable && pos_get(fs, "/", &d, &pin, &st, &layer))) {
 		struct ovl_dcstamp stamp = { 0 };
-		ovl_dcache_stamp(fs, "/", &stamp);
+		ovl_dcache_stamp(fs, "/", gen, &stamp);
 		if ((err = root_dir(fs, &d, &st, &layer)))
 			return err;
 		if (cacheable)
@@ -331,7 +333,7 @@ static int walk_to(struct walk *w, const char *p, bool report)
 			struct stat cst;
 			int cl;
 			struct ovl_dcstamp stamp = { 0 };
-			ovl_dcache_stamp(fs, canon, &stamp);
+			ovl_dcache_stamp(fs, canon, gen, &stamp);
 			err = ovl_lookup_one(fs, &d, name, &type, &cl, &cst, &c);
 			if (err)
 				break;
@@ -520,7 +522,7 @@ static int lookup_name(struct walk *w, const char *canon, const char *name, bool
 	*have_target = false;
 	*child_pin = NULL;
 	child->n = 0;
-	ovl_dcache_stamp(w->fs, canon, &w->stamp);
+	ovl_dcache_stamp(w->fs, canon, w->gen, &w->stamp);
 	if (w->cacheable && !lookup_cached(w, canon, name, last, follow, type, layer, st, child,
 					   child_pin, target, have_target))
 		return 0;
@@ -754,6 +756,7 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 	 * front of it, so it needs room beyond PATH_MAX */
 	w->rest = malloc(2 * PATH_MAX);
 	w->target = malloc(PATH_MAX);
+	w->gen = ovl_dcache_gen(w->fs);    /* before any dir is taken */
 	int err = !w->rest || !w->target ? -ENOMEM : walk_begin(w, base, path);
 	for (char *s = w->rest; !err && !w->passthrough;) {
 		while (*s == '/')

@@ -256,7 +256,8 @@ static int bind_locked(struct sup *s, struct shadow_binds *b, const char *canon,
 	err = mount_object(dfd, name, fd, &id);
 	close(dfd);
 	if (err) {
-		fprintf(stderr, "ovlrun: shadow bind of %s: %s\n", canon, strerror(-err));
+		if (err != -ENOENT)     /* the object went meanwhile: the caller looks again */
+			fprintf(stderr, "ovlrun: shadow bind of %s: %s\n", canon, strerror(-err));
 		return err;
 	}
 	if (binds_add(b, canon, id))
@@ -294,6 +295,15 @@ static void forget_locked(struct sup *s, struct shadow_binds *b, const char *can
 		return;
 	/* a dir takes the binds under it along */
 	bool dir = !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
+	/* A file's bind stays: a call we answered may be about to reach it
+	 * (an exec racing a rename over the name then runs the file as
+	 * before the rename, not an empty placeholder), and whoever needs the
+	 * name next binds it anew (bind_locked replaces another object), or
+	 * the LRU unmounts it. */
+	if (!dir && b && binds_has(b, canon)) {
+		close(dfd);
+		return;
+	}
 	remove_tree_at(dfd, name, true);
 	close(dfd);
 	if (b)

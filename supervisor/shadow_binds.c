@@ -173,6 +173,11 @@ static void use(struct shadow_binds *b, struct bind *e)
 	lru_push(b, e);
 }
 
+bool binds_has(struct shadow_binds *b, const char *canon)
+{
+	return find(b, canon, hash_of(canon)) != NULL;
+}
+
 bool binds_touch(struct shadow_binds *b, const char *canon)
 {
 	struct bind *e = find(b, canon, hash_of(canon));

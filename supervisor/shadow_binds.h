@@ -33,6 +33,8 @@ void binds_unlock(struct shadow_binds *b);
 
 /* canon was asked for again: true if known (now the most recent). */
 bool binds_touch(struct shadow_binds *b, const char *canon);
+/* canon is one of the binds (no LRU change). */
+bool binds_has(struct shadow_binds *b, const char *canon);
 /* canon is (now) mount mnt_id, the most recent; 0 or -ENOMEM. */
 int binds_add(struct shadow_binds *b, const char *canon, uint64_t mnt_id);
 /* The shadow dropped canon (below: and everything under it). */

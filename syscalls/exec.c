@@ -80,6 +80,8 @@ static int prepare_path(struct req *r, int dirfd, const char *path, unsigned lfl
 {
 	struct ovl_entry e;
 	const struct ovl_cred *cred;
+	int tries = 0;
+again:;
 	int err = req_cred(r, &cred);
 	if (err || (err = req_lookup(r, dirfd, path, lflags, false, &e)))
 		return err == SC_CONTINUE ? 0 : err;  /* under /proc or /dev: the kernel's */
@@ -97,6 +99,13 @@ static int prepare_path(struct req *r, int dirfd, const char *path, unsigned lfl
 		err = fd < 0 ? fd : shadow_bind(r->sup, e.path, fd);
 	}
 	ovl_entry_release(&e);
+	/* another file under the name by now (ESTALE), or the one found
+	 * went before its bind (ENOENT): again */
+	if ((err == -ESTALE || (err == -ENOENT && fd >= 0)) && tries++ < 8) {
+		if (fd >= 0)
+			close(fd);
+		goto again;
+	}
 	if (!err)
 		err = req_mirror(r, dirfd, path, lflags);
 	if (!err)

@@ -34,18 +34,26 @@ static int move_to_upper(struct req *r, int fd, const char *canon)
 	 * opened: only the file the fd holds is moved to its copy. */
 	int tfd = req_getfd(r, fd);
 	int same = tfd < 0 ? tfd : ovl_is_origin(r->sup->fs, &e, tfd);
+	if (same > 0) {
+		err = ovl_copy_up(r->sup->fs, &e);
+		/* the copy-up looks the name up again: still the fd's file?
+		 * (a rename beside us may have put another one there) */
+		if (!err)
+			same = ovl_is_origin(r->sup->fs, &e, tfd);
+	}
 	if (tfd >= 0)
 		close(tfd);
-	if (same <= 0) {
+	if (!err && same <= 0) {
 		ovl_entry_release(&e);
 		return 0;  /* gone or replaced meanwhile: lock what the fd holds */
 	}
-	err = ovl_copy_up(r->sup->fs, &e);
 	if (!err)
 		notify_changed(r->sup, e.path);
 	int nfd = err ? err : ovl_open_real(r->sup->fs, &e, flags & (O_ACCMODE | O_APPEND |
 						   O_NONBLOCK | O_DIRECT | O_NOATIME | O_SYNC));
 	ovl_entry_release(&e);
+	if (nfd == -ESTALE)
+		return 0;  /* replaced since the copy-up: lock what the fd holds */
 	if (nfd < 0)
 		return nfd;
 	lseek(nfd, pos, SEEK_SET);

@@ -589,18 +589,18 @@ static void test_stale_insert_dropped(void **state)
 	struct ovl_dchit hit;
 	struct ovl_dcstamp s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
 
-	ovl_dcache_stamp(t->fs, "/a/x", &s1);
+	ovl_dcache_stamp(t->fs, "/a/x", ovl_dcache_gen(t->fs), &s1);
 	ovl_dcache_invalidate(t->fs, "/a/x", false);       /* the name changed */
 	ovl_dcache_add_leaf(t->fs, "/a/x", 0, -1, NULL, &s1);
 	assert_false(ovl_dcache_find(t->fs, "/a/x", true, &hit, NULL));
 
-	ovl_dcache_stamp(t->fs, "/a/x", &s2);
+	ovl_dcache_stamp(t->fs, "/a/x", ovl_dcache_gen(t->fs), &s2);
 	ovl_dcache_invalidate(t->fs, "/a/y", false);       /* another name: no matter */
 	ovl_dcache_add_leaf(t->fs, "/a/x", 0, -1, NULL, &s2);
 	assert_true(ovl_dcache_find(t->fs, "/a/x", true, &hit, NULL));
 	assert_int_equal(hit.type, 0);
 
-	ovl_dcache_stamp(t->fs, "/a/z", &s3);
+	ovl_dcache_stamp(t->fs, "/a/z", ovl_dcache_gen(t->fs), &s3);
 	ovl_dcache_invalidate(t->fs, "/a", true);          /* a subtree above it */
 	ovl_dcache_add_leaf(t->fs, "/a/z", S_IFREG, 1, NULL, &s3);
 	assert_false(ovl_dcache_find(t->fs, "/a/z", true, &hit, NULL));
@@ -609,7 +609,7 @@ static void test_stale_insert_dropped(void **state)
 	struct ovl_dcstamp s4 = { 0 };
 	struct ovl_dir d = { .n = 0 };
 	struct stat st;
-	ovl_dcache_stamp(t->fs, "/a", &s4);
+	ovl_dcache_stamp(t->fs, "/a", ovl_dcache_gen(t->fs), &s4);
 	int fd = openat(t->fs->layers[1].fd, "a", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &st), 0);
@@ -620,6 +620,54 @@ static void test_stale_insert_dropped(void **state)
 	assert_null(ovl_dcache_add(t->fs, "/a", &d, &st, 1, &s4));
 	assert_int_equal(d.n, 1);                           /* still ours */
 	ovl_dir_release(&d);
+}
+
+/* A walk standing in a cached dir while a change beside it copies that
+ * dir up and makes a name in it (run here from the walk's mirror
+ * callback, in place of another thread): what the walk then finds in its
+ * stale position must not be cached, or the made name would stay unseen. */
+struct beside {
+	struct tfs *t;
+	const char *at, *make;
+	int fired;
+};
+
+static int change_beside(void *ctx, const char *canon, mode_t type, const char *target)
+{
+	struct beside *b = ctx;
+	(void)type, (void)target;
+	if (b->fired || strcmp(canon, b->at))
+		return 0;
+	b->fired = 1;
+	struct ovl_cred r = tfs_root_cred();
+	struct ovl_entry e;
+	int fd = -1;
+	assert_int_equal(lk(b->t, b->make, &e), 0);
+	assert_int_equal(ovl_open(b->t->fs, &r, &e, O_CREAT | O_WRONLY, 0644, &fd), OVL_OPEN_FILE);
+	close(fd);
+	ovl_entry_release(&e);
+	return 0;
+}
+
+static void test_walk_beside_change(void **state)
+{
+	struct tfs *t = *state;
+	tfs_mkdir(t->lower[0], "s", 0755);
+	tfs_mkdir(t->lower[0], "s/a", 0755);
+	tfs_mkdir(t->lower[0], "s/a/d", 0755);
+	assert_int_equal(tfs_mount(t), 0);
+	struct ovl_cred r = tfs_root_cred();
+	struct ovl_entry e;
+	assert_int_equal(lk(t, "/s/a/d", &e), 0);          /* /s and /s/a cached, lower only */
+	ovl_entry_release(&e);
+	struct beside b = { .t = t, .at = "/s/a", .make = "/s/a/new" };
+	assert_int_equal(ovl_walk_mirror(t->fs, &r, "/", "/s/a/new", 0, change_beside, &b), 0);
+	assert_int_equal(b.fired, 1);
+	/* the walk saw no "new" (its /s/a was the lower one); nothing of that stays */
+	assert_int_equal(lk(t, "/s/a/new", &e), 0);
+	assert_int_equal(e.type, S_IFREG);
+	assert_int_equal(e.layer, 0);
+	ovl_entry_release(&e);
 }
 
 int main(void)
@@ -639,6 +687,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_releases_fds, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_leaves, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_stale_insert_dropped, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_walk_beside_change, tfs_setup_1, tfs_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
