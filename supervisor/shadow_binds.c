@@ -7,7 +7,10 @@
  * program's executable and ELF interpreter (its mm maps them, and
  * /proc/<pid>/exe names the bind), an open FIFO, an O_PATH fd.  What nobody
  * uses any more can go; asked for again, it is bound again (shadow_bind
- * checks the shadow on every request).
+ * checks the shadow on every request).  A file's bind also outlives a
+ * change of its name in the overlay (shadow.c: forget_locked): a call
+ * answered just before the change still reaches the file it was checked
+ * against, and the next request for the name replaces it.
  *
  * Policy, with the table in least-recently-used order: while it holds more
  * than SHADOW_BINDS_MAX binds, the least recently used one is unmounted if
