@@ -85,6 +85,15 @@ static int link_tmpfile(int fd, int parent, const char *name)
 	return linkat(AT_FDCWD, proc, parent, name, AT_SYMLINK_FOLLOW) ? -errno : 0;
 }
 
+/* Data (unless nodata) and metadata of src into fd, a new regular file. */
+static int fill_reg(struct ovl_fs *fs, int fd, int src, const struct stat *st, bool nodata)
+{
+	struct ovl_xnode sx;
+	ovl_xnode_init(&sx, src, false);
+	int err = nodata ? 0 : ovl_copy_data(src, fd, st->st_size);
+	return err ? err : set_meta_fd(fs, fd, &sx, st);
+}
+
 /* ---- copies made before the locks ---- */
 
 /* A complete, unnamed copy of a lower file (O_TMPFILE in the work dir),
@@ -115,12 +124,8 @@ int ovl_copy_up_stage(struct ovl_fs *fs, const struct ovl_entry *e, struct ovl_s
 	int fd = err ? -1 : openat(fs->work_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (!err && fd < 0)
 		err = -errno;
-	struct ovl_xnode sx;
-	ovl_xnode_init(&sx, src, false);
 	if (!err)
-		err = ovl_copy_data(src, fd, st.st_size);
-	if (!err)
-		err = set_meta_fd(fs, fd, &sx, &st);
+		err = fill_reg(fs, fd, src, &st, false);
 	close(src);
 	if (err) {
 		if (fd >= 0)
@@ -190,13 +195,7 @@ static int copy_up_reg(struct ovl_fs *fs, int parent, const char *name, int src,
 	}
 	if (fd < 0)
 		return -EEXIST;
-	struct ovl_xnode sx;
-	ovl_xnode_init(&sx, src, false);
-	int err = 0;
-	if (!(flags & OVL_COPY_UP_NODATA))
-		err = ovl_copy_data(src, fd, st->st_size);
-	if (!err)
-		err = set_meta_fd(fs, fd, &sx, st);
+	int err = fill_reg(fs, fd, src, st, flags & OVL_COPY_UP_NODATA);
 	if (!err)
 		err = tmp[0] ? ovl_install(fs, tmp, parent, name, false)
 			     : link_tmpfile(fd, parent, name);

@@ -246,6 +246,14 @@ static void evict(struct ovl_dcache *c, struct ovl_lru *l)
 	}
 }
 
+bool ovl_dcache_current(struct ovl_fs *fs, struct ovl_dcentry *d)
+{
+	pthread_mutex_lock(&fs->dcache.lock);
+	bool current = !d->dead;
+	pthread_mutex_unlock(&fs->dcache.lock);
+	return current;
+}
+
 void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d)
 {
 	struct ovl_dcache *c = &fs->dcache;

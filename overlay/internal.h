@@ -147,6 +147,8 @@ int ovl_lower_positive(struct ovl_fs *fs, const struct ovl_dir *d, const char *n
  * caller then sets a new one, its own. */
 void ovl_entry_drop_parent(struct ovl_entry *e);
 void ovl_entry_drop_dir(struct ovl_entry *e);
+/* The canonical parent of canonical path p into out ("/" for "/"). */
+void ovl_canon_parent(const char *p, char *out);
 /* Re-look e up, its parent included (same path, no permission checks):
  * after a change below it, and when a hold begins. */
 int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e);
@@ -164,6 +166,9 @@ void ovl_dcache_free(struct ovl_fs *fs);
 struct ovl_dcentry *ovl_dcache_get(struct ovl_fs *fs, const char *canon,
 				   const struct ovl_dir **dir, const struct stat **st, int *layer);
 void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d);
+/* A pinned dir is still what the cache holds at its path (nothing
+ * invalidated or evicted it since). */
+bool ovl_dcache_current(struct ovl_fs *fs, struct ovl_dcentry *d);
 /* The subtree generation, read when a walk begins (before it takes any
  * dir); then, before reading the host for what is added at canon, a
  * stamp s with it. */

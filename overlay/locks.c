@@ -135,32 +135,24 @@ int ovl_hold_dir(struct ovl_hold *h, const char *path)
 	return err;
 }
 
-/* The path of e's dir; the root's own for the root (its attributes). */
-static void parent_path(const struct ovl_entry *e, char out[PATH_MAX])
-{
-	size_t n = (size_t)(e->name - e->path);
-	n = n <= 1 ? 1 : n - 1;         /* without the '/' before the name */
-	memcpy(out, e->path, n);
-	out[n] = 0;
-}
-
-static int hold_entry(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e, bool itself,
-		      bool stage)
+/* The locks, then a and b (if any) looked up again.  a's dir is locked
+ * (the root's own path stands for the root's: its attributes), and first,
+ * when itself, dir a itself (deeper first: overlay.h).  staged goes to
+ * the hold. */
+static int hold(struct ovl_fs *fs, struct ovl_hold *h, bool renaming, bool itself,
+		struct ovl_entry *a, struct ovl_entry *b, struct ovl_staged *staged)
 {
 	char parent[PATH_MAX];
-	parent_path(e, parent);
-	struct ovl_staged *staged = NULL;
-	if (stage)
-		(void)ovl_copy_up_stage(fs, e, &staged);  /* else copied under the locks */
-	ovl_hold_begin(fs, h, false);
+	ovl_canon_parent(a->path, parent);
+	ovl_hold_begin(fs, h, renaming);
 	h->staged = staged;
-	/* deeper first: the dir, then its parent (overlay.h); the root is
-	 * its own "parent" */
-	int err = itself && strcmp(e->path, parent) ? ovl_hold_dir(h, e->path) : 0;
+	int err = itself && strcmp(a->path, parent) ? ovl_hold_dir(h, a->path) : 0;
 	if (!err)
 		err = ovl_hold_dir(h, parent);
 	if (!err)
-		err = ovl_entry_refresh(fs, e);
+		err = ovl_entry_refresh(fs, a);
+	if (!err && b)
+		err = ovl_entry_refresh(fs, b);
 	if (err)
 		ovl_hold_end(h);
 	return err;
@@ -182,48 +174,37 @@ void ovl_hold_end(struct ovl_hold *h)
 
 int ovl_hold_entry(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e)
 {
-	return hold_entry(fs, h, e, false, false);
+	return hold(fs, h, false, false, e, NULL, NULL);
 }
 
 int ovl_hold_entry_staging(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e, bool stage)
 {
-	return hold_entry(fs, h, e, false, stage);
+	struct ovl_staged *staged = NULL;
+	if (stage)
+		(void)ovl_copy_up_stage(fs, e, &staged);  /* else copied under the locks */
+	return hold(fs, h, false, false, e, NULL, staged);
 }
 
 int ovl_hold_dir_entry(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *e)
 {
-	return hold_entry(fs, h, e, true, false);
+	return hold(fs, h, false, true, e, NULL, NULL);
 }
 
 int ovl_hold_pair(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *a,
 		  struct ovl_entry *b, bool renaming)
 {
-	char parent[PATH_MAX];
-	parent_path(a, parent);
-	ovl_hold_begin(fs, h, renaming);
-	int err = ovl_hold_dir(h, parent);
-	if (!err)
-		err = ovl_entry_refresh(fs, a);
-	if (!err)
-		err = ovl_entry_refresh(fs, b);
-	if (err)
-		ovl_hold_end(h);
-	return err;
+	return hold(fs, h, renaming, false, a, b, NULL);
 }
 
 int ovl_lock_parent_of(struct ovl_fs *fs, const char *path, size_t len, struct ovl_dirlock **out)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], parent[PATH_MAX];
 	if (len >= sizeof(p))
 		return -ENAMETOOLONG;
-	/* the parent of path[0..len): "/" for a top-level name */
-	while (len > 1 && path[len - 1] != '/')
-		len--;
-	if (len > 1)
-		len--;
 	memcpy(p, path, len);
 	p[len] = 0;
-	return dir_lock(fs, p, out);
+	ovl_canon_parent(p, parent);
+	return dir_lock(fs, parent, out);
 }
 
 void ovl_unlock_dir(struct ovl_fs *fs, struct ovl_dirlock *d)

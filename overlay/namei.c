@@ -379,8 +379,7 @@ static bool is_dotdot(const char *s, size_t n)
 	return n == 2 && s[0] == '.' && s[1] == '.';
 }
 
-/* Canonical parent of a canonical path, into out. */
-static void canon_parent(const char *p, char *out)
+void ovl_canon_parent(const char *p, char *out)
 {
 	const char *slash = strrchr(p, '/');
 	size_t n = slash && slash != p ? (size_t)(slash - p) : 1;
@@ -412,7 +411,7 @@ static int finish_at_cur(struct walk *w, struct ovl_entry *e)
 	if (w->clen == 1)
 		return cached ? 0 : root_dir(w->fs, &e->dir, &e->st, &e->layer);
 	char parent[PATH_MAX];
-	canon_parent(w->canon, parent);
+	ovl_canon_parent(w->canon, parent);
 	struct walk pw = { .fs = w->fs, .cur = { .n = 0 }, .pin = NULL };
 	int err = walk_to(&pw, parent, false);
 	if (!err && pw.passthrough)
@@ -588,7 +587,7 @@ static int step_dotdot(struct walk *w)
 	if ((w->flags & OVL_LOOKUP_BENEATH) && !strcmp(w->canon, w->base))
 		return -EXDEV;
 	char parent[PATH_MAX];
-	canon_parent(w->canon, parent);
+	ovl_canon_parent(w->canon, parent);
 	return walk_to(w, parent, false);
 }
 
@@ -890,26 +889,30 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
 		e->type = S_IFDIR;
 		return 0;
 	}
-	/* The parent anew too: it may have been copied up, or (before a hold
-	 * began) removed or moved since e was looked up; known dirs come from
-	 * the cache, at no syscall. */
-	struct walk *w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	w->fs = fs;
-	char parent[PATH_MAX];
-	canon_parent(e->path, parent);
-	int err = walk_to(w, parent, false);
-	if (!err && w->passthrough)
-		err = -ESTALE;
-	if (!err) {
-		ovl_entry_drop_parent(e);
-		take_parent(w, e);      /* the walk's pin goes with it */
+	/* The parent anew too unless the cache still holds the one e
+	 * borrows: it may have been copied up, or (before a hold began)
+	 * removed or moved since e was looked up; known dirs come from the
+	 * cache, at no syscall. */
+	int err = 0;
+	if (!e->parent_pin || !ovl_dcache_current(fs, e->parent_pin)) {
+		struct walk *w = calloc(1, sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		w->fs = fs;
+		char parent[PATH_MAX];
+		ovl_canon_parent(e->path, parent);
+		err = walk_to(w, parent, false);
+		if (!err && w->passthrough)
+			err = -ESTALE;
+		if (!err) {
+			ovl_entry_drop_parent(e);
+			take_parent(w, e);  /* the walk's pin goes with it */
+		}
+		cur_release(w);
+		free(w);
+		if (err)
+			return err;
 	}
-	cur_release(w);
-	free(w);
-	if (err)
-		return err;
 	mode_t type;
 	int layer;
 	struct stat st;

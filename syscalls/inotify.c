@@ -57,7 +57,7 @@ static int64_t do_init(struct req *r, int flags)
 	in->next = n->insts;
 	n->insts = in;
 	n->ninst++;
-	int64_t rv = req_addfd(r, sv[1], flags & IN_CLOEXEC);  /* closes sv[1] */
+	int64_t rv = req_addfd(r, sv[1], flags & IN_CLOEXEC ? O_CLOEXEC : 0);  /* closes sv[1] */
 	if (rv < 0)
 		notify_inst_free(s, in);
 	return rv;

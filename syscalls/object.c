@@ -152,5 +152,5 @@ int64_t obj_open(struct req *r, int flags)
 		if (fd >= 0 && fifo && !(flags & O_NONBLOCK))
 			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	}
-	return fd < 0 ? fd : req_addfd(r, fd, flags & O_CLOEXEC);
+	return fd < 0 ? fd : req_addfd(r, fd, flags);
 }

@@ -84,7 +84,7 @@ static int64_t open_dir(struct req *r, const struct ovl_cred *cred, const struct
 	if (mfd < 0)
 		return mfd;
 	notify_path(r->sup, e->path, IN_OPEN, true);
-	return req_addfd(r, mfd, flags & O_CLOEXEC);
+	return req_addfd(r, mfd, flags & O_CLOEXEC);  /* a dir: read-only */
 }
 
 /* O_PATH: the kernel cannot take an O_PATH file from us (ADDFD wants a
@@ -189,7 +189,7 @@ again:
 	if (kind == OVL_OPEN_FILE) {
 		if (!tmpfile)
 			notify_opened(r, &e, existed, flags);
-		rv = req_addfd(r, fd, flags & O_CLOEXEC);
+		rv = req_addfd(r, fd, flags);
 	} else if (kind == OVL_OPEN_DIR) {
 		rv = open_dir(r, cred, &e, flags);
 	} else if (kind == OVL_OPEN_SPECIAL) {

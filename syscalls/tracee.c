@@ -267,7 +267,7 @@ int req_setfd(struct req *r, int fd, int target, bool cloexec)
 	return err;
 }
 
-int req_addfd(struct req *r, int fd, bool cloexec)
+int req_addfd(struct req *r, int fd, int flags)
 {
 	/* Without watches the fd goes with the answer (ADDFD_FLAG_SEND: one
 	 * round trip to the tracee instead of two; the handler must do
@@ -279,13 +279,12 @@ int req_addfd(struct req *r, int fd, bool cloexec)
 	 * then run it) fails with ETXTBSY.  A call that was received can no
 	 * longer be interrupted but by death (WAIT_KILLABLE_RECV): the fd
 	 * cannot be left behind. */
-	int fl = fcntl(fd, F_GETFL);
-	bool send = !notify_watching(r->sup) && fl >= 0 && (fl & O_ACCMODE) == O_RDONLY;
+	bool send = !notify_watching(r->sup) && (flags & O_ACCMODE) == O_RDONLY;
 	struct seccomp_notif_addfd a = {
 		.id = r->n->id,
 		.flags = send ? SECCOMP_ADDFD_FLAG_SEND : 0,
 		.srcfd = (uint32_t)fd,
-		.newfd_flags = cloexec ? O_CLOEXEC : 0,
+		.newfd_flags = flags & O_CLOEXEC,
 	};
 	int nfd = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 	int err = errno;

@@ -124,8 +124,9 @@ int req_fdinfo(const char *dir, int fd, int *flags, off_t *pos);
  * ...) take; -EBADF for a closed or O_PATH fd, as the kernel answers. */
 int req_fd_open_file(struct req *r, int fd);
 /* Install fd (closed) in the tracee: its number, which the handler then
- * returns at once (it may be the answer already: r->answered). */
-int req_addfd(struct req *r, int fd, bool cloexec);
+ * returns at once (it may be the answer already: r->answered).  flags:
+ * what fd was opened with (O_CLOEXEC, the access mode). */
+int req_addfd(struct req *r, int fd, int flags);
 int req_setfd(struct req *r, int fd, int target, bool cloexec); /* fd (closed) replaces the tracee's target */
 
 /* tracee.c: the tracee's file-system identity on the serving thread (only),
