@@ -71,13 +71,18 @@ static void answer(struct sup *s, const struct seccomp_notif *n, int64_t rv)
 
 /* Run the handler of a received call; its answer, sent by the caller
  * unless it went already (*answered: with an added fd). */
-static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch, bool *answered)
+static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch, bool *answered,
+		      void (*answering)(struct req *), void *answering_arg)
 {
 	struct req_trace tr;            /* untouched without --trace */
 	struct req r = { .sup = s, .n = n, .pid = (pid_t)n->pid, .scratch = scratch };
 	if (s->opt.trace) {
 		tr.n = 0;
 		r.trace = &tr;
+	} else {
+		/* with --trace the thread writes the call out after the answer */
+		r.answering = answering;
+		r.answering_arg = answering_arg;
 	}
 	sc_handler h = sc_lookup(n->data.nr);
 	/* the inotify state changes only under the exclusive hold: read it
@@ -182,19 +187,52 @@ static void pool_leave(struct pool *p, struct server *me)
 	pthread_cond_broadcast(&p->gone);
 }
 
-static void serve_one(struct pool *p, struct seccomp_notif *n, char *scratch)
+/* One server's call: the pool and whether the server counts as a
+ * receiver again already (rejoin). */
+struct turn {
+	struct pool *p;
+	bool rejoined;
+};
+
+/* Just before a call's answer goes: the answered tracee may run on this
+ * CPU at once (SYNC_WAKE_UP) and call again before this thread is back in
+ * its receive.  Counting it as a receiver from now on (it only goes back
+ * there) spares the wake-up of a spare that the other receiver would
+ * otherwise make for nearly every call of a single busy tracee. */
+static void rejoin(struct req *r)
+{
+	struct turn *t = r->answering_arg;
+	struct pool *p = t->p;
+	if (t->rejoined)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (!p->stopping && p->receivers < p->max_receivers) {
+		p->receivers++;
+		t->rejoined = true;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Serve n; true when the server counts as a receiver already. */
+static bool serve_one(struct pool *p, struct seccomp_notif *n, char *scratch)
 {
 	struct timespec t0;
 	if (p->s->stats)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 	bool answered;
-	int64_t rv = handle(p->s, n, scratch, &answered);
-	/* before the answer: the answered tracee may run on this CPU at once
-	 * (SYNC_WAKE_UP), and its time is not the supervisor's */
+	struct turn t = { .p = p };
+	int64_t rv = handle(p->s, n, scratch, &answered, rejoin, &t);
+	/* before the answer: the tracee's time is not the supervisor's */
 	if (p->s->stats)
 		stats_add(p->s->stats, n->data.nr, rv, &t0);
-	if (!answered)
+	if (!answered) {
+		if (!p->s->opt.trace) {
+			struct req r = { .answering_arg = &t };
+			rejoin(&r);
+		}
 		answer(p->s, n, rv);
+	}
+	return t.rejoined;
 }
 
 /* Under p->lock: wait to be a receiver; false when the loop is over. */
@@ -240,7 +278,9 @@ static void *serve_loop(void *arg)
 	if (!n || !scratch)
 		fprintf(stderr, "ovlrun: loop.c: server thread: %s\n", strerror(ENOMEM));
 	pthread_mutex_lock(&p->lock);
-	while (n && scratch && become_receiver(p)) {
+	bool rejoined = false;          /* counted in receivers since its answer */
+	while (n && scratch && (rejoined || become_receiver(p))) {
+		rejoined = false;
 		pthread_mutex_unlock(&p->lock);
 		memset(n, 0, p->nsize);
 		int rc = ioctl(p->s->notify_fd, SECCOMP_IOCTL_NOTIF_RECV, n);
@@ -260,7 +300,7 @@ static void *serve_loop(void *arg)
 		}
 		replace_receiver(p);
 		pthread_mutex_unlock(&p->lock);
-		serve_one(p, n, scratch);
+		rejoined = serve_one(p, n, scratch);
 		pthread_mutex_lock(&p->lock);
 	}
 	pool_leave(p, st.me);

@@ -18,9 +18,47 @@
 #include "shadow.h"
 #include "shadow_binds.h"
 
-/* Open (creating with create) each component of canon as a directory. */
+/* canon's dir in the shadow in one call (O_PATH), when every component
+ * is a dir already: no symlink followed, nothing above the shadow. */
+static int open_beneath(struct sup *s, const char *canon)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	const char *rel = canon[1] ? canon + 1 : ".";
+	int fd = (int)syscall(SYS_openat2, s->shadow_fd, rel, &how, sizeof(how));
+	return fd < 0 ? -errno : fd;
+}
+
+/* The common miss: the parent is there, canon is not yet. */
+static int make_last(struct sup *s, const char *canon)
+{
+	char parent[PATH_MAX];
+	const char *name;
+	if (split_parent(canon, parent, &name))
+		return -EINVAL;
+	int dfd = open_beneath(s, parent);
+	if (dfd < 0)
+		return dfd;
+	int fd = -1;
+	if (!mkdirat(dfd, name, 0755) || errno == EEXIST)
+		fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int err = errno;
+	close(dfd);
+	return fd < 0 ? -err : fd;
+}
+
+/* Open (creating with create) each component of canon as a directory:
+ * in one call when all are there, else (something else in the way, or
+ * more than the last missing) component by component. */
 static int walk_dirs(struct sup *s, const char *canon, bool create)
 {
+	int fast = open_beneath(s, canon);
+	if (fast >= 0 || !create)
+		return fast;
+	if (fast == -ENOENT && (fast = make_last(s, canon)) >= 0)
+		return fast;
 	char buf[PATH_MAX];
 	int cur = openat(s->shadow_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cur < 0)
@@ -293,8 +331,16 @@ static void forget_locked(struct sup *s, struct shadow_binds *b, const char *can
 	int dfd = parent_of(s, canon, &name, false);
 	if (dfd < 0)
 		return;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) && errno == ENOENT) {
+		/* nothing mirrored, so nothing mounted there either (the
+		 * usual case: a name made or removed in a dir) */
+		close(dfd);
+		if (b)
+			binds_forget(b, canon, false);
+		return;
+	}
 	/* a dir takes the binds under it along */
-	bool dir = !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
+	bool dir = S_ISDIR(st.st_mode);
 	/* A file's bind stays: a call we answered may be about to reach it
 	 * (an exec racing a rename over the name then runs the file as
 	 * before the rename, not an empty placeholder), and whoever needs the

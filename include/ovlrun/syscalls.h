@@ -70,6 +70,11 @@ struct req {
 	int obj_acc;                    /* OBJ_HOST: O_RDONLY, O_WRONLY, O_RDWR or -1 (none) */
 	struct req_trace *trace;        /* NULL without --trace */
 	bool answered;                  /* the answer went with an added fd (req_addfd) */
+	/* Called by whoever sends the answer, just before it goes (NULL: no
+	 * one to tell): from then on the tracee runs on, and the serving
+	 * thread does nothing that could block before it receives again. */
+	void (*answering)(struct req *r);
+	void *answering_arg;
 	char *scratch;                  /* the serving thread's buffer of REQ_SCRATCH_SIZE bytes
 					 * (directory listings, xattr values and lists) */
 };
