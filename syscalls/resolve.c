@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
@@ -40,13 +41,26 @@ bool resolve_is_served(const struct sup *s, const char *canon)
 	return false;
 }
 
-/* The mount id of what the magic link proc leads to, 0 if unknown. */
-static uint64_t link_mount(const char *proc)
+/* What the magic link proc leads to: its mount id (0 if unknown), dev
+ * and inode; -errno if nothing. */
+static int link_object(const char *proc, struct tasks_dir *o, mode_t *mode)
 {
 	struct statx stx;
-	if (statx(AT_FDCWD, proc, 0, STATX_MNT_ID, &stx) || !(stx.stx_mask & STATX_MNT_ID))
-		return 0;
-	return stx.stx_mnt_id;
+	if (statx(AT_FDCWD, proc, 0, STATX_MNT_ID | STATX_TYPE | STATX_INO | STATX_NLINK, &stx))
+		return -errno;
+	o->mnt_id = stx.stx_mask & STATX_MNT_ID ? stx.stx_mnt_id : 0;
+	o->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	o->ino = stx.stx_ino;
+	/* a removed dir: named " (deleted)", never kept */
+	*mode = stx.stx_nlink ? stx.stx_mode & S_IFMT : 0;
+	return 0;
+}
+
+static uint64_t link_mount(const char *proc)
+{
+	struct tasks_dir o;
+	mode_t mode;
+	return link_object(proc, &o, &mode) ? 0 : o.mnt_id;
 }
 
 /* What a supervisor-side readlink (link) of a tracee's magic link (proc)
@@ -54,7 +68,17 @@ static uint64_t link_mount(const char *proc)
  * object of the command's namespace is named by its path inside, one of the
  * supervisor's (a layer file, a mirror dir it opened) by the supervisor's
  * path. */
+static int classify_on(struct sup *s, uint64_t mnt_id, char *link, char *canon,
+		       enum fd_kind *kind);
+
 int resolve_classify(struct sup *s, const char *proc, char *link, char *canon, enum fd_kind *kind)
+{
+	return classify_on(s, link[0] == '/' ? link_mount(proc) : 0, link, canon, kind);
+}
+
+/* resolve_classify of a link whose mount id is known. */
+static int classify_on(struct sup *s, uint64_t mnt_id, char *link, char *canon,
+		       enum fd_kind *kind)
 {
 	size_t n = strlen(link), dl = sizeof(deleted_suffix) - 1;
 	bool deleted = n > dl && !strcmp(link + n - dl, deleted_suffix);
@@ -62,7 +86,7 @@ int resolve_classify(struct sup *s, const char *proc, char *link, char *canon, e
 	*kind = FD_OTHER;
 	if (link[0] != '/')
 		return 0;  /* pipes, sockets, anonymous inodes */
-	switch (mount_kind(s, link_mount(proc))) {
+	switch (mount_kind(s, mnt_id)) {
 	case MOUNT_SANDBOX:
 		rest = link;
 		*kind = FD_MIRROR;
@@ -111,6 +135,36 @@ static bool cwd_kept(struct req *r, char *canon, enum fd_kind *kind, char *link)
 	return true;
 }
 
+/* fd_kind_link of a tracee's fd: what its /proc link leads to tells
+ * whether the dir kept from the thread's last call is still the one
+ * (tasks.h), before the link's text is read and classified.  A tracee
+ * swapping the fd between our statx and our readlink only confuses which
+ * overlay dir its own later calls name. */
+static int dirfd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kind, char *link)
+{
+	char proc[64];
+	struct tasks_gen g;
+	struct tasks_dir obj;
+	mode_t mode;
+	tasks_gen_now(r->sup->tasks, &g);
+	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", r->pid, fd);
+	int err = link_object(proc, &obj, &mode);
+	if (err)
+		return err == -ENOENT ? -EBADF : -ENOENT;
+	bool dir = S_ISDIR(mode) && r->have_cred;  /* have_cred: the slot is the caller's */
+	if (dir && !tasks_dirfd(r->sup->tasks, r->pid, fd, &obj, canon)) {
+		*kind = FD_MIRROR;
+		strcpy(link, canon);
+		return 0;
+	}
+	if ((err = resolve_read_link(proc, link)))
+		return err == -ENOENT ? -EBADF : -ENOENT;
+	err = classify_on(r->sup, link[0] == '/' ? obj.mnt_id : 0, link, canon, kind);
+	if (!err && dir && *kind == FD_MIRROR)
+		tasks_put_dirfd(r->sup->tasks, r->pid, fd, &obj, canon, &g);
+	return err;
+}
+
 static int fd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kind, char *link)
 {
 	char proc[64];
@@ -125,13 +179,13 @@ static int fd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kind, 
 	} else if (fd < 0) {
 		return -EBADF;
 	} else {
-		snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", r->pid, fd);
+		return dirfd_kind_link(r, fd, canon, kind, link);
 	}
 	int err = resolve_read_link(proc, link);
 	if (err)
-		return err == -ENOENT && fd != AT_FDCWD ? -EBADF : -ENOENT;
+		return -ENOENT;
 	err = resolve_classify(r->sup, proc, link, canon, kind);
-	if (fd == AT_FDCWD && !err && *kind == FD_MIRROR)
+	if (!err && *kind == FD_MIRROR)
 		tasks_put_cwd(r->sup->tasks, r->pid, canon, &g);
 	return err;
 }

@@ -20,6 +20,12 @@ struct task {
 	struct task_ids ids;
 	char *cwd;                      /* canonical overlay path; NULL: not known */
 	uint64_t cwd_gen;               /* fs generation of cwd */
+	/* the dir fd of its last relative call: the tracee's number, the
+	 * mirror dir it held (NULL canon: none), its overlay dir as of fs gen */
+	int dirfd;
+	struct tasks_dir dirfd_obj;
+	char *dirfd_canon;
+	uint64_t dirfd_gen;
 };
 
 struct tasks {
@@ -39,11 +45,13 @@ struct tasks *tasks_new(void)
 	return t;
 }
 
+/* Under t->lock (or alone): the slot is free. */
 static void slot_clear(struct task *k)
 {
 	if (k->pidfd >= 0)
 		close(k->pidfd);
 	free(k->cwd);
+	free(k->dirfd_canon);
 	memset(k, 0, sizeof(*k));
 	k->pidfd = -1;
 }
@@ -169,6 +177,48 @@ void tasks_put_cwd(struct tasks *t, pid_t tid, const char *canon, const struct t
 		free(k->cwd);
 		k->cwd = copy;
 		k->cwd_gen = g->fs;
+		copy = NULL;
+	}
+	pthread_mutex_unlock(&t->lock);
+	free(copy);
+}
+
+static bool same_dir(const struct tasks_dir *a, const struct tasks_dir *b)
+{
+	return a->mnt_id == b->mnt_id && a->dev == b->dev && a->ino == b->ino;
+}
+
+int tasks_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *now, char *canon)
+{
+	if (!t)
+		return -ENOENT;
+	uint64_t fs = atomic_load(&t->fs_gen);
+	struct task *k = slot_of(t, tid);
+	int err = -ENOENT;
+	pthread_mutex_lock(&t->lock);
+	if (k->tid == tid && k->dirfd_canon && k->dirfd == fd && k->dirfd_gen == fs &&
+	    same_dir(&k->dirfd_obj, now)) {
+		strcpy(canon, k->dirfd_canon);
+		err = 0;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return err;
+}
+
+void tasks_put_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *obj,
+		     const char *canon, const struct tasks_gen *g)
+{
+	if (!t)
+		return;
+	struct task *k = slot_of(t, tid);
+	char *copy = strdup(canon);
+	pthread_mutex_lock(&t->lock);
+	if (copy && k->tid == tid) {
+		free(k->dirfd_canon);
+		k->dirfd = fd;
+		k->dirfd_obj = *obj;
+		k->dirfd_canon = copy;
+		k->dirfd_gen = g->fs;
 		copy = NULL;
 	}
 	pthread_mutex_unlock(&t->lock);

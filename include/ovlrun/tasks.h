@@ -12,6 +12,9 @@
  *                  they are per thread, and a thread is in that call while
  *                  it changes them, so no call of its own can refill the
  *                  entry in between;
+ *   dir fds      - checked to lead to the same mirror dir at each use, and
+ *                  dropped with the cwds when a directory moves or goes
+ *                  (a mirror dir goes only then);
  *   umask, cwd   - umask, chdir, fchdir, and a change of the overlay path
  *                  of a directory (its mirror renamed or removed, shadow.c)
  *                  (tasks_changed FS).  They belong to the process's fs
@@ -26,7 +29,7 @@
  *
  * Locking: one mutex per cache guards the table; it is held only to copy an
  * entry in or out, and taken with no other lock held but the caller's.
- * Bounds: TASKS_SLOTS entries, each holding one pidfd and one path.
+ * Bounds: TASKS_SLOTS entries, each holding one pidfd and two paths.
  */
 #ifndef OVLRUN_TASKS_H
 #define OVLRUN_TASKS_H
@@ -71,6 +74,19 @@ void tasks_put_ids(struct tasks *t, pid_t tid, const struct task_ids *ids,
  * -ENOENT when not known (call tasks_ids first: it checks the thread). */
 int tasks_cwd(struct tasks *t, pid_t tid, char *canon);
 void tasks_put_cwd(struct tasks *t, pid_t tid, const char *canon, const struct tasks_gen *g);
+
+/* The mirror dir a tracee's fd leads to (statx of its /proc link). */
+struct tasks_dir {
+	uint64_t mnt_id, dev, ino;
+};
+/* The overlay dir (canon, PATH_MAX) of tid's directory fd fd, kept from
+ * an earlier call: 0 if fd still leads to that mirror dir (now) and no dir
+ * moved or went since, else -ENOENT (call tasks_ids first).  No fd is
+ * held: a copy of the tracee's open file would keep its flock alive after
+ * the tracee closed it. */
+int tasks_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *now, char *canon);
+void tasks_put_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *obj,
+		     const char *canon, const struct tasks_gen *g);
 
 /* Something a kept entry holds may have changed, for every thread. */
 #define TASKS_CRED 1
