@@ -482,10 +482,11 @@ static int lookup_cached(struct walk *w, const char *canon, const char *name, bo
 		return 1;
 	*type = hit.type;
 	*layer = hit.layer;
+	bool type_only = last && (w->flags & OVL_LOOKUP_TYPE_ONLY) && hit.type != S_IFLNK;
 	if (hit.pin) {
 		*child = *hit.dir;
 		*child_pin = hit.pin;
-		if (!last) {
+		if (!last || type_only) {
 			*st = *hit.st;
 			return 0;
 		}
@@ -498,6 +499,12 @@ static int lookup_cached(struct walk *w, const char *canon, const char *name, bo
 	}
 	if (hit.type == 0)
 		return 0;
+	if (type_only) {
+		/* the type of a name changes only with a change of the
+		 * name, which drops the entry */
+		memset(st, 0, sizeof(*st));
+		return 0;
+	}
 	*have_target = hit.type == S_IFLNK && target[0];
 	if (*have_target && follow)
 		return 0;

@@ -17,7 +17,7 @@ static int64_t do_readlink(struct req *r, int dirfd, uint64_t path_addr, uint64_
 	ssize_t n = req_magic_readlink(r, dirfd, path, target, sizeof(target));
 	if (n == SC_CONTINUE) {
 		/* readlinkat(fd, "") reads the symlink an O_PATH fd refers to */
-		err = req_lookup(r, dirfd, path, 0, true, &e);
+		err = req_lookup(r, dirfd, path, path[0] ? OVL_LOOKUP_TYPE_ONLY : 0, true, &e);
 		if (err)
 			return err;
 		n = e.type == 0 ? -ENOENT : !S_ISLNK(e.type) ? -EINVAL :

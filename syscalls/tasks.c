@@ -224,3 +224,19 @@ void tasks_put_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir 
 	pthread_mutex_unlock(&t->lock);
 	free(copy);
 }
+
+int tasks_getfd(struct tasks *t, pid_t tid, int fd)
+{
+	if (!t)
+		return -ENOENT;
+	struct task *k = slot_of(t, tid);
+	int ours = -ENOENT;
+	pthread_mutex_lock(&t->lock);
+	if (k->tid == tid && k->pidfd >= 0) {
+		ours = (int)syscall(SYS_pidfd_getfd, k->pidfd, fd, 0);
+		if (ours < 0)
+			ours = errno == ENOENT ? -ESRCH : -errno;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return ours;
+}

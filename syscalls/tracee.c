@@ -241,12 +241,16 @@ void req_signal(struct req *r, int sig)
 
 int req_getfd(struct req *r, int fd)
 {
+	/* the thread's own pidfd, kept with its credentials (tasks.h) */
+	int ours = r->have_cred ? tasks_getfd(r->sup->tasks, r->pid, fd) : -ENOENT;
+	if (ours != -ENOENT)
+		return ours;
 	int pidfd = (int)syscall(SYS_pidfd_open, r->pid, PIDFD_THREAD);
 	if (pidfd < 0)
 		pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
 	if (pidfd < 0)
 		return -ESRCH;
-	int ours = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	ours = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 	int err = errno;
 	close(pidfd);
 	return ours < 0 ? -err : ours;

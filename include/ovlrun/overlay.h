@@ -163,6 +163,9 @@ struct ovl_entry {
 #define OVL_LOOKUP_NO_PERM      0x0100  /* skip search-permission checks (internal use) */
 #define OVL_LOOKUP_NO_MAGICLINKS 0x0200 /* RESOLVE_NO_MAGICLINKS: for the caller's /proc
 					 * magic links (the engine has none) */
+#define OVL_LOOKUP_TYPE_ONLY    0x0400  /* the caller wants the final entry's type (and a
+					 * symlink's text), not its metadata: a cached
+					 * final non-symlink is not stat'ed, e->st is zero */
 
 /*
  * Resolve path (absolute, or relative to the canonical overlay dir base)

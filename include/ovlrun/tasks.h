@@ -88,6 +88,10 @@ int tasks_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *now,
 void tasks_put_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *obj,
 		     const char *canon, const struct tasks_gen *g);
 
+/* A copy of tid's fd fd through the pidfd its entry holds (call tasks_ids
+ * first): the fd, -ENOENT when no entry is tid's, else -errno. */
+int tasks_getfd(struct tasks *t, pid_t tid, int fd);
+
 /* Something a kept entry holds may have changed, for every thread. */
 #define TASKS_CRED 1
 #define TASKS_FS 2

@@ -578,6 +578,50 @@ static void test_leaves(void **state)
 	ovl_entry_release(&e);
 }
 
+/* OVL_LOOKUP_TYPE_ONLY (readlink's): a cached final non-symlink is taken
+ * from the cache with no stat, a change through the engine is seen at
+ * once. */
+static void test_type_only(void **state)
+{
+	struct tfs *t = *state;
+	tfs_mkdir(t->lower[0], "d", 0755);
+	tfs_mkfile(t->lower[0], "d/f", "x", 0644);
+	assert_int_equal(tfs_mount(t), 0);
+	struct ovl_cred root = tfs_root_cred();
+	struct ovl_entry e;
+	const unsigned to = OVL_LOOKUP_TYPE_ONLY;
+
+	/* not cached yet: looked up, stat'ed */
+	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/f", to, &e), 0);
+	assert_int_equal(e.type, S_IFREG);
+	assert_int_equal(e.st.st_size, 1);
+	ovl_entry_release(&e);
+	/* cached: the type alone, even when the host changed behind the
+	 * engine (it trusts what it cached) */
+	char host[PATH_MAX + 8];
+	snprintf(host, sizeof(host), "%s/d/f", t->lower[0]);
+	assert_int_equal(unlink(host), 0);
+	tfs_mkdir(t->lower[0], "d/f", 0755);
+	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/f", to, &e), 0);
+	assert_int_equal(e.type, S_IFREG);
+	assert_int_equal(e.st.st_mode, 0);
+	ovl_entry_release(&e);
+	ovl_forget(t->fs, "/d/f");
+	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/f", to, &e), 0);
+	assert_int_equal(e.type, S_IFDIR);
+	/* a change through the engine: seen at once */
+	assert_int_equal(ovl_rmdir(t->fs, &root, &e), 0);
+	ovl_entry_release(&e);
+	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/f", to, &e), 0);
+	assert_int_equal(e.type, 0);
+	assert_int_equal(ovl_mknod(t->fs, &root, &e, S_IFREG | 0600, 0), 0);
+	ovl_entry_release(&e);
+	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/f", to, &e), 0);
+	assert_int_equal(e.type, S_IFREG);
+	assert_int_equal(e.layer, OVL_UPPER);
+	ovl_entry_release(&e);
+}
+
 /* A walk beside a change: what it read before an invalidation of the name
  * (or of a subtree above it) must not go in the cache after it; read after
  * it, it does.  A hit shows what went in. */
@@ -686,6 +730,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eviction_and_fds, tfs_setup_2, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_free_releases_fds, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_leaves, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_type_only, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_stale_insert_dropped, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_beside_change, tfs_setup_1, tfs_teardown),
 	};
