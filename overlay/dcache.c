@@ -1,37 +1,47 @@
 /*
- * The dentry cache: what lookups found, keyed by canonical overlay path, so
- * that a walk through known names makes no host syscall.
+ * The dentry cache: a tree of the names lookups found, so that a walk
+ * through known names makes no host syscall.
  *
- * Two kinds of entry, each with its own LRU list and bound:
- *   dirs   - a merged directory: the participating real dirs (fds owned by
- *            the cache), the lstat of the topmost one (for search
- *            permission) and its layer, as ovl_lookup_one gave them;
- *   leaves - anything else a final component was: a negative (the name is
- *            free), or a non-directory's type and layer, with the target
- *            of a symlink.  They hold no fd: a caller that wants the
- *            object's metadata stats it in its real dir (size and times of
- *            files change natively, through the command's own fds).
+ * A node is one name under its parent node (the root node is "/"); the
+ * table finds a child by (parent node, name).  What a node knows:
+ *   dir       - a merged directory: the participating real dirs (fds owned
+ *               by the cache), the lstat of the topmost one (for search
+ *               permission) and its layer, as ovl_lookup_one gave them.
+ *               They live in a struct ovl_dcentry of their own, the thing
+ *               a walk pins: a walk borrows the fds while it holds a pin,
+ *               and data dropped while pinned is freed at the last unpin,
+ *               so a borrowed fd is never closed under its user;
+ *   leaf      - anything else a final component was: a negative (the name
+ *               is free), or a non-directory's type and layer, with the
+ *               target of a symlink.  No fd: a caller that wants the
+ *               object's metadata stats it in its real dir (size and times
+ *               of files change natively);
+ *   nothing   - a name kept only because names below it are cached (its
+ *               dir data was evicted or invalidated): a walk looks it up
+ *               afresh and finds its children still cached.
+ * A node lives while it knows something or has children: children hold
+ * their parent, so a cached name is always reachable from the root.
  *
  * Correctness rests on invalidation: every engine path that changes a
  * name's existence, type or layer, or a directory's participating layers,
  * opacity, owner or mode calls ovl_dcache_invalidate (see internal.h)
- * after the host change.  Walks run beside changes, so a walk that read
- * the host before an invalidation must not insert what it read after it:
- * each invalidation bumps a generation (the name's bucket's, or for a
- * subtree the table's).  A walk reads the table's when it begins (the
- * dirs it stands in may go stale in a subtree change any time after),
- * the name's bucket's before it reads the name (ovl_dcache_stamp), and
- * its insert is dropped if either moved.
- * Lowers never change.
+ * after the host change; a subtree invalidation drops the node and every
+ * node below it, the other kind only what the node knows.  Walks run
+ * beside changes, so a walk that read the host before an invalidation
+ * must not insert what it read after it: each invalidation bumps a
+ * generation (the bucket's of the name's path, or for a subtree the
+ * table's).  A walk reads the table's when it begins (the dirs it stands
+ * in may go stale in a subtree change any time after), the name's
+ * bucket's before it reads the name (ovl_dcache_stamp), and its insert is
+ * dropped if either moved.  Lowers never change.
  *
- * A walk or an entry borrows a dir's fds while it holds a pin; a dir
- * invalidated or evicted while pinned only leaves the table and is freed
- * at the last unpin, so a borrowed fd is never closed under its user.
- *
- * Bounds: at most max dirs (fds <= max * nlayers, plus pinned ones) and
- * DCACHE_MAX_LEAVES leaves (about 100 bytes and a path each).
+ * Bounds: at most max dirs with data (fds <= max * nlayers, plus pinned
+ * ones), DCACHE_MAX_LEAVES leaves (about 100 bytes and a name each), and
+ * the nodes that know nothing, each an ancestor of one of those (at most
+ * one per path component of a cached name, shared by its siblings).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -43,34 +53,56 @@
 #define DCACHE_MAX_LEAVES 32768
 #define DCACHE_BUCKETS 65536    /* power of two */
 
-/* Generations (see the top): per bucket, and the table's for subtrees. */
+enum node_kind { NODE_NOTHING, NODE_DIR, NODE_LEAF };
+
+struct ovl_dcnode {
+	struct ovl_dcnode *parent;      /* NULL: the root */
+	struct ovl_dcnode *hnext;       /* hash chain, by (parent, name) */
+	struct ovl_dcnode *child;       /* first child */
+	struct ovl_dcnode *sprev, *snext; /* siblings */
+	struct ovl_dcnode *lprev, *lnext; /* leaves' LRU, most recent first */
+	uint64_t hash;                  /* of (parent, name) */
+	enum node_kind kind;
+	struct ovl_dcentry *dir;        /* NODE_DIR: its data */
+	mode_t type;                    /* NODE_LEAF: S_IFMT bits, 0 = negative */
+	int layer;                      /* NODE_LEAF */
+	char *target;                   /* NODE_LEAF symlink: its text, or NULL */
+	size_t nlen;
+	char name[];
+};
+
+/* A merged dir's data: what walks pin (see the top). */
+struct ovl_dcentry {
+	struct ovl_dcnode *node;        /* NULL once dropped from the tree */
+	struct ovl_dcentry *prev, *next; /* dirs' LRU, most recent first */
+	unsigned pins;
+	int layer;
+	struct ovl_dir dir;
+	struct stat st;
+};
+
+/* Generations (see the top): per bucket of paths, and the table's. */
 static uint32_t *bucket_gen(struct ovl_dcache *c, uint64_t h)
 {
 	return &c->bgen[h & (DCACHE_BUCKETS - 1)];
 }
 
-struct ovl_dcentry {
-	struct ovl_dcentry *hnext;      /* hash chain */
-	struct ovl_dcentry *prev, *next; /* LRU of its kind, most recent first */
-	uint64_t hash;
-	unsigned pins;                  /* dirs only */
-	bool dead;                      /* out of the table: free at the last unpin */
-	bool leaf;
-	mode_t type;                    /* leaves: S_IFMT bits, 0 = negative */
-	int layer;
-	struct ovl_dir *dir;            /* dirs: the real dirs; leaves: NULL */
-	struct stat *st;                /* dirs: lstat of the topmost real dir */
-	char *target;                   /* symlink leaves: the link's text, or NULL */
-	size_t len;
-	char path[];
-};
-
-static uint64_t hash_path(const char *s, size_t n)
+static uint64_t hash_bytes(uint64_t h, const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
 	return h;
+}
+
+static uint64_t hash_path(const char *s)
+{
+	return hash_bytes(1469598103934665603ULL, s, strlen(s));
+}
+
+static uint64_t hash_child(const struct ovl_dcnode *parent, const char *name, size_t n)
+{
+	return hash_bytes(1469598103934665603ULL ^ ((uint64_t)(uintptr_t)parent * 0x9e3779b97f4a7c15ULL),
+			  name, n);
 }
 
 int ovl_dcache_init(struct ovl_fs *fs)
@@ -78,11 +110,14 @@ int ovl_dcache_init(struct ovl_fs *fs)
 	struct ovl_dcache *c = &fs->dcache;
 	c->tab = calloc(DCACHE_BUCKETS, sizeof(*c->tab));
 	c->bgen = calloc(DCACHE_BUCKETS, sizeof(*c->bgen));
-	if (!c->tab || !c->bgen) {
+	c->root = calloc(1, sizeof(*c->root) + 1);
+	if (!c->tab || !c->bgen || !c->root) {
 		free(c->tab);
 		free(c->bgen);
+		free(c->root);
 		c->tab = NULL;
 		c->bgen = NULL;
+		c->root = NULL;
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&c->lock, NULL);
@@ -94,48 +129,144 @@ int ovl_dcache_init(struct ovl_fs *fs)
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur / 4 / (rlim_t)per < max)
 		max = (unsigned)(rl.rlim_cur / 4 / (rlim_t)per);
-	c->lru[0].max = max < DCACHE_MIN ? DCACHE_MIN : max;
-	c->lru[1].max = DCACHE_MAX_LEAVES;
+	c->max_dirs = max < DCACHE_MIN ? DCACHE_MIN : max;
+	c->max_leaves = DCACHE_MAX_LEAVES;
 	return 0;
 }
 
-static void entry_free(struct ovl_dcentry *d)
+static void dir_free(struct ovl_dcentry *d)
 {
-	if (d->dir) {
-		ovl_dir_release(d->dir);
-		free(d->dir);
-	}
-	free(d->st);
-	free(d->target);
+	ovl_dir_release(&d->dir);
 	free(d);
 }
 
-static struct ovl_lru *lru_of(struct ovl_dcache *c, const struct ovl_dcentry *d)
+/* ---- what a node knows ---- */
+
+/* Under c->lock: n knows nothing any more (its dir data is freed, or at
+ * the last unpin). */
+static void forget_data(struct ovl_dcache *c, struct ovl_dcnode *n)
 {
-	return &c->lru[d->leaf];
+	if (n->kind == NODE_DIR) {
+		struct ovl_dcentry *d = n->dir;
+		if (d->prev)
+			d->prev->next = d->next;
+		else
+			c->dirs_head = d->next;
+		if (d->next)
+			d->next->prev = d->prev;
+		else
+			c->dirs_tail = d->prev;
+		c->ndirs--;
+		d->node = NULL;
+		if (!d->pins)
+			dir_free(d);
+		n->dir = NULL;
+	} else if (n->kind == NODE_LEAF) {
+		if (n->lprev)
+			n->lprev->lnext = n->lnext;
+		else
+			c->leaves_head = n->lnext;
+		if (n->lnext)
+			n->lnext->lprev = n->lprev;
+		else
+			c->leaves_tail = n->lprev;
+		c->nleaves--;
+		free(n->target);
+		n->target = NULL;
+	}
+	n->kind = NODE_NOTHING;
 }
 
-/* Take d out of the table and its LRU; free it unless a walk holds it. */
-static void unlink_entry(struct ovl_dcache *c, struct ovl_dcentry *d)
+/* ---- the tree ---- */
+
+/* Under c->lock: take n (no children, knows nothing) out and free it. */
+static void node_free(struct ovl_dcache *c, struct ovl_dcnode *n)
 {
-	struct ovl_lru *l = lru_of(c, d);
-	struct ovl_dcentry **pp = &c->tab[d->hash & (DCACHE_BUCKETS - 1)];
-	while (*pp != d)
+	struct ovl_dcnode **pp = &c->tab[n->hash & (DCACHE_BUCKETS - 1)];
+	while (*pp != n)
 		pp = &(*pp)->hnext;
-	*pp = d->hnext;
-	if (d->prev)
-		d->prev->next = d->next;
+	*pp = n->hnext;
+	if (n->sprev)
+		n->sprev->snext = n->snext;
 	else
-		l->head = d->next;
-	if (d->next)
-		d->next->prev = d->prev;
-	else
-		l->tail = d->prev;
-	l->n--;
-	if (d->pins)
-		d->dead = true;
-	else
-		entry_free(d);
+		n->parent->child = n->snext;
+	if (n->snext)
+		n->snext->sprev = n->sprev;
+	c->nnodes--;
+	free(n);
+}
+
+/* Under c->lock: free n and its ancestors while they know nothing and
+ * have no children. */
+static void prune(struct ovl_dcache *c, struct ovl_dcnode *n)
+{
+	while (n && n->parent && n->kind == NODE_NOTHING && !n->child) {
+		struct ovl_dcnode *p = n->parent;
+		node_free(c, n);
+		n = p;
+	}
+}
+
+/* Under c->lock: drop everything below n (n itself stays). */
+static void drop_children(struct ovl_dcache *c, struct ovl_dcnode *n)
+{
+	/* depth-first without recursion: descend to a node without
+	 * children, free it, go on from its parent */
+	struct ovl_dcnode *cur = n->child;
+	while (cur) {
+		if (cur->child) {
+			cur = cur->child;
+			continue;
+		}
+		struct ovl_dcnode *up = cur->parent;
+		forget_data(c, cur);
+		node_free(c, cur);
+		cur = up == n ? n->child : up;
+	}
+}
+
+static struct ovl_dcnode *child_of(struct ovl_dcache *c, const struct ovl_dcnode *p,
+				   const char *name, size_t n, uint64_t h)
+{
+	for (struct ovl_dcnode *d = c->tab[h & (DCACHE_BUCKETS - 1)]; d; d = d->hnext)
+		if (d->hash == h && d->parent == p && d->nlen == n && !memcmp(d->name, name, n))
+			return d;
+	return NULL;
+}
+
+/* Under c->lock: the node of canon, made (knowing nothing) with its
+ * missing ancestors when make; NULL if absent or without memory. */
+static struct ovl_dcnode *node_at(struct ovl_dcache *c, const char *canon, bool make)
+{
+	struct ovl_dcnode *n = c->root;
+	for (const char *s = canon; n;) {
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		size_t len = strcspn(s, "/");
+		uint64_t h = hash_child(n, s, len);
+		struct ovl_dcnode *k = child_of(c, n, s, len, h);
+		if (!k && make && (k = calloc(1, sizeof(*k) + len + 1))) {
+			k->parent = n;
+			k->hash = h;
+			k->nlen = len;
+			memcpy(k->name, s, len);
+			struct ovl_dcnode **b = &c->tab[h & (DCACHE_BUCKETS - 1)];
+			k->hnext = *b;
+			*b = k;
+			k->snext = n->child;
+			if (n->child)
+				n->child->sprev = k;
+			n->child = k;
+			c->nnodes++;
+		}
+		if (!k && make)
+			prune(c, n);    /* no memory: leave no empty ancestors */
+		n = k;
+		s += len;
+	}
+	return n;
 }
 
 void ovl_dcache_free(struct ovl_fs *fs)
@@ -143,11 +274,13 @@ void ovl_dcache_free(struct ovl_fs *fs)
 	struct ovl_dcache *c = &fs->dcache;
 	if (!c->tab)
 		return;
-	for (int k = 0; k < 2; k++)
-		while (c->lru[k].head)
-			unlink_entry(c, c->lru[k].head);  /* no walk is live at free */
+	/* no walk is live at free: nothing is pinned */
+	drop_children(c, c->root);
+	forget_data(c, c->root);
+	free(c->root);
 	free(c->tab);
 	free(c->bgen);
+	c->root = NULL;
 	c->tab = NULL;
 	c->bgen = NULL;
 	pthread_mutex_destroy(&c->lock);
@@ -156,41 +289,99 @@ void ovl_dcache_free(struct ovl_fs *fs)
 void ovl_dcache_set_max(struct ovl_fs *fs, unsigned max)
 {
 	pthread_mutex_lock(&fs->dcache.lock);
-	fs->dcache.lru[0].max = max ? max : 1;
+	fs->dcache.max_dirs = max ? max : 1;
 	pthread_mutex_unlock(&fs->dcache.lock);
 }
 
 unsigned ovl_dcache_count(struct ovl_fs *fs)
 {
 	pthread_mutex_lock(&fs->dcache.lock);
-	unsigned n = fs->dcache.lru[0].n;
+	unsigned n = fs->dcache.ndirs;
 	pthread_mutex_unlock(&fs->dcache.lock);
 	return n;
 }
 
-static void lru_front(struct ovl_dcache *c, struct ovl_dcentry *d)
+unsigned ovl_dcache_nodes(struct ovl_fs *fs)
 {
-	struct ovl_lru *l = lru_of(c, d);
-	if (l->head == d)
+	pthread_mutex_lock(&fs->dcache.lock);
+	unsigned n = fs->dcache.nnodes;
+	pthread_mutex_unlock(&fs->dcache.lock);
+	return n;
+}
+
+/* ---- LRU ---- */
+
+static void dir_front(struct ovl_dcache *c, struct ovl_dcentry *d)
+{
+	if (c->dirs_head == d)
 		return;
 	d->prev->next = d->next;        /* d is not the head: it has a prev */
 	if (d->next)
 		d->next->prev = d->prev;
 	else
-		l->tail = d->prev;
+		c->dirs_tail = d->prev;
 	d->prev = NULL;
-	d->next = l->head;
-	l->head->prev = d;
-	l->head = d;
+	d->next = c->dirs_head;
+	c->dirs_head->prev = d;
+	c->dirs_head = d;
 }
 
-static struct ovl_dcentry *find(struct ovl_dcache *c, const char *canon, size_t len,
-				uint64_t h)
+static void leaf_front(struct ovl_dcache *c, struct ovl_dcnode *n)
 {
-	for (struct ovl_dcentry *d = c->tab[h & (DCACHE_BUCKETS - 1)]; d; d = d->hnext)
-		if (d->hash == h && d->len == len && !memcmp(d->path, canon, len))
-			return d;
-	return NULL;
+	if (c->leaves_head == n)
+		return;
+	n->lprev->lnext = n->lnext;
+	if (n->lnext)
+		n->lnext->lprev = n->lprev;
+	else
+		c->leaves_tail = n->lprev;
+	n->lprev = NULL;
+	n->lnext = c->leaves_head;
+	c->leaves_head->lprev = n;
+	c->leaves_head = n;
+}
+
+/* Drop the least recently used beyond the bounds; pinned dirs stay (at
+ * most a couple per walk in progress) until they are unpinned. */
+static void evict(struct ovl_dcache *c)
+{
+	for (struct ovl_dcentry *d = c->dirs_tail; c->ndirs > c->max_dirs && d;) {
+		struct ovl_dcentry *prev = d->prev;
+		if (!d->pins) {
+			struct ovl_dcnode *n = d->node;
+			forget_data(c, n);
+			prune(c, n);
+		}
+		d = prev;
+	}
+	while (c->nleaves > c->max_leaves && c->leaves_tail) {
+		struct ovl_dcnode *n = c->leaves_tail;
+		forget_data(c, n);
+		prune(c, n);
+	}
+}
+
+/* ---- lookups ---- */
+
+/* Under c->lock: a hit at n, or false. */
+static bool hit_at(struct ovl_dcache *c, struct ovl_dcnode *n, bool leaves,
+		   struct ovl_dchit *hit, char *target)
+{
+	if (!n || n->kind == NODE_NOTHING || (n->kind == NODE_LEAF && !leaves))
+		return false;
+	if (n->kind == NODE_DIR) {
+		struct ovl_dcentry *d = n->dir;
+		dir_front(c, d);
+		d->pins++;
+		*hit = (struct ovl_dchit){ .type = S_IFDIR, .layer = d->layer, .pin = d,
+					   .dir = &d->dir, .st = &d->st };
+		return true;
+	}
+	leaf_front(c, n);
+	*hit = (struct ovl_dchit){ .type = n->type, .layer = n->layer };
+	if (target)
+		strcpy(target, n->target ? n->target : "");
+	return true;
 }
 
 bool ovl_dcache_find(struct ovl_fs *fs, const char *canon, bool leaves, struct ovl_dchit *hit,
@@ -199,26 +390,30 @@ bool ovl_dcache_find(struct ovl_fs *fs, const char *canon, bool leaves, struct o
 	struct ovl_dcache *c = &fs->dcache;
 	if (!c->tab)
 		return false;
-	size_t len = strlen(canon);
-	uint64_t h = hash_path(canon, len);
 	pthread_mutex_lock(&c->lock);
-	struct ovl_dcentry *d = find(c, canon, len, h);
-	if (d && d->leaf && !leaves)
-		d = NULL;
-	if (d) {
-		lru_front(c, d);
-		*hit = (struct ovl_dchit){ .type = d->type, .layer = d->layer };
-		if (!d->leaf) {
-			d->pins++;
-			hit->pin = d;
-			hit->dir = d->dir;
-			hit->st = d->st;
-		} else if (target) {
-			strcpy(target, d->target ? d->target : "");
-		}
-	}
+	bool found = hit_at(c, node_at(c, canon, false), leaves, hit, target);
 	pthread_mutex_unlock(&c->lock);
-	return d != NULL;
+	return found;
+}
+
+bool ovl_dcache_find_in(struct ovl_fs *fs, struct ovl_dcentry *parent, const char *name,
+			const char *canon, struct ovl_dchit *hit, char *target)
+{
+	struct ovl_dcache *c = &fs->dcache;
+	if (!c->tab)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	struct ovl_dcnode *n;
+	if (parent && parent->node) {
+		/* the pinned dir is still the one at its path: one step */
+		size_t len = strlen(name);
+		n = child_of(c, parent->node, name, len, hash_child(parent->node, name, len));
+	} else {
+		n = node_at(c, canon, false);
+	}
+	bool found = hit_at(c, n, true, hit, target);
+	pthread_mutex_unlock(&c->lock);
+	return found;
 }
 
 struct ovl_dcentry *ovl_dcache_get(struct ovl_fs *fs, const char *canon,
@@ -233,23 +428,10 @@ struct ovl_dcentry *ovl_dcache_get(struct ovl_fs *fs, const char *canon,
 	return hit.pin;
 }
 
-/* Drop least recently used entries of l beyond its bound; pinned dirs
- * stay (at most a couple per walk in progress) until they are unpinned. */
-static void evict(struct ovl_dcache *c, struct ovl_lru *l)
-{
-	struct ovl_dcentry *d = l->tail;
-	while (l->n > l->max && d) {
-		struct ovl_dcentry *prev = d->prev;
-		if (!d->pins)
-			unlink_entry(c, d);
-		d = prev;
-	}
-}
-
 bool ovl_dcache_current(struct ovl_fs *fs, struct ovl_dcentry *d)
 {
 	pthread_mutex_lock(&fs->dcache.lock);
-	bool current = !d->dead;
+	bool current = d->node != NULL;
 	pthread_mutex_unlock(&fs->dcache.lock);
 	return current;
 }
@@ -258,13 +440,15 @@ void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d)
 {
 	struct ovl_dcache *c = &fs->dcache;
 	pthread_mutex_lock(&c->lock);
-	bool last = --d->pins == 0, dead = d->dead;
-	if (last && !dead && c->lru[0].n > c->lru[0].max)
-		evict(c, &c->lru[0]);   /* it stayed over the bound while pinned */
+	bool last = --d->pins == 0, dropped = d->node == NULL;
+	if (last && !dropped && c->ndirs > c->max_dirs)
+		evict(c);               /* it stayed over the bound while pinned */
 	pthread_mutex_unlock(&c->lock);
-	if (last && dead)
-		entry_free(d);          /* out of the table: nobody finds it */
+	if (last && dropped)
+		dir_free(d);            /* out of the tree: nobody finds it */
 }
+
+/* ---- inserts and invalidation ---- */
 
 uint64_t ovl_dcache_gen(struct ovl_fs *fs)
 {
@@ -279,44 +463,21 @@ void ovl_dcache_stamp(struct ovl_fs *fs, const char *canon, uint64_t gen, struct
 	/* before the host is read: what an invalidation after this sees
 	 * moved (seq_cst loads, paired with the bumps under the lock) */
 	s->gen = gen;
-	s->bgen = __atomic_load_n(bucket_gen(c, hash_path(canon, strlen(canon))), __ATOMIC_SEQ_CST);
+	s->bgen = __atomic_load_n(bucket_gen(c, hash_path(canon)), __ATOMIC_SEQ_CST);
 }
 
-/* Put d (filled but for its links) in the table, replacing what was there;
- * false (d untouched) if an invalidation came after stamp s. */
-static bool insert(struct ovl_dcache *c, struct ovl_dcentry *d, const struct ovl_dcstamp *s)
+/* Under c->lock: the node canon's insert goes to, emptied (what was just
+ * looked up wins), or NULL if an invalidation came after stamp s or
+ * without memory. */
+static struct ovl_dcnode *insert_at(struct ovl_dcache *c, const char *canon,
+				    const struct ovl_dcstamp *s)
 {
-	if (s->gen != c->gen || s->bgen != *bucket_gen(c, d->hash))
-		return false;
-	struct ovl_lru *l = lru_of(c, d);
-	struct ovl_dcentry *old = find(c, d->path, d->len, d->hash);
-	if (old)
-		unlink_entry(c, old);   /* what was just looked up wins */
-	struct ovl_dcentry **b = &c->tab[d->hash & (DCACHE_BUCKETS - 1)];
-	d->hnext = *b;
-	*b = d;
-	d->prev = NULL;
-	d->next = l->head;
-	if (l->head)
-		l->head->prev = d;
-	else
-		l->tail = d;
-	l->head = d;
-	l->n++;
-	evict(c, l);
-	return true;
-}
-
-static struct ovl_dcentry *entry_new(const char *canon)
-{
-	size_t len = strlen(canon);
-	struct ovl_dcentry *d = calloc(1, sizeof(*d) + len + 1);
-	if (!d)
+	if (s->gen != c->gen || s->bgen != *bucket_gen(c, hash_path(canon)))
 		return NULL;
-	d->hash = hash_path(canon, len);
-	d->len = len;
-	memcpy(d->path, canon, len + 1);
-	return d;
+	struct ovl_dcnode *n = node_at(c, canon, true);
+	if (n)
+		forget_data(c, n);
+	return n;
 }
 
 struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct ovl_dir *dir,
@@ -325,30 +486,31 @@ struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct 
 	struct ovl_dcache *c = &fs->dcache;
 	if (!c->tab || dir->n == 0)
 		return NULL;
-	struct ovl_dcentry *d = entry_new(canon);
-	if (d) {
-		d->dir = malloc(sizeof(*d->dir));
-		d->st = malloc(sizeof(*d->st));
-	}
-	if (!d || !d->dir || !d->st) {
-		if (d) {
-			free(d->dir);
-			free(d->st);
-		}
-		free(d);
+	struct ovl_dcentry *d = calloc(1, sizeof(*d));
+	if (!d)
 		return NULL;
-	}
 	d->pins = 1;
-	*d->dir = *dir;
-	*d->st = *st;
+	d->dir = *dir;
+	d->st = *st;
 	d->layer = layer;
-	d->type = S_IFDIR;
 	pthread_mutex_lock(&c->lock);
-	bool in = insert(c, d, s);
+	struct ovl_dcnode *n = insert_at(c, canon, s);
+	if (n) {
+		n->kind = NODE_DIR;
+		n->dir = d;
+		d->node = n;
+		d->next = c->dirs_head;
+		if (c->dirs_head)
+			c->dirs_head->prev = d;
+		else
+			c->dirs_tail = d;
+		c->dirs_head = d;
+		c->ndirs++;
+		evict(c);
+	}
 	pthread_mutex_unlock(&c->lock);
-	if (!in) {
-		d->dir->n = 0;          /* the fds stay the caller's */
-		entry_free(d);
+	if (!n) {
+		free(d);                /* the fds stay the caller's */
 		return NULL;
 	}
 	dir->n = 0;                     /* the fds are the cache's now */
@@ -359,23 +521,32 @@ void ovl_dcache_add_leaf(struct ovl_fs *fs, const char *canon, mode_t type, int 
 			 const char *target, const struct ovl_dcstamp *s)
 {
 	struct ovl_dcache *c = &fs->dcache;
-	if (!c->tab || type == S_IFDIR)
+	if (!c->tab || type == S_IFDIR || !strcmp(canon, "/"))
 		return;
-	struct ovl_dcentry *d = entry_new(canon);
-	if (!d)
+	char *t = NULL;
+	if (target && !(t = strdup(target)))
 		return;                 /* without memory: looked up again next time */
-	d->leaf = true;
-	d->type = type;
-	d->layer = layer;
-	if (target && !(d->target = strdup(target))) {
-		free(d);
-		return;
-	}
 	pthread_mutex_lock(&c->lock);
-	bool in = insert(c, d, s);
+	struct ovl_dcnode *n = insert_at(c, canon, s);
+	if (n) {
+		drop_children(c, n);    /* a name that is no dir has nothing below */
+		n->kind = NODE_LEAF;
+		n->type = type;
+		n->layer = layer;
+		n->target = t;
+		t = NULL;
+		n->lprev = NULL;
+		n->lnext = c->leaves_head;
+		if (c->leaves_head)
+			c->leaves_head->lprev = n;
+		else
+			c->leaves_tail = n;
+		c->leaves_head = n;
+		c->nleaves++;
+		evict(c);
+	}
 	pthread_mutex_unlock(&c->lock);
-	if (!in)
-		entry_free(d);
+	free(t);
 }
 
 void ovl_dcache_invalidate(struct ovl_fs *fs, const char *canon, bool subtree)
@@ -383,25 +554,17 @@ void ovl_dcache_invalidate(struct ovl_fs *fs, const char *canon, bool subtree)
 	struct ovl_dcache *c = &fs->dcache;
 	if (!c->tab)
 		return;
-	size_t len = strlen(canon);
-	uint64_t h = hash_path(canon, len);
 	pthread_mutex_lock(&c->lock);
 	if (subtree)
 		__atomic_add_fetch(&c->gen, 1, __ATOMIC_SEQ_CST);
 	else
-		__atomic_add_fetch(bucket_gen(c, h), 1, __ATOMIC_SEQ_CST);
-	struct ovl_dcentry *d = find(c, canon, len, h);
-	if (d)
-		unlink_entry(c, d);
-	/* Everything below: "/" covers all, "/a" covers "/a/..." only. */
-	for (int k = 0; subtree && k < 2; k++) {
-		for (d = c->lru[k].head; d;) {
-			struct ovl_dcentry *next = d->next;
-			if (len == 1 || (d->len > len && d->path[len] == '/' &&
-					 !memcmp(d->path, canon, len)))
-				unlink_entry(c, d);
-			d = next;
-		}
+		__atomic_add_fetch(bucket_gen(c, hash_path(canon)), 1, __ATOMIC_SEQ_CST);
+	struct ovl_dcnode *n = node_at(c, canon, false);
+	if (n) {
+		if (subtree)
+			drop_children(c, n);
+		forget_data(c, n);
+		prune(c, n);
 	}
 	pthread_mutex_unlock(&c->lock);
 }

@@ -9,24 +9,25 @@
 #include "ovlrun/overlay.h"
 
 struct ovl_listing;                     /* readdir.c: cached merged listing of one dir */
-struct ovl_dcentry;                     /* dcache.c: one cached merged directory */
+struct ovl_dcnode;                      /* dcache.c: one name of the dentry tree */
+struct ovl_dcentry;                     /* dcache.c: one cached merged directory's data */
 
-/* Directory cache (dcache.c).  lock guards every field and each entry's
- * pins and LRU links; it is a leaf lock (nothing else is taken under it)
- * held only inside dcache.c.  The generations are bumped under it and
- * read without it (atomics): a walk's insert is dropped when what it read
- * may predate an invalidation (dcache.c). */
-struct ovl_lru {
-	struct ovl_dcentry *head, *tail; /* most recently used first */
-	unsigned n;                     /* entries in the table (pinned dead ones not counted) */
-	unsigned max;                   /* bound */
-};
+/* Dentry cache (dcache.c).  lock guards every field, the tree's links and
+ * each node and dir data's fields, pins and LRU links; it is a leaf lock
+ * (nothing else is taken under it) held only inside dcache.c.  The
+ * generations are bumped under it and read without it (atomics): a walk's
+ * insert is dropped when what it read may predate an invalidation
+ * (dcache.c). */
 struct ovl_dcache {
 	pthread_mutex_t lock;
-	struct ovl_dcentry **tab;       /* hash buckets by canonical path; NULL = cache off */
-	struct ovl_lru lru[2];          /* [0] dirs: fds held <= max * nlayers (+ pinned);
-					 * [1] leaves: no fds */
-	uint32_t *bgen;                 /* per bucket: bumped by an invalidation of a name in it */
+	struct ovl_dcnode **tab;        /* hash buckets by (parent, name); NULL = cache off */
+	struct ovl_dcnode *root;        /* "/", never freed before the cache */
+	struct ovl_dcentry *dirs_head, *dirs_tail; /* dirs with data, most recent first */
+	unsigned ndirs, max_dirs;       /* fds held <= max_dirs * nlayers (+ pinned ones) */
+	struct ovl_dcnode *leaves_head, *leaves_tail; /* leaves, most recent first */
+	unsigned nleaves, max_leaves;
+	unsigned nnodes;                /* nodes but the root, of every kind */
+	uint32_t *bgen;                 /* per bucket of paths: bumped by an invalidation of a name in it */
 	uint64_t gen;                   /* bumped by an invalidation of a subtree */
 };
 /* What a walk saw of the generations before it read the host. */
@@ -193,6 +194,11 @@ struct ovl_dchit {
 };
 bool ovl_dcache_find(struct ovl_fs *fs, const char *canon, bool leaves, struct ovl_dchit *hit,
 		     char *target);
+/* The same for name in the pinned dir parent (canon is parent's path and
+ * name): one step in the tree while parent is current, else from the root.
+ * Leaves included. */
+bool ovl_dcache_find_in(struct ovl_fs *fs, struct ovl_dcentry *parent, const char *name,
+			const char *canon, struct ovl_dchit *hit, char *target);
 /* Remember what a final component was: type 0 (negative) or a non-dir in
  * layer; target: a symlink's text, or NULL. */
 void ovl_dcache_add_leaf(struct ovl_fs *fs, const char *canon, mode_t type, int layer,
@@ -201,9 +207,11 @@ void ovl_dcache_add_leaf(struct ovl_fs *fs, const char *canon, mode_t type, int 
  * change to a directory's participating layers, opacity, owner, mode or
  * existence at canon; when in doubt, call it. */
 void ovl_dcache_invalidate(struct ovl_fs *fs, const char *canon, bool subtree);
-/* For tests: the bound, and how many entries are cached. */
+/* For tests: the dirs' bound, how many dirs have data, how many nodes the
+ * tree has (the root aside). */
 void ovl_dcache_set_max(struct ovl_fs *fs, unsigned max);
 unsigned ovl_dcache_count(struct ovl_fs *fs);
+unsigned ovl_dcache_nodes(struct ovl_fs *fs);
 
 /* copy_up.c */
 /* Make sure the merged dir of e's parent exists in upper; on success

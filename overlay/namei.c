@@ -8,10 +8,11 @@
  * path_lookupat rules on canonical overlay paths: "." and "..", symlinks,
  * RESOLVE_* restrictions and pass-through mounts.
  *
- * Names the walk meets come from the dentry cache (dcache.c) when known:
+ * Names the walk meets come from the dentry tree (dcache.c) when known:
  * directories with their fds, which the walk and then the returned entry
  * borrow under a pin instead of opening every layer again, and leaves
- * (negatives, non-directories, symlinks with their text).  A cached lookup
+ * (negatives, non-directories, symlinks with their text); a name in the
+ * pinned dir the walk stands in is one step in the tree.  A cached lookup
  * makes no host syscall but one stat of the final object, whose size and
  * times change natively.
  */
@@ -478,7 +479,7 @@ static int lookup_cached(struct walk *w, const char *canon, const char *name, bo
 			 bool *have_target)
 {
 	struct ovl_dchit hit;
-	if (!ovl_dcache_find(w->fs, canon, true, &hit, target))
+	if (!ovl_dcache_find_in(w->fs, w->pin, name, canon, &hit, target))
 		return 1;
 	*type = hit.type;
 	*layer = hit.layer;

@@ -23,6 +23,7 @@
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -121,15 +122,29 @@ struct pool {
 	struct sup *s;
 	size_t nsize;
 	int max_receivers;              /* the CPUs */
+	/* in receive, or on their way to it: changed without the lock (a
+	 * call's way in and out takes no lock but when none is left) */
+	_Atomic int receivers;
+	_Atomic bool stopping;          /* set under lock too */
+	_Atomic int last_caller;        /* the tid of the call received last (rejoin) */
+	_Atomic int prev_caller;        /* ...and of the one before */
 	pthread_mutex_t lock;           /* guards the fields below; taken alone */
 	pthread_cond_t gone;            /* a server ended */
 	pthread_cond_t wanted;          /* a spare may become a receiver */
 	struct server *servers;         /* the live ones, for the stop signal */
 	int total;                      /* live servers */
-	int receivers;                  /* in receive, or on their way to it */
 	int spares;                     /* waiting on wanted */
-	bool stopping;
 };
+
+/* Count the caller in as a receiver if there is room. */
+static bool receiver_slot(struct pool *p)
+{
+	int n = atomic_load(&p->receivers);
+	while (n < p->max_receivers)
+		if (atomic_compare_exchange_weak(&p->receivers, &n, n + 1))
+			return true;
+	return false;
+}
 
 static void *serve_loop(void *arg);
 
@@ -146,7 +161,7 @@ static void pool_grow(struct pool *p, int k)
 	if (pthread_attr_init(&a))
 		return;
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	for (; k > 0 && !p->stopping && p->total < OVLRUN_MAX_SERVERS; k--) {
+	for (; k > 0 && !atomic_load(&p->stopping) && p->total < OVLRUN_MAX_SERVERS; k--) {
 		struct server *sv = calloc(1, sizeof(*sv));
 		struct start *st = malloc(sizeof(*st));
 		if (!sv || !st) {
@@ -203,14 +218,14 @@ static void rejoin(struct req *r)
 {
 	struct turn *t = r->answering_arg;
 	struct pool *p = t->p;
-	if (t->rejoined)
+	if (t->rejoined || atomic_load(&p->stopping))
 		return;
-	pthread_mutex_lock(&p->lock);
-	if (!p->stopping && p->receivers < p->max_receivers) {
-		p->receivers++;
+	/* only while one thread calls alone: with several calling, a spare
+	 * in receive serves them sooner (measured: 2 parallel find -ls were
+	 * 10% slower when every server rejoined, 1 was 15% faster) */
+	if (atomic_load(&p->last_caller) == r->pid && atomic_load(&p->prev_caller) == r->pid &&
+	    receiver_slot(p))
 		t->rejoined = true;
-	}
-	pthread_mutex_unlock(&p->lock);
 }
 
 /* Serve n; true when the server counts as a receiver already. */
@@ -227,7 +242,7 @@ static bool serve_one(struct pool *p, struct seccomp_notif *n, char *scratch)
 		stats_add(p->s->stats, n->data.nr, rv, &t0);
 	if (!answered) {
 		if (!p->s->opt.trace) {
-			struct req r = { .answering_arg = &t };
+			struct req r = { .answering_arg = &t, .pid = (pid_t)n->pid };
 			rejoin(&r);
 		}
 		answer(p->s, n, rv);
@@ -239,29 +254,29 @@ static bool serve_one(struct pool *p, struct seccomp_notif *n, char *scratch)
 static bool become_receiver(struct pool *p)
 {
 	for (;;) {
-		if (p->stopping)
+		if (atomic_load(&p->stopping))
 			return false;
-		if (p->receivers < p->max_receivers) {
-			p->receivers++;
+		if (receiver_slot(p))
 			return true;
-		}
 		p->spares++;
 		pthread_cond_wait(&p->wanted, &p->lock);
 		p->spares--;
 	}
 }
 
-/* Under p->lock: a receiver took a call (or left).  While another still
- * waits in receive nothing needs doing (a wake-up per call costs more than
- * most calls); when none does, a spare or a new thread takes the place. */
+/* A receiver took a call (or left) and none is left: a spare or a new
+ * thread takes the place (while another waits in receive nothing needs
+ * doing: a wake-up per call costs more than most calls). */
 static void replace_receiver(struct pool *p)
 {
-	if (p->receivers > 0)
-		return;
-	if (p->spares)
-		pthread_cond_signal(&p->wanted);
-	else
-		pool_grow(p, 1);
+	pthread_mutex_lock(&p->lock);
+	if (atomic_load(&p->receivers) == 0) {
+		if (p->spares)
+			pthread_cond_signal(&p->wanted);
+		else
+			pool_grow(p, 1);
+	}
+	pthread_mutex_unlock(&p->lock);
 }
 
 static void *serve_loop(void *arg)
@@ -277,17 +292,21 @@ static void *serve_loop(void *arg)
 	char *scratch = malloc(REQ_SCRATCH_SIZE);
 	if (!n || !scratch)
 		fprintf(stderr, "ovlrun: loop.c: server thread: %s\n", strerror(ENOMEM));
-	pthread_mutex_lock(&p->lock);
-	bool rejoined = false;          /* counted in receivers since its answer */
-	while (n && scratch && (rejoined || become_receiver(p))) {
-		rejoined = false;
-		pthread_mutex_unlock(&p->lock);
+	bool counted = false;           /* in receivers already (since its answer) */
+	while (n && scratch) {
+		if (!counted) {
+			pthread_mutex_lock(&p->lock);
+			bool in = become_receiver(p);
+			pthread_mutex_unlock(&p->lock);
+			if (!in)
+				break;
+		}
+		counted = false;
 		memset(n, 0, p->nsize);
 		int rc = ioctl(p->s->notify_fd, SECCOMP_IOCTL_NOTIF_RECV, n);
 		int err = errno;
-		pthread_mutex_lock(&p->lock);
-		p->receivers--;
-		if (p->stopping)
+		bool last = atomic_fetch_sub(&p->receivers, 1) == 1;
+		if (atomic_load(&p->stopping))
 			break;
 		if (rc) {
 			/* ENOENT: the caller went away before we got it; EINTR:
@@ -295,14 +314,16 @@ static void *serve_loop(void *arg)
 			if (err == ENOENT || err == EINTR)
 				continue;
 			fprintf(stderr, "ovlrun: loop.c: NOTIF_RECV: %s\n", strerror(err));
-			replace_receiver(p);
+			if (last)
+				replace_receiver(p);
 			break;
 		}
-		replace_receiver(p);
-		pthread_mutex_unlock(&p->lock);
-		rejoined = serve_one(p, n, scratch);
-		pthread_mutex_lock(&p->lock);
+		atomic_store(&p->prev_caller, atomic_exchange(&p->last_caller, (int)n->pid));
+		if (last)
+			replace_receiver(p);
+		counted = serve_one(p, n, scratch);
 	}
+	pthread_mutex_lock(&p->lock);
 	pool_leave(p, st.me);
 	pthread_mutex_unlock(&p->lock);
 	free(n);
@@ -339,7 +360,7 @@ static int pool_start(struct pool *p, struct sup *s, size_t nsize)
 static void pool_stop(struct pool *p)
 {
 	pthread_mutex_lock(&p->lock);
-	p->stopping = true;
+	atomic_store(&p->stopping, true);
 	pthread_cond_broadcast(&p->wanted);
 	while (p->total) {
 		for (struct server *sv = p->servers; sv; sv = sv->next)

@@ -331,7 +331,8 @@ static void forget_locked(struct sup *s, struct shadow_binds *b, const char *can
 	int dfd = parent_of(s, canon, &name, false);
 	if (dfd < 0)
 		return;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) && errno == ENOENT) {
+	bool seen = !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW);
+	if (!seen && errno == ENOENT) {
 		/* nothing mirrored, so nothing mounted there either (the
 		 * usual case: a name made or removed in a dir) */
 		close(dfd);
@@ -340,7 +341,7 @@ static void forget_locked(struct sup *s, struct shadow_binds *b, const char *can
 		return;
 	}
 	/* a dir takes the binds under it along */
-	bool dir = S_ISDIR(st.st_mode);
+	bool dir = seen && S_ISDIR(st.st_mode);
 	/* A file's bind stays: a call we answered may be about to reach it
 	 * (an exec racing a rename over the name then runs the file as
 	 * before the rename, not an empty placeholder), and whoever needs the

@@ -149,8 +149,10 @@ static int dirfd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kin
 	tasks_gen_now(r->sup->tasks, &g);
 	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", r->pid, fd);
 	int err = link_object(proc, &obj, &mode);
+	if (err == -ENOENT)
+		return -EBADF;
 	if (err)
-		return err == -ENOENT ? -EBADF : -ENOENT;
+		obj = (struct tasks_dir){ 0 }, mode = 0;  /* the link may still say (below) */
 	bool dir = S_ISDIR(mode) && r->have_cred;  /* have_cred: the slot is the caller's */
 	if (dir && !tasks_dirfd(r->sup->tasks, r->pid, fd, &obj, canon)) {
 		*kind = FD_MIRROR;
@@ -160,7 +162,9 @@ static int dirfd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kin
 	if ((err = resolve_read_link(proc, link)))
 		return err == -ENOENT ? -EBADF : -ENOENT;
 	err = classify_on(r->sup, link[0] == '/' ? obj.mnt_id : 0, link, canon, kind);
-	if (!err && dir && *kind == FD_MIRROR)
+	/* only a mirror of the shadow: a dir in a kernel-served mount can
+	 * move, or go and its inode come back, without the overlay knowing */
+	if (!err && dir && *kind == FD_MIRROR && !resolve_is_served(r->sup, canon))
 		tasks_put_dirfd(r->sup->tasks, r->pid, fd, &obj, canon, &g);
 	return err;
 }

@@ -33,9 +33,11 @@
  * prefers readers: a moving rename waits until no change runs.
  *
  * Bounds (what a long run may hold, whatever the command does): the
- * dentry cache keeps at most 1024 merged dirs (fewer if a quarter of
- * RLIMIT_NOFILE is less than 1024 x layers: its fds stay under that) and
- * 32768 leaves of about 100 bytes and a path each; the listing cache
+ * dentry cache (a tree of names, overlay/dcache.c) keeps at most 1024
+ * merged dirs with their fds (fewer if a quarter of RLIMIT_NOFILE is less
+ * than 1024 x layers: its fds stay under that), 32768 leaves of about 100
+ * bytes and a name each, and as nodes that know nothing only ancestors of
+ * those; the listing cache
  * 512 merged listings (readdir.c: OVL_LISTINGS_MAX).  tests/integration/t_engine_bounds.sh checks
  * the supervisor against 64 MiB of RSS and 4096 fds over 10^6 operations.
  *

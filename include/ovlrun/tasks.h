@@ -12,9 +12,11 @@
  *                  they are per thread, and a thread is in that call while
  *                  it changes them, so no call of its own can refill the
  *                  entry in between;
- *   dir fds      - checked to lead to the same mirror dir at each use, and
- *                  dropped with the cwds when a directory moves or goes
- *                  (a mirror dir goes only then);
+ *   dir fds      - only mirror dirs of the shadow, checked to lead to the
+ *                  same one at each use, and dropped with the cwds when a
+ *                  directory moves or goes (a mirror dir goes only then;
+ *                  a dir of a kernel-served mount is never kept: it can
+ *                  move, or go and its inode come back, unseen);
  *   umask, cwd   - umask, chdir, fchdir, and a change of the overlay path
  *                  of a directory (its mirror renamed or removed, shadow.c)
  *                  (tasks_changed FS).  They belong to the process's fs

@@ -36,6 +36,23 @@ assert_file_content "$T/host/dir/written" "w"
 assert_file_content "$T/host/file" "single"
 assert_type "$T/u/mnt" "directory"
 assert_missing "$T/u/mnt/data/written"
+# A dir fd in a --bind dir follows the dir when the host moves it (the
+# supervisor keeps no name of such a dir between calls: it can move, or go
+# and its inode come back, without the overlay knowing).
+mkdir -p "$T/host2/a"
+echo f > "$T/host2/a/f"
+chmod 644 "$T/host2/a/f"
+ovl_background heldfd --lower="$L" --upper="$T/u3" --bind="$T/host2:/mnt/b" -- ovlprobe dirfd-hold /mnt/b/a f
+assert_eq "ready" "$SAID" "dirfd-hold before the move"
+mv "$T/host2/a" "$T/host2/z"
+echo go >&8
+read -r -t "$OVLRUN_TIMEOUT" said <&9 || said="(nothing)"
+st=0; wait "$BG_PID" || st=$?
+exec 8>&- 9<&-
+assert_eq 0 "$st" "status of dirfd-hold ($(cat "$T/heldfd.err"))"
+assert_eq "mode 600" "$said" "chmod through the moved dir's fd"
+assert_eq 600 "$(stat -c %a "$T/host2/z/f")" "the host file's mode"
+
 run_ovl --lower="$L" --bind="$T/host/dir:/proc/x" -- /bin/true
 assert_status 125
 run_ovl --lower="$L" --bind="$T/nonexistent:/x" -- /bin/true

@@ -88,7 +88,8 @@ static void usage(void)
 	      "  lsetxattr P N V | listxattr P | removexattr P N | fsetxattr P N V |\n"
 	      "  fchmod P MODE | fchown P UID GID | futimens P | setflags P |\n"
 	      "  ftruncate P LEN | dotdot N | dirfd-dotdot DIR N PATH |\n"
-	      "  cat-at DIR PATH | rename OLD NEW | rename2 OLD NEW noreplace|exchange |\n"
+	      "  cat-at DIR PATH | dirfd-hold DIR NAME | rename OLD NEW |\n"
+	      "  rename2 OLD NEW noreplace|exchange |\n"
 	      "  tmpfile DIR NAME | dino DIR | runas UID GID CMD [ARGS] |\n"
 	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | tiocsti C |\n"
 	      "  unix-serve PATH | unix-send PATH MSG |\n"
@@ -524,6 +525,28 @@ int main(int argc, char **argv)
 		ssize_t n;
 		while ((n = read(f, buf, sizeof(buf))) > 0)
 			fwrite(buf, 1, (size_t)n, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "dirfd-hold") && argc == 4) {
+		/* Use a dir fd of DIR for NAME twice, say "ready", wait for a
+		 * line on stdin (meanwhile the dir may move), then chmod NAME
+		 * 0600 through the fd and print its mode. */
+		int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			return fail("open", argv[2]);
+		struct stat st;
+		for (int i = 0; i < 2; i++)
+			if (fstatat(fd, argv[3], &st, AT_SYMLINK_NOFOLLOW))
+				return fail("fstatat", argv[3]);
+		printf("ready\n");
+		fflush(stdout);
+		if (!fgets(buf, sizeof(buf), stdin))
+			return fail("read", "stdin");
+		if (fchmodat(fd, argv[3], 0600, 0))
+			return fail("fchmodat", argv[3]);
+		if (fstatat(fd, argv[3], &st, AT_SYMLINK_NOFOLLOW))
+			return fail("fstatat", argv[3]);
+		printf("mode %o\n", (unsigned)(st.st_mode & 07777));
 		return 0;
 	}
 	if (!strcmp(cmd, "cat-at") && argc == 4) {

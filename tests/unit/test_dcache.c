@@ -487,6 +487,70 @@ static void test_eviction_and_fds(void **state)
 	assert_int_equal(tfs_count_fds(), base);
 }
 
+/* The tree: a name stays cached while its dir's data is evicted (the dir
+ * is kept as a node that knows nothing, looked up again by the next walk);
+ * a subtree invalidation drops every node below and nothing beside; nodes
+ * that know nothing go with their last child. */
+static void test_tree(void **state)
+{
+	struct tfs *t = *state;
+	struct ovl_cred r = tfs_root_cred();
+	tfs_mkdir(t->lower[0], "a", 0755);
+	tfs_mkdir(t->lower[0], "a/b", 0755);
+	tfs_mkdir(t->lower[0], "c", 0755);
+	for (int i = 0; i < 8; i++) {
+		char p[32];
+		snprintf(p, sizeof(p), "e%d", i);
+		tfs_mkdir(t->lower[0], p, 0755);
+	}
+	assert_int_equal(tfs_mount(t), 0);
+	char host[PATH_MAX + 8];
+
+	/* a negative under /a/b, then /a/b's data evicted by other dirs */
+	assert_int_equal(see(t, &r, "/a/b/n").type, 0);
+	assert_int_equal(see(t, &r, "/c/m").type, 0);
+	unsigned nodes = ovl_dcache_nodes(t->fs);
+	assert_int_equal(nodes, 5);     /* a, a/b, a/b/n, c, c/m */
+	ovl_dcache_set_max(t->fs, 2);
+	for (int i = 0; i < 8; i++) {
+		char p[32];
+		snprintf(p, sizeof(p), "/e%d", i);
+		(void)see(t, &r, p);
+	}
+	const struct ovl_dir *d;
+	const struct stat *st;
+	int layer;
+	assert_null(ovl_dcache_get(t->fs, "/a/b", &d, &st, &layer));
+	/* ...the negative is still what the cache answers (a file made
+	 * behind the engine stays unseen), through a fresh /a/b */
+	snprintf(host, sizeof(host), "%s/a/b/n", t->lower[0]);
+	tfs_mkfile(t->lower[0], "a/b/n", "behind", 0644);
+	assert_int_equal(see(t, &r, "/a/b/n").type, 0);
+	ovl_dcache_set_max(t->fs, 1024);
+
+	/* a subtree invalidation drops /a and below, not /c's */
+	assert_int_equal(see(t, &r, "/c/m").type, 0);
+	tfs_mkfile(t->lower[0], "c/m", "behind", 0644);
+	unsigned before = ovl_dcache_nodes(t->fs);
+	ovl_dcache_invalidate(t->fs, "/a", true);
+	assert_int_equal(ovl_dcache_nodes(t->fs), before - 3);
+	assert_int_equal(see(t, &r, "/a/b/n").type, S_IFREG);
+	assert_int_equal(see(t, &r, "/c/m").type, 0);
+	/* the name's own invalidation: its node goes, and so do the
+	 * ancestors that know nothing and have no other child */
+	before = ovl_dcache_nodes(t->fs);
+	ovl_dcache_invalidate(t->fs, "/c", false);  /* /c knows nothing now */
+	assert_int_equal(ovl_dcache_nodes(t->fs), before);  /* c/m holds it */
+	ovl_dcache_invalidate(t->fs, "/c/m", false);
+	assert_int_equal(ovl_dcache_nodes(t->fs), before - 2);
+	assert_int_equal(see(t, &r, "/c/m").type, S_IFREG);
+
+	/* everything gone: no node left, no fd held */
+	ovl_dcache_invalidate(t->fs, "/", true);
+	assert_int_equal(ovl_dcache_nodes(t->fs), 0);
+	assert_int_equal(ovl_dcache_count(t->fs), 0);
+}
+
 /* Freeing the fs gives back every fd the cache held. */
 static void test_free_releases_fds(void **state)
 {
@@ -731,6 +795,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_releases_fds, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_leaves, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_type_only, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_tree, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_stale_insert_dropped, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_beside_change, tfs_setup_1, tfs_teardown),
 	};
