@@ -37,7 +37,9 @@
  * merged dirs with their fds (fewer if a quarter of RLIMIT_NOFILE is less
  * than 1024 x layers: its fds stay under that), 32768 leaves of about 100
  * bytes and a name each, and as nodes that know nothing only ancestors of
- * those; the listing cache
+ * those (shared by siblings: a few per cached dir in real trees, at worst
+ * one per path component of every leaf, about 120 bytes each); the
+ * listing cache
  * 512 merged listings (readdir.c: OVL_LISTINGS_MAX).  tests/integration/t_engine_bounds.sh checks
  * the supervisor against 64 MiB of RSS and 4096 fds over 10^6 operations.
  *
