@@ -430,6 +430,9 @@ int loop_run(struct sup *s)
 		die_setup("loop.c: the threads' cache, the shadow's binds: %s", strerror(ENOMEM));
 	if (s->opt.stats && !(s->stats = stats_new()))
 		fprintf(stderr, "ovlrun: --stats: %s\n", strerror(ENOMEM));
+	/* what a server goes back to after it took a caller's identity */
+	if (req_identity_read(&s->self))
+		die_setup("loop.c: reading the supervisor's credentials: %s", strerror(errno));
 	struct pool pool;
 	bool serving = s->notify_fd >= 0;
 	if (serving && pool_start(&pool, s, nsize))

@@ -294,6 +294,7 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	int copy = -1, err = req_cred(r, &cred);
 	if (err)
 		return err;
+	uint64_t moves = ovl_moves(r->sup->fs);  /* before the fd is read */
 	bool act = r->want_obj && r->intent == INTENT_MODIFY;
 	if (act)
 		err = fd_copy_kind(r, dirfd, base, &kind, link, &copy);
@@ -318,9 +319,15 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 		rv = ovl_lookup(r->sup->fs, cred, "/", base,
 				(flags & ~OVL_LOOKUP_FOLLOW) | OVL_LOOKUP_NO_PERM, e);
 		if (!rv && e->type == 0) {
-			/* gone from the overlay: a mirror is, a file is itself */
+			/* Gone from the overlay: a file is itself.  A dir's
+			 * mirror is renamed after the overlay (req_lookup looks
+			 * again once no such rename runs), and removed after it:
+			 * in that instant the fd is a dir being removed, which
+			 * the kernel answers for on the mirror, as it does once
+			 * the mirror is gone (fstat of a removed dir works). */
 			ovl_entry_release(e);
-			rv = kind == FD_MIRROR ? -ENOENT : SC_CONTINUE;
+			bool moving = (moves & 1) || ovl_moves(r->sup->fs) != moves;
+			rv = kind == FD_MIRROR && moving ? -ENOENT : SC_CONTINUE;
 		}
 	}
 	if (rv == SC_CONTINUE && act)

@@ -309,44 +309,73 @@ int req_addfd(struct req *r, int fd, int flags)
  * supervisor holds (see handlers.h: no call is left to the kernel to
  * re-resolve).
  */
+int req_identity_read(struct sup_identity *id)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	if (syscall(SYS_capget, &h, id->caps))
+		return -errno;
+	long n = syscall(SYS_getgroups, OVL_MAX_GROUPS, id->groups);
+	if (n < 0)
+		return -errno;
+	id->ngroups = (int)n;
+	id->fsuid = (uid_t)syscall(SYS_setfsuid, -1);
+	id->fsgid = (gid_t)syscall(SYS_setfsgid, -1);
+	return 0;
+}
+
+/* Only what differs from the thread's own identity is changed (and put
+ * back): a root command's call changes the capabilities alone. */
 int req_become(struct req *r, struct req_saved *sv)
 {
 	const struct ovl_cred *c;
 	int err = req_cred(r, &c);
 	if (err)
 		return err;
+	const struct sup_identity *self = &r->sup->self;
+	*sv = (struct req_saved){ .self = self };
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	if (syscall(SYS_capget, &h, sv->caps))
-		return -errno;
-	long n = syscall(SYS_getgroups, OVL_MAX_GROUPS, sv->groups);
-	if (n < 0)
-		return -errno;
-	sv->ngroups = (int)n;
-	sv->fsuid = (uid_t)syscall(SYS_setfsuid, -1);
-	sv->fsgid = (gid_t)syscall(SYS_setfsgid, -1);
 	struct __user_cap_data_struct caps[2];
-	memcpy(caps, sv->caps, sizeof(caps));
+	memcpy(caps, self->caps, sizeof(caps));
 	caps[0].effective = (uint32_t)c->cap_eff & caps[0].permitted;
 	caps[1].effective = (uint32_t)(c->cap_eff >> 32) & caps[1].permitted;
-	if (syscall(SYS_setgroups, (size_t)c->ngroups, c->groups))
-		return -errno;
-	syscall(SYS_setfsgid, c->fsgid);
-	syscall(SYS_setfsuid, c->fsuid);
-	if ((uid_t)syscall(SYS_setfsuid, -1) != c->fsuid ||
-	    (gid_t)syscall(SYS_setfsgid, -1) != c->fsgid ||
-	    syscall(SYS_capset, &h, caps)) {
-		err = -EPERM;
-		req_unbecome(sv);
+	if (c->ngroups != self->ngroups ||
+	    memcmp(c->groups, self->groups, sizeof(gid_t) * (size_t)c->ngroups)) {
+		if (syscall(SYS_setgroups, (size_t)c->ngroups, c->groups))
+			return -errno;
+		sv->groups = true;
 	}
+	if (c->fsgid != self->fsgid) {
+		sv->gid = true;
+		syscall(SYS_setfsgid, c->fsgid);
+		if ((gid_t)syscall(SYS_setfsgid, -1) != c->fsgid)
+			err = -EPERM;
+	}
+	if (!err && c->fsuid != self->fsuid) {
+		sv->uid = true;
+		syscall(SYS_setfsuid, c->fsuid);
+		if ((uid_t)syscall(SYS_setfsuid, -1) != c->fsuid)
+			err = -EPERM;
+	}
+	/* a change of fsuid from or to 0 changes the effective set too */
+	if (!err && (sv->uid || caps[0].effective != self->caps[0].effective ||
+		     caps[1].effective != self->caps[1].effective)) {
+		sv->caps = true;
+		if (syscall(SYS_capset, &h, caps))
+			err = -EPERM;
+	}
+	if (err)
+		req_unbecome(sv);
 	return err;
 }
 
 void req_unbecome(struct req_saved *sv)
 {
+	const struct sup_identity *self = sv->self;
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	/* capabilities first: the ids after need CAP_SETUID and CAP_SETGID */
-	if (syscall(SYS_capset, &h, sv->caps) || syscall(SYS_setfsuid, sv->fsuid) < 0 ||
-	    syscall(SYS_setfsgid, sv->fsgid) < 0 ||
-	    syscall(SYS_setgroups, (size_t)sv->ngroups, sv->groups))
+	if ((sv->caps && syscall(SYS_capset, &h, self->caps)) ||
+	    (sv->uid && syscall(SYS_setfsuid, self->fsuid) < 0) ||
+	    (sv->gid && syscall(SYS_setfsgid, self->fsgid) < 0) ||
+	    (sv->groups && syscall(SYS_setgroups, (size_t)self->ngroups, self->groups)))
 		fprintf(stderr, "ovlrun: restoring the supervisor's credentials: %s\n", strerror(errno));
 }

@@ -108,6 +108,15 @@ struct options {
 	bool stats;                     /* --stats: a table of the calls at exit (stats.c) */
 };
 
+/* A serving thread's file-system identity (what req_become changes). */
+struct sup_identity {
+	uid_t fsuid;
+	gid_t fsgid;
+	int ngroups;
+	gid_t groups[OVL_MAX_GROUPS];
+	struct { uint32_t effective, permitted, inheritable; } caps[2];
+};
+
 struct sup {
 	struct options opt;
 	struct ovl_fs *fs;
@@ -141,6 +150,7 @@ struct sup {
 	struct tasks *tasks;            /* the threads' credentials and cwds (tasks.h; its own lock) */
 	int pty_index;                  /* its /dev/pts number inside, -1 without one */
 	pthread_rwlock_t serve_lock;    /* see the top of this file */
+	struct sup_identity self;       /* every serving thread's own, set before they start */
 };
 
 #endif

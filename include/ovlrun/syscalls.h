@@ -138,14 +138,13 @@ int req_setfd(struct req *r, int fd, int target, bool cloexec); /* fd (closed) r
  * so the kernel checks what the supervisor does for it as it would check
  * the tracee; req_unbecome restores the supervisor's. */
 struct req_saved {
-	uid_t fsuid;
-	gid_t fsgid;
-	int ngroups;
-	gid_t groups[OVL_MAX_GROUPS];
-	struct { uint32_t effective, permitted, inheritable; } caps[2];
+	const struct sup_identity *self; /* what to go back to */
+	bool groups, gid, uid, caps;    /* what was changed */
 };
 int req_become(struct req *r, struct req_saved *sv);
 void req_unbecome(struct req_saved *sv);
+/* Read the calling thread's identity (before the serving threads start). */
+int req_identity_read(struct sup_identity *id);
 
 /* common.c: what a tracee fd or cwd is */
 enum fd_kind { FD_MIRROR, FD_LOWER, FD_UPPER, FD_OTHER };
