@@ -189,7 +189,8 @@ static int fd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kind, 
 	if (err)
 		return -ENOENT;
 	err = resolve_classify(r->sup, proc, link, canon, kind);
-	if (!err && *kind == FD_MIRROR)
+	/* as for dir fds: never one in a kernel-served mount */
+	if (!err && *kind == FD_MIRROR && !resolve_is_served(r->sup, canon))
 		tasks_put_cwd(r->sup->tasks, r->pid, canon, &g);
 	return err;
 }

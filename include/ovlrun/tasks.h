@@ -17,7 +17,9 @@
  *                  directory moves or goes (a mirror dir goes only then;
  *                  a dir of a kernel-served mount is never kept: it can
  *                  move, or go and its inode come back, unseen);
- *   umask, cwd   - umask, chdir, fchdir, and a change of the overlay path
+ *   umask, cwd   - (a cwd only in the overlay, never in a kernel-served
+ *                  mount, as for dir fds) umask, chdir, fchdir, and a
+ *                  change of the overlay path
  *                  of a directory (its mirror renamed or removed, shadow.c)
  *                  (tasks_changed FS).  They belong to the process's fs
  *                  context, which its other threads share: they are only

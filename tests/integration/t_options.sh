@@ -52,6 +52,18 @@ exec 8>&- 9<&-
 assert_eq 0 "$st" "status of dirfd-hold ($(cat "$T/heldfd.err"))"
 assert_eq "mode 600" "$said" "chmod through the moved dir's fd"
 assert_eq 600 "$(stat -c %a "$T/host2/z/f")" "the host file's mode"
+# ...and so does a cwd there
+chmod 644 "$T/host2/z/f"
+ovl_background heldcwd --lower="$L" --upper="$T/u4" --bind="$T/host2:/mnt/b" -- ovlprobe dirfd-hold /mnt/b/z f cwd
+assert_eq "ready" "$SAID" "dirfd-hold cwd before the move"
+mv "$T/host2/z" "$T/host2/y"
+echo go >&8
+read -r -t "$OVLRUN_TIMEOUT" said <&9 || said="(nothing)"
+st=0; wait "$BG_PID" || st=$?
+exec 8>&- 9<&-
+assert_eq 0 "$st" "status of dirfd-hold cwd ($(cat "$T/heldcwd.err"))"
+assert_eq "mode 600" "$said" "chmod relative to the moved cwd"
+assert_eq 600 "$(stat -c %a "$T/host2/y/f")" "the host file's mode (cwd)"
 
 run_ovl --lower="$L" --bind="$T/host/dir:/proc/x" -- /bin/true
 assert_status 125

@@ -88,7 +88,7 @@ static void usage(void)
 	      "  lsetxattr P N V | listxattr P | removexattr P N | fsetxattr P N V |\n"
 	      "  fchmod P MODE | fchown P UID GID | futimens P | setflags P |\n"
 	      "  ftruncate P LEN | dotdot N | dirfd-dotdot DIR N PATH |\n"
-	      "  cat-at DIR PATH | dirfd-hold DIR NAME | rename OLD NEW |\n"
+	      "  cat-at DIR PATH | dirfd-hold DIR NAME [cwd] | rename OLD NEW |\n"
 	      "  rename2 OLD NEW noreplace|exchange |\n"
 	      "  tmpfile DIR NAME | dino DIR | runas UID GID CMD [ARGS] |\n"
 	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | tiocsti C |\n"
@@ -527,12 +527,15 @@ int main(int argc, char **argv)
 			fwrite(buf, 1, (size_t)n, stdout);
 		return 0;
 	}
-	if (!strcmp(cmd, "dirfd-hold") && argc == 4) {
-		/* Use a dir fd of DIR for NAME twice, say "ready", wait for a
-		 * line on stdin (meanwhile the dir may move), then chmod NAME
-		 * 0600 through the fd and print its mode. */
-		int fd = open(argv[2], O_RDONLY | O_DIRECTORY);
-		if (fd < 0)
+	if (!strcmp(cmd, "dirfd-hold") && (argc == 4 || (argc == 5 && !strcmp(argv[4], "cwd")))) {
+		/* Use a dir fd of DIR (with "cwd": DIR as the cwd) for NAME
+		 * twice, say "ready", wait for a line on stdin (meanwhile the
+		 * dir may move), then chmod NAME 0600 through the fd and print
+		 * its mode. */
+		int fd = argc == 5 ? AT_FDCWD : open(argv[2], O_RDONLY | O_DIRECTORY);
+		if (argc == 5 && chdir(argv[2]))
+			return fail("chdir", argv[2]);
+		if (argc == 4 && fd < 0)
 			return fail("open", argv[2]);
 		struct stat st;
 		for (int i = 0; i < 2; i++)
