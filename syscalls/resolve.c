@@ -325,10 +325,11 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 			 * again once no such rename runs), and removed after it:
 			 * in that instant the fd is a dir being removed, which
 			 * the kernel answers for on the mirror, as it does once
-			 * the mirror is gone (fstat of a removed dir works). */
+			 * the mirror is gone (fstat of a removed dir works);
+			 * a change is never made to a mirror still in place. */
 			ovl_entry_release(e);
 			bool moving = (moves & 1) || ovl_moves(r->sup->fs) != moves;
-			rv = kind == FD_MIRROR && moving ? -ENOENT : SC_CONTINUE;
+			rv = kind == FD_MIRROR && (moving || act) ? -ENOENT : SC_CONTINUE;
 		}
 	}
 	if (rv == SC_CONTINUE && act)
