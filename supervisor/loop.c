@@ -77,13 +77,11 @@ static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch, boo
 {
 	struct req_trace tr;            /* untouched without --trace */
 	struct req r = { .sup = s, .n = n, .pid = (pid_t)n->pid, .scratch = scratch };
+	r.answering = answering;
+	r.answering_arg = answering_arg;
 	if (s->opt.trace) {
 		tr.n = 0;
 		r.trace = &tr;
-	} else {
-		/* with --trace the thread writes the call out after the answer */
-		r.answering = answering;
-		r.answering_arg = answering_arg;
 	}
 	sc_handler h = sc_lookup(n->data.nr);
 	/* the inotify state changes only under the exclusive hold: read it
@@ -207,6 +205,8 @@ static void pool_leave(struct pool *p, struct server *me)
 struct turn {
 	struct pool *p;
 	bool rejoined;
+	bool ended;                     /* end: when the answer went (--stats) */
+	struct timespec end;
 };
 
 /* Just before a call's answer goes: the answered tracee may run on this
@@ -214,18 +214,32 @@ struct turn {
  * its receive.  Counting it as a receiver from now on (it only goes back
  * there) spares the wake-up of a spare that the other receiver would
  * otherwise make for nearly every call of a single busy tracee. */
-static void rejoin(struct req *r)
+static void rejoin(struct turn *t, pid_t caller)
 {
-	struct turn *t = r->answering_arg;
 	struct pool *p = t->p;
 	if (t->rejoined || atomic_load(&p->stopping))
 		return;
 	/* only while one thread calls alone: with several calling, a spare
 	 * in receive serves them sooner (measured: 2 parallel find -ls were
 	 * 10% slower when every server rejoined, 1 was 15% faster) */
-	if (atomic_load(&p->last_caller) == r->pid && atomic_load(&p->prev_caller) == r->pid &&
+	if (atomic_load(&p->last_caller) == caller && atomic_load(&p->prev_caller) == caller &&
 	    receiver_slot(p))
 		t->rejoined = true;
+}
+
+/* req.answering: the call's time ends here (what follows, the tracee's
+ * run on this CPU included, is not the supervisor's), and the server may
+ * count as a receiver again (not with --trace: the thread writes the call
+ * out after the answer). */
+static void answering(struct req *r)
+{
+	struct turn *t = r->answering_arg;
+	if (!t->ended && t->p->s->stats) {
+		clock_gettime(CLOCK_MONOTONIC, &t->end);
+		t->ended = true;
+	}
+	if (!t->p->s->opt.trace)
+		rejoin(t, r->pid);
 }
 
 /* Serve n; true when the server counts as a receiver already. */
@@ -236,17 +250,15 @@ static bool serve_one(struct pool *p, struct seccomp_notif *n, char *scratch)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 	bool answered;
 	struct turn t = { .p = p };
-	int64_t rv = handle(p->s, n, scratch, &answered, rejoin, &t);
-	/* before the answer: the tracee's time is not the supervisor's */
-	if (p->s->stats)
-		stats_add(p->s->stats, n->data.nr, rv, &t0);
+	int64_t rv = handle(p->s, n, scratch, &answered, answering, &t);
 	if (!answered) {
-		if (!p->s->opt.trace) {
-			struct req r = { .answering_arg = &t, .pid = (pid_t)n->pid };
-			rejoin(&r);
-		}
-		answer(p->s, n, rv);
+		struct req r = { .answering_arg = &t, .pid = (pid_t)n->pid };
+		answering(&r);
 	}
+	if (p->s->stats)
+		stats_add(p->s->stats, n->data.nr, rv, &t0, t.ended ? &t.end : NULL);
+	if (!answered)
+		answer(p->s, n, rv);
 	return t.rejoined;
 }
 

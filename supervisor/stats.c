@@ -68,10 +68,14 @@ void stats_free(struct stats *st)
 	free(st);
 }
 
-void stats_add(struct stats *st, int nr, int64_t rv, const struct timespec *t0)
+void stats_add(struct stats *st, int nr, int64_t rv, const struct timespec *t0,
+	       const struct timespec *end)
 {
 	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (end)
+		t1 = *end;
+	else
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 	int64_t d = (int64_t)(t1.tv_sec - t0->tv_sec) * 1000000000 + (t1.tv_nsec - t0->tv_nsec);
 	uint64_t ns = d > 0 ? (uint64_t)d : 0;
 	if (nr < 0 || nr >= NR_MAX)
