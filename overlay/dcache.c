@@ -41,6 +41,7 @@
  * one per path component of a cached name, shared by its siblings).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,7 @@ struct ovl_dcnode {
 	struct ovl_dcnode *hnext;       /* hash chain, by (parent, name) */
 	struct ovl_dcnode *child;       /* first child */
 	struct ovl_dcnode *sprev, *snext; /* siblings */
-	struct ovl_dcnode *lprev, *lnext; /* leaves' LRU, most recent first */
+	struct ovl_lru lru;             /* NODE_LEAF: in the leaves' LRU */
 	uint64_t hash;                  /* of (parent, name) */
 	enum node_kind kind;
 	struct ovl_dcentry *dir;        /* NODE_DIR: its data */
@@ -74,7 +75,7 @@ struct ovl_dcnode {
 /* A merged dir's data: what walks pin (see the top). */
 struct ovl_dcentry {
 	struct ovl_dcnode *node;        /* NULL once dropped from the tree */
-	struct ovl_dcentry *prev, *next; /* dirs' LRU, most recent first */
+	struct ovl_lru lru;             /* in the dirs' LRU while node is set */
 	unsigned pins;
 	int layer;
 	struct ovl_dir dir;
@@ -86,6 +87,34 @@ static uint32_t *bucket_gen(struct ovl_dcache *c, uint64_t h)
 {
 	return &c->bgen[h & (DCACHE_BUCKETS - 1)];
 }
+
+/* The LRU lists: circular, through their head. */
+static void lru_init(struct ovl_lru *head)
+{
+	head->prev = head->next = head;
+}
+
+static void lru_del(struct ovl_lru *l)
+{
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+}
+
+static void lru_add(struct ovl_lru *head, struct ovl_lru *l)
+{
+	l->prev = head;
+	l->next = head->next;
+	head->next->prev = l;
+	head->next = l;
+}
+
+static void lru_front(struct ovl_lru *head, struct ovl_lru *l)
+{
+	lru_del(l);
+	lru_add(head, l);
+}
+
+#define LRU_ENTRY(l, type) ((type *)((char *)(l) - offsetof(type, lru)))
 
 static uint64_t hash_bytes(uint64_t h, const char *s, size_t n)
 {
@@ -105,6 +134,17 @@ static uint64_t hash_child(const struct ovl_dcnode *parent, const char *name, si
 			  name, n);
 }
 
+/* The root node and the tables; the cache is off after. */
+static void tables_free(struct ovl_dcache *c)
+{
+	free(c->root);
+	free(c->tab);
+	free(c->bgen);
+	c->root = NULL;
+	c->tab = NULL;
+	c->bgen = NULL;
+}
+
 int ovl_dcache_init(struct ovl_fs *fs)
 {
 	struct ovl_dcache *c = &fs->dcache;
@@ -112,15 +152,12 @@ int ovl_dcache_init(struct ovl_fs *fs)
 	c->bgen = calloc(DCACHE_BUCKETS, sizeof(*c->bgen));
 	c->root = calloc(1, sizeof(*c->root) + 1);
 	if (!c->tab || !c->bgen || !c->root) {
-		free(c->tab);
-		free(c->bgen);
-		free(c->root);
-		c->tab = NULL;
-		c->bgen = NULL;
-		c->root = NULL;
+		tables_free(c);
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&c->lock, NULL);
+	lru_init(&c->dirs);
+	lru_init(&c->leaves);
 	/* Keep the cache's fds to a quarter of the soft limit: the supervisor
 	 * needs the rest for tracees' files and requests in flight. */
 	unsigned max = DCACHE_MAX;
@@ -148,28 +185,14 @@ static void forget_data(struct ovl_dcache *c, struct ovl_dcnode *n)
 {
 	if (n->kind == NODE_DIR) {
 		struct ovl_dcentry *d = n->dir;
-		if (d->prev)
-			d->prev->next = d->next;
-		else
-			c->dirs_head = d->next;
-		if (d->next)
-			d->next->prev = d->prev;
-		else
-			c->dirs_tail = d->prev;
+		lru_del(&d->lru);
 		c->ndirs--;
 		d->node = NULL;
 		if (!d->pins)
 			dir_free(d);
 		n->dir = NULL;
 	} else if (n->kind == NODE_LEAF) {
-		if (n->lprev)
-			n->lprev->lnext = n->lnext;
-		else
-			c->leaves_head = n->lnext;
-		if (n->lnext)
-			n->lnext->lprev = n->lprev;
-		else
-			c->leaves_tail = n->lprev;
+		lru_del(&n->lru);
 		c->nleaves--;
 		free(n->target);
 		n->target = NULL;
@@ -277,12 +300,7 @@ void ovl_dcache_free(struct ovl_fs *fs)
 	/* no walk is live at free: nothing is pinned */
 	drop_children(c, c->root);
 	forget_data(c, c->root);
-	free(c->root);
-	free(c->tab);
-	free(c->bgen);
-	c->root = NULL;
-	c->tab = NULL;
-	c->bgen = NULL;
+	tables_free(c);
 	pthread_mutex_destroy(&c->lock);
 }
 
@@ -311,51 +329,21 @@ unsigned ovl_dcache_nodes(struct ovl_fs *fs)
 
 /* ---- LRU ---- */
 
-static void dir_front(struct ovl_dcache *c, struct ovl_dcentry *d)
-{
-	if (c->dirs_head == d)
-		return;
-	d->prev->next = d->next;        /* d is not the head: it has a prev */
-	if (d->next)
-		d->next->prev = d->prev;
-	else
-		c->dirs_tail = d->prev;
-	d->prev = NULL;
-	d->next = c->dirs_head;
-	c->dirs_head->prev = d;
-	c->dirs_head = d;
-}
-
-static void leaf_front(struct ovl_dcache *c, struct ovl_dcnode *n)
-{
-	if (c->leaves_head == n)
-		return;
-	n->lprev->lnext = n->lnext;
-	if (n->lnext)
-		n->lnext->lprev = n->lprev;
-	else
-		c->leaves_tail = n->lprev;
-	n->lprev = NULL;
-	n->lnext = c->leaves_head;
-	c->leaves_head->lprev = n;
-	c->leaves_head = n;
-}
-
 /* Drop the least recently used beyond the bounds; pinned dirs stay (at
  * most a couple per walk in progress) until they are unpinned. */
 static void evict(struct ovl_dcache *c)
 {
-	for (struct ovl_dcentry *d = c->dirs_tail; c->ndirs > c->max_dirs && d;) {
-		struct ovl_dcentry *prev = d->prev;
+	for (struct ovl_lru *l = c->dirs.prev; c->ndirs > c->max_dirs && l != &c->dirs;) {
+		struct ovl_dcentry *d = LRU_ENTRY(l, struct ovl_dcentry);
+		l = l->prev;            /* prune frees no dir data: it stays */
 		if (!d->pins) {
 			struct ovl_dcnode *n = d->node;
 			forget_data(c, n);
 			prune(c, n);
 		}
-		d = prev;
 	}
-	while (c->nleaves > c->max_leaves && c->leaves_tail) {
-		struct ovl_dcnode *n = c->leaves_tail;
+	while (c->nleaves > c->max_leaves && c->leaves.prev != &c->leaves) {
+		struct ovl_dcnode *n = LRU_ENTRY(c->leaves.prev, struct ovl_dcnode);
 		forget_data(c, n);
 		prune(c, n);
 	}
@@ -371,13 +359,13 @@ static bool hit_at(struct ovl_dcache *c, struct ovl_dcnode *n, bool leaves,
 		return false;
 	if (n->kind == NODE_DIR) {
 		struct ovl_dcentry *d = n->dir;
-		dir_front(c, d);
+		lru_front(&c->dirs, &d->lru);
 		d->pins++;
 		*hit = (struct ovl_dchit){ .type = S_IFDIR, .layer = d->layer, .pin = d,
 					   .dir = &d->dir, .st = &d->st };
 		return true;
 	}
-	leaf_front(c, n);
+	lru_front(&c->leaves, &n->lru);
 	*hit = (struct ovl_dchit){ .type = n->type, .layer = n->layer };
 	if (target)
 		strcpy(target, n->target ? n->target : "");
@@ -499,12 +487,7 @@ struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct 
 		n->kind = NODE_DIR;
 		n->dir = d;
 		d->node = n;
-		d->next = c->dirs_head;
-		if (c->dirs_head)
-			c->dirs_head->prev = d;
-		else
-			c->dirs_tail = d;
-		c->dirs_head = d;
+		lru_add(&c->dirs, &d->lru);
 		c->ndirs++;
 		evict(c);
 	}
@@ -535,13 +518,7 @@ void ovl_dcache_add_leaf(struct ovl_fs *fs, const char *canon, mode_t type, int 
 		n->layer = layer;
 		n->target = t;
 		t = NULL;
-		n->lprev = NULL;
-		n->lnext = c->leaves_head;
-		if (c->leaves_head)
-			c->leaves_head->lprev = n;
-		else
-			c->leaves_tail = n;
-		c->leaves_head = n;
+		lru_add(&c->leaves, &n->lru);
 		c->nleaves++;
 		evict(c);
 	}

@@ -18,13 +18,16 @@ struct ovl_dcentry;                     /* dcache.c: one cached merged directory
  * generations are bumped under it and read without it (atomics): a walk's
  * insert is dropped when what it read may predate an invalidation
  * (dcache.c). */
+struct ovl_lru {                        /* a link of an LRU list; the list's own is its head */
+	struct ovl_lru *prev, *next;
+};
 struct ovl_dcache {
 	pthread_mutex_t lock;
 	struct ovl_dcnode **tab;        /* hash buckets by (parent, name); NULL = cache off */
 	struct ovl_dcnode *root;        /* "/", never freed before the cache */
-	struct ovl_dcentry *dirs_head, *dirs_tail; /* dirs with data, most recent first */
+	struct ovl_lru dirs;            /* dirs with data, most recent first */
 	unsigned ndirs, max_dirs;       /* fds held <= max_dirs * nlayers (+ pinned ones) */
-	struct ovl_dcnode *leaves_head, *leaves_tail; /* leaves, most recent first */
+	struct ovl_lru leaves;          /* leaves, most recent first */
 	unsigned nleaves, max_leaves;
 	unsigned nnodes;                /* nodes but the root, of every kind */
 	uint32_t *bgen;                 /* per bucket of paths: bumped by an invalidation of a name in it */

@@ -882,27 +882,12 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
 	if (e->passthrough)
 		return 0;
 	bool root = e->path[1] == 0;
-	if (root) {
-		/* the root itself: its own fds and stat, fresh */
-		struct ovl_dir d;
-		struct stat st;
-		int layer;
-		int err = root_dir(fs, &d, &st, &layer);
-		if (err)
-			return err;
-		ovl_entry_drop_dir(e);
-		e->dir = d;
-		e->st = st;
-		e->layer = layer;
-		e->type = S_IFDIR;
-		return 0;
-	}
 	/* The parent anew too unless the cache still holds the one e
 	 * borrows: it may have been copied up, or (before a hold began)
 	 * removed or moved since e was looked up; known dirs come from the
 	 * cache, at no syscall. */
 	int err = 0;
-	if (!e->parent_pin || !ovl_dcache_current(fs, e->parent_pin)) {
+	if (!root && (!e->parent_pin || !ovl_dcache_current(fs, e->parent_pin))) {
 		struct walk *w = calloc(1, sizeof(*w));
 		if (!w)
 			return -ENOMEM;
@@ -921,11 +906,13 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
 		if (err)
 			return err;
 	}
-	mode_t type;
+	mode_t type = S_IFDIR;
 	int layer;
 	struct stat st;
 	struct ovl_dir child = { .n = 0 };
-	err = ovl_lookup_one(fs, &e->parent, e->name, &type, &layer, &st, &child);
+	/* the root itself: its own fds and stat, fresh */
+	err = root ? root_dir(fs, &child, &st, &layer) :
+		     ovl_lookup_one(fs, &e->parent, e->name, &type, &layer, &st, &child);
 	if (err)
 		return err;
 	ovl_entry_drop_dir(e);

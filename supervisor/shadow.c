@@ -49,15 +49,13 @@ static int make_last(struct sup *s, const char *canon)
 	return fd < 0 ? -err : fd;
 }
 
-/* Open (creating with create) each component of canon as a directory:
- * in one call when all are there, else (something else in the way, or
- * more than the last missing) component by component. */
-static int walk_dirs(struct sup *s, const char *canon, bool create)
+/* Make canon's dirs, once canon was found missing (err from a look
+ * at the whole path): make the last component, else go component by
+ * component (something in the way, or more than the last missing). */
+static int make_dirs(struct sup *s, const char *canon, int err)
 {
-	int fast = open_beneath(s, canon);
-	if (fast >= 0 || !create)
-		return fast;
-	if (fast == -ENOENT && (fast = make_last(s, canon)) >= 0)
+	int fast;
+	if (err == -ENOENT && (fast = make_last(s, canon)) >= 0)
 		return fast;
 	char buf[PATH_MAX];
 	int cur = openat(s->shadow_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -68,7 +66,7 @@ static int walk_dirs(struct sup *s, const char *canon, bool create)
 		int fd = -1;
 		for (int tries = 0; tries < 3 && fd < 0; tries++) {
 			fd = openat(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd >= 0 || !create)
+			if (fd >= 0)
 				break;
 			if (errno == ENOTDIR || errno == ELOOP)
 				remove_tree_at(cur, c, true);  /* stale mirror of another type */
@@ -77,13 +75,21 @@ static int walk_dirs(struct sup *s, const char *canon, bool create)
 			if (mkdirat(cur, c, 0755) && errno != EEXIST)
 				break;
 		}
-		int err = errno;
+		int e = errno;
 		close(cur);
 		if (fd < 0)
-			return -err;
+			return -e;
 		cur = fd;
 	}
 	return cur;
+}
+
+/* Open (creating with create) each component of canon as a directory:
+ * in one call when all are there. */
+static int walk_dirs(struct sup *s, const char *canon, bool create)
+{
+	int fast = open_beneath(s, canon);
+	return fast >= 0 || !create ? fast : make_dirs(s, canon, fast);
 }
 
 int shadow_dir(struct sup *s, const char *canon, int open_flags)
@@ -124,7 +130,7 @@ int shadow_dir_for_tracee(struct sup *s, const char *canon, int open_flags)
 	int fd = open_for_tracee(s, canon, open_flags);
 	if (fd >= 0)
 		return fd;
-	int made = walk_dirs(s, canon, true);
+	int made = make_dirs(s, canon, fd);  /* the same tree: not there */
 	if (made < 0)
 		return made;
 	close(made);

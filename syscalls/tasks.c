@@ -13,20 +13,41 @@
 #define PIDFD_THREAD O_EXCL
 #endif
 
+/* An overlay dir kept between calls, good while the fs generation is. */
+struct kept_dir {
+	char *canon;                    /* canonical overlay path; NULL: not known */
+	uint64_t gen;                   /* fs generation it was read at */
+};
+
 struct task {
 	pid_t tid;                      /* 0: a free slot */
 	int pidfd;                      /* of this very thread (PIDFD_THREAD) */
 	struct tasks_gen gen;           /* as of which changes the entry was read */
 	struct task_ids ids;
-	char *cwd;                      /* canonical overlay path; NULL: not known */
-	uint64_t cwd_gen;               /* fs generation of cwd */
+	struct kept_dir cwd;
 	/* the dir fd of its last relative call: the tracee's number, the
-	 * mirror dir it held (NULL canon: none), its overlay dir as of fs gen */
+	 * mirror dir it held, its overlay dir */
 	int dirfd;
 	struct tasks_dir dirfd_obj;
-	char *dirfd_canon;
-	uint64_t dirfd_gen;
+	struct kept_dir dir;
 };
+
+/* Under t->lock: kept's path into canon if it is still good. */
+static bool kept_get(const struct kept_dir *kept, uint64_t fs, char *canon)
+{
+	if (!kept->canon || kept->gen != fs)
+		return false;
+	strcpy(canon, kept->canon);
+	return true;
+}
+
+/* Under t->lock: kept takes copy (its own now). */
+static void kept_set(struct kept_dir *kept, char *copy, uint64_t gen)
+{
+	free(kept->canon);
+	kept->canon = copy;
+	kept->gen = gen;
+}
 
 struct tasks {
 	_Atomic uint64_t cred_gen, fs_gen;
@@ -50,8 +71,8 @@ static void slot_clear(struct task *k)
 {
 	if (k->pidfd >= 0)
 		close(k->pidfd);
-	free(k->cwd);
-	free(k->dirfd_canon);
+	free(k->cwd.canon);
+	free(k->dir.canon);
 	memset(k, 0, sizeof(*k));
 	k->pidfd = -1;
 }
@@ -156,14 +177,10 @@ int tasks_cwd(struct tasks *t, pid_t tid, char *canon)
 		return -ENOENT;
 	uint64_t fs = atomic_load(&t->fs_gen);
 	struct task *k = slot_of(t, tid);
-	int err = -ENOENT;
 	pthread_mutex_lock(&t->lock);
-	if (k->tid == tid && k->cwd && k->ids.single && k->cwd_gen == fs) {
-		strcpy(canon, k->cwd);
-		err = 0;
-	}
+	bool kept = k->tid == tid && k->ids.single && kept_get(&k->cwd, fs, canon);
 	pthread_mutex_unlock(&t->lock);
-	return err;
+	return kept ? 0 : -ENOENT;
 }
 
 void tasks_put_cwd(struct tasks *t, pid_t tid, const char *canon, const struct tasks_gen *g)
@@ -174,9 +191,7 @@ void tasks_put_cwd(struct tasks *t, pid_t tid, const char *canon, const struct t
 	char *copy = strdup(canon);
 	pthread_mutex_lock(&t->lock);
 	if (copy && k->tid == tid && k->ids.single) {
-		free(k->cwd);
-		k->cwd = copy;
-		k->cwd_gen = g->fs;
+		kept_set(&k->cwd, copy, g->fs);
 		copy = NULL;
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -194,15 +209,11 @@ int tasks_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *now,
 		return -ENOENT;
 	uint64_t fs = atomic_load(&t->fs_gen);
 	struct task *k = slot_of(t, tid);
-	int err = -ENOENT;
 	pthread_mutex_lock(&t->lock);
-	if (k->tid == tid && k->dirfd_canon && k->dirfd == fd && k->dirfd_gen == fs &&
-	    same_dir(&k->dirfd_obj, now)) {
-		strcpy(canon, k->dirfd_canon);
-		err = 0;
-	}
+	bool kept = k->tid == tid && k->dirfd == fd && same_dir(&k->dirfd_obj, now) &&
+		    kept_get(&k->dir, fs, canon);
 	pthread_mutex_unlock(&t->lock);
-	return err;
+	return kept ? 0 : -ENOENT;
 }
 
 void tasks_put_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *obj,
@@ -214,11 +225,9 @@ void tasks_put_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir 
 	char *copy = strdup(canon);
 	pthread_mutex_lock(&t->lock);
 	if (copy && k->tid == tid) {
-		free(k->dirfd_canon);
 		k->dirfd = fd;
 		k->dirfd_obj = *obj;
-		k->dirfd_canon = copy;
-		k->dirfd_gen = g->fs;
+		kept_set(&k->dir, copy, g->fs);
 		copy = NULL;
 	}
 	pthread_mutex_unlock(&t->lock);

@@ -300,15 +300,6 @@ int req_addfd(struct req *r, int fd, int flags)
 	return nfd < 0 ? -err : nfd;  /* e.g. EMFILE: the caller answers with it */
 }
 
-/*
- * The serving thread takes the tracee's file-system identity: fsuid, fsgid,
- * groups, effective capabilities.  The raw syscalls change this thread
- * only (glibc's setgroups would change every thread of the supervisor);
- * the permitted set stays, so req_unbecome can restore everything.  Used to
- * let the kernel make its own permission checks on an object the
- * supervisor holds (see handlers.h: no call is left to the kernel to
- * re-resolve).
- */
 int req_identity_read(struct sup_identity *id)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
@@ -323,6 +314,15 @@ int req_identity_read(struct sup_identity *id)
 	return 0;
 }
 
+/*
+ * The serving thread takes the tracee's file-system identity: fsuid, fsgid,
+ * groups, effective capabilities.  The raw syscalls change this thread
+ * only (glibc's setgroups would change every thread of the supervisor);
+ * the permitted set stays, so req_unbecome can restore everything.  Used to
+ * let the kernel make its own permission checks on an object the
+ * supervisor holds (see handlers.h: no call is left to the kernel to
+ * re-resolve).
+ */
 /* Only what differs from the thread's own identity is changed (and put
  * back): a root command's call changes the capabilities alone. */
 int req_become(struct req *r, struct req_saved *sv)

@@ -39,31 +39,28 @@ assert_missing "$T/u/mnt/data/written"
 # A dir fd in a --bind dir follows the dir when the host moves it (the
 # supervisor keeps no name of such a dir between calls: it can move, or go
 # and its inode come back, without the overlay knowing).
+# held_moved NAME FROM TO [cwd]: ovlprobe holds host2/FROM (a dir fd, or
+# its cwd) through a --bind, the host moves it to TO, then the command
+# chmods f through what it holds.
+held_moved() {
+	local name=$1 from=$2 to=$3
+	chmod 644 "$T/host2/$from/f"
+	ovl_background "$name" --lower="$L" --upper="$T/u.$name" --bind="$T/host2:/mnt/b" \
+		-- ovlprobe dirfd-hold "/mnt/b/$from" f ${4:-}
+	assert_eq "ready" "$SAID" "$name before the move"
+	mv "$T/host2/$from" "$T/host2/$to"
+	echo go >&8
+	read -r -t "$OVLRUN_TIMEOUT" said <&9 || said="(nothing)"
+	st=0; wait "$BG_PID" || st=$?
+	exec 8>&- 9<&-
+	assert_eq 0 "$st" "status of $name ($(cat "$T/$name.err"))"
+	assert_eq "mode 600" "$said" "$name: chmod through the moved dir"
+	assert_eq 600 "$(stat -c %a "$T/host2/$to/f")" "$name: the host file's mode"
+}
 mkdir -p "$T/host2/a"
 echo f > "$T/host2/a/f"
-chmod 644 "$T/host2/a/f"
-ovl_background heldfd --lower="$L" --upper="$T/u3" --bind="$T/host2:/mnt/b" -- ovlprobe dirfd-hold /mnt/b/a f
-assert_eq "ready" "$SAID" "dirfd-hold before the move"
-mv "$T/host2/a" "$T/host2/z"
-echo go >&8
-read -r -t "$OVLRUN_TIMEOUT" said <&9 || said="(nothing)"
-st=0; wait "$BG_PID" || st=$?
-exec 8>&- 9<&-
-assert_eq 0 "$st" "status of dirfd-hold ($(cat "$T/heldfd.err"))"
-assert_eq "mode 600" "$said" "chmod through the moved dir's fd"
-assert_eq 600 "$(stat -c %a "$T/host2/z/f")" "the host file's mode"
-# ...and so does a cwd there
-chmod 644 "$T/host2/z/f"
-ovl_background heldcwd --lower="$L" --upper="$T/u4" --bind="$T/host2:/mnt/b" -- ovlprobe dirfd-hold /mnt/b/z f cwd
-assert_eq "ready" "$SAID" "dirfd-hold cwd before the move"
-mv "$T/host2/z" "$T/host2/y"
-echo go >&8
-read -r -t "$OVLRUN_TIMEOUT" said <&9 || said="(nothing)"
-st=0; wait "$BG_PID" || st=$?
-exec 8>&- 9<&-
-assert_eq 0 "$st" "status of dirfd-hold cwd ($(cat "$T/heldcwd.err"))"
-assert_eq "mode 600" "$said" "chmod relative to the moved cwd"
-assert_eq 600 "$(stat -c %a "$T/host2/y/f")" "the host file's mode (cwd)"
+held_moved heldfd a z
+held_moved heldcwd z y cwd       # ...and so does a cwd there
 
 run_ovl --lower="$L" --bind="$T/host/dir:/proc/x" -- /bin/true
 assert_status 125
