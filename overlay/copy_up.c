@@ -271,6 +271,8 @@ static int copy_up_one(struct ovl_fs *fs, int parent, const char *name, int src_
 	struct stat st, pst;
 	if (fstatat(src_parent, name, &st, AT_SYMLINK_NOFOLLOW) || fstat(parent, &pst))
 		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		ovl_copied_mark(fs, st.st_dev, st.st_ino);  /* before the copy can show */
 	int oflags = S_ISREG(st.st_mode) ? O_RDONLY
 		   : S_ISDIR(st.st_mode) ? O_RDONLY | O_DIRECTORY : O_PATH;
 	int src = open_source(src_parent, name, oflags);

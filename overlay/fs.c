@@ -18,14 +18,16 @@
 /* Bits at the top of a directory inode number that carry the fsidx. */
 #define OVL_FSIDX_SHIFT 56
 
-static int dup_dir(int fd, dev_t *dev)
+/* Our own copy of a layer's root fd, its st_dev and mount id in l. */
+static int dup_dir(int fd, struct ovl_layer *l)
 {
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st))
+	struct statx stx;
+	if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MNT_ID, &stx))
 		return -EBADF;
-	if (!S_ISDIR(st.st_mode))
+	if (!S_ISDIR(stx.stx_mode))
 		return -ENOTDIR;
-	*dev = st.st_dev;
+	l->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	l->mnt_id = stx.stx_mask & STATX_MNT_ID ? stx.stx_mnt_id : 0;
 	int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	return d < 0 ? -errno : d;
 }
@@ -111,20 +113,20 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 	pthread_mutex_init(&fs->staged_lock, NULL);
 	int err = 0;
 	if (cfg->upper_fd >= 0) {
-		dev_t wdev;
-		err = dup_dir(cfg->upper_fd, &fs->layers[0].dev);
+		struct ovl_layer work;
+		err = dup_dir(cfg->upper_fd, &fs->layers[0]);
 		if (err >= 0) {
 			fs->layers[0].fd = err;
-			err = dup_dir(cfg->work_fd, &wdev);
+			err = dup_dir(cfg->work_fd, &work);
 		}
 		if (err >= 0) {
 			fs->work_fd = err;
 			/* work-dir renames into upper need one filesystem */
-			err = wdev == fs->layers[0].dev ? 0 : -EXDEV;
+			err = work.dev == fs->layers[0].dev ? 0 : -EXDEV;
 		}
 	}
 	for (int i = 0; i < cfg->nlower && err >= 0; i++) {
-		err = dup_dir(cfg->lower_fd[i], &fs->layers[i + 1].dev);
+		err = dup_dir(cfg->lower_fd[i], &fs->layers[i + 1]);
 		if (err >= 0)
 			fs->layers[i + 1].fd = err;
 	}
@@ -171,6 +173,14 @@ void ovl_fs_free(struct ovl_fs *fs)
 bool ovl_fs_writable(const struct ovl_fs *fs)
 {
 	return fs->layers[OVL_UPPER].fd >= 0;
+}
+
+int ovl_layer_of_mount(const struct ovl_fs *fs, uint64_t mnt_id)
+{
+	for (int i = 0; mnt_id && i < fs->nlayers; i++)
+		if (fs->layers[i].fd >= 0 && fs->layers[i].mnt_id == mnt_id)
+			return i;
+	return -1;
 }
 
 bool ovl_is_whiteout(const struct stat *st)

@@ -54,7 +54,13 @@ struct ovl_layer {
 	int fd;                         /* layer root, O_DIRECTORY; -1 for a missing upper */
 	dev_t dev;                      /* st_dev of the layer root */
 	unsigned fsidx;                 /* index among the distinct st_dev of all layers */
+	uint64_t mnt_id;                /* id of the mount its root is on, 0 if unknown */
 };
+
+/* copied.c: bits of the filter of lower non-dirs copied up (a power of 2) */
+#define OVL_COPIED_BITS (1u << 20)
+/* Before a lower non-dir (its st_dev, inode) is copied up. */
+void ovl_copied_mark(struct ovl_fs *fs, dev_t dev, ino_t ino);
 
 struct ovl_fs {
 	/* Immutable after ovl_fs_new. */
@@ -86,6 +92,9 @@ struct ovl_fs {
 
 	/* dcache: its own lock, see struct ovl_dcache. */
 	struct ovl_dcache dcache;
+
+	/* copied.c: lock-free, bits only ever set (atomic OR) */
+	_Atomic uint64_t copied[OVL_COPIED_BITS / 64];
 };
 
 /* locks.c: what a change holds, released by ovl_hold_end (or when an

@@ -41,26 +41,31 @@ bool resolve_is_served(const struct sup *s, const char *canon)
 	return false;
 }
 
-/* What the magic link proc leads to: its mount id (0 if unknown), dev
- * and inode; -errno if nothing. */
-static int link_object(const char *proc, struct tasks_dir *o, mode_t *mode)
+/* What an object is, by statx of (dirfd, path, flags): its mount id (0 if
+ * unknown), dev and inode, S_IFMT type and whether it is linked. */
+struct fd_object {
+	struct tasks_dir id;
+	mode_t type;
+	bool linked;
+};
+
+static int object_at(int dirfd, const char *path, int flags, struct fd_object *o)
 {
 	struct statx stx;
-	if (statx(AT_FDCWD, proc, 0, STATX_MNT_ID | STATX_TYPE | STATX_INO | STATX_NLINK, &stx))
+	if (statx(dirfd, path, flags, STATX_MNT_ID | STATX_TYPE | STATX_INO | STATX_NLINK, &stx))
 		return -errno;
-	o->mnt_id = stx.stx_mask & STATX_MNT_ID ? stx.stx_mnt_id : 0;
-	o->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
-	o->ino = stx.stx_ino;
-	/* a removed dir: named " (deleted)", never kept */
-	*mode = stx.stx_nlink ? stx.stx_mode & S_IFMT : 0;
+	o->id.mnt_id = stx.stx_mask & STATX_MNT_ID ? stx.stx_mnt_id : 0;
+	o->id.dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	o->id.ino = stx.stx_ino;
+	o->type = stx.stx_mode & S_IFMT;
+	o->linked = stx.stx_nlink != 0;
 	return 0;
 }
 
 static uint64_t link_mount(const char *proc)
 {
-	struct tasks_dir o;
-	mode_t mode;
-	return link_object(proc, &o, &mode) ? 0 : o.mnt_id;
+	struct fd_object o;
+	return object_at(AT_FDCWD, proc, 0, &o) ? 0 : o.id.mnt_id;
 }
 
 /* What a supervisor-side readlink (link) of a tracee's magic link (proc)
@@ -135,37 +140,57 @@ static bool cwd_kept(struct req *r, char *canon, enum fd_kind *kind, char *link)
 	return true;
 }
 
-/* fd_kind_link of a tracee's fd: what its /proc link leads to tells
- * whether the dir kept from the thread's last call is still the one
- * (tasks.h), before the link's text is read and classified.  A tracee
- * swapping the fd between our statx and our readlink only confuses which
- * overlay dir its own later calls name. */
-static int dirfd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kind, char *link)
+/* The overlay path of our copy of a tracee's fd (o: what it is). */
+static int copy_canon(struct req *r, int copy, const struct fd_object *o, char *canon,
+		      enum fd_kind *kind, char *link)
 {
 	char proc[64];
-	struct tasks_gen g;
-	struct tasks_dir obj;
-	mode_t mode;
-	tasks_gen_now(r->sup->tasks, &g);
-	snprintf(proc, sizeof(proc), "/proc/%d/fd/%d", r->pid, fd);
-	int err = link_object(proc, &obj, &mode);
-	if (err == -ENOENT)
-		return -EBADF;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", copy);
+	int err = resolve_read_link(proc, link);
 	if (err)
-		obj = (struct tasks_dir){ 0 }, mode = 0;  /* the link may still say (below) */
-	bool dir = S_ISDIR(mode) && r->have_cred;  /* have_cred: the slot is the caller's */
-	if (dir && !tasks_dirfd(r->sup->tasks, r->pid, fd, &obj, canon)) {
+		return -EBADF;
+	return classify_on(r->sup, link[0] == '/' ? o->id.mnt_id : 0, link, canon, kind);
+}
+
+/* fd_kind_link of a tracee's fd (not AT_FDCWD), through our copy of it (in
+ * *copy, -1 if none, which the caller closes or holds): what the copy is
+ * tells whether the dir kept from the thread's last call is still the one
+ * (tasks.h), before its path is read and classified.  With quick, a
+ * non-dir on a layer's mount is told by the mount alone: 1, the kind set,
+ * canon not read (copy_canon reads it).  No /proc file of the tracee is
+ * read: the copy is what the call acts on, checked. */
+static int fd_copy_classify(struct req *r, int fd, bool quick, struct fd_object *o, char *canon,
+			    enum fd_kind *kind, char *link, int *copy)
+{
+	struct tasks_gen g;
+	*kind = FD_OTHER;
+	link[0] = 0;
+	tasks_gen_now(r->sup->tasks, &g);
+	if (fd < 0 || (*copy = req_getfd(r, fd)) < 0) {
+		*copy = -1;
+		return -EBADF;
+	}
+	if (object_at(*copy, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, o))
+		*o = (struct fd_object){ 0 };  /* its path may still say (below) */
+	/* have_cred: the kept slot is the caller's; a removed dir is never kept */
+	bool dir = o->type == S_IFDIR && o->linked && r->have_cred;
+	if (dir && !tasks_dirfd(r->sup->tasks, r->pid, fd, &o->id, canon)) {
 		*kind = FD_MIRROR;
 		strcpy(link, canon);
 		return 0;
 	}
-	if ((err = resolve_read_link(proc, link)))
-		return err == -ENOENT ? -EBADF : -ENOENT;
-	err = classify_on(r->sup, link[0] == '/' ? obj.mnt_id : 0, link, canon, kind);
+	if (quick && o->type && o->type != S_IFDIR) {
+		int layer = ovl_layer_of_mount(r->sup->fs, o->id.mnt_id);
+		if (layer >= 0) {
+			*kind = layer == OVL_UPPER ? FD_UPPER : FD_LOWER;
+			return 1;
+		}
+	}
+	int err = copy_canon(r, *copy, o, canon, kind, link);
 	/* only a mirror of the shadow: a dir in a kernel-served mount can
 	 * move, or go and its inode come back, without the overlay knowing */
 	if (!err && dir && *kind == FD_MIRROR && !resolve_is_served(r->sup, canon))
-		tasks_put_dirfd(r->sup->tasks, r->pid, fd, &obj, canon, &g);
+		tasks_put_dirfd(r->sup->tasks, r->pid, fd, &o->id, canon, &g);
 	return err;
 }
 
@@ -180,10 +205,13 @@ static int fd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kind, 
 			return 0;
 		tasks_gen_now(r->sup->tasks, &g);
 		snprintf(proc, sizeof(proc), "/proc/%d/cwd", r->pid);
-	} else if (fd < 0) {
-		return -EBADF;
 	} else {
-		return dirfd_kind_link(r, fd, canon, kind, link);
+		struct fd_object o;
+		int copy;
+		int err = fd_copy_classify(r, fd, false, &o, canon, kind, link, &copy);
+		if (copy >= 0)
+			close(copy);
+		return err;
 	}
 	int err = resolve_read_link(proc, link);
 	if (err)
@@ -216,22 +244,17 @@ int req_own_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
 	return resolve_own_fd(r, fd, canon, kind, link);
 }
 
-/* Our own copy of the tracee's fd (its cwd for AT_FDCWD), classified: the
- * object the call then acts on is the one checked. */
-static int fd_copy_kind(struct req *r, int fd, char *canon, enum fd_kind *kind, char *link,
-			int *copy)
+/* Our own copy of the tracee's cwd, classified: the object the call then
+ * acts on is the one checked. */
+static int cwd_copy_kind(struct req *r, char *canon, enum fd_kind *kind, char *link, int *copy)
 {
 	char proc[64];
 	*kind = FD_OTHER;
 	link[0] = 0;
-	if (fd == AT_FDCWD) {
-		snprintf(proc, sizeof(proc), "/proc/%d/cwd", r->pid);
-		*copy = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (*copy < 0)
-			return -ENOENT;
-	} else if (fd < 0 || (*copy = req_getfd(r, fd)) < 0) {
-		return -EBADF;
-	}
+	snprintf(proc, sizeof(proc), "/proc/%d/cwd", r->pid);
+	*copy = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*copy < 0)
+		return -ENOENT;
 	return resolve_own_fd(r, *copy, canon, kind, link);
 }
 
@@ -284,41 +307,56 @@ int req_mirror(struct req *r, int dirfd, const char *path, unsigned flags)
 }
 
 /* The call targets the fd itself (AT_EMPTY_PATH, fchmod, fstat...).  Upper
- * files and objects outside the overlay: the kernel's own answer on the
- * real object is the overlay's; a handler that acts itself (want_obj) gets
- * the copy that was checked. */
+ * files, lower files the overlay still shows as they are (for a stat), and
+ * objects outside the overlay: the kernel's own answer on the real object
+ * is the overlay's; a handler that acts itself (want_obj) gets the copy
+ * that was checked. */
 static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry *e)
 {
 	char base[PATH_MAX], link[PATH_MAX];
 	const struct ovl_cred *cred;
 	enum fd_kind kind;
+	struct fd_object o;
 	int copy = -1, err = req_cred(r, &cred);
 	if (err)
 		return err;
-	uint64_t moves = ovl_moves(r->sup->fs);  /* before the fd is read */
+	struct ovl_fs *fs = r->sup->fs;
+	uint64_t moves = ovl_moves(fs);  /* before the fd is read */
 	bool act = r->want_obj && r->intent == INTENT_MODIFY;
-	if (act)
-		err = fd_copy_kind(r, dirfd, base, &kind, link, &copy);
+	/* a watch must hear of a change: the kernel would report it by
+	 * inode, which the watches' mount marks miss */
+	bool watched = r->intent == INTENT_MODIFY && notify_watching(r->sup);
+	if (dirfd != AT_FDCWD)
+		err = fd_copy_classify(r, dirfd, true, &o, base, &kind, link, &copy);
+	else if (act)
+		err = cwd_copy_kind(r, base, &kind, link, &copy);
 	else
 		err = fd_kind_link(r, dirfd, base, &kind, link);
-	int rv;
-	if (kind == FD_OTHER && (!err || err == -ENOENT))
+	int rv = 1;
+	if (err == 1) {
+		/* a layer's non-dir, told by its mount: as it is, unless the
+		 * overlay may show it otherwise now (copied up) */
+		bool as_is = kind == FD_UPPER ? !watched
+			   : r->stat_only && !ovl_maybe_copied_up(fs, o.id.dev, o.id.ino);
+		err = as_is ? 0 : copy_canon(r, copy, &o, base, &kind, link);
+		if (as_is)
+			rv = SC_CONTINUE;
+	}
+	if (rv == SC_CONTINUE)
+		;
+	else if (kind == FD_OTHER && (!err || err == -ENOENT))
 		rv = served_fd_policy(r, link);
 	else if (err == -ENOENT && dirfd != AT_FDCWD)
 		rv = SC_CONTINUE;  /* removed dir, unlinked file: the object itself */
 	else if (err)
 		rv = err;
-	/* ...unless a watch must hear of a change: the kernel would report it
-	 * by inode, which the watches' mount marks miss */
-	else if (kind == FD_UPPER && !(r->intent == INTENT_MODIFY && notify_watching(r->sup)))
+	else if (kind == FD_UPPER && !watched)
 		rv = SC_CONTINUE;
 	else if (resolve_is_served(r->sup, base))
 		rv = SC_CONTINUE;
-	else
-		rv = 1;
 	if (rv == 1) {
-		rv = ovl_lookup(r->sup->fs, cred, "/", base,
-				(flags & ~OVL_LOOKUP_FOLLOW) | OVL_LOOKUP_NO_PERM, e);
+		rv = ovl_lookup(fs, cred, "/", base, (flags & ~OVL_LOOKUP_FOLLOW) | OVL_LOOKUP_NO_PERM,
+				e);
 		if (!rv && e->type == 0) {
 			/* Gone from the overlay: a file is itself.  A dir's
 			 * mirror is renamed after the overlay (req_lookup looks
@@ -328,7 +366,7 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 			 * the mirror is gone (fstat of a removed dir works);
 			 * a change is never made to a mirror still in place. */
 			ovl_entry_release(e);
-			bool moving = (moves & 1) || ovl_moves(r->sup->fs) != moves;
+			bool moving = (moves & 1) || ovl_moves(fs) != moves;
 			rv = kind == FD_MIRROR && (moving || act) ? -ENOENT : SC_CONTINUE;
 		}
 	}

@@ -11,6 +11,7 @@
 static int64_t do_stat(struct req *r, int dirfd, uint64_t path_addr, int atflags, uint64_t buf)
 {
 	r->intent = INTENT_READ;
+	r->stat_only = true;
 	char path[PATH_MAX];
 	struct ovl_entry e;
 	struct stat st;
@@ -48,6 +49,7 @@ int64_t sys_lstat(struct req *r)
 int64_t sys_fstat(struct req *r)
 {
 	r->intent = INTENT_READ;
+	r->stat_only = true;
 	struct ovl_entry e;
 	struct stat st;
 	int err = req_lookup(r, (int)ARG(r, 0), "", 0, true, &e);
@@ -66,6 +68,7 @@ int64_t sys_newfstatat(struct req *r)
 int64_t sys_statx(struct req *r)
 {
 	r->intent = INTENT_READ;
+	r->stat_only = true;
 	char path[PATH_MAX];
 	struct ovl_entry e;
 	struct statx stx;

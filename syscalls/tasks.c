@@ -20,6 +20,7 @@ struct kept_dir {
 };
 
 struct task {
+	pthread_mutex_t lock;           /* guards the rest of the slot; see tasks.h */
 	pid_t tid;                      /* 0: a free slot */
 	int pidfd;                      /* of this very thread (PIDFD_THREAD) */
 	struct tasks_gen gen;           /* as of which changes the entry was read */
@@ -32,7 +33,7 @@ struct task {
 	struct kept_dir dir;
 };
 
-/* Under t->lock: kept's path into canon if it is still good. */
+/* Under the slot's lock: kept's path into canon if it is still good. */
 static bool kept_get(const struct kept_dir *kept, uint64_t fs, char *canon)
 {
 	if (!kept->canon || kept->gen != fs)
@@ -41,7 +42,7 @@ static bool kept_get(const struct kept_dir *kept, uint64_t fs, char *canon)
 	return true;
 }
 
-/* Under t->lock: kept takes copy (its own now). */
+/* Under the slot's lock: kept takes copy (its own now). */
 static void kept_set(struct kept_dir *kept, char *copy, uint64_t gen)
 {
 	free(kept->canon);
@@ -51,7 +52,6 @@ static void kept_set(struct kept_dir *kept, char *copy, uint64_t gen)
 
 struct tasks {
 	_Atomic uint64_t cred_gen, fs_gen;
-	pthread_mutex_t lock;           /* guards slots; see tasks.h */
 	struct task slots[TASKS_SLOTS];
 };
 
@@ -60,30 +60,37 @@ struct tasks *tasks_new(void)
 	struct tasks *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	pthread_mutex_init(&t->lock, NULL);
-	for (int i = 0; i < TASKS_SLOTS; i++)
+	for (int i = 0; i < TASKS_SLOTS; i++) {
+		pthread_mutex_init(&t->slots[i].lock, NULL);
 		t->slots[i].pidfd = -1;
+	}
 	return t;
 }
 
-/* Under t->lock (or alone): the slot is free. */
+/* Under the slot's lock (or alone): the slot is free. */
 static void slot_clear(struct task *k)
 {
 	if (k->pidfd >= 0)
 		close(k->pidfd);
 	free(k->cwd.canon);
 	free(k->dir.canon);
-	memset(k, 0, sizeof(*k));
+	k->tid = 0;
 	k->pidfd = -1;
+	k->gen = (struct tasks_gen){ 0, 0 };
+	k->ids = (struct task_ids){ 0 };
+	k->cwd = k->dir = (struct kept_dir){ NULL, 0 };
+	k->dirfd = 0;
+	k->dirfd_obj = (struct tasks_dir){ 0, 0, 0 };
 }
 
 void tasks_free(struct tasks *t)
 {
 	if (!t)
 		return;
-	for (int i = 0; i < TASKS_SLOTS; i++)
+	for (int i = 0; i < TASKS_SLOTS; i++) {
 		slot_clear(&t->slots[i]);
-	pthread_mutex_destroy(&t->lock);
+		pthread_mutex_destroy(&t->slots[i].lock);
+	}
 	free(t);
 }
 
@@ -130,17 +137,17 @@ int tasks_ids(struct tasks *t, pid_t tid, struct task_ids *ids, bool *umask_ok)
 	int err = -ENOENT;
 	/* the check under the lock: a thread whose tid shares the slot may
 	 * replace the entry, and close its pidfd, at any time */
-	pthread_mutex_lock(&t->lock);
+	pthread_mutex_lock(&k->lock);
 	if (k->tid == tid && k->gen.cred == now.cred && alive(k->pidfd)) {
 		*ids = k->ids;
 		*umask_ok = k->ids.single && k->gen.fs == now.fs;
 		err = 0;
 	}
-	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&k->lock);
 	return err;
 }
 
-/* Under t->lock: the slot holds tid, the live thread. */
+/* Under the slot's lock: it holds tid, the live thread. */
 static bool holds(const struct task *k, pid_t tid)
 {
 	return k->tid == tid && k->pidfd >= 0 && alive(k->pidfd);
@@ -152,13 +159,13 @@ void tasks_put_ids(struct tasks *t, pid_t tid, const struct task_ids *ids,
 	if (!t)
 		return;
 	struct task *k = slot_of(t, tid);
-	pthread_mutex_lock(&t->lock);
+	pthread_mutex_lock(&k->lock);
 	bool same = holds(k, tid);
-	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&k->lock);
 	int pidfd = -1;
 	if (!same && (pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD)) < 0)
 		return;  /* gone, or no thread pidfds (Linux < 6.9): nothing kept */
-	pthread_mutex_lock(&t->lock);
+	pthread_mutex_lock(&k->lock);
 	if (pidfd >= 0) {
 		slot_clear(k);
 		k->tid = tid;
@@ -168,7 +175,7 @@ void tasks_put_ids(struct tasks *t, pid_t tid, const struct task_ids *ids,
 		k->ids = *ids;
 		k->gen = *g;
 	}
-	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&k->lock);
 }
 
 int tasks_cwd(struct tasks *t, pid_t tid, char *canon)
@@ -177,9 +184,9 @@ int tasks_cwd(struct tasks *t, pid_t tid, char *canon)
 		return -ENOENT;
 	uint64_t fs = atomic_load(&t->fs_gen);
 	struct task *k = slot_of(t, tid);
-	pthread_mutex_lock(&t->lock);
+	pthread_mutex_lock(&k->lock);
 	bool kept = k->tid == tid && k->ids.single && kept_get(&k->cwd, fs, canon);
-	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&k->lock);
 	return kept ? 0 : -ENOENT;
 }
 
@@ -189,12 +196,12 @@ void tasks_put_cwd(struct tasks *t, pid_t tid, const char *canon, const struct t
 		return;
 	struct task *k = slot_of(t, tid);
 	char *copy = strdup(canon);
-	pthread_mutex_lock(&t->lock);
+	pthread_mutex_lock(&k->lock);
 	if (copy && k->tid == tid && k->ids.single) {
 		kept_set(&k->cwd, copy, g->fs);
 		copy = NULL;
 	}
-	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&k->lock);
 	free(copy);
 }
 
@@ -209,10 +216,10 @@ int tasks_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *now,
 		return -ENOENT;
 	uint64_t fs = atomic_load(&t->fs_gen);
 	struct task *k = slot_of(t, tid);
-	pthread_mutex_lock(&t->lock);
+	pthread_mutex_lock(&k->lock);
 	bool kept = k->tid == tid && k->dirfd == fd && same_dir(&k->dirfd_obj, now) &&
 		    kept_get(&k->dir, fs, canon);
-	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&k->lock);
 	return kept ? 0 : -ENOENT;
 }
 
@@ -223,14 +230,14 @@ void tasks_put_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir 
 		return;
 	struct task *k = slot_of(t, tid);
 	char *copy = strdup(canon);
-	pthread_mutex_lock(&t->lock);
+	pthread_mutex_lock(&k->lock);
 	if (copy && k->tid == tid) {
 		k->dirfd = fd;
 		k->dirfd_obj = *obj;
 		kept_set(&k->dir, copy, g->fs);
 		copy = NULL;
 	}
-	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&k->lock);
 	free(copy);
 }
 
@@ -240,12 +247,12 @@ int tasks_getfd(struct tasks *t, pid_t tid, int fd)
 		return -ENOENT;
 	struct task *k = slot_of(t, tid);
 	int ours = -ENOENT;
-	pthread_mutex_lock(&t->lock);
+	pthread_mutex_lock(&k->lock);
 	if (k->tid == tid && k->pidfd >= 0) {
 		ours = (int)syscall(SYS_pidfd_getfd, k->pidfd, fd, 0);
 		if (ours < 0)
 			ours = errno == ENOENT ? -ESRCH : -errno;
 	}
-	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&k->lock);
 	return ours;
 }

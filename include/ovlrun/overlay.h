@@ -129,6 +129,15 @@ void ovl_fs_listen(struct ovl_fs *fs, ovl_change_fn fn, void *ctx);
 void ovl_fs_free(struct ovl_fs *fs);
 bool ovl_fs_writable(const struct ovl_fs *fs);
 
+/* The layer (OVL_UPPER, or 1 + the lower's index) whose root is on the
+ * mount with id mnt_id (statx STATX_MNT_ID), -1 if none: a real non-dir
+ * on that mount is that layer's (a lower's submounts are not told). */
+int ovl_layer_of_mount(const struct ovl_fs *fs, uint64_t mnt_id);
+/* False if the lower non-dir (dev, ino) was surely not copied up in this
+ * run, so that an fd opened on it still shows what the overlay does
+ * (overlay/copied.c); true when it may have been. */
+bool ovl_maybe_copied_up(struct ovl_fs *fs, dev_t dev, ino_t ino);
+
 /* One merged directory: the real directories that take part in it, top-down. */
 struct ovl_dir {
 	int n;

@@ -53,6 +53,8 @@ struct req {
 	struct sup *sup;
 	enum req_intent intent;
 	int open_acc;                   /* INTENT_OPEN: O_RDONLY, O_WRONLY or O_RDWR */
+	bool stat_only;                 /* a stat: the kernel's answer on a real file the
+					 * overlay shows as it is would be the call's */
 	const struct seccomp_notif *n;
 	pid_t pid;                      /* the trapping thread (supervisor's pid ns) */
 	bool have_cred;

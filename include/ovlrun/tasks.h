@@ -31,8 +31,11 @@
  * or umask of the other may leave the old cwd or umask cached.  Either is
  * the process's own state (no permission rests on it).
  *
- * Locking: one mutex per cache guards the table; it is held only to copy an
- * entry in or out, and taken with no other lock held but the caller's.
+ * Locking: one mutex per slot guards it (threads whose tids share a slot
+ * share it; no two slots' locks are ever held together); it is held to copy
+ * an entry in or out, and around the syscalls that must see the slot's
+ * pidfd still open (the liveness check, pidfd_getfd), and taken with no
+ * other lock held but the caller's.
  * Bounds: TASKS_SLOTS entries, each holding one pidfd and two paths.
  */
 #ifndef OVLRUN_TASKS_H

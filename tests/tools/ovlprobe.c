@@ -32,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
 #include <termios.h>
@@ -90,7 +91,7 @@ static void usage(void)
 	      "  ftruncate P LEN | dotdot N | dirfd-dotdot DIR N PATH |\n"
 	      "  cat-at DIR PATH | dirfd-hold DIR NAME [cwd] | rename OLD NEW |\n"
 	      "  rename2 OLD NEW noreplace|exchange |\n"
-	      "  tmpfile DIR NAME | dino DIR | runas UID GID CMD [ARGS] |\n"
+	      "  tmpfile DIR NAME | dino DIR | fstat FD PATH | runas UID GID CMD [ARGS] |\n"
 	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | tiocsti C |\n"
 	      "  unix-serve PATH | unix-send PATH MSG |\n"
 	      "  inotify [-e EV,EV] [-o] PATH... -- CMD [ARGS] |\n"
@@ -562,6 +563,29 @@ int main(int argc, char **argv)
 		ssize_t n;
 		while ((n = read(f, buf, sizeof(buf))) > 0)
 			fwrite(buf, 1, (size_t)n, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "fstat") && argc == 4) {
+		/* What fstat and statx (AT_EMPTY_PATH) of an inherited fd say,
+		 * whether they agree, and whether it is the object PATH names
+		 * now: relations and modes, never numbers that vary. */
+		int fd = atoi(argv[2]);
+		struct stat st, now;
+		struct statx stx;
+		if (fstat(fd, &st))
+			return fail("fstat", argv[2]);
+		if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx))
+			return fail("statx", argv[2]);
+		bool agree = stx.stx_ino == st.st_ino && stx.stx_size == (uint64_t)st.st_size &&
+			     stx.stx_nlink == st.st_nlink && stx.stx_mode == st.st_mode &&
+			     makedev(stx.stx_dev_major, stx.stx_dev_minor) == st.st_dev;
+		const char *rel = lstat(argv[3], &now) ? "gone"
+				: now.st_dev == st.st_dev && now.st_ino == st.st_ino ? "same object"
+				: "another object";
+		printf("fd %d: %s size=%lld nlink=%lu mode=%04o; statx %s; %s: %s\n", fd,
+		       S_ISDIR(st.st_mode) ? "dir" : S_ISREG(st.st_mode) ? "file" : "other",
+		       S_ISDIR(st.st_mode) ? 0LL : (long long)st.st_size, (unsigned long)st.st_nlink,
+		       st.st_mode & 07777, agree ? "agrees" : "disagrees", argv[3], rel);
 		return 0;
 	}
 	if (!strcmp(cmd, "dino") && argc == 3) {

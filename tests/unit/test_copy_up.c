@@ -207,6 +207,36 @@ static void test_fifo(void **state)
 	ovl_entry_release(&e);
 }
 
+/* The filter of lower non-dirs copied up (overlay/copied.c): a file and a
+ * symlink copied up are "maybe", the ones left in the lower are not, and a
+ * dir copy-up marks nothing (an fd on a dir is looked up by its path). */
+static void test_copied_filter(void **state)
+{
+	struct tfs *t = *state;
+	tfs_mkfile(t->lower[0], "f", "f", 0644);
+	tfs_mkfile(t->lower[0], "g", "g", 0644);
+	tfs_symlink(t->lower[0], "sl", "f");
+	tfs_mkdir(t->lower[0], "d", 0755);
+	mount_ok(t);
+	struct stat f, g, sl, d;
+	assert_int_equal(tfs_lstat(t->lower[0], "f", &f), 0);
+	assert_int_equal(tfs_lstat(t->lower[0], "g", &g), 0);
+	assert_int_equal(tfs_lstat(t->lower[0], "sl", &sl), 0);
+	assert_int_equal(tfs_lstat(t->lower[0], "d", &d), 0);
+	assert_false(ovl_maybe_copied_up(t->fs, f.st_dev, f.st_ino));
+	const char *names[] = { "/f", "/sl", "/d" };
+	for (int i = 0; i < 3; i++) {
+		struct ovl_entry e;
+		chk_lookup(t, names[i], &e);
+		assert_int_equal(ovl_copy_up(t->fs, &e), 0);
+		ovl_entry_release(&e);
+	}
+	assert_true(ovl_maybe_copied_up(t->fs, f.st_dev, f.st_ino));
+	assert_true(ovl_maybe_copied_up(t->fs, sl.st_dev, sl.st_ino));
+	assert_false(ovl_maybe_copied_up(t->fs, g.st_dev, g.st_ino));
+	assert_false(ovl_maybe_copied_up(t->fs, d.st_dev, d.st_ino));
+}
+
 static void test_directory_alone(void **state)
 {
 	struct tfs *t = *state;
@@ -343,6 +373,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parent_times_restored, tfs_setup_2, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_symlink, tfs_setup_2, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_fifo, tfs_setup_2, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_copied_filter, tfs_setup_2, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_directory_alone, tfs_setup_2, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_sparse_and_large, tfs_setup_2, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_nodata, tfs_setup_2, tfs_teardown),
