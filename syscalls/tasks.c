@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -25,6 +26,8 @@ struct task {
 	int pidfd;                      /* of this very thread (PIDFD_THREAD) */
 	struct tasks_gen gen;           /* as of which changes the entry was read */
 	struct task_ids ids;
+	bool umask_kept;                /* ids.cred.umask may be used (no change was in flight) */
+	bool fs_changing;               /* trapped in chdir, fchdir or umask, not called since */
 	struct kept_dir cwd;
 	/* the dir fd of its last relative call: the tracee's number, the
 	 * mirror dir it held, its overlay dir */
@@ -52,6 +55,8 @@ static void kept_set(struct kept_dir *kept, char *copy, uint64_t gen)
 
 struct tasks {
 	_Atomic uint64_t cred_gen, fs_gen;
+	_Atomic unsigned changing;      /* slots with fs_changing set */
+	_Atomic bool untracked;         /* a change no slot could record: keep no cwd, no umask */
 	struct task slots[TASKS_SLOTS];
 };
 
@@ -67,7 +72,7 @@ struct tasks *tasks_new(void)
 	return t;
 }
 
-/* Under the slot's lock (or alone): the slot is free. */
+/* Under the slot's lock (or alone): the slot is free (not fs_changing). */
 static void slot_clear(struct task *k)
 {
 	if (k->pidfd >= 0)
@@ -78,6 +83,7 @@ static void slot_clear(struct task *k)
 	k->pidfd = -1;
 	k->gen = (struct tasks_gen){ 0, 0 };
 	k->ids = (struct task_ids){ 0 };
+	k->umask_kept = k->fs_changing = false;
 	k->cwd = k->dir = (struct kept_dir){ NULL, 0 };
 	k->dirfd = 0;
 	k->dirfd_obj = (struct tasks_dir){ 0, 0, 0 };
@@ -127,6 +133,62 @@ static bool alive(int pidfd)
 	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
 }
 
+/* Under the slot's lock: its thread's change of cwd or umask is made (it
+ * called again, it is blocked in another syscall, or it died): everything
+ * kept before is dropped again, since what was read while the change was
+ * in flight may be the old value. */
+static void settle(struct tasks *t, struct task *k)
+{
+	atomic_fetch_add(&t->fs_gen, 1);
+	k->fs_changing = false;
+	atomic_fetch_sub(&t->changing, 1);
+}
+
+/* Under the slot's lock, its thread alive: it is blocked in a syscall
+ * other than the changes, so it made its own (a thread runs one syscall at
+ * a time).  "running" tells nothing.  Read only while a mark is set and
+ * another thread of the process would keep something. */
+static bool blocked_elsewhere(const struct task *k)
+{
+	char path[64], buf[64], *end;
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)k->tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	long nr = strtol(buf, &end, 10);
+	return end != buf && nr >= 0 && nr != SYS_chdir && nr != SYS_fchdir && nr != SYS_umask;
+}
+
+/* With no slot lock held: a thread of the process ns_tgid (the sandbox's
+ * pid) is in a change of the process's cwd or umask that it may not have
+ * made yet.  What the caller read of either (before this check) cannot be
+ * kept. */
+static bool changing_in(struct tasks *t, pid_t ns_tgid)
+{
+	if (atomic_load(&t->untracked))
+		return true;
+	if (!atomic_load(&t->changing))
+		return false;
+	bool any = false;
+	for (int i = 0; i < TASKS_SLOTS && !any; i++) {
+		struct task *k = &t->slots[i];
+		pthread_mutex_lock(&k->lock);
+		if (k->fs_changing && k->ids.ns_tgid == ns_tgid) {
+			if (alive(k->pidfd) && !blocked_elsewhere(k))
+				any = true;
+			else
+				settle(t, k);
+		}
+		pthread_mutex_unlock(&k->lock);
+	}
+	return any;
+}
+
 int tasks_ids(struct tasks *t, pid_t tid, struct task_ids *ids, bool *umask_ok)
 {
 	if (!t)
@@ -138,13 +200,35 @@ int tasks_ids(struct tasks *t, pid_t tid, struct task_ids *ids, bool *umask_ok)
 	/* the check under the lock: a thread whose tid shares the slot may
 	 * replace the entry, and close its pidfd, at any time */
 	pthread_mutex_lock(&k->lock);
-	if (k->tid == tid && k->gen.cred == now.cred && alive(k->pidfd)) {
+	bool mine = k->tid == tid && alive(k->pidfd);
+	/* the thread calls again: the change it was trapped in is made */
+	bool settled = mine && k->fs_changing;
+	if (settled)
+		settle(t, k);
+	if (mine && k->gen.cred == now.cred) {
 		*ids = k->ids;
-		*umask_ok = k->ids.single && k->gen.fs == now.fs;
+		*umask_ok = k->umask_kept && !settled && k->gen.fs == now.fs;
 		err = 0;
 	}
 	pthread_mutex_unlock(&k->lock);
 	return err;
+}
+
+void tasks_fs_changing(struct tasks *t, pid_t tid)
+{
+	if (!t)
+		return;
+	struct task *k = slot_of(t, tid);
+	pthread_mutex_lock(&k->lock);
+	bool mine = k->tid == tid && k->pidfd >= 0;
+	if (mine && !k->fs_changing) {
+		k->fs_changing = true;
+		atomic_fetch_add(&t->changing, 1);
+	}
+	pthread_mutex_unlock(&k->lock);
+	if (!mine)
+		atomic_store(&t->untracked, true);  /* cannot tell when it is made */
+	atomic_fetch_add(&t->fs_gen, 1);
 }
 
 /* Under the slot's lock: it holds tid, the live thread. */
@@ -159,14 +243,24 @@ void tasks_put_ids(struct tasks *t, pid_t tid, const struct task_ids *ids,
 	if (!t)
 		return;
 	struct task *k = slot_of(t, tid);
+	bool umask_kept = !changing_in(t, ids->ns_tgid);
 	pthread_mutex_lock(&k->lock);
 	bool same = holds(k, tid);
+	/* a live thread's mark of a change in flight stays with it */
+	bool busy = !same && k->fs_changing && alive(k->pidfd);
 	pthread_mutex_unlock(&k->lock);
+	if (busy)
+		return;
 	int pidfd = -1;
 	if (!same && (pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD)) < 0)
 		return;  /* gone, or no thread pidfds (Linux < 6.9): nothing kept */
 	pthread_mutex_lock(&k->lock);
-	if (pidfd >= 0) {
+	if (pidfd >= 0 && k->fs_changing && alive(k->pidfd)) {
+		close(pidfd);           /* a slot-mate marked it meanwhile */
+		pidfd = -1;
+	} else if (pidfd >= 0) {
+		if (k->fs_changing)
+			settle(t, k);   /* its thread is gone */
 		slot_clear(k);
 		k->tid = tid;
 		k->pidfd = pidfd;
@@ -174,6 +268,7 @@ void tasks_put_ids(struct tasks *t, pid_t tid, const struct task_ids *ids,
 	if (k->tid == tid) {            /* unless a slot-mate took it meanwhile */
 		k->ids = *ids;
 		k->gen = *g;
+		k->umask_kept = umask_kept;
 	}
 	pthread_mutex_unlock(&k->lock);
 }
@@ -185,7 +280,7 @@ int tasks_cwd(struct tasks *t, pid_t tid, char *canon)
 	uint64_t fs = atomic_load(&t->fs_gen);
 	struct task *k = slot_of(t, tid);
 	pthread_mutex_lock(&k->lock);
-	bool kept = k->tid == tid && k->ids.single && kept_get(&k->cwd, fs, canon);
+	bool kept = k->tid == tid && kept_get(&k->cwd, fs, canon);
 	pthread_mutex_unlock(&k->lock);
 	return kept ? 0 : -ENOENT;
 }
@@ -195,9 +290,14 @@ void tasks_put_cwd(struct tasks *t, pid_t tid, const char *canon, const struct t
 	if (!t)
 		return;
 	struct task *k = slot_of(t, tid);
+	pthread_mutex_lock(&k->lock);
+	pid_t ns_tgid = k->tid == tid ? k->ids.ns_tgid : 0;
+	pthread_mutex_unlock(&k->lock);
+	if (!ns_tgid || changing_in(t, ns_tgid))
+		return;
 	char *copy = strdup(canon);
 	pthread_mutex_lock(&k->lock);
-	if (copy && k->tid == tid && k->ids.single) {
+	if (copy && k->tid == tid && k->ids.ns_tgid == ns_tgid) {
 		kept_set(&k->cwd, copy, g->fs);
 		copy = NULL;
 	}

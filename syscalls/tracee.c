@@ -128,7 +128,6 @@ static int read_cred(struct req *r)
 	memset(c, 0, sizeof(*c));
 	unsigned ids[4];
 	int seen = 0;
-	r->id.single = false;
 	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "Uid:", 4) && !parse_ids(line + 4, ids)) {
@@ -159,8 +158,6 @@ static int read_cred(struct req *r)
 			r->id.ns_tgid = last_id(line + 7);
 		} else if (!strncmp(line, "NSpid:", 6)) {
 			r->id.ns_tid = last_id(line + 6);
-		} else if (!strncmp(line, "Threads:", 8)) {
-			r->id.single = strtol(line + 8, NULL, 10) == 1;
 		}
 	}
 	return seen == 7 ? 0 : -ESRCH;
@@ -196,7 +193,7 @@ int req_cred_umask(struct req *r, const struct ovl_cred **out)
 	int err = req_cred(r, out);
 	if (err || r->umask_ok)
 		return err;
-	return cred_fresh(r);  /* a process of several threads: its umask is shared */
+	return cred_fresh(r);  /* a umask change was in flight (tasks.h) */
 }
 
 int req_fdinfo(const char *dir, int fd, int *flags, off_t *pos)
@@ -224,10 +221,13 @@ int req_fd_state(struct req *r, int fd, int *flags, off_t *pos)
 
 int req_fd_open_file(struct req *r, int fd)
 {
-	int flags;
-	off_t pos;
-	int err = req_fd_state(r, fd, &flags, &pos);
-	return err ? err : flags & O_PATH ? -EBADF : 0;
+	/* our copy shares the open file, hence its flags */
+	int copy = req_getfd(r, fd);
+	if (copy < 0)
+		return -EBADF;
+	int flags = fcntl(copy, F_GETFL);
+	close(copy);
+	return flags < 0 || (flags & O_PATH) ? -EBADF : 0;
 }
 
 void req_signal(struct req *r, int sig)

@@ -18,14 +18,18 @@
  *                  a dir of a kernel-served mount is never kept: it can
  *                  move, or go and its inode come back, unseen);
  *   umask, cwd   - (a cwd only in the overlay, never in a kernel-served
- *                  mount, as for dir fds) umask, chdir, fchdir, and a
- *                  change of the overlay path
- *                  of a directory (its mirror renamed or removed, shadow.c)
- *                  (tasks_changed FS).  They belong to the process's fs
- *                  context, which its other threads share: they are only
- *                  kept for a process that had one thread when read, since
- *                  a sibling's call could otherwise refill an entry between
- *                  the trap and the change.
+ *                  mount, as for dir fds) umask, chdir, fchdir
+ *                  (tasks_fs_changing), and a change of the overlay path
+ *                  of a directory (its mirror renamed or removed, shadow.c;
+ *                  tasks_changed FS).  They belong to the process's fs
+ *                  context, which its other threads share, and the kernel
+ *                  makes the change after the trap: a sibling's call could
+ *                  read the old value in between.  So the trap marks the
+ *                  changing thread, no thread of its process keeps either
+ *                  while a mark is set, and the mark goes (with a second
+ *                  drop of everything kept) at the thread's next call,
+ *                  which shows the change made; a thread that dies marked
+ *                  loses its mark when next looked at.
  * Residual: a process made with clone(CLONE_FS) but not CLONE_THREAD shares
  * its cwd and umask without being a thread; a call of one racing a chdir
  * or umask of the other may leave the old cwd or umask cached.  Either is
@@ -57,7 +61,6 @@ struct task_ids {
 	gid_t rgid;
 	uint64_t cap_prm;
 	pid_t ns_tgid, ns_tid;          /* in the sandbox's pid namespace */
-	bool single;                    /* the process had one thread when read */
 };
 
 struct tasks *tasks_new(void);
@@ -98,6 +101,10 @@ void tasks_put_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir 
 /* A copy of tid's fd fd through the pidfd its entry holds (call tasks_ids
  * first): the fd, -ENOENT when no entry is tid's, else -errno. */
 int tasks_getfd(struct tasks *t, pid_t tid, int fd);
+
+/* tid, trapped in chdir, fchdir or umask (its credentials taken first:
+ * they make its entry), is about to change its process's cwd or umask. */
+void tasks_fs_changing(struct tasks *t, pid_t tid);
 
 /* Something a kept entry holds may have changed, for every thread. */
 #define TASKS_CRED 1

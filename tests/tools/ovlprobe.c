@@ -17,6 +17,7 @@
 #include <linux/fs.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -83,6 +84,120 @@ static int list_fd(int fd, const char *what)
 	return 0;
 }
 
+/* threads-fs: a second thread changes the process's cwd or umask between
+ * the first thread's calls (each step waits for the other: no race). */
+struct fs_step {
+	const char *dir;                /* chdir there, or */
+	mode_t umask;                   /* umask this */
+};
+
+static void *fs_changer(void *arg)
+{
+	struct fs_step *st = arg;
+	if (st->dir && chdir(st->dir))
+		return (void *)(intptr_t)errno;
+	if (!st->dir)
+		umask(st->umask);
+	return NULL;
+}
+
+static int fs_in_thread(const char *dir, mode_t mask)
+{
+	struct fs_step st = { dir, mask };
+	pthread_t t;
+	void *rv;
+	if (pthread_create(&t, NULL, fs_changer, &st) || pthread_join(t, &rv))
+		return fail("pthread", dir ? dir : "umask");
+	if (rv)
+		return errno = (int)(intptr_t)rv, fail("chdir", dir);
+	return 0;
+}
+
+/* Which of A/name and B/name the relative "name" is (by inode). */
+static const char *which(const char *a, const char *b)
+{
+	struct stat sa, sb, s;
+	char pa[PATH_MAX], pb[PATH_MAX];
+	snprintf(pa, sizeof(pa), "%s/name", a);
+	snprintf(pb, sizeof(pb), "%s/name", b);
+	if (stat("name", &s) || stat(pa, &sa) || stat(pb, &sb))
+		return "?";
+	return s.st_ino == sa.st_ino ? "A" : s.st_ino == sb.st_ino ? "B" : "other";
+}
+
+/* The race: the second thread chdirs back and forth, each time when told,
+ * while the first one stats "name" relative to the cwd without pause; once
+ * the chdir is done, the first one's next stat must see it. */
+struct fs_race {
+	const char *a, *b;
+	int rounds;
+	_Atomic int step;               /* 2i: go for round i; 2i+1: its chdir is done */
+};
+
+static void *fs_racer(void *arg)
+{
+	struct fs_race *fr = arg;
+	for (int i = 0; i < fr->rounds; i++) {
+		while (atomic_load(&fr->step) != 2 * i)
+			sched_yield();
+		if (chdir(i % 2 ? fr->a : fr->b))
+			return (void *)(intptr_t)errno;
+		atomic_store(&fr->step, 2 * i + 1);
+	}
+	return NULL;
+}
+
+static int fs_race(const char *a, const char *b, int rounds)
+{
+	struct fs_race fr = { a, b, rounds, -1 };
+	pthread_t t;
+	if (chdir(a) || pthread_create(&t, NULL, fs_racer, &fr))
+		return fail("race", a);
+	int right = 0;
+	for (int i = 0; i < rounds; i++) {
+		atomic_store(&fr.step, 2 * i);
+		struct stat s;
+		while (atomic_load(&fr.step) != 2 * i + 1)
+			(void)stat("name", &s);
+		right += !strcmp(which(a, b), i % 2 ? "A" : "B");
+	}
+	void *rv;
+	pthread_join(t, &rv);
+	printf("race: %s\n", right == rounds ? "every stat after a chdir saw it" : "a stale cwd");
+	return 0;
+}
+
+static int probe_threads_fs(const char *a, const char *b)
+{
+	if (chdir(a))
+		return fail("chdir", a);
+	printf("cwd %s\n", which(a, b));
+	printf("cwd %s\n", which(a, b));  /* kept from the call before */
+	for (int i = 0; i < 3; i++) {
+		if (fs_in_thread(i % 2 ? a : b, 0))
+			return 1;
+		printf("after a thread's chdir: cwd %s\n", which(a, b));
+		printf("again: cwd %s\n", which(a, b));
+	}
+	if (chdir(b))
+		return fail("chdir", b);
+	printf("after its own chdir: cwd %s\n", which(a, b));
+	mode_t masks[] = { 077, 022, 0 };
+	for (int i = 0; i < 3; i++) {
+		char name[32];
+		struct stat s;
+		snprintf(name, sizeof(name), "made%d", i);
+		if (i && fs_in_thread(NULL, masks[i - 1]))
+			return 1;
+		int fd = open(name, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+		if (fd < 0 || fstat(fd, &s))
+			return fail("create", name);
+		close(fd);
+		printf("%s: mode %04o\n", name, s.st_mode & 07777);
+	}
+	return fs_race(a, b, 500);
+}
+
 static void usage(void)
 {
 	fputs("usage: ovlprobe hello | exe | getxattr P N | lgetxattr P N | setxattr P N V |\n"
@@ -91,7 +206,8 @@ static void usage(void)
 	      "  ftruncate P LEN | dotdot N | dirfd-dotdot DIR N PATH |\n"
 	      "  cat-at DIR PATH | dirfd-hold DIR NAME [cwd] | rename OLD NEW |\n"
 	      "  rename2 OLD NEW noreplace|exchange |\n"
-	      "  tmpfile DIR NAME | dino DIR | fstat FD PATH | runas UID GID CMD [ARGS] |\n"
+	      "  tmpfile DIR NAME | dino DIR | fstat FD PATH | threads-fs A B |\n"
+	      "  runas UID GID CMD [ARGS] |\n"
 	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | tiocsti C |\n"
 	      "  unix-serve PATH | unix-send PATH MSG |\n"
 	      "  inotify [-e EV,EV] [-o] PATH... -- CMD [ARGS] |\n"
@@ -565,6 +681,8 @@ int main(int argc, char **argv)
 			fwrite(buf, 1, (size_t)n, stdout);
 		return 0;
 	}
+	if (!strcmp(cmd, "threads-fs") && argc == 4)
+		return probe_threads_fs(argv[2], argv[3]);
 	if (!strcmp(cmd, "fstat") && argc == 4) {
 		/* What fstat and statx (AT_EMPTY_PATH) of an inherited fd say,
 		 * whether they agree, and whether it is the object PATH names
