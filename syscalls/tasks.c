@@ -54,7 +54,7 @@ static void kept_set(struct kept_dir *kept, char *copy, uint64_t gen)
 }
 
 struct tasks {
-	_Atomic uint64_t cred_gen, fs_gen;
+	_Atomic uint64_t cred_gen, fs_gen, umask_gen;
 	_Atomic unsigned changing;      /* slots with fs_changing set */
 	_Atomic bool untracked;         /* a change no slot could record: keep no cwd, no umask */
 	struct task slots[TASKS_SLOTS];
@@ -81,7 +81,7 @@ static void slot_clear(struct task *k)
 	free(k->dir.canon);
 	k->tid = 0;
 	k->pidfd = -1;
-	k->gen = (struct tasks_gen){ 0, 0 };
+	k->gen = (struct tasks_gen){ 0, 0, 0 };
 	k->ids = (struct task_ids){ 0 };
 	k->umask_kept = k->fs_changing = false;
 	k->cwd = k->dir = (struct kept_dir){ NULL, 0 };
@@ -109,11 +109,12 @@ static struct task *slot_of(struct tasks *t, pid_t tid)
 void tasks_gen_now(struct tasks *t, struct tasks_gen *g)
 {
 	if (!t) {
-		*g = (struct tasks_gen){ 0, 0 };
+		*g = (struct tasks_gen){ 0, 0, 0 };
 		return;
 	}
 	g->cred = atomic_load(&t->cred_gen);
 	g->fs = atomic_load(&t->fs_gen);
+	g->umask = atomic_load(&t->umask_gen);
 }
 
 void tasks_changed(struct tasks *t, unsigned what)
@@ -140,6 +141,7 @@ static bool alive(int pidfd)
 static void settle(struct tasks *t, struct task *k)
 {
 	atomic_fetch_add(&t->fs_gen, 1);
+	atomic_fetch_add(&t->umask_gen, 1);
 	k->fs_changing = false;
 	atomic_fetch_sub(&t->changing, 1);
 }
@@ -207,7 +209,7 @@ int tasks_ids(struct tasks *t, pid_t tid, struct task_ids *ids, bool *umask_ok)
 		settle(t, k);
 	if (mine && k->gen.cred == now.cred) {
 		*ids = k->ids;
-		*umask_ok = k->umask_kept && !settled && k->gen.fs == now.fs;
+		*umask_ok = k->umask_kept && !settled && k->gen.umask == now.umask;
 		err = 0;
 	}
 	pthread_mutex_unlock(&k->lock);
@@ -229,6 +231,7 @@ void tasks_fs_changing(struct tasks *t, pid_t tid)
 	if (!mine)
 		atomic_store(&t->untracked, true);  /* cannot tell when it is made */
 	atomic_fetch_add(&t->fs_gen, 1);
+	atomic_fetch_add(&t->umask_gen, 1);
 }
 
 /* Under the slot's lock: it holds tid, the live thread. */

@@ -21,7 +21,8 @@
  *                  mount, as for dir fds) umask, chdir, fchdir
  *                  (tasks_fs_changing), and a change of the overlay path
  *                  of a directory (its mirror renamed or removed, shadow.c;
- *                  tasks_changed FS).  They belong to the process's fs
+ *                  tasks_changed FS, which leaves umasks be: they have a
+ *                  generation of their own).  They belong to the process's fs
  *                  context, which its other threads share, and the kernel
  *                  makes the change after the trap: a sibling's call could
  *                  read the old value in between.  So the trap marks the
@@ -69,7 +70,7 @@ void tasks_free(struct tasks *t);
 /* The generations an entry read now must carry (take them before reading
  * /proc, so that a change meanwhile makes the entry stale, not wrong). */
 struct tasks_gen {
-	uint64_t cred, fs;
+	uint64_t cred, fs, umask;       /* fs: cwds and dir fds (paths); umask: umasks */
 };
 void tasks_gen_now(struct tasks *t, struct tasks_gen *g);
 
