@@ -336,7 +336,7 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	if (err == 1) {
 		/* a layer's non-dir, told by its mount: as it is, unless the
 		 * overlay may show it otherwise now (copied up) */
-		bool as_is = kind == FD_UPPER ? !watched
+		bool as_is = kind == FD_UPPER ? !watched && !r->fs_wide
 			   : r->stat_only && !ovl_maybe_copied_up(fs, o.id.dev, o.id.ino);
 		err = as_is ? 0 : copy_canon(r, copy, &o, base, &kind, link);
 		if (as_is)
@@ -350,7 +350,7 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 		rv = SC_CONTINUE;  /* removed dir, unlinked file: the object itself */
 	else if (err)
 		rv = err;
-	else if (kind == FD_UPPER && !watched)
+	else if (kind == FD_UPPER && !watched && !r->fs_wide)
 		rv = SC_CONTINUE;
 	else if (resolve_is_served(r->sup, base))
 		rv = SC_CONTINUE;

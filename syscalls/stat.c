@@ -97,6 +97,7 @@ int64_t sys_statx(struct req *r)
 static int64_t do_statfs(struct req *r, int dirfd, const char *path, uint64_t buf)
 {
 	r->intent = INTENT_READ;
+	r->fs_wide = true;
 	struct ovl_entry e;
 	struct statfs sfs;
 	int err = req_lookup(r, dirfd, path, OVL_LOOKUP_FOLLOW, true, &e);

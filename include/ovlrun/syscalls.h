@@ -55,6 +55,8 @@ struct req {
 	int open_acc;                   /* INTENT_OPEN: O_RDONLY, O_WRONLY or O_RDWR */
 	bool stat_only;                 /* a stat: the kernel's answer on a real file the
 					 * overlay shows as it is would be the call's */
+	bool fs_wide;                   /* a statfs: every object of the overlay answers as
+					 * the overlay, never as its real file's filesystem */
 	const struct seccomp_notif *n;
 	pid_t pid;                      /* the trapping thread (supervisor's pid ns) */
 	bool have_cred;

@@ -33,6 +33,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
@@ -206,7 +207,7 @@ static void usage(void)
 	      "  ftruncate P LEN | dotdot N | dirfd-dotdot DIR N PATH |\n"
 	      "  cat-at DIR PATH | dirfd-hold DIR NAME [cwd] | rename OLD NEW |\n"
 	      "  rename2 OLD NEW noreplace|exchange |\n"
-	      "  tmpfile DIR NAME | dino DIR | fstat FD PATH | threads-fs A B |\n"
+	      "  tmpfile DIR NAME | dino DIR | fstat FD PATH | fstatfs FD... | threads-fs A B |\n"
 	      "  runas UID GID CMD [ARGS] |\n"
 	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | tiocsti C |\n"
 	      "  unix-serve PATH | unix-send PATH MSG |\n"
@@ -679,6 +680,18 @@ int main(int argc, char **argv)
 		ssize_t n;
 		while ((n = read(f, buf, sizeof(buf))) > 0)
 			fwrite(buf, 1, (size_t)n, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "fstatfs") && argc >= 3) {
+		/* Which filesystem fstatfs of each inherited fd says it is on:
+		 * the overlay, or another one (no numbers). */
+		for (int i = 2; i < argc; i++) {
+			struct statfs sf;
+			if (fstatfs(atoi(argv[i]), &sf))
+				return fail("fstatfs", argv[i]);
+			printf("fd %s: %s\n", argv[i],
+			       sf.f_type == 0x794c7630 ? "overlay" : "another filesystem");
+		}
 		return 0;
 	}
 	if (!strcmp(cmd, "threads-fs") && argc == 4)
