@@ -438,8 +438,8 @@ int loop_run(struct sup *s)
 	/* the shadow, kept cwds and watches follow the overlay from here on
 	 * (setup made its own parent dirs for binds, and the shadow to match) */
 	ovl_fs_listen(s->fs, changes_on, s);
-	if (!(s->tasks = tasks_new()) || !(s->binds = binds_new()) || !(s->writers = writers_new()))
-		die_setup("loop.c: the threads' cache, the shadow's binds, the writers: %s",
+	if (!(s->tasks = tasks_new()) || !(s->binds = binds_new()) || !(s->sent = sent_new()))
+		die_setup("loop.c: the threads' cache, the shadow's binds, the sent files: %s",
 			  strerror(ENOMEM));
 	if (s->opt.stats && !(s->stats = stats_new()))
 		fprintf(stderr, "ovlrun: --stats: %s\n", strerror(ENOMEM));
@@ -492,8 +492,8 @@ int loop_run(struct sup *s)
 	notify_free(s);
 	tasks_free(s->tasks);
 	s->tasks = NULL;
-	writers_free(s->writers);
-	s->writers = NULL;
+	sent_free(s->sent);
+	s->sent = NULL;
 	binds_free(s->binds);
 	s->binds = NULL;
 	if (s->stats) {

@@ -36,6 +36,7 @@ int64_t sys_chdir(struct req *r)
 	if (!err)
 		err = req_mirror(r, AT_FDCWD, path, OVL_LOOKUP_FOLLOW);
 	if (!err)
-		tasks_fs_changing(r->sup->tasks, r->pid);  /* kept cwds (tasks.h) */
+		tasks_fs_changing(r->sup->tasks, r->pid,  /* kept cwds (tasks.h) */
+				  r->have_cred ? r->id.ns_tgid : 0);
 	return err ? err : SC_CONTINUE;
 }

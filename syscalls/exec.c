@@ -98,8 +98,8 @@ again:;
 		fd = ovl_open_real(r->sup->fs, &e, O_RDONLY);
 		err = fd < 0 ? fd : shadow_bind(r->sup, e.path, fd);
 	}
-	if (!err)       /* not while a writable copy of ours is open (writers.c) */
-		writers_wait(r->sup->writers, e.st.st_dev, e.st.st_ino);
+	if (!err)       /* not while a copy of ours is open (sent.c) */
+		sent_wait(r->sup->sent, e.st.st_dev, e.st.st_ino);
 	ovl_entry_release(&e);
 	/* another file under the name by now (ESTALE), or the one found
 	 * went before its bind (ENOENT): again */
@@ -182,7 +182,7 @@ static int64_t do_execveat(struct req *r)
 			err = in_root(r, dirfd, fd, rfd);
 		struct stat st;
 		if (!err && !fstat(rfd, &st))
-			writers_wait(r->sup->writers, st.st_dev, st.st_ino);
+			sent_wait(r->sup->sent, st.st_dev, st.st_ino);
 		close(fd);
 		close(rfd);
 		return err ? err : SC_CONTINUE;

@@ -26,15 +26,16 @@ CHANGES(setfsgid, TASKS_CRED)
 CHANGES(setgroups, TASKS_CRED)
 CHANGES(capset, TASKS_CRED)
 /* The cwd and umask are the process's: its other threads keep neither
- * until this thread's next call shows the change made (tasks.h).  The
- * caller's credentials first: they make its slot, which holds the mark. */
-#define CHANGES_FS(name)                                       \
-	int64_t sys_##name(struct req *r)                      \
-	{                                                      \
-		const struct ovl_cred *cred;                   \
-		(void)req_cred(r, &cred);                      \
-		tasks_fs_changing(r->sup->tasks, r->pid);      \
-		return SC_CONTINUE;                            \
+ * until the change is seen made (tasks.h).  The caller's credentials first:
+ * they name its process. */
+#define CHANGES_FS(name)                                                     \
+	int64_t sys_##name(struct req *r)                                    \
+	{                                                                    \
+		const struct ovl_cred *cred;                                 \
+		(void)req_cred(r, &cred);                                    \
+		tasks_fs_changing(r->sup->tasks, r->pid,                     \
+				  r->have_cred ? r->id.ns_tgid : 0);         \
+		return SC_CONTINUE;                                          \
 	}
 
 CHANGES_FS(umask)

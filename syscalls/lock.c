@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
@@ -64,6 +65,13 @@ static int64_t do_lock(struct req *r, int fd)
 {
 	char canon[PATH_MAX];
 	enum fd_kind kind;
+	/* not while a copy of ours keeps the open file alive (sent.c) */
+	struct stat st;
+	int copy = req_getfd(r, fd);
+	if (copy >= 0 && !fstat(copy, &st))
+		sent_wait(r->sup->sent, st.st_dev, st.st_ino);
+	if (copy >= 0)
+		close(copy);
 	int err = req_fd_kind(r, fd, canon, &kind);
 	if (err == -ENOENT)
 		return SC_CONTINUE;  /* an unlinked file: its inode is the only one */

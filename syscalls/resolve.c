@@ -47,6 +47,7 @@ struct fd_object {
 	struct tasks_dir id;
 	mode_t type;
 	bool linked;
+	char proc[48];                  /* the magic link to read its path from */
 };
 
 static int object_at(int dirfd, const char *path, int flags, struct fd_object *o)
@@ -140,14 +141,11 @@ static bool cwd_kept(struct req *r, char *canon, enum fd_kind *kind, char *link)
 	return true;
 }
 
-/* The overlay path of our copy of a tracee's fd (o: what it is). */
-static int copy_canon(struct req *r, int copy, const struct fd_object *o, char *canon,
-		      enum fd_kind *kind, char *link)
+/* The overlay path of a tracee's fd that o describes. */
+static int copy_canon(struct req *r, const struct fd_object *o, char *canon, enum fd_kind *kind,
+		      char *link)
 {
-	char proc[64];
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", copy);
-	int err = resolve_read_link(proc, link);
-	if (err)
+	if (resolve_read_link(o->proc, link))
 		return -EBADF;
 	return classify_on(r->sup, link[0] == '/' ? o->id.mnt_id : 0, link, canon, kind);
 }
@@ -158,20 +156,35 @@ static int copy_canon(struct req *r, int copy, const struct fd_object *o, char *
  * (tasks.h), before its path is read and classified.  With quick, a
  * non-dir on a layer's mount is told by the mount alone: 1, the kind set,
  * canon not read (copy_canon reads it).  No /proc file of the tracee is
- * read: the copy is what the call acts on, checked. */
-static int fd_copy_classify(struct req *r, int fd, bool quick, struct fd_object *o, char *canon,
-			    enum fd_kind *kind, char *link, int *copy)
+ * read, unless no copy can be had (a thread that is not its process's
+ * leader before Linux 6.9, no fd left of ours): then its /proc link says,
+ * as it did before copies, but for a caller that must act on the copy
+ * (need_copy: EBADF). */
+static int fd_copy_classify(struct req *r, int fd, bool quick, bool need_copy,
+			    struct fd_object *o, char *canon, enum fd_kind *kind, char *link,
+			    int *copy)
 {
 	struct tasks_gen g;
 	*kind = FD_OTHER;
 	link[0] = 0;
 	tasks_gen_now(r->sup->tasks, &g);
-	if (fd < 0 || (*copy = req_getfd(r, fd)) < 0) {
-		*copy = -1;
-		return -EBADF;
+	*copy = fd < 0 ? -EBADF : req_getfd(r, fd);
+	int err = *copy;
+	if (*copy >= 0) {
+		snprintf(o->proc, sizeof(o->proc), "/proc/self/fd/%d", *copy);
+		err = object_at(*copy, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, o);
+	} else if (*copy != -EBADF && !need_copy) {
+		snprintf(o->proc, sizeof(o->proc), "/proc/%d/fd/%d", r->pid, fd);
+		err = object_at(AT_FDCWD, o->proc, 0, o);
+		if (err == -ENOENT)
+			err = -EBADF;
 	}
-	if (object_at(*copy, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, o))
-		*o = (struct fd_object){ 0 };  /* its path may still say (below) */
+	if (*copy < 0)
+		*copy = -1;
+	if (err == -EBADF || (err < 0 && *copy < 0 && need_copy))
+		return -EBADF;
+	if (err)
+		o->id = (struct tasks_dir){ 0 }, o->type = 0, o->linked = false;  /* its path may still say */
 	/* have_cred: the kept slot is the caller's; a removed dir is never kept */
 	bool dir = o->type == S_IFDIR && o->linked && r->have_cred;
 	if (dir && !tasks_dirfd(r->sup->tasks, r->pid, fd, &o->id, canon)) {
@@ -186,7 +199,7 @@ static int fd_copy_classify(struct req *r, int fd, bool quick, struct fd_object 
 			return 1;
 		}
 	}
-	int err = copy_canon(r, *copy, o, canon, kind, link);
+	err = copy_canon(r, o, canon, kind, link);
 	/* only a mirror of the shadow: a dir in a kernel-served mount can
 	 * move, or go and its inode come back, without the overlay knowing */
 	if (!err && dir && *kind == FD_MIRROR && !resolve_is_served(r->sup, canon))
@@ -208,7 +221,7 @@ static int fd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kind, 
 	} else {
 		struct fd_object o;
 		int copy;
-		int err = fd_copy_classify(r, fd, false, &o, canon, kind, link, &copy);
+		int err = fd_copy_classify(r, fd, false, false, &o, canon, kind, link, &copy);
 		if (copy >= 0)
 			close(copy);
 		return err;
@@ -327,7 +340,7 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	 * inode, which the watches' mount marks miss */
 	bool watched = r->intent == INTENT_MODIFY && notify_watching(r->sup);
 	if (dirfd != AT_FDCWD)
-		err = fd_copy_classify(r, dirfd, true, &o, base, &kind, link, &copy);
+		err = fd_copy_classify(r, dirfd, true, act, &o, base, &kind, link, &copy);
 	else if (act)
 		err = cwd_copy_kind(r, base, &kind, link, &copy);
 	else
@@ -338,7 +351,7 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 		 * overlay may show it otherwise now (copied up) */
 		bool as_is = kind == FD_UPPER ? !watched && !r->fs_wide
 			   : r->stat_only && !ovl_maybe_copied_up(fs, o.id.dev, o.id.ino);
-		err = as_is ? 0 : copy_canon(r, copy, &o, base, &kind, link);
+		err = as_is ? 0 : copy_canon(r, &o, base, &kind, link);
 		if (as_is)
 			rv = SC_CONTINUE;
 	}

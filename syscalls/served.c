@@ -150,6 +150,9 @@ static int via_magic(struct req *r, const struct proc_path *pp, unsigned flags,
 		 * itself, which the kernel would reach through the link */
 		if (r->want_obj && r->intent != INTENT_READ)
 			return resolve_hold(r, obj, kind == FD_MIRROR ? OBJ_PASS : OBJ_UNLINKED);
+		struct stat st;  /* (an exec of it: not while a copy of ours is open, sent.c) */
+		if (!fstat(obj, &st))
+			sent_wait(r->sup->sent, st.st_dev, st.st_ino);
 		close(obj);
 		return SC_CONTINUE;
 	}

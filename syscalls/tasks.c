@@ -27,7 +27,6 @@ struct task {
 	struct tasks_gen gen;           /* as of which changes the entry was read */
 	struct task_ids ids;
 	bool umask_kept;                /* ids.cred.umask may be used (no change was in flight) */
-	bool fs_changing;               /* trapped in chdir, fchdir or umask, not called since */
 	struct kept_dir cwd;
 	/* the dir fd of its last relative call: the tracee's number, the
 	 * mirror dir it held, its overlay dir */
@@ -53,11 +52,24 @@ static void kept_set(struct kept_dir *kept, char *copy, uint64_t gen)
 	kept->gen = gen;
 }
 
+/* A thread in a change of its process's cwd or umask (tid 0: free). */
+struct mark {
+	pid_t tid;
+	pid_t ns_tgid;                  /* its process, 0 if unknown (then any) */
+	int pidfd;                      /* of the thread, -1 if none could be had */
+};
+#define TASKS_MARKS 256
+
 struct tasks {
 	_Atomic uint64_t cred_gen, fs_gen, umask_gen;
-	_Atomic unsigned changing;      /* slots with fs_changing set */
-	_Atomic bool untracked;         /* a change no slot could record: keep no cwd, no umask */
 	struct task slots[TASKS_SLOTS];
+	/* The threads trapped in a change of their process's cwd or umask
+	 * that have not shown it made (tasks_fs_changing): their own table,
+	 * not their slots, which a slot-mate may take meanwhile. */
+	pthread_mutex_t marks_lock;     /* a leaf: guards marks */
+	_Atomic unsigned nmarks;        /* marks in use, read without the lock */
+	_Atomic bool untracked;         /* a mark found the table full: keep no cwd, no umask */
+	struct mark marks[TASKS_MARKS];
 };
 
 struct tasks *tasks_new(void)
@@ -69,10 +81,11 @@ struct tasks *tasks_new(void)
 		pthread_mutex_init(&t->slots[i].lock, NULL);
 		t->slots[i].pidfd = -1;
 	}
+	pthread_mutex_init(&t->marks_lock, NULL);
 	return t;
 }
 
-/* Under the slot's lock (or alone): the slot is free (not fs_changing). */
+/* Under the slot's lock (or alone): the slot is free. */
 static void slot_clear(struct task *k)
 {
 	if (k->pidfd >= 0)
@@ -83,7 +96,7 @@ static void slot_clear(struct task *k)
 	k->pidfd = -1;
 	k->gen = (struct tasks_gen){ 0, 0, 0 };
 	k->ids = (struct task_ids){ 0 };
-	k->umask_kept = k->fs_changing = false;
+	k->umask_kept = false;
 	k->cwd = k->dir = (struct kept_dir){ NULL, 0 };
 	k->dirfd = 0;
 	k->dirfd_obj = (struct tasks_dir){ 0, 0, 0 };
@@ -97,6 +110,10 @@ void tasks_free(struct tasks *t)
 		slot_clear(&t->slots[i]);
 		pthread_mutex_destroy(&t->slots[i].lock);
 	}
+	for (int i = 0; i < TASKS_MARKS; i++)
+		if (t->marks[i].tid && t->marks[i].pidfd >= 0)
+			close(t->marks[i].pidfd);
+	pthread_mutex_destroy(&t->marks_lock);
 	free(t);
 }
 
@@ -134,29 +151,32 @@ static bool alive(int pidfd)
 	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
 }
 
-/* Under the slot's lock: its thread's change of cwd or umask is made (it
- * called again, it is blocked in another syscall, or it died): everything
- * kept before is dropped again, since what was read while the change was
- * in flight may be the old value. */
-static void settle(struct tasks *t, struct task *k)
+/* Under marks_lock: m's change of cwd or umask is made (its thread called
+ * again, is blocked in another syscall, or died): everything kept before
+ * is dropped again, since what was read while it was in flight may be the
+ * old value. */
+static void settle(struct tasks *t, struct mark *m)
 {
 	atomic_fetch_add(&t->fs_gen, 1);
 	atomic_fetch_add(&t->umask_gen, 1);
-	k->fs_changing = false;
-	atomic_fetch_sub(&t->changing, 1);
+	if (m->pidfd >= 0)
+		close(m->pidfd);
+	*m = (struct mark){ 0, 0, -1 };
+	atomic_fetch_sub(&t->nmarks, 1);
 }
 
-/* Under the slot's lock, its thread alive: it is blocked in a syscall
- * other than the changes, so it made its own (a thread runs one syscall at
- * a time).  "running" tells nothing.  Read only while a mark is set and
- * another thread of the process would keep something. */
-static bool blocked_elsewhere(const struct task *k)
+/* m's thread is blocked in a syscall other than the changes, so it made
+ * its own (a thread runs one syscall at a time); "running" tells nothing.
+ * Read only while a mark is set and a thread of its process would keep
+ * something.  (Were the thread gone and its tid taken, the new thread's
+ * state is no worse a sign: the marked one is done either way.) */
+static bool blocked_elsewhere(const struct mark *m)
 {
 	char path[64], buf[64], *end;
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)k->tid);
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)m->tid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return true;            /* no such thread: gone */
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
@@ -166,35 +186,54 @@ static bool blocked_elsewhere(const struct task *k)
 	return end != buf && nr >= 0 && nr != SYS_chdir && nr != SYS_fchdir && nr != SYS_umask;
 }
 
-/* With no slot lock held: a thread of the process ns_tgid (the sandbox's
- * pid) is in a change of the process's cwd or umask that it may not have
- * made yet.  What the caller read of either (before this check) cannot be
- * kept. */
+/* A thread of the process ns_tgid (the sandbox's pid) is in a change of
+ * the process's cwd or umask that it may not have made yet: what the
+ * caller read of either (before this check) cannot be kept.  Marks found
+ * made on the way are settled. */
 static bool changing_in(struct tasks *t, pid_t ns_tgid)
 {
 	if (atomic_load(&t->untracked))
 		return true;
-	if (!atomic_load(&t->changing))
+	if (!atomic_load(&t->nmarks))
 		return false;
 	bool any = false;
-	for (int i = 0; i < TASKS_SLOTS && !any; i++) {
-		struct task *k = &t->slots[i];
-		pthread_mutex_lock(&k->lock);
-		if (k->fs_changing && k->ids.ns_tgid == ns_tgid) {
-			if (alive(k->pidfd) && !blocked_elsewhere(k))
-				any = true;
-			else
-				settle(t, k);
-		}
-		pthread_mutex_unlock(&k->lock);
+	pthread_mutex_lock(&t->marks_lock);
+	for (int i = 0; i < TASKS_MARKS && !any; i++) {
+		struct mark *m = &t->marks[i];
+		if (!m->tid || (m->ns_tgid && ns_tgid && m->ns_tgid != ns_tgid))
+			continue;
+		if ((m->pidfd >= 0 && !alive(m->pidfd)) || blocked_elsewhere(m))
+			settle(t, m);
+		else
+			any = true;
 	}
+	pthread_mutex_unlock(&t->marks_lock);
 	return any;
+}
+
+/* tid calls again: a change it was trapped in is made.  True if there was
+ * one. */
+static bool settle_own(struct tasks *t, pid_t tid)
+{
+	if (!atomic_load(&t->nmarks))
+		return false;
+	bool found = false;
+	pthread_mutex_lock(&t->marks_lock);
+	for (int i = 0; i < TASKS_MARKS && !found; i++) {
+		if (t->marks[i].tid == tid) {
+			settle(t, &t->marks[i]);
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&t->marks_lock);
+	return found;
 }
 
 int tasks_ids(struct tasks *t, pid_t tid, struct task_ids *ids, bool *umask_ok)
 {
 	if (!t)
 		return -ENOENT;
+	bool settled = settle_own(t, tid);
 	struct tasks_gen now;
 	tasks_gen_now(t, &now);
 	struct task *k = slot_of(t, tid);
@@ -202,12 +241,7 @@ int tasks_ids(struct tasks *t, pid_t tid, struct task_ids *ids, bool *umask_ok)
 	/* the check under the lock: a thread whose tid shares the slot may
 	 * replace the entry, and close its pidfd, at any time */
 	pthread_mutex_lock(&k->lock);
-	bool mine = k->tid == tid && alive(k->pidfd);
-	/* the thread calls again: the change it was trapped in is made */
-	bool settled = mine && k->fs_changing;
-	if (settled)
-		settle(t, k);
-	if (mine && k->gen.cred == now.cred) {
+	if (k->tid == tid && alive(k->pidfd) && k->gen.cred == now.cred) {
 		*ids = k->ids;
 		*umask_ok = k->umask_kept && !settled && k->gen.umask == now.umask;
 		err = 0;
@@ -216,20 +250,35 @@ int tasks_ids(struct tasks *t, pid_t tid, struct task_ids *ids, bool *umask_ok)
 	return err;
 }
 
-void tasks_fs_changing(struct tasks *t, pid_t tid)
+void tasks_fs_changing(struct tasks *t, pid_t tid, pid_t ns_tgid)
 {
 	if (!t)
 		return;
-	struct task *k = slot_of(t, tid);
-	pthread_mutex_lock(&k->lock);
-	bool mine = k->tid == tid && k->pidfd >= 0;
-	if (mine && !k->fs_changing) {
-		k->fs_changing = true;
-		atomic_fetch_add(&t->changing, 1);
+	/* its own pidfd: the mark outlives any slot (a fresh one, as a
+	 * slot-mate may close the slot's); none on Linux < 6.9 */
+	int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	pthread_mutex_lock(&t->marks_lock);
+	struct mark *m = NULL;
+	for (int i = 0; i < TASKS_MARKS && !m; i++)
+		if (t->marks[i].tid == tid)
+			m = &t->marks[i];
+	for (int i = 0; i < TASKS_MARKS && !m; i++)
+		if (!t->marks[i].tid) {
+			m = &t->marks[i];
+			atomic_fetch_add(&t->nmarks, 1);
+		}
+	if (m) {
+		if (m->tid && m->pidfd >= 0)
+			close(m->pidfd);
+		*m = (struct mark){ tid, ns_tgid, pidfd };
+	} else {
+		/* 256 threads in a change at once, none done: keep nothing
+		 * of any process from now on */
+		atomic_store(&t->untracked, true);
+		if (pidfd >= 0)
+			close(pidfd);
 	}
-	pthread_mutex_unlock(&k->lock);
-	if (!mine)
-		atomic_store(&t->untracked, true);  /* cannot tell when it is made */
+	pthread_mutex_unlock(&t->marks_lock);
 	atomic_fetch_add(&t->fs_gen, 1);
 	atomic_fetch_add(&t->umask_gen, 1);
 }
@@ -249,21 +298,12 @@ void tasks_put_ids(struct tasks *t, pid_t tid, const struct task_ids *ids,
 	bool umask_kept = !changing_in(t, ids->ns_tgid);
 	pthread_mutex_lock(&k->lock);
 	bool same = holds(k, tid);
-	/* a live thread's mark of a change in flight stays with it */
-	bool busy = !same && k->fs_changing && alive(k->pidfd);
 	pthread_mutex_unlock(&k->lock);
-	if (busy)
-		return;
 	int pidfd = -1;
 	if (!same && (pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD)) < 0)
 		return;  /* gone, or no thread pidfds (Linux < 6.9): nothing kept */
 	pthread_mutex_lock(&k->lock);
-	if (pidfd >= 0 && k->fs_changing && alive(k->pidfd)) {
-		close(pidfd);           /* a slot-mate marked it meanwhile */
-		pidfd = -1;
-	} else if (pidfd >= 0) {
-		if (k->fs_changing)
-			settle(t, k);   /* its thread is gone */
+	if (pidfd >= 0) {
 		slot_clear(k);
 		k->tid = tid;
 		k->pidfd = pidfd;

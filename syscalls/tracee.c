@@ -275,20 +275,16 @@ int req_addfd(struct req *r, int fd, int flags)
 {
 	/* Without watches the fd goes with the answer (ADDFD_FLAG_SEND: one
 	 * round trip to the tracee instead of two; the handler must do
-	 * nothing on the tracee's side after it).  With watches it is
-	 * installed now and answered by the loop: our copy is closed before
-	 * the command runs on, so its last close is its own, as the watches
-	 * must see.  A writable fd goes with the answer too, in the set of
-	 * writers.c until our copy is closed (an exec of the file waits for
-	 * that), or if that set is full, like a watched one.  A call that was
-	 * received can no longer be interrupted but by death
+	 * nothing on the tracee's side after it), in the set of sent.c until
+	 * our copy is closed (an exec of the file, a lock on it wait for
+	 * that).  With watches, or that set full, it is installed now and
+	 * answered by the loop: our copy is closed before the command runs
+	 * on, so its last close is its own, as the watches must see.  A call
+	 * that was received can no longer be interrupted but by death
 	 * (WAIT_KILLABLE_RECV): the fd cannot be left behind. */
-	bool send = !notify_watching(r->sup), writer = false;
 	struct stat st;
-	if (send && (flags & O_ACCMODE) != O_RDONLY) {
-		writer = !fstat(fd, &st) && !writers_add(r->sup->writers, st.st_dev, st.st_ino);
-		send = writer;
-	}
+	bool send = !notify_watching(r->sup) && !fstat(fd, &st) &&
+		    !sent_add(r->sup->sent, st.st_dev, st.st_ino);
 	struct seccomp_notif_addfd a = {
 		.id = r->n->id,
 		.flags = send ? SECCOMP_ADDFD_FLAG_SEND : 0,
@@ -300,8 +296,8 @@ int req_addfd(struct req *r, int fd, int flags)
 	int nfd = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 	int err = errno;
 	close(fd);
-	if (writer)
-		writers_del(r->sup->writers, st.st_dev, st.st_ino);
+	if (send)
+		sent_del(r->sup->sent, st.st_dev, st.st_ino);
 	if (nfd >= 0 && send)
 		r->answered = true;
 	return nfd < 0 ? -err : nfd;  /* e.g. EMFILE: the caller answers with it */

@@ -40,7 +40,7 @@ struct mount_ids;
 struct shadow_binds;
 struct stats;
 struct tasks;
-struct writers;
+struct sent;
 
 /* Where a tracee's object lives, by its mount id (statx STATX_MNT_ID):
  * the command's own namespace (a readlink names it by its path inside the
@@ -149,7 +149,8 @@ struct sup {
 	struct pty_relay *pty;          /* the sandbox's terminal (pty.c), NULL without one */
 	struct stats *stats;            /* --stats (stats.h; its own atomics), else NULL */
 	struct tasks *tasks;            /* the threads' credentials and cwds (tasks.h; its own lock) */
-	struct writers *writers;        /* writable files sent with answers (syscalls.h; its own lock) */
+	struct sent *sent;              /* files sent with answers, our copy open (syscalls.h; its
+					 * own lock) */
 	int pty_index;                  /* its /dev/pts number inside, -1 without one */
 	pthread_rwlock_t serve_lock;    /* see the top of this file */
 	struct sup_identity self;       /* every serving thread's own, set before they start */

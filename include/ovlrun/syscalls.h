@@ -137,15 +137,16 @@ int req_fd_open_file(struct req *r, int fd);
  * what fd was opened with (O_CLOEXEC, the access mode). */
 int req_addfd(struct req *r, int fd, int flags);
 
-/* writers.c: writable files given to the command with the answer while our
- * copy is still open; an exec of one waits for it (ETXTBSY). */
-struct writers *writers_new(void);
-void writers_free(struct writers *w);
+/* sent.c: files given to the command with the answer while our copy is
+ * still open; an exec of one (ETXTBSY) and a lock call on one (the lock
+ * would outlive the command's close) wait for it. */
+struct sent *sent_new(void);
+void sent_free(struct sent *w);
 /* -ENOSPC when full: then the fd is not sent with the answer. */
-int writers_add(struct writers *w, dev_t dev, ino_t ino);
-void writers_del(struct writers *w, dev_t dev, ino_t ino);
+int sent_add(struct sent *w, dev_t dev, ino_t ino);
+void sent_del(struct sent *w, dev_t dev, ino_t ino);
 /* Return once no such copy of (dev, ino) is open (NULL: none kept). */
-void writers_wait(struct writers *w, dev_t dev, ino_t ino);
+void sent_wait(struct sent *w, dev_t dev, ino_t ino);
 int req_setfd(struct req *r, int fd, int target, bool cloexec); /* fd (closed) replaces the tracee's target */
 
 /* tracee.c: the tracee's file-system identity on the serving thread (only),

@@ -26,11 +26,13 @@
  *                  context, which its other threads share, and the kernel
  *                  makes the change after the trap: a sibling's call could
  *                  read the old value in between.  So the trap marks the
- *                  changing thread, no thread of its process keeps either
- *                  while a mark is set, and the mark goes (with a second
- *                  drop of everything kept) at the thread's next call,
- *                  which shows the change made; a thread that dies marked
- *                  loses its mark when next looked at.
+ *                  changing thread (a table of marks of its own), no
+ *                  thread of its process keeps either while a mark is
+ *                  set, and the mark goes (with a second drop of
+ *                  everything kept) at the thread's next call, which shows
+ *                  the change made, or when a thread of its process would
+ *                  keep something and finds it dead or blocked in another
+ *                  syscall (/proc/TID/syscall: read only then).
  * Residual: a process made with clone(CLONE_FS) but not CLONE_THREAD shares
  * its cwd and umask without being a thread; a call of one racing a chdir
  * or umask of the other may leave the old cwd or umask cached.  Either is
@@ -40,8 +42,10 @@
  * share it; no two slots' locks are ever held together); it is held to copy
  * an entry in or out, and around the syscalls that must see the slot's
  * pidfd still open (the liveness check, pidfd_getfd), and taken with no
- * other lock held but the caller's.
- * Bounds: TASKS_SLOTS entries, each holding one pidfd and two paths.
+ * other lock held but the caller's.  The marks' mutex is a leaf, never
+ * taken with a slot's.
+ * Bounds: TASKS_SLOTS entries, each holding one pidfd and two paths; 256
+ * marks, each holding a pidfd (a full table keeps nothing from then on).
  */
 #ifndef OVLRUN_TASKS_H
 #define OVLRUN_TASKS_H
@@ -103,9 +107,10 @@ void tasks_put_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir 
  * first): the fd, -ENOENT when no entry is tid's, else -errno. */
 int tasks_getfd(struct tasks *t, pid_t tid, int fd);
 
-/* tid, trapped in chdir, fchdir or umask (its credentials taken first:
- * they make its entry), is about to change its process's cwd or umask. */
-void tasks_fs_changing(struct tasks *t, pid_t tid);
+/* tid, trapped in chdir, fchdir or umask, is about to change the cwd or
+ * umask of its process ns_tgid (the sandbox's pid; 0 if not known: then
+ * every process keeps neither until the change is seen made). */
+void tasks_fs_changing(struct tasks *t, pid_t tid, pid_t ns_tgid);
 
 /* Something a kept entry holds may have changed, for every thread. */
 #define TASKS_CRED 1

@@ -209,7 +209,7 @@ static void usage(void)
 	      "  rename2 OLD NEW noreplace|exchange |\n"
 	      "  tmpfile DIR NAME | dino DIR | fstat FD PATH | fstatfs FD... | threads-fs A B |\n"
 	      "  runas UID GID CMD [ARGS] |\n"
-	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | tiocsti C |\n"
+	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | lock-reopen P | tiocsti C |\n"
 	      "  unix-serve PATH | unix-send PATH MSG |\n"
 	      "  inotify [-e EV,EV] [-o] PATH... -- CMD [ARGS] |\n"
 	      "  race KIND TRIES SECONDS [direct]   (KIND: open-path open-how open-how-lower\n"
@@ -811,6 +811,24 @@ int main(int argc, char **argv)
 			return fail("ioctl TIOCSTI", "stdin");
 		puts("injected");
 		return 0;
+	}
+	if (!strcmp(cmd, "lock-reopen") && argc == 3) {
+		/* Create PATH, flock and OFD-lock it, close it; open it again
+		 * and take both without waiting: exit 1 if either is refused. */
+		int bad = 0;
+		for (int pass = 0; pass < 2; pass++) {
+			int fd = open(argv[2], pass ? O_RDWR : O_RDWR | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0)
+				return fail("open", argv[2]);
+			struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1 };
+			if (flock(fd, LOCK_EX | LOCK_NB) || fcntl(fd, F_OFD_SETLK, &fl)) {
+				if (!pass || (errno != EAGAIN && errno != EWOULDBLOCK))
+					return fail("lock", argv[2]);
+				bad = 1;
+			}
+			close(fd);
+		}
+		return bad;
 	}
 	if (!strcmp(cmd, "lock") && argc == 5) {
 		/* lock PATH KIND MS: try a lock without waiting, print locked or

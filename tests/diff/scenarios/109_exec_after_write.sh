@@ -1,6 +1,6 @@
 # A file written and closed, then executed at once: as on Linux, never
 # ETXTBSY.  ovlrun sends a writable fd with the open's answer while its own
-# copy is still open for a moment (syscalls/writers.c); an exec of the file
+# copy is still open for a moment (syscalls/sent.c); an exec of the file
 # waits for that copy to be closed.  The loops make the race likely: the
 # shell writes a script and runs it, cp copies a binary and it runs.
 script=$(cat <<'EOS'

@@ -1,34 +1,36 @@
 /*
- * Writable files whose fd went to the command with the answer itself
+ * Files whose fd went to the command with the answer itself
  * (ADDFD_FLAG_SEND), while our own copy of the fd is not closed yet.
  *
- * Why: the command runs on as soon as the answer goes (on the server's
- * CPU first: SYNC_WAKE_UP), and may write the file, close it and have it
- * executed before the server gets to close its copy; an open file with
- * write access makes an exec of it fail with ETXTBSY, which the command's
- * own close would not explain (cp, then run it; a linker, then the test).
- * An exec of such a file waits until the copy is closed; a server holds at
- * most one at a time, so the set is as large as the pool at most.
+ * Why: the command runs on as soon as the answer goes (on the server's CPU
+ * first: SYNC_WAKE_UP), before the server gets to close its copy, which
+ * keeps the open file alive: a flock or OFD lock taken through the
+ * command's fd outlives the command's close, and a writable file cannot
+ * be executed (ETXTBSY).  Neither is the command's doing.  So an exec of
+ * such a file, and a lock call on it, wait until the copy is closed (a
+ * lock taken after that lives as long as the command's own fds).  A server
+ * holds at most one at a time: the set is as large as the pool at most.
  *
- * Locking: one mutex (a leaf) guards the set; exec waits on its condition.
+ * Locking: one mutex (a leaf) guards the set; waiters sleep on its
+ * condition.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include "ovlrun/syscalls.h"
 
-#define WRITERS_MAX 64
+#define SENT_MAX 64
 
-struct writers {
+struct sent {
 	pthread_mutex_t lock;
 	pthread_cond_t closed;          /* broadcast when one leaves the set */
 	int n;
-	struct { dev_t dev; ino_t ino; } held[WRITERS_MAX];
+	struct { dev_t dev; ino_t ino; } held[SENT_MAX];
 };
 
-struct writers *writers_new(void)
+struct sent *sent_new(void)
 {
-	struct writers *w = calloc(1, sizeof(*w));
+	struct sent *w = calloc(1, sizeof(*w));
 	if (!w)
 		return NULL;
 	pthread_mutex_init(&w->lock, NULL);
@@ -36,7 +38,7 @@ struct writers *writers_new(void)
 	return w;
 }
 
-void writers_free(struct writers *w)
+void sent_free(struct sent *w)
 {
 	if (!w)
 		return;
@@ -45,11 +47,11 @@ void writers_free(struct writers *w)
 	free(w);
 }
 
-int writers_add(struct writers *w, dev_t dev, ino_t ino)
+int sent_add(struct sent *w, dev_t dev, ino_t ino)
 {
 	int err = -ENOSPC;
 	pthread_mutex_lock(&w->lock);
-	if (w->n < WRITERS_MAX) {
+	if (w->n < SENT_MAX) {
 		w->held[w->n].dev = dev;
 		w->held[w->n++].ino = ino;
 		err = 0;
@@ -58,7 +60,7 @@ int writers_add(struct writers *w, dev_t dev, ino_t ino)
 	return err;
 }
 
-void writers_del(struct writers *w, dev_t dev, ino_t ino)
+void sent_del(struct sent *w, dev_t dev, ino_t ino)
 {
 	pthread_mutex_lock(&w->lock);
 	for (int i = 0; i < w->n; i++) {
@@ -71,7 +73,7 @@ void writers_del(struct writers *w, dev_t dev, ino_t ino)
 	pthread_mutex_unlock(&w->lock);
 }
 
-static bool held(const struct writers *w, dev_t dev, ino_t ino)
+static bool held(const struct sent *w, dev_t dev, ino_t ino)
 {
 	for (int i = 0; i < w->n; i++)
 		if (w->held[i].dev == dev && w->held[i].ino == ino)
@@ -79,7 +81,7 @@ static bool held(const struct writers *w, dev_t dev, ino_t ino)
 	return false;
 }
 
-void writers_wait(struct writers *w, dev_t dev, ino_t ino)
+void sent_wait(struct sent *w, dev_t dev, ino_t ino)
 {
 	if (!w)
 		return;
