@@ -13,9 +13,11 @@
  *               so a borrowed fd is never closed under its user;
  *   leaf      - anything else a final component was: a negative (the name
  *               is free), or a non-directory's type and layer, with the
- *               target of a symlink.  No fd: a caller that wants the
- *               object's metadata stats it in its real dir (size and times
- *               of files change natively);
+ *               target of a symlink, and a lower's object's lstat (lowers
+ *               never change: their mounts are read-only, so not even an
+ *               atime moves).  No fd: a caller that wants an upper
+ *               object's metadata stats it in its real dir (size, times and
+ *               the set-id bits of files change natively);
  *   nothing   - a name kept only because names below it are cached (its
  *               dir data was evicted or invalidated): a walk looks it up
  *               afresh and finds its children still cached.
@@ -36,7 +38,8 @@
  * dropped if either moved.  Lowers never change.
  *
  * Bounds: at most max dirs with data (fds <= max * nlayers, plus pinned
- * ones), DCACHE_MAX_LEAVES leaves (about 100 bytes and a name each), and
+ * ones), DCACHE_MAX_LEAVES leaves (about 100 bytes and a name each, and a
+ * struct stat for a lower's), and
  * the nodes that know nothing, each an ancestor of one of those (at most
  * one per path component of a cached name, shared by its siblings).
  */
@@ -68,6 +71,7 @@ struct ovl_dcnode {
 	mode_t type;                    /* NODE_LEAF: S_IFMT bits, 0 = negative */
 	int layer;                      /* NODE_LEAF */
 	char *target;                   /* NODE_LEAF symlink: its text, or NULL */
+	struct stat *st;                /* NODE_LEAF of a lower: its lstat, else NULL */
 	size_t nlen;
 	char name[];
 };
@@ -196,6 +200,8 @@ static void forget_data(struct ovl_dcache *c, struct ovl_dcnode *n)
 		c->nleaves--;
 		free(n->target);
 		n->target = NULL;
+		free(n->st);
+		n->st = NULL;
 	}
 	n->kind = NODE_NOTHING;
 }
@@ -366,7 +372,14 @@ static bool hit_at(struct ovl_dcache *c, struct ovl_dcnode *n, bool leaves,
 		return true;
 	}
 	lru_front(&c->leaves, &n->lru);
-	*hit = (struct ovl_dchit){ .type = n->type, .layer = n->layer };
+	hit->type = n->type;
+	hit->layer = n->layer;
+	hit->pin = NULL;
+	hit->dir = NULL;
+	hit->st = NULL;
+	hit->has_leaf_st = n->st != NULL;
+	if (n->st)
+		hit->leaf_st = *n->st;
 	if (target)
 		strcpy(target, n->target ? n->target : "");
 	return true;
@@ -501,14 +514,21 @@ struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct 
 }
 
 void ovl_dcache_add_leaf(struct ovl_fs *fs, const char *canon, mode_t type, int layer,
-			 const char *target, const struct ovl_dcstamp *s)
+			 const char *target, const struct stat *st, const struct ovl_dcstamp *s)
 {
 	struct ovl_dcache *c = &fs->dcache;
 	if (!c->tab || type == S_IFDIR || !strcmp(canon, "/"))
 		return;
 	char *t = NULL;
-	if (target && !(t = strdup(target)))
+	struct stat *lst = NULL;
+	if (st && type && layer != OVL_UPPER && !(lst = malloc(sizeof(*lst))))
+		return;
+	if (lst)
+		*lst = *st;
+	if (target && !(t = strdup(target))) {
+		free(lst);
 		return;                 /* without memory: looked up again next time */
+	}
 	pthread_mutex_lock(&c->lock);
 	struct ovl_dcnode *n = insert_at(c, canon, s);
 	if (n) {
@@ -517,13 +537,16 @@ void ovl_dcache_add_leaf(struct ovl_fs *fs, const char *canon, mode_t type, int 
 		n->type = type;
 		n->layer = layer;
 		n->target = t;
+		n->st = lst;
 		t = NULL;
+		lst = NULL;
 		lru_add(&c->leaves, &n->lru);
 		c->nleaves++;
 		evict(c);
 	}
 	pthread_mutex_unlock(&c->lock);
 	free(t);
+	free(lst);
 }
 
 void ovl_dcache_invalidate(struct ovl_fs *fs, const char *canon, bool subtree)

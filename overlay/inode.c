@@ -22,8 +22,11 @@ static int dir_ids(struct ovl_fs *fs, const struct ovl_entry *e, uint64_t *ino, 
 	struct stat st;
 	if (d->n == 0)
 		return -ESTALE;
-	/* the bottom dir survives copy-up of the dir: a stable number */
-	if (fstat(d->fd[d->n - 1], &st))
+	/* the bottom dir survives copy-up of the dir: a stable number (the
+	 * lookup's lstat is the bottom's when it is the only one) */
+	if (d->n == 1)
+		st.st_ino = e->st.st_ino;
+	else if (fstat(d->fd[d->n - 1], &st))
 		return -errno;
 	*ino = ovl_dir_ino(fs, d->layer[d->n - 1], st.st_ino);
 	*merged = d->n > 1;

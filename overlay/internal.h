@@ -203,6 +203,8 @@ struct ovl_dchit {
 	struct ovl_dcentry *pin;        /* a dir: the pinned entry */
 	const struct ovl_dir *dir;      /* a dir: its real dirs, borrowed while pinned */
 	const struct stat *st;          /* a dir: lstat of its topmost real dir */
+	bool has_leaf_st;               /* a leaf of a lower: leaf_st is its lstat */
+	struct stat leaf_st;            /* (copied: a leaf is not pinned) */
 };
 bool ovl_dcache_find(struct ovl_fs *fs, const char *canon, bool leaves, struct ovl_dchit *hit,
 		     char *target);
@@ -212,9 +214,10 @@ bool ovl_dcache_find(struct ovl_fs *fs, const char *canon, bool leaves, struct o
 bool ovl_dcache_find_in(struct ovl_fs *fs, struct ovl_dcentry *parent, const char *name,
 			const char *canon, struct ovl_dchit *hit, char *target);
 /* Remember what a final component was: type 0 (negative) or a non-dir in
- * layer; target: a symlink's text, or NULL. */
+ * layer; target: a symlink's text, or NULL; st: its lstat, kept for a
+ * lower's object only (lowers never change), or NULL. */
 void ovl_dcache_add_leaf(struct ovl_fs *fs, const char *canon, mode_t type, int layer,
-			 const char *target, const struct ovl_dcstamp *s);
+			 const char *target, const struct stat *st, const struct ovl_dcstamp *s);
 /* Forget canon (and, with subtree, everything below it).  Call after any
  * change to a directory's participating layers, opacity, owner, mode or
  * existence at canon; when in doubt, call it. */

@@ -470,9 +470,10 @@ static int dir_fd_of_layer(const struct ovl_dir *d, int layer)
 
 /* What the walk needs of name (canon), from the cache: 0 if it was known,
  * 1 if not.  A dir's fds come pinned in *child_pin; a symlink the walk
- * follows (follow) comes with its text (*have_target) and no stat; any
- * other object is stat'ed in its real dir, the one syscall of a cached
- * lookup (size and times change natively). */
+ * follows (follow) comes with its text (*have_target) and no stat; a
+ * lower's object with its cached lstat; an upper object is stat'ed in its
+ * real dir, the one syscall of a cached lookup (size, times and set-id
+ * bits change natively). */
 static int lookup_cached(struct walk *w, const char *canon, const char *name, bool last,
 			 bool follow, mode_t *type, int *layer, struct stat *st,
 			 struct ovl_dir *child, struct ovl_dcentry **child_pin, char *target,
@@ -487,7 +488,9 @@ static int lookup_cached(struct walk *w, const char *canon, const char *name, bo
 	if (hit.pin) {
 		*child = *hit.dir;
 		*child_pin = hit.pin;
-		if (!last || type_only) {
+		/* a dir only lowers make up never changes (a change copies it
+		 * up first, which drops it) */
+		if (!last || type_only || hit.layer != OVL_UPPER) {
 			*st = *hit.st;
 			return 0;
 		}
@@ -509,6 +512,10 @@ static int lookup_cached(struct walk *w, const char *canon, const char *name, bo
 	*have_target = hit.type == S_IFLNK && target[0];
 	if (*have_target && follow)
 		return 0;
+	if (hit.has_leaf_st) {
+		*st = hit.leaf_st;
+		return 0;
+	}
 	int fd = dir_fd_of_layer(&w->cur, hit.layer);
 	if (fd < 0 || fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW) ||
 	    (st->st_mode & S_IFMT) != hit.type) {
@@ -540,7 +547,7 @@ static int lookup_name(struct walk *w, const char *canon, const char *name, bool
 		if (last)  /* (on the way, the walk caches it as its position) */
 			pos_cache(w->fs, canon, child, child_pin, st, *layer, &w->stamp);
 	} else if (*type != S_IFLNK) {
-		ovl_dcache_add_leaf(w->fs, canon, *type, *layer, NULL, &w->stamp);
+		ovl_dcache_add_leaf(w->fs, canon, *type, *layer, NULL, st, &w->stamp);
 	}
 	return 0;
 }
@@ -548,7 +555,7 @@ static int lookup_name(struct walk *w, const char *canon, const char *name, bool
 static void remember_link(struct walk *w, const char *canon, int layer, const char *target)
 {
 	if (w->cacheable)
-		ovl_dcache_add_leaf(w->fs, canon, S_IFLNK, layer, target, &w->stamp);
+		ovl_dcache_add_leaf(w->fs, canon, S_IFLNK, layer, target, NULL, &w->stamp);
 }
 
 /* Restart at the root for "/..." (absolute path or link target). */

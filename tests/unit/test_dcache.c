@@ -645,13 +645,52 @@ static void test_leaves(void **state)
 /* OVL_LOOKUP_TYPE_ONLY (readlink's): a cached final non-symlink is taken
  * from the cache with no stat, a change through the engine is seen at
  * once. */
-static void test_type_only(void **state)
+/* The overlay of a lower holding d/f ("x"), mounted: root's credentials. */
+static struct ovl_cred mount_with_d_f(struct tfs *t)
 {
-	struct tfs *t = *state;
 	tfs_mkdir(t->lower[0], "d", 0755);
 	tfs_mkfile(t->lower[0], "d/f", "x", 0644);
 	assert_int_equal(tfs_mount(t), 0);
-	struct ovl_cred root = tfs_root_cred();
+	return tfs_root_cred();
+}
+
+/* A lower's file: its lstat is cached with it (lowers never change); an
+ * upper file is stat'ed at each lookup (its size, times and set-id bits
+ * change natively); a copy-up drops the cached lower lstat. */
+static void test_lower_leaf_stat(void **state)
+{
+	struct tfs *t = *state;
+	struct ovl_cred root = mount_with_d_f(t);
+	struct ovl_entry e;
+	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/f", 0, &e), 0);
+	assert_int_equal(e.st.st_size, 1);
+	ovl_entry_release(&e);
+	/* changed behind the engine: the cached lstat answers */
+	char host[PATH_MAX + 8];
+	snprintf(host, sizeof(host), "%s/d/f", t->lower[0]);
+	assert_int_equal(truncate(host, 5), 0);
+	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/f", 0, &e), 0);
+	assert_int_equal(e.layer, 1);
+	assert_int_equal(e.st.st_size, 1);
+	assert_int_equal(e.st.st_mode, S_IFREG | 0644);
+	/* a copy-up: the upper file, stat'ed afresh from now on */
+	assert_int_equal(ovl_copy_up(t->fs, &e), 0);
+	ovl_entry_release(&e);
+	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/f", 0, &e), 0);
+	assert_int_equal(e.layer, OVL_UPPER);
+	assert_int_equal(e.st.st_size, 5);
+	ovl_entry_release(&e);
+	snprintf(host, sizeof(host), "%s/d/f", t->upper);
+	assert_int_equal(truncate(host, 7), 0);
+	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/f", 0, &e), 0);
+	assert_int_equal(e.st.st_size, 7);
+	ovl_entry_release(&e);
+}
+
+static void test_type_only(void **state)
+{
+	struct tfs *t = *state;
+	struct ovl_cred root = mount_with_d_f(t);
 	struct ovl_entry e;
 	const unsigned to = OVL_LOOKUP_TYPE_ONLY;
 
@@ -699,18 +738,18 @@ static void test_stale_insert_dropped(void **state)
 
 	ovl_dcache_stamp(t->fs, "/a/x", ovl_dcache_gen(t->fs), &s1);
 	ovl_dcache_invalidate(t->fs, "/a/x", false);       /* the name changed */
-	ovl_dcache_add_leaf(t->fs, "/a/x", 0, -1, NULL, &s1);
+	ovl_dcache_add_leaf(t->fs, "/a/x", 0, -1, NULL, NULL, &s1);
 	assert_false(ovl_dcache_find(t->fs, "/a/x", true, &hit, NULL));
 
 	ovl_dcache_stamp(t->fs, "/a/x", ovl_dcache_gen(t->fs), &s2);
 	ovl_dcache_invalidate(t->fs, "/a/y", false);       /* another name: no matter */
-	ovl_dcache_add_leaf(t->fs, "/a/x", 0, -1, NULL, &s2);
+	ovl_dcache_add_leaf(t->fs, "/a/x", 0, -1, NULL, NULL, &s2);
 	assert_true(ovl_dcache_find(t->fs, "/a/x", true, &hit, NULL));
 	assert_int_equal(hit.type, 0);
 
 	ovl_dcache_stamp(t->fs, "/a/z", ovl_dcache_gen(t->fs), &s3);
 	ovl_dcache_invalidate(t->fs, "/a", true);          /* a subtree above it */
-	ovl_dcache_add_leaf(t->fs, "/a/z", S_IFREG, 1, NULL, &s3);
+	ovl_dcache_add_leaf(t->fs, "/a/z", S_IFREG, 1, NULL, NULL, &s3);
 	assert_false(ovl_dcache_find(t->fs, "/a/z", true, &hit, NULL));
 
 	/* a dir looked up before the change stays the walk's own (fds and all) */
@@ -794,6 +833,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eviction_and_fds, tfs_setup_2, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_free_releases_fds, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_leaves, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_lower_leaf_stat, tfs_setup_2, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_type_only, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_tree, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_stale_insert_dropped, tfs_setup_1, tfs_teardown),
