@@ -13,9 +13,17 @@ static bool same_object(const struct stat *a, const struct stat *b)
 	       (a->st_mode & S_IFMT) == (b->st_mode & S_IFMT);
 }
 
+/* Another object is under e's name: what is cached of the name goes, so
+ * that the caller's next lookup reads the host (a lower file the host
+ * replaced, outside changes being undefined, would else stay ESTALE). */
+static int stale(struct ovl_fs *fs, const struct ovl_entry *e)
+{
+	ovl_dcache_invalidate(fs, e->path, false);
+	return -ESTALE;
+}
+
 int ovl_open_real(struct ovl_fs *fs, const struct ovl_entry *e, int flags)
 {
-	(void)fs;
 	const char *name;
 	int dirfd = ovl_entry_real_at(e, &name);
 	if (dirfd < 0)
@@ -32,12 +40,12 @@ int ovl_open_real(struct ovl_fs *fs, const struct ovl_entry *e, int flags)
 		int err = errno;
 		if (fd >= 0)
 			close(fd);
-		return err == ENOENT ? -ESTALE : -err;
+		return err == ENOENT ? stale(fs, e) : -err;
 	}
 	if (!same_object(&st, &e->st)) {
 		if (fd >= 0)
 			close(fd);
-		return -ESTALE;
+		return stale(fs, e);
 	}
 	return fd < 0 ? -open_err : fd;
 }

@@ -9,7 +9,9 @@
  * be executed (ETXTBSY).  Neither is the command's doing.  So an exec of
  * such a file, and a lock call on it, wait until the copy is closed (a
  * lock taken after that lives as long as the command's own fds).  A server
- * holds at most one at a time: the set is as large as the pool at most.
+ * holds at most one at a time; beyond SENT_MAX at once (a pool that
+ * large, all answering opens) an fd is installed and our copy closed
+ * before the answer goes, as with watches (tracee.c req_addfd).
  *
  * Locking: one mutex (a leaf) guards the set; waiters sleep on its
  * condition.

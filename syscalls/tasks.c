@@ -176,7 +176,7 @@ static bool blocked_elsewhere(const struct mark *m)
 	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)m->tid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return true;            /* no such thread: gone */
+		return errno == ENOENT || errno == ESRCH;  /* no such thread: gone */
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
@@ -262,18 +262,26 @@ void tasks_fs_changing(struct tasks *t, pid_t tid, pid_t ns_tgid)
 	for (int i = 0; i < TASKS_MARKS && !m; i++)
 		if (t->marks[i].tid == tid)
 			m = &t->marks[i];
-	for (int i = 0; i < TASKS_MARKS && !m; i++)
-		if (!t->marks[i].tid) {
-			m = &t->marks[i];
-			atomic_fetch_add(&t->nmarks, 1);
+	/* a free entry; when none, the marks of threads that died first (a
+	 * subshell that ran cd and exited never calls again) */
+	for (int pass = 0; pass < 2 && !m; pass++) {
+		for (int i = 0; i < TASKS_MARKS && !m; i++) {
+			struct mark *k = &t->marks[i];
+			if (pass && k->tid && k->pidfd >= 0 && !alive(k->pidfd))
+				settle(t, k);
+			if (!k->tid) {
+				m = k;
+				atomic_fetch_add(&t->nmarks, 1);
+			}
 		}
+	}
 	if (m) {
 		if (m->tid && m->pidfd >= 0)
 			close(m->pidfd);
 		*m = (struct mark){ tid, ns_tgid, pidfd };
 	} else {
-		/* 256 threads in a change at once, none done: keep nothing
-		 * of any process from now on */
+		/* 256 live threads marked, none seen done: keep nothing of
+		 * any process from now on */
 		atomic_store(&t->untracked, true);
 		if (pidfd >= 0)
 			close(pidfd);
