@@ -23,7 +23,7 @@ struct kept_dir {
 struct task {
 	pthread_mutex_t lock;           /* guards the rest of the slot; see tasks.h */
 	pid_t tid;                      /* 0: a free slot */
-	int pidfd;                      /* of this very thread (PIDFD_THREAD) */
+	int pidfd;                      /* of this very thread (tasks_pidfd_open) */
 	struct tasks_gen gen;           /* as of which changes the entry was read */
 	struct task_ids ids;
 	bool umask_kept;                /* ids.cred.umask may be used (no change was in flight) */
@@ -144,6 +144,14 @@ void tasks_changed(struct tasks *t, unsigned what)
 		atomic_fetch_add(&t->fs_gen, 1);
 }
 
+int tasks_pidfd_open(pid_t tid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (pidfd < 0 && errno == EINVAL)
+		pidfd = (int)syscall(SYS_pidfd_open, tid, 0);  /* a leader, before 6.9 */
+	return pidfd < 0 ? -errno : pidfd;
+}
+
 /* The thread behind pidfd still lives: then it is the caller, the only
  * live thread with this tid. */
 static bool alive(int pidfd)
@@ -255,8 +263,9 @@ void tasks_fs_changing(struct tasks *t, pid_t tid, pid_t ns_tgid)
 	if (!t)
 		return;
 	/* its own pidfd: the mark outlives any slot (a fresh one, as a
-	 * slot-mate may close the slot's); none on Linux < 6.9 */
-	int pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	 * slot-mate may close the slot's); none for a thread that does not
+	 * lead its process on Linux < 6.9 */
+	int pidfd = tasks_pidfd_open(tid);
 	pthread_mutex_lock(&t->marks_lock);
 	struct mark *m = NULL;
 	for (int i = 0; i < TASKS_MARKS && !m; i++)
@@ -308,8 +317,8 @@ void tasks_put_ids(struct tasks *t, pid_t tid, const struct task_ids *ids,
 	bool same = holds(k, tid);
 	pthread_mutex_unlock(&k->lock);
 	int pidfd = -1;
-	if (!same && (pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD)) < 0)
-		return;  /* gone, or no thread pidfds (Linux < 6.9): nothing kept */
+	if (!same && (pidfd = tasks_pidfd_open(tid)) < 0)
+		return;  /* gone, or not a leader on Linux < 6.9: nothing kept */
 	pthread_mutex_lock(&k->lock);
 	if (pidfd >= 0) {
 		slot_clear(k);

@@ -245,9 +245,7 @@ int req_getfd(struct req *r, int fd)
 	int ours = r->have_cred ? tasks_getfd(r->sup->tasks, r->pid, fd) : -ENOENT;
 	if (ours != -ENOENT)
 		return ours;
-	int pidfd = (int)syscall(SYS_pidfd_open, r->pid, PIDFD_THREAD);
-	if (pidfd < 0)
-		pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+	int pidfd = tasks_pidfd_open(r->pid);
 	if (pidfd < 0)
 		return -ESRCH;
 	ours = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);

@@ -103,6 +103,12 @@ int tasks_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *now,
 void tasks_put_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *obj,
 		     const char *canon, const struct tasks_gen *g);
 
+/* A pidfd of thread tid (PIDFD_THREAD), or on Linux < 6.9, which has no
+ * thread pidfds, of its process when tid leads it (a leader's tid is its
+ * process's until the whole process is gone): -errno if neither.  Without
+ * one nothing is kept of the thread. */
+int tasks_pidfd_open(pid_t tid);
+
 /* A copy of tid's fd fd through the pidfd its entry holds (call tasks_ids
  * first): the fd, -ENOENT when no entry is tid's, else -errno. */
 int tasks_getfd(struct tasks *t, pid_t tid, int fd);
