@@ -5,8 +5,13 @@
  * mounts that is the file's or directory's HOST path
  * ("/home/me/img/bin/busybox").  The copy served instead has, for every
  * mount whose root is not its filesystem's root, the mount point itself
- * there (as if the filesystem had been mounted at the file); every other
- * field is the kernel's.  A sealed memfd, opened read-only.
+ * there (as if the filesystem had been mounted at the file).  The root is
+ * the overlay, as on overlayfs ("overlay overlay rw": its real mount is the
+ * shadow's tmpfs; the kernel's lowerdir=... options would be host paths);
+ * every other field is the kernel's.  /proc/<pid>/mounts is made from that
+ * copy, as the kernel makes it from the same mounts (show_vfsmnt: ro/rw,
+ * the superblock's flags, the mount's, the filesystem's options).  A sealed
+ * memfd, opened read-only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,60 +68,142 @@ static const char *field(const char *line, const char *end, int i, size_t *len)
 	return p;
 }
 
+/* The superblock flags the kernel shows among a filesystem's options in
+ * mountinfo but before the mount's own flags in mounts. */
+static bool sb_flag(const char *opt, size_t len)
+{
+	static const char *const flags[] = { "sync", "dirsync", "mand", "lazytime" };
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (len == strlen(flags[i]) && !memcmp(opt, flags[i], len))
+			return true;
+	return false;
+}
+
+/* mounts' options from mountinfo's: ro/rw and the mount's flags (mnt),
+ * the superblock's options (sb: ro/rw first, skipped). */
+static void table_options(const char *mnt, size_t mlen, const char *sb, size_t slen, FILE *out)
+{
+	const char *rw_end = memchr(mnt, ',', mlen);
+	size_t rwlen = rw_end ? (size_t)(rw_end - mnt) : mlen;
+	fwrite(mnt, 1, rwlen, out);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)  /* the mount's flags, after the superblock's */
+			fwrite(mnt + rwlen, 1, mlen - rwlen, out);
+		const char *p = memchr(sb, ',', slen);
+		while (p && p < sb + slen) {
+			const char *q = p + 1, *e = memchr(q, ',', (size_t)(sb + slen - q));
+			size_t len = (size_t)((e ? e : sb + slen) - q);
+			if (sb_flag(q, len) == !pass) {
+				fputc(',', out);
+				fwrite(q, 1, len, out);
+			}
+			p = e;
+		}
+	}
+}
+
+/* One mountinfo line (without its newline), sanitized, to out: as a
+ * mountinfo line or as a mounts one (table). */
+static void rewrite_line(const char *line, const char *end, bool table, bool ro, FILE *out)
+{
+	size_t rlen, mlen, olen;
+	const char *root = field(line, end, 3, &rlen);
+	const char *mp = field(line, end, 4, &mlen);
+	const char *opts = field(line, end, 5, &olen);
+	const char *sep = opts ? strstr(opts, " - ") : NULL;
+	if (!root || !mp || !opts || !sep || sep >= end) {
+		if (!table)
+			fwrite(line, 1, (size_t)(end - line), out);
+		return;
+	}
+	/* after the separator: type, source, the filesystem's options */
+	size_t tlen, slen, xlen;
+	const char *type = field(sep + 3, end, 0, &tlen);
+	const char *src = field(sep + 3, end, 1, &slen);
+	const char *xopts = field(sep + 3, end, 2, &xlen);
+	if (!type || !src || !xopts)
+		return;
+	/* the root: the overlay, writable unless read-only (its real mount,
+	 * the shadow, is read-only: the supervisor makes the changes) */
+	char ropts[256];
+	if (mlen == 1 && mp[0] == '/') {
+		type = src = "overlay";
+		tlen = slen = strlen("overlay");
+		xopts = ro ? "ro" : "rw";
+		xlen = 2;
+		const char *rest = memchr(opts, ',', olen);
+		size_t rl = rest ? (size_t)(opts + olen - rest) : 0;
+		if (rl + 2 < sizeof(ropts)) {
+			memcpy(ropts, xopts, 2);
+			memcpy(ropts + 2, rest, rl);
+			opts = ropts;
+			olen = rl + 2;
+		}
+	}
+	if (table) {
+		fprintf(out, "%.*s %.*s %.*s ", (int)slen, src, (int)mlen, mp, (int)tlen, type);
+		table_options(opts, olen, xopts, xlen, out);
+		fputs(" 0 0", out);
+		return;
+	}
+	/* id parent dev ROOT mountpoint ...: ROOT := mountpoint */
+	fwrite(line, 1, (size_t)(root - line), out);
+	if (rlen == 1 && root[0] == '/')
+		fputc('/', out);
+	else
+		fwrite(mp, 1, mlen, out);
+	fprintf(out, " %.*s %.*s", (int)mlen, mp, (int)olen, opts);
+	size_t flen;
+	const char *optional = field(line, end, 5, &flen) + flen;  /* up to " - " */
+	fwrite(optional, 1, (size_t)(sep + 3 - optional), out);
+	fprintf(out, "%.*s %.*s %.*s", (int)tlen, type, (int)slen, src, (int)xlen, xopts);
+}
+
 /* Write the sanitized lines of in to out (a memfd). */
-static int rewrite(const char *in, size_t len, FILE *out)
+static int rewrite(const char *in, size_t len, bool table, bool ro, FILE *out)
 {
 	for (const char *line = in; line < in + len;) {
 		const char *nl = memchr(line, '\n', (size_t)(in + len - line));
 		const char *end = nl ? nl : in + len;
-		size_t rlen, mlen;
-		const char *root = field(line, end, 3, &rlen);
-		const char *mp = field(line, end, 4, &mlen);
-		if (root && mp && !(rlen == 1 && root[0] == '/')) {
-			/* id parent dev ROOT mountpoint ...: ROOT := mountpoint */
-			fwrite(line, 1, (size_t)(root - line), out);
-			fwrite(mp, 1, mlen, out);
-			fwrite(root + rlen, 1, (size_t)(end - root - rlen), out);
-		} else {
-			fwrite(line, 1, (size_t)(end - line), out);
-		}
-		if (nl)
+		long at = ftell(out);
+		rewrite_line(line, end, table, ro, out);
+		if (nl && ftell(out) != at)
 			fputc('\n', out);
 		line = end + 1;
 	}
 	return fflush(out) ? -errno : 0;
 }
 
-int mountinfo_sanitized(int real)
+int mountinfo_sanitized(int real, bool table, bool ro)
 {
 	size_t len;
 	char *in = slurp(real, &len);
 	if (!in)
 		return -EIO;
-	int mfd = memfd_create("mountinfo", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int mfd = memfd_create(table ? "mounts" : "mountinfo", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	int err = mfd < 0 ? -errno : 0;
 	FILE *out = err ? NULL : fdopen(dup(mfd), "w");
 	if (!err && !out)
 		err = -errno;
 	if (!err)
-		err = rewrite(in, len, out);
+		err = rewrite(in, len, table, ro, out);
 	if (out && fclose(out) && !err)
 		err = -EIO;
 	free(in);
-	int ro = -1;
+	int rfd = -1;
 	if (!err && fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
 		err = -errno;
 	if (!err) {
 		/* the tracee gets a read-only description of it */
 		char self[64];
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", mfd);
-		ro = open(self, O_RDONLY | O_CLOEXEC);
-		if (ro < 0)
+		rfd = open(self, O_RDONLY | O_CLOEXEC);
+		if (rfd < 0)
 			err = -errno;
 	}
 	if (mfd >= 0)
 		close(mfd);
 	if (err)
 		fprintf(stderr, "ovlrun: mountinfo copy: %s\n", strerror(-err));
-	return err ? err : ro;
+	return err ? err : rfd;
 }

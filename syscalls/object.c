@@ -135,10 +135,11 @@ static int wanted(int flags)
 int64_t obj_open(struct req *r, int flags)
 {
 	int fd;
-	if (r->obj_kind == OBJ_MOUNTS) {
+	if (r->obj_kind == OBJ_MOUNTS || r->obj_kind == OBJ_MOUNTS_TABLE) {
 		if (flags & O_DIRECTORY)
 			return -ENOTDIR;
-		fd = mountinfo_sanitized(r->obj);
+		fd = mountinfo_sanitized(r->obj, r->obj_kind == OBJ_MOUNTS_TABLE,
+					 !ovl_fs_writable(r->sup->fs));
 	} else {
 		int want = wanted(flags);
 		if (r->obj_kind == OBJ_HOST && !(r->obj_acc == O_RDWR ||

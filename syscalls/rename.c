@@ -20,14 +20,14 @@ static int two_entries(struct req *r, int olddirfd, uint64_t old_addr, unsigned 
 	if (err || (err = req_path(r, new_addr, newp)))
 		return err;
 	/* rename refuses "." and ".." names at once; link looks the old
-	 * name up first (a dir: EPERM) and finds the new one taken */
+	 * name up first and finds the new one taken */
 	if (!is_link && (last_is_dot(oldp) || last_is_dot(newp)))
 		return -EBUSY;
 	err = req_lookup(r, olddirfd, oldp, old_flags, old_empty_ok, o);
 	if (err)
 		return err == SC_CONTINUE ? -EXDEV : err;
 	if (is_link && last_is_dot(newp)) {
-		err = o->type == 0 ? -ENOENT : S_ISDIR(o->type) ? -EPERM : -EEXIST;
+		err = o->type == 0 ? -ENOENT : -EEXIST;
 		ovl_entry_release(o);
 		return err;
 	}
@@ -116,12 +116,13 @@ static int64_t do_link(struct req *r, int olddirfd, uint64_t old_addr, int newdi
 			  newdirfd, new_addr, flags & AT_EMPTY_PATH, true, &o, &n);
 	if (err)
 		return err;
+	/* Linux's order: the old name, then the new one free, then a dir */
 	if (o.type == 0)
 		err = -ENOENT;
-	else if (S_ISDIR(o.type))
-		err = -EPERM;
 	else if (n.type)
 		err = -EEXIST;
+	else if (S_ISDIR(o.type))
+		err = -EPERM;
 	else
 		err = ovl_link(r->sup->fs, cred, &o, &n);
 	ovl_entry_release(&o);

@@ -184,12 +184,17 @@ static int via_proc(struct req *r, const char *rest, unsigned flags, struct ovl_
 			return via_magic(r, &pp, flags, e, depth);
 		break;  /* the link itself (lstat, lchown) */
 	case PROC_MOUNTS:
-		/* the mount table without host paths; mounts and mountstats
-		 * have no root field: they show none */
-		if (r->intent == INTENT_OPEN && r->want_obj && !strcmp(pp.name, "mountinfo")) {
+		/* the mount table without host paths, its root an overlay;
+		 * mounts is made from mountinfo; mountstats has no root
+		 * field: it shows none */
+		if (r->intent == INTENT_OPEN && r->want_obj &&
+		    (!strcmp(pp.name, "mountinfo") || !strcmp(pp.name, "mounts"))) {
+			char info[PATH_MAX + 16];
 			if (r->open_acc != O_RDONLY)
 				return -EACCES;
-			return resolve_hold(r, open(pp.file, O_RDONLY | O_CLOEXEC), OBJ_MOUNTS);
+			snprintf(info, sizeof(info), "%s/mountinfo", pp.dir);
+			return resolve_hold(r, open(info, O_RDONLY | O_CLOEXEC),
+					    strcmp(pp.name, "mounts") ? OBJ_MOUNTS : OBJ_MOUNTS_TABLE);
 		}
 		break;
 	case PROC_AUTOGROUP:

@@ -38,6 +38,7 @@ enum obj_kind {
 					 * access than that fd has (obj_acc) */
 	OBJ_UNLINKED,                   /* an unlinked layer file through a /proc fd link */
 	OBJ_MOUNTS,                     /* a /proc/<pid>/mountinfo: an O_RDONLY fd of the real one */
+	OBJ_MOUNTS_TABLE,               /* a /proc/<pid>/mounts: the same (mountinfo's) */
 };
 
 /* --trace: the strings the handler read (req_string), so that the trace
@@ -223,7 +224,9 @@ int proc_parse(struct req *r, const char *rest, struct proc_path *pp);
 int proc_open_link(struct req *r, const struct proc_path *pp);
 
 /* mountinfo.c: the tracee's view of a /proc/<pid>/mountinfo (real: an fd
- * of the real one), without host paths; a sealed read-only memfd or -errno. */
-int mountinfo_sanitized(int real);
+ * of the real one), without host paths and with the root an overlay (ro:
+ * a read-only one), or as /proc/<pid>/mounts (table) made from it; a sealed
+ * read-only memfd or -errno. */
+int mountinfo_sanitized(int real, bool table, bool ro);
 
 #endif

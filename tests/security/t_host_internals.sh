@@ -31,12 +31,12 @@ assert_stdout "$(awk '{print $1, 0}' <<< "$host")"
 sh_ovl "$L" "" 'echo 1 > /proc/sys/vm/drop_caches; echo $?; echo x > /proc/sysrq-trigger; cat /proc/sysrq-trigger | wc -c'
 assert_stderr_contains "Read-only file system"
 
-# The mount namespace holds only the sandbox's view: its root is a
-# read-only tmpfs, every mount point is inside it, and no mount point
-# names the staging area, a layer or the host.
+# The mount namespace holds only the sandbox's view: its root shows as the
+# overlay, every mount point is inside it, and no mount point names the
+# staging area, a layer or the host.
 sh_ovl "$L" "$T/u" 'cut -d" " -f5,6,9 /proc/self/mountinfo'
 root_line=$(head -n 1 <<< "$OUT")
-[[ $root_line == "/ ro,"*" tmpfs" ]] || fail "root of the command's mount namespace: $root_line"
+[[ $root_line == "/ rw,"*" overlay" ]] || fail "root of the command's mount namespace: $root_line"
 while read -r mp _ _; do
 	case $mp in
 	/ | /dev | /dev/* | /proc | /proc/* | /sys | /sys/* | /bin/busybox) ;;
@@ -48,8 +48,15 @@ done <<< "$OUT"
 # the command's namespace: its mounts number what the listing showed.
 sh_ovl "$L" "$T/u" 'wc -l < /proc/self/mountinfo; wc -l < /proc/1/mountinfo'
 [[ $(sed -n 1p <<< "$OUT") == "$(sed -n 2p <<< "$OUT")" ]] || fail "init and command see different mounts: $OUT"
-# The root cannot be written natively (only through the overlay).
-sh_ovl "$L" "$T/u" 'grep " / / " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1'
-assert_stdout "ro"
+# The root cannot be written natively (only through the overlay): the real
+# mount, as the host reads the command's mountinfo, is a read-only tmpfs.
+ovl_background probe --lower="$L" --upper="$T/u" -- /bin/sh -c 'echo ready; read x' host-internals-probe
+assert_eq ready "$SAID" "the probe started"
+pid=$(pgrep -f -n host-internals-probe)
+real_root=$(awk '$5 == "/" { for (i = 7; $i != "-"; i++) ; print $6, $(i + 1) }' "/proc/$pid/mountinfo")
+[[ $real_root == "ro,"*" tmpfs" ]] || fail "the real root of the command's namespace: $real_root"
+echo done >&8
+exec 8>&-
+wait "$BG_PID" || fail "the probe's exit status"
 assert_lower_unchanged "$L"
 finish
