@@ -68,8 +68,9 @@ int ovl_copy_xattrs(const struct ovl_fs *fs, const struct ovl_xnode *src,
 		return (int)len;
 	}
 	for (char *name = names; name < names + len && !err; name += strlen(name) + 1) {
-		if (!strncmp(name, fs->xattr_prefix, fs->xattr_prefix_len))
-			continue;       /* the overlay's own marks are not the file's */
+		if (ovl_xattr_is_private(fs, name))
+			continue;       /* the overlay's own marks are not the file's (an
+					 * escaped name is: xattr.c) */
 		ssize_t n = ovl_xnode_get(src, name, NULL, 0);
 		if (n == -ENODATA)
 			continue;

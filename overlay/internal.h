@@ -228,6 +228,10 @@ void ovl_dcache_set_max(struct ovl_fs *fs, unsigned max);
 unsigned ovl_dcache_count(struct ovl_fs *fs);
 unsigned ovl_dcache_nodes(struct ovl_fs *fs);
 
+/* xattr.c: name is one of the overlay's own marks (its prefix, not an
+ * escaped caller's name). */
+bool ovl_xattr_is_private(const struct ovl_fs *fs, const char *name);
+
 /* copy_up.c */
 /* Make sure the merged dir of e's parent exists in upper; on success
  * e->parent.fd[0] is the upper parent (layer 0). */

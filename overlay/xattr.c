@@ -1,11 +1,17 @@
 /*
  * Extended attributes of the topmost real object, symlinks included.
  *
- * The overlay's own xattrs (the configured prefix, "trusted.overlay.") do
- * not exist in the merged view: get/set/remove give EOPNOTSUPP and list
- * leaves them out, as Linux overlayfs does.  The namespace rules are the
- * VFS's xattr_permission plus commoncap's security.* rules, judged with the
- * caller's credentials.
+ * The overlay's own xattrs (the configured prefix, "trusted.overlay.") are
+ * its bookkeeping on the real objects, never shown nor reachable.  A name
+ * a caller gives under that prefix is escaped as Linux 6.7's overlayfs
+ * does: stored with "overlay." after the prefix ("trusted.overlay.x" is
+ * "trusted.overlay.overlay.x" on the upper file, which the kernel's
+ * overlayfs reads back as "trusted.overlay.x"), and shown without it.
+ * The namespace rules are the VFS's xattr_permission plus commoncap's
+ * security.* rules, judged with the caller's credentials; trusted.* needs
+ * CAP_SYS_ADMIN, which the sandbox never grants, so root inside (fsuid 0
+ * holding CAP_FOWNER, which it is given) counts as having it for the
+ * overlay's files: they are the sandbox's filesystem to administer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,9 +41,40 @@ struct xattr_args_v0 {
 
 #define PFX(s, p) (!strncmp((s), (p), sizeof(p) - 1))
 
-static bool is_private(const struct ovl_fs *fs, const char *name)
+/* The overlay's own name space, and the escaped names in it (the kernel
+ * takes the prefix and "overlay" without its dot). */
+static bool is_own(const struct ovl_fs *fs, const char *name)
 {
 	return !strncmp(name, fs->xattr_prefix, fs->xattr_prefix_len);
+}
+
+static bool is_escaped(const struct ovl_fs *fs, const char *name)
+{
+	return is_own(fs, name) && PFX(name + fs->xattr_prefix_len, "overlay");
+}
+
+bool ovl_xattr_is_private(const struct ovl_fs *fs, const char *name)
+{
+	return is_own(fs, name) && !is_escaped(fs, name);
+}
+
+/* The name on the real object for a caller's name (real: XATTR_NAME_MAX
+ * + 1 bytes). */
+static int real_name(const struct ovl_fs *fs, const char *name, char *real)
+{
+	const char *esc = is_own(fs, name) ? "overlay." : "";
+	size_t p = is_own(fs, name) ? fs->xattr_prefix_len : 0;
+	if (strlen(name) + strlen(esc) > XATTR_NAME_MAX)
+		return -EOPNOTSUPP;     /* as the kernel, for an escape too long */
+	snprintf(real, XATTR_NAME_MAX + 1, "%.*s%s%s", (int)p, name, esc, name + p);
+	return 0;
+}
+
+/* trusted.*: CAP_SYS_ADMIN, or root inside (see the top). */
+static bool trusted_capable(const struct ovl_cred *cred)
+{
+	return ovl_capable(cred, CAP_SYS_ADMIN) ||
+	       (cred->fsuid == 0 && ovl_capable(cred, CAP_FOWNER));
 }
 
 /* The VFS's xattr_permission (mask OVL_MAY_READ or OVL_MAY_WRITE). */
@@ -48,7 +85,7 @@ static int xattr_permission(const struct ovl_cred *cred, const struct stat *st,
 	if (PFX(name, "security.") || PFX(name, "system."))
 		return 0;               /* left to the LSM / the ACL handler */
 	if (PFX(name, "trusted.")) {
-		if (!ovl_capable(cred, CAP_SYS_ADMIN))
+		if (!trusted_capable(cred))
 			return write ? -EPERM : -ENODATA;
 		return 0;
 	}
@@ -191,30 +228,38 @@ ssize_t ovl_getxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struc
 {
 	if (e->type == 0)
 		return -ENOENT;
+	char real[XATTR_NAME_MAX + 1];
 	int err = xattr_permission(cred, &e->st, name, OVL_MAY_READ);
 	if (err)
 		return err;
-	if (is_private(fs, name) || !known_namespace(name))
+	if (!known_namespace(name))
 		return -EOPNOTSUPP;
 	struct xtarget t;
-	if ((err = xt_init(e, &t)))
+	if ((err = real_name(fs, name, real)) || (err = xt_init(e, &t)))
 		return err;
-	ssize_t n = xt_get(&t, name, buf, size);
+	ssize_t n = xt_get(&t, real, buf, size);
 	xt_fini(&t);
 	return n;
 }
 
-/* Keep the names the caller may see; returns the filtered length. */
+/* Keep the names the caller may see, an escaped one as the caller named
+ * it; returns the filtered length. */
 static size_t filter_names(const struct ovl_fs *fs, const struct ovl_cred *cred, char *list,
 			   size_t len)
 {
-	size_t out = 0;
+	size_t out = 0, p = fs->xattr_prefix_len, esc = strlen("overlay.");
 	for (size_t i = 0; i < len;) {
 		const char *s = list + i;
 		size_t n = strnlen(s, len - i) + 1;
-		bool keep = !is_private(fs, s) &&
-			    (!PFX(s, "trusted.") || ovl_capable(cred, CAP_SYS_ADMIN));
-		if (keep) {
+		bool keep = !ovl_xattr_is_private(fs, s) &&
+			    (!PFX(s, "trusted.") || trusted_capable(cred));
+		/* "<prefix>overlay" alone has nothing to drop */
+		bool unescape = keep && is_escaped(fs, s) && n - 1 >= p + esc;
+		if (unescape) {
+			memmove(list + out, s, p);
+			memmove(list + out + p, s + p + esc, n - p - esc);
+			out += n - esc;
+		} else if (keep) {
 			memmove(list + out, s, n);
 			out += n;
 		}
@@ -276,7 +321,7 @@ static int may_change(struct ovl_fs *fs, const struct ovl_cred *cred, const stru
 	int err = xattr_permission(cred, &e->st, name, OVL_MAY_WRITE);
 	if (err)
 		return err;
-	if (is_private(fs, name) || !known_namespace(name))
+	if (!known_namespace(name))
 		return -EOPNOTSUPP;
 	return xattr_set_permission(cred, &e->st, name);
 }
@@ -286,13 +331,14 @@ static int setxattr_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct 
 {
 	if (flags & ~(XATTR_CREATE | XATTR_REPLACE))
 		return -EINVAL;
+	char real[XATTR_NAME_MAX + 1];
 	int err = may_change(fs, cred, e, name);
-	if (err || (err = ovl_copy_up_flags(fs, e, 0)))
+	if (err || (err = real_name(fs, name, real)) || (err = ovl_copy_up_flags(fs, e, 0)))
 		return err;
 	struct xtarget t;
 	if ((err = xt_init(e, &t)))
 		return err;
-	err = xt_set(&t, name, value, size, flags);
+	err = xt_set(&t, real, value, size, flags);
 	xt_fini(&t);
 	/* e.g. a POSIX ACL: what a cached dir allows may change */
 	ovl_dcache_invalidate(fs, e->path, false);
@@ -304,20 +350,21 @@ static int setxattr_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct 
 static int removexattr_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
 			    const char *name)
 {
+	char real[XATTR_NAME_MAX + 1];
 	int err = may_change(fs, cred, e, name);
-	if (err)
+	if (err || (err = real_name(fs, name, real)))
 		return err;
 	/* nothing to remove: no copy-up for a failing call */
 	struct xtarget t;
 	if ((err = xt_init(e, &t)))
 		return err;
-	ssize_t n = xt_get(&t, name, NULL, 0);
+	ssize_t n = xt_get(&t, real, NULL, 0);
 	xt_fini(&t);
 	if (n < 0)
 		return (int)n;
 	if ((err = ovl_copy_up_flags(fs, e, 0)) || (err = xt_init(e, &t)))
 		return err;
-	err = xt_remove(&t, name);
+	err = xt_remove(&t, real);
 	xt_fini(&t);
 	ovl_dcache_invalidate(fs, e->path, false);
 	if (!err)

@@ -1,4 +1,5 @@
-/* Extended attributes: private ones invisible, namespace rules, copy-up on change. */
+/* Extended attributes: private ones invisible, the overlay's name space
+ * escaped, namespace rules, copy-up on change. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,8 +18,10 @@ static void setup(struct tfs *t)
 	tfs_opaque(t->lower[0], "d");
 	chk_setxattr(t->lower[0], "d", "user.color", "blue");
 	chk_setxattr(t->lower[0], "d", "trusted.secret", "s");
+	chk_setxattr(t->lower[0], "d", "trusted.overlay.overlay.k", "v");  /* escaped */
 	tfs_mkfile(t->lower[0], "f", "x", 0666);
 	chk_setxattr(t->lower[0], "f", "user.a", "1");
+	chk_setxattr(t->lower[0], "f", "trusted.overlay.overlay.k", "v");
 	tfs_symlink(t->lower[0], "l", "f");
 	chk_setxattr(t->lower[0], "l", "trusted.onlink", "L");
 	assert_int_equal(tfs_mount(t), 0);
@@ -55,10 +58,20 @@ static void test_get_and_list(void **state)
 	assert_memory_equal(buf, "blue", 4);
 	assert_int_equal(ovl_getxattr(t.fs, &r, &e, "user.color", NULL, 0), 4);
 	assert_int_equal(ovl_getxattr(t.fs, &r, &e, "user.color", buf, 2), -ERANGE);
+	/* the overlay's own mark is out of reach: the name is escaped */
 	assert_int_equal(ovl_getxattr(t.fs, &r, &e, "trusted.overlay.opaque", buf, sizeof(buf)),
-			 -EOPNOTSUPP);
+			 -ENODATA);
+	assert_int_equal(ovl_getxattr(t.fs, &r, &e, "trusted.overlay.k", buf, sizeof(buf)), 1);
+	assert_int_equal(buf[0], 'v');
 	assert_int_equal(ovl_getxattr(t.fs, &r, &e, "trusted.secret", buf, sizeof(buf)), 1);
 	assert_int_equal(ovl_getxattr(t.fs, &u, &e, "trusted.secret", buf, sizeof(buf)), -ENODATA);
+	/* root inside: fsuid 0 with CAP_FOWNER stands for CAP_SYS_ADMIN */
+	struct ovl_cred inside = r, dropped = r;
+	inside.cap_eff &= ~(1ULL << CAP_SYS_ADMIN);
+	dropped.cap_eff &= ~(1ULL << CAP_SYS_ADMIN | 1ULL << CAP_FOWNER);
+	assert_int_equal(ovl_getxattr(t.fs, &inside, &e, "trusted.secret", buf, sizeof(buf)), 1);
+	assert_int_equal(ovl_getxattr(t.fs, &dropped, &e, "trusted.secret", buf, sizeof(buf)),
+			 -ENODATA);
 	assert_int_equal(ovl_getxattr(t.fs, &r, &e, "user.none", buf, sizeof(buf)), -ENODATA);
 	ssize_t n = ovl_listxattr(t.fs, &r, &e, buf, sizeof(buf));
 	assert_true(n > 0);
@@ -66,6 +79,8 @@ static void test_get_and_list(void **state)
 	assert_true(has(fl, "user.color"));
 	assert_true(has(fl, "trusted.secret"));
 	assert_false(has(fl, "trusted.overlay.opaque"));
+	assert_true(has(fl, "trusted.overlay.k"));
+	assert_false(has(fl, "trusted.overlay.overlay.k"));
 	assert_int_equal(ovl_listxattr(t.fs, &r, &e, NULL, 0), n);
 	assert_int_equal(ovl_listxattr(t.fs, &r, &e, buf, 3), -ERANGE);
 	n = ovl_listxattr(t.fs, &u, &e, buf, sizeof(buf));
@@ -97,8 +112,7 @@ static void test_set_remove(void **state)
 
 	chk_lookup(&t, "/d", &e);
 	assert_int_equal(ovl_setxattr(t.fs, &u, &e, "user.x", "1", 1, 0), -EACCES);
-	assert_int_equal(ovl_setxattr(t.fs, &r, &e, "trusted.overlay.opaque", "y", 1, 0), -EOPNOTSUPP);
-	assert_int_equal(ovl_removexattr(t.fs, &r, &e, "trusted.overlay.opaque"), -EOPNOTSUPP);
+	assert_int_equal(ovl_removexattr(t.fs, &r, &e, "trusted.overlay.opaque"), -ENODATA);
 	assert_int_equal(ovl_setxattr(t.fs, &u, &e, "trusted.x", "1", 1, 0), -EPERM);
 	assert_int_equal(ovl_setxattr(t.fs, &r, &e, "bogus.x", "1", 1, 0), -EOPNOTSUPP);
 	assert_int_equal(e.layer, 1);
@@ -110,6 +124,14 @@ static void test_set_remove(void **state)
 	assert_int_equal(e.layer, 0);
 	assert_true(chk_has_xattr(t.upper, "f", "user.b", "22"));
 	assert_true(chk_has_xattr(t.upper, "f", "user.a", "1"));   /* copied up */
+	assert_true(chk_has_xattr(t.upper, "f", "trusted.overlay.overlay.k", "v"));  /* escaped: too */
+	/* a name in the overlay's space is stored escaped, never as a mark */
+	assert_int_equal(ovl_setxattr(t.fs, &r, &e, "trusted.overlay.opaque", "y", 1, 0), 0);
+	assert_true(chk_has_xattr(t.upper, "f", "trusted.overlay.overlay.opaque", "y"));
+	assert_false(chk_has_xattr(t.upper, "f", "trusted.overlay.opaque", NULL));
+	assert_int_equal(ovl_getxattr(t.fs, &r, &e, "trusted.overlay.opaque", buf, sizeof(buf)), 1);
+	assert_int_equal(ovl_removexattr(t.fs, &r, &e, "trusted.overlay.opaque"), 0);
+	assert_false(chk_has_xattr(t.upper, "f", "trusted.overlay.overlay.opaque", NULL));
 	assert_int_equal(ovl_setxattr(t.fs, &u, &e, "user.b", "3", 1, XATTR_CREATE), -EEXIST);
 	assert_int_equal(ovl_setxattr(t.fs, &u, &e, "security.capability", "x", 1, 0), -EPERM);
 	assert_int_equal(ovl_removexattr(t.fs, &u, &e, "user.a"), 0);
