@@ -105,10 +105,14 @@ static int link_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_
 		return -ENOENT;
 	if (!new_e->type && new_e->trailing_slash)
 		return -ENOENT;
-	int err = ovl_create_prepare(fs, cred, new_e, old_e->st.st_mode, &n);
-	if (err)
-		return err;
-	if ((err = may_link(cred, &old_e->st)))
+	/* Linux's order: the new name free, a writable mount, then the
+	 * protected-hardlink check, then the new name's dir, then the type */
+	if (new_e->type)
+		return -EEXIST;
+	if (!ovl_fs_writable(fs))
+		return -EROFS;
+	int err = may_link(cred, &old_e->st);
+	if (err || (err = ovl_create_prepare(fs, cred, new_e, old_e->st.st_mode, &n)))
 		return err;
 	if (S_ISDIR(old_e->type))
 		return -EPERM;

@@ -8,7 +8,9 @@
  * there (as if the filesystem had been mounted at the file).  The root is
  * the overlay, as on overlayfs ("overlay overlay rw": its real mount is the
  * shadow's tmpfs; the kernel's lowerdir=... options would be host paths);
- * every other field is the kernel's.  /proc/<pid>/mounts is made from that
+ * a filesystem option whose value is an absolute path is left out (a
+ * layer's or a --bind's on an overlayfs: its lowerdir= and the others name
+ * host dirs); every other field is the kernel's.  /proc/<pid>/mounts is made from that
  * copy, as the kernel makes it from the same mounts (show_vfsmnt: ro/rw,
  * the superblock's flags, the mount's, the filesystem's options).  A sealed
  * memfd, opened read-only.
@@ -80,12 +82,15 @@ static bool sb_flag(const char *opt, size_t len)
 }
 
 /* mounts' options from mountinfo's: ro/rw and the mount's flags (mnt),
- * the superblock's options (sb: ro/rw first, skipped). */
+ * the superblock's options (sb: ro/rw first).  ro if either is, as the
+ * kernel's show_vfsmnt says. */
 static void table_options(const char *mnt, size_t mlen, const char *sb, size_t slen, FILE *out)
 {
 	const char *rw_end = memchr(mnt, ',', mlen);
 	size_t rwlen = rw_end ? (size_t)(rw_end - mnt) : mlen;
-	fwrite(mnt, 1, rwlen, out);
+	bool ro = (rwlen == 2 && !memcmp(mnt, "ro", 2)) || (slen >= 2 && !memcmp(sb, "ro", 2) &&
+							    (slen == 2 || sb[2] == ','));
+	fputs(ro ? "ro" : "rw", out);
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass)  /* the mount's flags, after the superblock's */
 			fwrite(mnt + rwlen, 1, mlen - rwlen, out);
@@ -102,6 +107,27 @@ static void table_options(const char *mnt, size_t mlen, const char *sb, size_t s
 	}
 }
 
+/* A filesystem's options without those whose value is an absolute path
+ * (an overlayfs layer's lowerdir=, upperdir=, workdir=: host paths, when
+ * a layer or a --bind lives on one); into buf (size n), its length. */
+static size_t without_paths(const char *opts, size_t len, char *buf, size_t n)
+{
+	size_t out = 0;
+	for (const char *p = opts; p < opts + len;) {
+		const char *e = memchr(p, ',', (size_t)(opts + len - p));
+		size_t tl = (size_t)((e ? e : opts + len) - p);
+		const char *eq = memchr(p, '=', tl);
+		if (!(eq && eq + 1 < p + tl && eq[1] == '/') && out + tl + 1 < n) {
+			if (out)
+				buf[out++] = ',';
+			memcpy(buf + out, p, tl);
+			out += tl;
+		}
+		p += tl + 1;
+	}
+	return out;
+}
+
 /* One mountinfo line (without its newline), sanitized, to out: as a
  * mountinfo line or as a mounts one (table). */
 static void rewrite_line(const char *line, const char *end, bool table, bool ro, FILE *out)
@@ -116,16 +142,20 @@ static void rewrite_line(const char *line, const char *end, bool table, bool ro,
 			fwrite(line, 1, (size_t)(end - line), out);
 		return;
 	}
-	/* after the separator: type, source, the filesystem's options */
+	/* after the separator: type, source, the filesystem's options (the
+	 * rest of the line: a few filesystems print spaces in them) */
 	size_t tlen, slen, xlen;
 	const char *type = field(sep + 3, end, 0, &tlen);
 	const char *src = field(sep + 3, end, 1, &slen);
 	const char *xopts = field(sep + 3, end, 2, &xlen);
 	if (!type || !src || !xopts)
 		return;
-	/* the root: the overlay, writable unless read-only (its real mount,
-	 * the shadow, is read-only: the supervisor makes the changes) */
-	char ropts[256];
+	char fopts[4096], ropts[256];
+	xlen = without_paths(xopts, (size_t)(end - xopts), fopts, sizeof(fopts));
+	xopts = fopts;
+	/* the root: the overlay, its mount writable and its filesystem unless
+	 * read-only, as the kernel's (its real mount, the shadow, is
+	 * read-only: the supervisor makes the changes) */
 	if (mlen == 1 && mp[0] == '/') {
 		type = src = "overlay";
 		tlen = slen = strlen("overlay");
@@ -134,7 +164,7 @@ static void rewrite_line(const char *line, const char *end, bool table, bool ro,
 		const char *rest = memchr(opts, ',', olen);
 		size_t rl = rest ? (size_t)(opts + olen - rest) : 0;
 		if (rl + 2 < sizeof(ropts)) {
-			memcpy(ropts, xopts, 2);
+			memcpy(ropts, "rw", 2);
 			memcpy(ropts + 2, rest, rl);
 			opts = ropts;
 			olen = rl + 2;

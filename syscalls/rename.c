@@ -116,13 +116,10 @@ static int64_t do_link(struct req *r, int olddirfd, uint64_t old_addr, int newdi
 			  newdirfd, new_addr, flags & AT_EMPTY_PATH, true, &o, &n);
 	if (err)
 		return err;
-	/* Linux's order: the old name, then the new one free, then a dir */
+	/* Linux's order: the old name, then the new one free, writable and
+	 * the caller's to make (ovl_link), then the old one no dir (there) */
 	if (o.type == 0)
 		err = -ENOENT;
-	else if (n.type)
-		err = -EEXIST;
-	else if (S_ISDIR(o.type))
-		err = -EPERM;
 	else
 		err = ovl_link(r->sup->fs, cred, &o, &n);
 	ovl_entry_release(&o);

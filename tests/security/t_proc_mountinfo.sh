@@ -52,4 +52,20 @@ for mp in / /proc /dev/shm /mnt/b /mnt/f /bin/busybox /usr/bin/ovlprobe /tmp/fif
 done
 # the copy keeps the kernel's other fields: its own lines match the mounts' options
 grep -q ' /mnt/f /mnt/f ro,' "$T/tables" || fail "the read-only bind's line lost its fields"
+
+# A layer that lives on an overlayfs (a container host): the binds of its
+# files carry that overlayfs' options, lowerdir=... and the others, host
+# paths.  The host's own table shows them (probe); the command's does not.
+O=$T/ovl
+mkdir -p "$O/u" "$O/w" "$O/m"
+OUT=$(timeout -k 10 "$OVLRUN_TIMEOUT" unshare -m --propagation private sh -c "
+	mount -t overlay layerfs -o lowerdir='$L',upperdir='$O/u',workdir='$O/w' '$O/m' &&
+	grep -c 'lowerdir=$L' /proc/self/mountinfo &&
+	'$OVLRUN' --lower='$O/m' --upper='$T/u2' -- /bin/sh -c 'cat /proc/self/mountinfo /proc/mounts'" 2>&1) ||
+	fail "the run on a layer on overlayfs failed: $OUT"
+[[ $(head -n 1 <<< "$OUT") -ge 1 ]] || fail "the host's table does not show the overlayfs' lowerdir (probe broken): $OUT"
+grep -q ' /bin/busybox ' <<< "$OUT" || fail "the layer file's bind is not listed: $OUT"
+if tail -n +2 <<< "$OUT" | grep -n -F -e "$L" -e "$O" >&2; then
+	fail "the tables of a command whose layer is on an overlayfs name a host path (lines above)"
+fi
 finish
