@@ -24,8 +24,18 @@ static int two_entries(struct req *r, int olddirfd, uint64_t old_addr, unsigned 
 	if (!is_link && (last_is_dot(oldp) || last_is_dot(newp)))
 		return -EBUSY;
 	err = req_lookup(r, olddirfd, oldp, old_flags, old_empty_ok, o);
+	if (err == SC_CONTINUE) {
+		/* the old name in a kernel-served mount (/dev/shm, a --bind):
+		 * the kernel's call if the new one is in one too (the same,
+		 * or it says EXDEV itself), as unlink there is */
+		struct ovl_entry tmp;
+		int nerr = req_lookup(r, newdirfd, newp, 0, false, &tmp);
+		if (!nerr)
+			ovl_entry_release(&tmp);
+		return nerr == SC_CONTINUE ? SC_CONTINUE : nerr ? nerr : -EXDEV;
+	}
 	if (err)
-		return err == SC_CONTINUE ? -EXDEV : err;
+		return err;
 	if (is_link && last_is_dot(newp)) {
 		err = o->type == 0 ? -ENOENT : -EEXIST;
 		ovl_entry_release(o);
