@@ -23,9 +23,10 @@
 #include "upper.h"
 
 
-static void bind_dev_node(int devfd, const char *name)
+static void bind_dev_node(struct sup *s, int devfd, const char *name)
 {
 	char src[64], dst[64];
+	struct stat st;
 	int fd = openat(devfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		die_setup("shadow /dev/%s: %s", name, strerror(errno));
@@ -38,6 +39,11 @@ static void bind_dev_node(int devfd, const char *name)
 	 * re-owned from inside (device reads and writes still work). */
 	if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL))
 		die_setup("remount /dev/%s read-only: %s", name, strerror(errno));
+	/* a node of the same device in the overlay opens it too (shadow.c) */
+	if (stat(dst, &st) || !S_ISCHR(st.st_mode))
+		die_setup("shadow /dev/%s: not a character device", name);
+	if (s->ndev_nodes < (int)(sizeof(s->dev_nodes) / sizeof(s->dev_nodes[0])))
+		s->dev_nodes[s->ndev_nodes++] = st.st_rdev;
 }
 
 /* A minimal /dev: the usual character devices, a private devpts, shm. */
@@ -50,7 +56,7 @@ static void setup_dev(struct sup *s)
 	int devfd = open_dir(dev, "shadow /dev");
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
-		bind_dev_node(devfd, nodes[i]);
+		bind_dev_node(s, devfd, nodes[i]);
 	if (mkdirat(devfd, "pts", 0755) || mkdirat(devfd, "shm", 01777))
 		die_setup("shadow /dev: mkdir: %s", strerror(errno));
 	path_join(p, dev, "/pts");

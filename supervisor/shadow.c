@@ -250,8 +250,20 @@ static int evict(struct sup *s, struct shadow_binds *b)
 	return gone;
 }
 
-/* Mount the real object fd at dfd/name (absent); its mount id in *id. */
-static int mount_object(int dfd, const char *name, int fd, uint64_t *id)
+/* A character device of the sandbox's own /dev (null, zero, full, random,
+ * urandom, tty): a node of it in the overlay opens it, as on overlayfs; any
+ * other device node stays behind nodev. */
+static bool sandbox_device(const struct sup *s, const struct stat *st)
+{
+	for (int i = 0; S_ISCHR(st->st_mode) && i < s->ndev_nodes; i++)
+		if (s->dev_nodes[i] == st->st_rdev)
+			return true;
+	return false;
+}
+
+/* Mount the real object fd at dfd/name (absent), nodev unless dev; its
+ * mount id in *id. */
+static int mount_object(int dfd, const char *name, int fd, bool dev, uint64_t *id)
 {
 	int ph = openat(dfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (ph < 0)
@@ -262,8 +274,11 @@ static int mount_object(int dfd, const char *name, int fd, uint64_t *id)
 	if (tree < 0)
 		return -errno;
 	int err = 0;
+	/* (a layer's mounts are nodev: the clone's flag is cleared, not
+	 * merely left unset) */
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-					    MOUNT_ATTR_NODEV };
+					    (dev ? 0 : MOUNT_ATTR_NODEV),
+				.attr_clr = dev ? MOUNT_ATTR_NODEV : 0 };
 	*id = mount_id_at(tree, "");
 	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &a, sizeof(a)) ||
 	    syscall(SYS_move_mount, tree, "", dfd, name, MOVE_MOUNT_F_EMPTY_PATH))
@@ -297,7 +312,7 @@ static int bind_locked(struct sup *s, struct shadow_binds *b, const char *canon,
 		remove_tree_at(dfd, name, true);
 		binds_forget(b, canon, S_ISDIR(have.st_mode));
 	}
-	err = mount_object(dfd, name, fd, &id);
+	err = mount_object(dfd, name, fd, sandbox_device(s, want), &id);
 	close(dfd);
 	if (err) {
 		if (err != -ENOENT)     /* the object went meanwhile: the caller looks again */

@@ -31,13 +31,14 @@ static unsigned resolve_flags(uint64_t resolve)
 	return f;
 }
 
-/* A FIFO or socket: the kernel opens the real node, bound into the shadow
- * at its overlay path, so a blocking open blocks the tracee, not us. */
+/* A FIFO, socket or device: the kernel opens the real node, bound into the
+ * shadow at its overlay path, so a blocking open blocks the tracee, not us.
+ * A device's bind is nodev (EACCES) unless it is one of the sandbox's own
+ * /dev devices (null, zero, full, random, urandom, tty: the shadow
+ * decides), which a node anywhere in the overlay opens, as on overlayfs. */
 static int64_t open_special(struct req *r, int dirfd, const char *path, unsigned lflags,
 			    struct ovl_entry *e, int flags)
 {
-	if (S_ISCHR(e->type) || S_ISBLK(e->type))
-		return -EACCES;  /* overlay layers are nodev: devices live in /dev */
 	if (flags & O_PATH)
 		return -EOPNOTSUPP;
 	int fd = ovl_open_real(r->sup->fs, e, O_PATH);

@@ -71,7 +71,8 @@ struct shadow_ops {
 	 * the struct sup. */
 	ovl_mirror_fn mirror;
 	/* Make canon in the shadow a bind mount of the real object fd (an
-	 * executable, a FIFO, a socket), or find it already is one.  The
+	 * executable, a FIFO, a socket, a device node: nodev unless one of
+	 * the sandbox's /dev devices), or find it already is one.  The
 	 * shadow keeps a bounded number of them (the least recently asked for
 	 * that no process uses are unmounted), so call this on every request
 	 * that needs one, just before the kernel resolves the path. */
@@ -129,6 +130,10 @@ struct sup {
 	const struct shadow_ops *shadow_ops; /* the shadow root's calls for the handlers */
 	int shadow_fd;                  /* O_DIRECTORY fd of the shadow root */
 	int sandbox_root_fd;            /* O_PATH fd of the command's root (its copy of the shadow), -1 until it runs */
+	dev_t dev_nodes[8];             /* the devices of the sandbox's /dev (null, zero, ...), set
+					 * before the command runs: the only ones a node in the
+					 * overlay may open (shadow.c) */
+	int ndev_nodes;
 	char lower_prefix[OVL_MAX_LOWER][PATH_MAX]; /* where lower i is mounted, as readlink shows it */
 	char upper_prefix[PATH_MAX];    /* where the upper dir is reachable, "" if read-only */
 	struct mount_ids *mnt;          /* which mounts are whose (mount_ids.c) */
