@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -147,6 +148,13 @@ int64_t obj_open(struct req *r, int flags)
 			return -EACCES;  /* never more than the host's fd has */
 		struct stat st;
 		bool fifo = !fstat(r->obj, &st) && S_ISFIFO(st.st_mode);
+		/* A device is opened by the kernel for the tracee (its node
+		 * bound in the shadow), never here: /dev/tty (5:0) opened by
+		 * us is our terminal, not the tracee's; only a host object the
+		 * tracee holds already is its own device */
+		bool dev = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode);
+		if (dev && (r->obj_kind != OBJ_HOST || st.st_rdev == makedev(5, 0)))
+			return -EACCES;
 		/* a FIFO's open must not block the supervisor */
 		fd = act(r, &(struct obj_args){ .op = OP_OPEN,
 						.flags = flags | (fifo ? O_NONBLOCK : 0) });

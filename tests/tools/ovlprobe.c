@@ -208,6 +208,7 @@ static void usage(void)
 	      "  cat-at DIR PATH | dirfd-hold DIR NAME [cwd] | rename OLD NEW |\n"
 	      "  rename2 OLD NEW noreplace|exchange |\n"
 	      "  tmpfile DIR NAME | dino DIR | fstat FD PATH | fstatfs FD... | threads-fs A B |\n"
+	      "  reopen-unlinked PATH |\n"
 	      "  runas UID GID CMD [ARGS] |\n"
 	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | lock-reopen P | tiocsti C |\n"
 	      "  unix-serve PATH | unix-send PATH MSG |\n"
@@ -680,6 +681,20 @@ int main(int argc, char **argv)
 		ssize_t n;
 		while ((n = read(f, buf, sizeof(buf))) > 0)
 			fwrite(buf, 1, (size_t)n, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "reopen-unlinked") && argc == 3) {
+		/* O_PATH fd of PATH, PATH unlinked, the fd reopened read-write
+		 * through /proc/self/fd: "opened" or the errno's text. */
+		char self[64];
+		int p = open(argv[2], O_PATH | O_CLOEXEC);
+		if (p < 0)
+			return fail("open", argv[2]);
+		if (unlink(argv[2]))
+			return fail("unlink", argv[2]);
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", p);
+		int fd = open(self, O_RDWR | O_CLOEXEC);
+		printf("%s\n", fd >= 0 ? "opened" : strerror(errno));
 		return 0;
 	}
 	if (!strcmp(cmd, "fstatfs") && argc >= 3) {
