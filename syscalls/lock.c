@@ -16,8 +16,9 @@
 #include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
 
-/* Move fd (an fd of a lower file) to the file's upper copy. */
-static int move_to_upper(struct req *r, int fd, const char *canon)
+/* Move fd (an fd of a lower file; tfd our copy of it, -1 if none) to the
+ * file's upper copy. */
+static int move_to_upper(struct req *r, int fd, int tfd, const char *canon)
 {
 	struct ovl_entry e;
 	int flags;
@@ -33,8 +34,7 @@ static int move_to_upper(struct req *r, int fd, const char *canon)
 		return err;
 	/* The name may have moved on (renamed, replaced) since the fd was
 	 * opened: only the file the fd holds is moved to its copy. */
-	int tfd = req_getfd(r, fd);
-	int same = tfd < 0 ? tfd : ovl_is_origin(r->sup->fs, &e, tfd);
+	int same = tfd < 0 ? -EBADF : ovl_is_origin(r->sup->fs, &e, tfd);
 	if (same > 0) {
 		err = ovl_copy_up(r->sup->fs, &e);
 		/* the copy-up looks the name up again: still the fd's file?
@@ -42,8 +42,6 @@ static int move_to_upper(struct req *r, int fd, const char *canon)
 		if (!err)
 			same = ovl_is_origin(r->sup->fs, &e, tfd);
 	}
-	if (tfd >= 0)
-		close(tfd);
 	if (!err && same <= 0) {
 		ovl_entry_release(&e);
 		return 0;  /* gone or replaced meanwhile: lock what the fd holds */
@@ -65,21 +63,21 @@ static int64_t do_lock(struct req *r, int fd)
 {
 	char canon[PATH_MAX];
 	enum fd_kind kind;
-	/* not while a copy of ours keeps the open file alive (sent.c) */
+	/* one copy of the fd: waited on while a copy of ours sent with an
+	 * answer keeps its open file alive (sent.c), classified, moved */
 	struct stat st;
 	int copy = req_getfd(r, fd);
 	if (copy >= 0 && !fstat(copy, &st))
 		sent_wait(r->sup->sent, st.st_dev, st.st_ino);
+	int err = copy >= 0 ? req_own_fd_kind(r, copy, canon, &kind)
+			    : req_fd_kind(r, fd, canon, &kind);
+	if (err == -ENOENT)
+		err = 0, kind = FD_OTHER;  /* an unlinked file: its inode is the only one */
+	if (!err && kind == FD_LOWER)
+		err = move_to_upper(r, fd, copy, canon);
 	if (copy >= 0)
 		close(copy);
-	int err = req_fd_kind(r, fd, canon, &kind);
-	if (err == -ENOENT)
-		return SC_CONTINUE;  /* an unlinked file: its inode is the only one */
-	if (err)
-		return err;
-	if (kind == FD_LOWER && (err = move_to_upper(r, fd, canon)))
-		return err;
-	return SC_CONTINUE;
+	return err ? err : SC_CONTINUE;
 }
 
 int64_t sys_fcntl(struct req *r)

@@ -150,6 +150,7 @@ static void rewrite_line(const char *line, const char *end, bool table, bool ro,
 	const char *xopts = field(sep + 3, end, 2, &xlen);
 	if (!type || !src || !xopts)
 		return;
+	const char *optional = opts + olen;  /* the optional fields, up to " - " */
 	char fopts[4096], ropts[256];
 	xlen = without_paths(xopts, (size_t)(end - xopts), fopts, sizeof(fopts));
 	xopts = fopts;
@@ -183,8 +184,6 @@ static void rewrite_line(const char *line, const char *end, bool table, bool ro,
 	else
 		fwrite(mp, 1, mlen, out);
 	fprintf(out, " %.*s %.*s", (int)mlen, mp, (int)olen, opts);
-	size_t flen;
-	const char *optional = field(line, end, 5, &flen) + flen;  /* up to " - " */
 	fwrite(optional, 1, (size_t)(sep + 3 - optional), out);
 	fprintf(out, "%.*s %.*s %.*s", (int)tlen, type, (int)slen, src, (int)xlen, xopts);
 }

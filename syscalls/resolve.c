@@ -319,6 +319,23 @@ int req_mirror(struct req *r, int dirfd, const char *path, unsigned flags)
 	return ovl_walk_mirror(r->sup->fs, cred, base, path, flags, r->sup->shadow_ops->mirror, r->sup);
 }
 
+/* What a call on a classified fd (err, kind, its overlay path base and
+ * link text) is: SC_CONTINUE for the kernel, -errno, or 1 to look base up
+ * in the overlay. */
+static int fd_policy(struct req *r, int dirfd, int err, enum fd_kind kind, bool upper_as_is,
+		     const char *base, const char *link)
+{
+	if (kind == FD_OTHER && (!err || err == -ENOENT))
+		return served_fd_policy(r, link);
+	if (err == -ENOENT && dirfd != AT_FDCWD)
+		return SC_CONTINUE;  /* removed dir, unlinked file: the object itself */
+	if (err)
+		return err;
+	if ((kind == FD_UPPER && upper_as_is) || resolve_is_served(r->sup, base))
+		return SC_CONTINUE;
+	return 1;
+}
+
 /* The call targets the fd itself (AT_EMPTY_PATH, fchmod, fstat...).  Upper
  * files, lower files the overlay still shows as they are (for a stat), and
  * objects outside the overlay: the kernel's own answer on the real object
@@ -345,28 +362,18 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 		err = cwd_copy_kind(r, base, &kind, link, &copy);
 	else
 		err = fd_kind_link(r, dirfd, base, &kind, link);
-	int rv = 1;
-	if (err == 1) {
-		/* a layer's non-dir, told by its mount: as it is, unless the
-		 * overlay may show it otherwise now (copied up) */
-		bool as_is = kind == FD_UPPER ? !watched && !r->fs_wide
-			   : r->stat_only && !ovl_maybe_copied_up(fs, o.id.dev, o.id.ino);
-		err = as_is ? 0 : copy_canon(r, &o, base, &kind, link);
-		if (as_is)
-			rv = SC_CONTINUE;
+	/* the kernel's answer on an upper file is the overlay's, but for a
+	 * watched change or a statfs */
+	bool upper_as_is = !watched && !r->fs_wide;
+	int rv;
+	if (err == 1 && (kind == FD_UPPER ? upper_as_is
+			 : r->stat_only && !ovl_maybe_copied_up(fs, o.id.dev, o.id.ino)))
+		rv = SC_CONTINUE;  /* a layer's non-dir, told by its mount: as it is */
+	else {
+		if (err == 1)
+			err = copy_canon(r, &o, base, &kind, link);
+		rv = fd_policy(r, dirfd, err, kind, upper_as_is, base, link);
 	}
-	if (rv == SC_CONTINUE)
-		;
-	else if (kind == FD_OTHER && (!err || err == -ENOENT))
-		rv = served_fd_policy(r, link);
-	else if (err == -ENOENT && dirfd != AT_FDCWD)
-		rv = SC_CONTINUE;  /* removed dir, unlinked file: the object itself */
-	else if (err)
-		rv = err;
-	else if (kind == FD_UPPER && !watched && !r->fs_wide)
-		rv = SC_CONTINUE;
-	else if (resolve_is_served(r->sup, base))
-		rv = SC_CONTINUE;
 	if (rv == 1) {
 		rv = ovl_lookup(fs, cred, "/", base, (flags & ~OVL_LOOKUP_FOLLOW) | OVL_LOOKUP_NO_PERM,
 				e);
