@@ -135,6 +135,8 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 	if (err >= 0)
 		err = ovl_dcache_init(fs);
 	if (err >= 0)
+		err = ovl_origin_init(fs);
+	if (err >= 0)
 		err = ovl_locks_init(fs);
 	for (int i = 0; i < cfg->npassthrough && err >= 0; i++)
 		err = add_passthrough(fs, cfg->passthrough[i]);
@@ -143,6 +145,8 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 		return err;
 	}
 	number_filesystems(fs);
+	for (int i = 1; i < fs->nlayers; i++)
+		ovl_layer_uuid(&fs->layers[i]);
 	fs->dir_dev = cfg->dir_dev;
 	fs->nhide = cfg->nhide;
 	for (int i = 0; i < cfg->nhide; i++) {
@@ -159,6 +163,7 @@ void ovl_fs_free(struct ovl_fs *fs)
 		return;
 	ovl_listings_free(fs);
 	ovl_dcache_free(fs);
+	ovl_origin_free(fs);
 	ovl_locks_free(fs);
 	for (int i = 0; i < OVL_MAX_LAYERS; i++)
 		if (fs->layers[i].fd >= 0)

@@ -33,14 +33,25 @@ static int dir_ids(struct ovl_fs *fs, const struct ovl_entry *e, uint64_t *ino, 
 	return 0;
 }
 
+/* The ids a non-dir reports: a copied-up one's may be its origin's. */
+static void nondir_ids(struct ovl_fs *fs, const struct ovl_entry *e, dev_t *dev, ino_t *ino)
+{
+	const char *name;
+	int dirfd = e->layer == OVL_UPPER && e->parent.n ? ovl_entry_real_at(e, &name) : -1;
+	if (dirfd >= 0)
+		ovl_origin_ids(fs, dirfd, name, e->type, dev, ino);
+}
+
 int ovl_getattr(struct ovl_fs *fs, const struct ovl_entry *e, struct stat *st)
 {
 	/* the lookup that made e just took the topmost object's lstat */
 	if (e->type == 0)
 		return -ENOENT;
 	*st = e->st;
-	if (!S_ISDIR(st->st_mode))
+	if (!S_ISDIR(st->st_mode)) {
+		nondir_ids(fs, e, &st->st_dev, &st->st_ino);
 		return 0;
+	}
 	uint64_t ino;
 	bool merged;
 	int err = dir_ids(fs, e, &ino, &merged);
@@ -63,8 +74,15 @@ int ovl_statx(struct ovl_fs *fs, const struct ovl_entry *e, unsigned mask,
 	int flags = (int)(atflags & AT_STATX_SYNC_TYPE) | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH;
 	if (statx(dirfd, name, flags, mask | STATX_TYPE | STATX_INO, stx))
 		return -errno;
-	if (!S_ISDIR(stx->stx_mode))
+	if (!S_ISDIR(stx->stx_mode)) {
+		dev_t dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
+		ino_t ino = stx->stx_ino;
+		nondir_ids(fs, e, &dev, &ino);
+		stx->stx_dev_major = major(dev);
+		stx->stx_dev_minor = minor(dev);
+		stx->stx_ino = ino;
 		return 0;
+	}
 	uint64_t ino;
 	bool merged;
 	int err = dir_ids(fs, e, &ino, &merged);

@@ -55,6 +55,8 @@ struct ovl_layer {
 	dev_t dev;                      /* st_dev of the layer root */
 	unsigned fsidx;                 /* index among the distinct st_dev of all layers */
 	uint64_t mnt_id;                /* id of the mount its root is on, 0 if unknown */
+	bool has_uuid;                  /* uuid: its filesystem's (FS_IOC_GETFSUUID) */
+	unsigned char uuid[16];
 };
 
 /* copied.c: bits of the filter of lower non-dirs copied up (a power of 2) */
@@ -92,6 +94,12 @@ struct ovl_fs {
 
 	/* dcache: its own lock, see struct ovl_dcache. */
 	struct ovl_dcache dcache;
+
+	/* origin.c: the numbers upper non-dirs report, by upper inode;
+	 * origin_lock guards the table (a leaf lock). */
+	pthread_mutex_t origin_lock;
+	struct ovl_origin_slot *origins;
+	bool no_getxattrat;             /* (atomic) the kernel has no getxattrat */
 
 	/* copied.c: lock-free, bits only ever set (atomic OR) */
 	_Atomic uint64_t copied[OVL_COPIED_BITS / 64];
@@ -136,6 +144,18 @@ int ovl_hold_pair(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *a,
  * below: the lock of the parent of path[0..len), for that one step. */
 int ovl_lock_parent_of(struct ovl_fs *fs, const char *path, size_t len, struct ovl_dirlock **out);
 void ovl_unlock_dir(struct ovl_fs *fs, struct ovl_dirlock *d);
+
+/* origin.c */
+struct ovl_origin_slot;
+void ovl_layer_uuid(struct ovl_layer *l);
+int ovl_origin_init(struct ovl_fs *fs);
+void ovl_origin_free(struct ovl_fs *fs);
+/* The (st_dev, st_ino) upper non-dir parent/name of type reports: its
+ * origin's, or (unchanged) its own. */
+void ovl_origin_ids(struct ovl_fs *fs, int parent, const char *name, mode_t type, dev_t *dev,
+		    ino_t *ino);
+/* The upper inode (dev, ino) is going away: its number may come back. */
+void ovl_origin_forget(struct ovl_fs *fs, dev_t dev, ino_t ino);
 
 /* fs.c */
 /* Tell the listener (overlay.h: ovl_change) what was just changed. */

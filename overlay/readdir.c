@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include "internal.h"
 
@@ -126,6 +127,7 @@ struct build {
 	size_t n, cap;
 	uint32_t *tab;
 	size_t tabsz;
+	bool impure;                    /* the upper dir may hold copied-up entries */
 };
 
 static int build_add(struct build *b, const struct bent *be)
@@ -185,6 +187,14 @@ static int merge_name(struct ovl_fs *fs, const struct ovl_dir *d, int i, const c
 			return 0;
 	}
 	bool wh = have_st && ovl_is_whiteout(&st);
+	/* d_ino is the st_ino getattr gives: a copied-up entry's origin's */
+	if (k < 0 && !wh && b->impure && i == 0 && dt != DT_DIR) {
+		dev_t dev = fs->layers[OVL_UPPER].dev;
+		ino_t ino = have_st ? st.st_ino : (ino_t)d_ino;
+		ovl_origin_ids(fs, d->fd[0], name, DTTOIF(dt), &dev, &ino);
+		d_ino = ino;
+		have_st = false;
+	}
 	if (k < 0) {
 		struct bent be = {
 			.name = strdup(name),
@@ -266,6 +276,9 @@ static int build_listing(struct ovl_fs *fs, const struct ovl_dir *d, const char 
 {
 	struct build b = { 0 };
 	int err = 0;
+	char v;
+	b.impure = d->n && d->layer[0] == OVL_UPPER &&
+		   fgetxattr(d->fd[0], fs->xa_impure, &v, 1) == 1 && v == 'y';
 	for (int i = 0; i < d->n && !err; i++)
 		err = read_layer(fs, d, i, &b);
 	/* pass-through mountpoints show in their parent even if no layer has them */

@@ -1,5 +1,5 @@
 /*
- * On-disk marks of the overlay (whiteouts, opaque, impure, origin) and the
+ * On-disk marks of the overlay (whiteouts, opaque, impure) and the
  * work-dir moves that keep every change in upper atomic.
  */
 #include <dirent.h>
@@ -47,63 +47,6 @@ int ovl_set_impure(struct ovl_fs *fs, int dirfd)
 	if (fsetxattr(dirfd, fs->xa_impure, "y", 1, 0) && errno != EOPNOTSUPP)
 		return -errno;
 	return 0;
-}
-
-/* An empty origin is the kernel's "copied up, origin unknown". */
-/*
- * The kernel's origin record: its file-handle format (version 0, magic
- * 0xfb, length, flags, handle type, a null fs uuid, the handle) when the
- * lower filesystem can encode handles, else the empty "origin unknown".
- * Writing the real handle keeps an upper that the kernel mounts able to
- * find the origin, and sizes the xattr as the kernel's does.
- */
-enum { FB_HEAD = 5, UUID_LEN = 16, MAX_HANDLE = 128, ORIGIN_MAX = FB_HEAD + UUID_LEN + MAX_HANDLE };
-
-/* The origin record of the object fd refers to; its length, 0 if none. */
-static size_t origin_record(int fd, unsigned char *fb)
-{
-	union { struct file_handle fh; char buf[sizeof(struct file_handle) + MAX_HANDLE]; } h;
-	int mnt;
-	h.fh.handle_bytes = MAX_HANDLE;
-	if (name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) ||
-	    h.fh.handle_bytes > MAX_HANDLE || h.fh.handle_type < 0 || h.fh.handle_type >= 256)
-		return 0;
-	size_t len = FB_HEAD + UUID_LEN + h.fh.handle_bytes;
-	memset(fb, 0, FB_HEAD + UUID_LEN);
-	fb[1] = 0xfb;
-	fb[2] = (unsigned char)len;
-	fb[4] = (unsigned char)h.fh.handle_type;
-	memcpy(fb + FB_HEAD + UUID_LEN, h.fh.f_handle, h.fh.handle_bytes);
-	return len;
-}
-
-int ovl_set_origin(struct ovl_fs *fs, const struct ovl_xnode *src, const struct ovl_xnode *dst)
-{
-	unsigned char fb[ORIGIN_MAX];
-	size_t len = origin_record(src->fd, fb);
-	int err = ovl_xnode_set(dst, fs->xa_origin, fb, len);
-	return err == -EOPNOTSUPP ? 0 : err;
-}
-
-int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd)
-{
-	struct stat st;
-	if (fstat(real_fd, &st))
-		return -errno;
-	if (e->type == 0 || !S_ISREG(e->type))
-		return 0;
-	if (e->layer != OVL_UPPER)
-		return st.st_dev == e->st.st_dev && st.st_ino == e->st.st_ino;
-	unsigned char want[ORIGIN_MAX], have[ORIGIN_MAX];
-	size_t wl = origin_record(real_fd, want);
-	int fd = ovl_open_real(fs, e, O_PATH);
-	if (fd < 0)
-		return fd;
-	struct ovl_xnode x;
-	ovl_xnode_init(&x, fd, true);
-	ssize_t hl = ovl_xnode_get(&x, fs->xa_origin, have, sizeof(have));
-	close(fd);
-	return wl && hl == (ssize_t)wl && !memcmp(want, have, wl);
 }
 
 int ovl_upper_whiteout_at(int parent, const char *name)

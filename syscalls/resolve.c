@@ -365,6 +365,10 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	/* the kernel's answer on an upper file is the overlay's, but for a
 	 * watched change or a statfs */
 	bool upper_as_is = !watched && !r->fs_wide;
+	/* but for the inode number of a copy that keeps its origin's */
+	if (err == 1 && kind == FD_UPPER && r->stat_only && o.linked && copy >= 0 &&
+	    ovl_fd_renumbered(fs, copy, o.id.dev, o.id.ino, o.type))
+		upper_as_is = false;
 	int rv;
 	if (err == 1 && (kind == FD_UPPER ? upper_as_is
 			 : r->stat_only && !ovl_maybe_copied_up(fs, o.id.dev, o.id.ino)))

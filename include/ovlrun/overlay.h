@@ -137,6 +137,10 @@ int ovl_layer_of_mount(const struct ovl_fs *fs, uint64_t mnt_id);
  * run, so that an fd opened on it still shows what the overlay does
  * (overlay/copied.c); true when it may have been. */
 bool ovl_maybe_copied_up(struct ovl_fs *fs, dev_t dev, ino_t ino);
+/* True if the upper non-dir of type that fd refers to, inode (dev, ino),
+ * reports another inode number (its copy-up origin's, overlay/origin.c):
+ * its stat is then the overlay's, not the kernel's. */
+bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, dev_t dev, ino_t ino, mode_t type);
 
 /* One merged directory: the real directories that take part in it, top-down. */
 struct ovl_dir {

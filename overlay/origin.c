@@ -1,0 +1,288 @@
+/*
+ * Copy-up origins and the inode numbers they keep.
+ *
+ * A copy-up records where the copy came from in the kernel's format (an
+ * "origin" xattr holding a file handle of the lower object and its
+ * filesystem's uuid).  As on overlayfs, an upper non-dir with an origin
+ * reports the origin's (st_dev, st_ino) when the lower object had one name
+ * (a hard-linked lower's names may have been copied up apart, so they could
+ * not share its number): chmod, write, link or rename of a lower file keep
+ * its number, in this run and the next, and in the kernel's mount of the
+ * same upper.
+ *
+ * The answer is kept per upper inode (one direct-mapped table, origin_lock,
+ * a leaf lock): an origin never changes once the object shows, so an entry
+ * only goes when its inode is freed and its number may come back
+ * (ovl_origin_forget, at every removal of an upper non-dir).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include "upper.h"
+
+#ifndef FS_IOC_GETFSUUID
+struct fsuuid2 {
+	unsigned char len;
+	unsigned char uuid[16];
+};
+#define FS_IOC_GETFSUUID _IOR(0x15, 0, struct fsuuid2)
+#endif
+#ifndef SYS_getxattrat
+#define SYS_getxattrat 464
+#endif
+struct getxattrat_args {                /* struct xattr_args (Linux 6.13) */
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
+
+/* The kernel's record: version 0, magic 0xfb, length, flags, handle type,
+ * the filesystem's uuid, the handle. */
+enum { FB_HEAD = 5, UUID_LEN = 16, MAX_HANDLE = 128, ORIGIN_MAX = FB_HEAD + UUID_LEN + MAX_HANDLE };
+
+struct ovl_origin_slot {
+	dev_t dev;                      /* the upper inode... */
+	ino_t ino;
+	dev_t odev;                     /* ...and what it reports, when has */
+	ino_t oino;
+	bool used, has;
+};
+#define ORIGIN_SLOTS 4096u              /* a power of 2 */
+
+void ovl_layer_uuid(struct ovl_layer *l)
+{
+	struct fsuuid2 u = { .len = UUID_LEN };
+	/* (the root fd may be O_PATH, which ioctl refuses) */
+	int fd = openat(l->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	l->has_uuid = fd >= 0 && !ioctl(fd, FS_IOC_GETFSUUID, &u) && u.len == UUID_LEN;
+	if (l->has_uuid)
+		memcpy(l->uuid, u.uuid, UUID_LEN);
+	if (fd >= 0)
+		close(fd);
+}
+
+int ovl_origin_init(struct ovl_fs *fs)
+{
+	pthread_mutex_init(&fs->origin_lock, NULL);
+	fs->origins = calloc(ORIGIN_SLOTS, sizeof(*fs->origins));
+	return fs->origins ? 0 : -ENOMEM;
+}
+
+void ovl_origin_free(struct ovl_fs *fs)
+{
+	free(fs->origins);
+	fs->origins = NULL;
+}
+
+/* The lower layer whose filesystem holds st_dev, or NULL. */
+static const struct ovl_layer *layer_of_dev(const struct ovl_fs *fs, dev_t dev)
+{
+	for (int i = 1; i < fs->nlayers; i++)
+		if (fs->layers[i].fd >= 0 && fs->layers[i].dev == dev)
+			return &fs->layers[i];
+	return NULL;
+}
+
+/* The origin record of the object fd refers to; its length, 0 if the lower
+ * filesystem cannot encode handles (the kernel's "origin unknown"). */
+static size_t origin_record(const struct ovl_fs *fs, int fd, unsigned char *fb)
+{
+	union { struct file_handle fh; char buf[sizeof(struct file_handle) + MAX_HANDLE]; } h;
+	struct stat st;
+	int mnt;
+	h.fh.handle_bytes = MAX_HANDLE;
+	if (name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) ||
+	    h.fh.handle_bytes > MAX_HANDLE || h.fh.handle_type < 0 || h.fh.handle_type >= 256)
+		return 0;
+	size_t len = FB_HEAD + UUID_LEN + h.fh.handle_bytes;
+	memset(fb, 0, FB_HEAD + UUID_LEN);
+	fb[1] = 0xfb;
+	fb[2] = (unsigned char)len;
+	fb[4] = (unsigned char)h.fh.handle_type;
+	/* the kernel decodes a record only on the filesystem of its uuid (a
+	 * null one where the filesystem says none) */
+	const struct ovl_layer *l = fstat(fd, &st) ? NULL : layer_of_dev(fs, st.st_dev);
+	if (l && l->has_uuid)
+		memcpy(fb + FB_HEAD, l->uuid, UUID_LEN);
+	memcpy(fb + FB_HEAD + UUID_LEN, h.fh.f_handle, h.fh.handle_bytes);
+	return len;
+}
+
+int ovl_set_origin(struct ovl_fs *fs, const struct ovl_xnode *src, const struct ovl_xnode *dst)
+{
+	unsigned char fb[ORIGIN_MAX];
+	size_t len = origin_record(fs, src->fd, fb);
+	int err = ovl_xnode_set(dst, fs->xa_origin, fb, len);
+	return err == -EOPNOTSUPP ? 0 : err;
+}
+
+int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd)
+{
+	struct stat st;
+	if (fstat(real_fd, &st))
+		return -errno;
+	if (e->type == 0 || !S_ISREG(e->type))
+		return 0;
+	if (e->layer != OVL_UPPER)
+		return st.st_dev == e->st.st_dev && st.st_ino == e->st.st_ino;
+	unsigned char want[ORIGIN_MAX], have[ORIGIN_MAX];
+	size_t wl = origin_record(fs, real_fd, want);
+	int fd = ovl_open_real(fs, e, O_PATH);
+	if (fd < 0)
+		return fd;
+	struct ovl_xnode x;
+	ovl_xnode_init(&x, fd, true);
+	ssize_t hl = ovl_xnode_get(&x, fs->xa_origin, have, sizeof(have));
+	close(fd);
+	return wl && hl == (ssize_t)wl && !memcmp(want, have, wl);
+}
+
+/* The lower object a record names and its ids, if the copy reports them:
+ * decoded on each lower filesystem the uuid allows (any, for a null one),
+ * of the copy's type, with one name. */
+static bool origin_decode(const struct ovl_fs *fs, const unsigned char *fb, ssize_t len,
+			  mode_t type, dev_t *dev, ino_t *ino)
+{
+	if (len <= FB_HEAD + UUID_LEN || len > ORIGIN_MAX || fb[0] != 0 || fb[1] != 0xfb ||
+	    fb[2] != len)
+		return false;
+	static const unsigned char null_uuid[UUID_LEN];
+	const unsigned char *uuid = fb + FB_HEAD;
+	bool any = !memcmp(uuid, null_uuid, UUID_LEN);
+	union { struct file_handle fh; char buf[sizeof(struct file_handle) + MAX_HANDLE]; } h;
+	h.fh.handle_bytes = (unsigned)(len - FB_HEAD - UUID_LEN);
+	h.fh.handle_type = fb[4];
+	memcpy(h.fh.f_handle, fb + FB_HEAD + UUID_LEN, h.fh.handle_bytes);
+	for (int i = 1; i < fs->nlayers; i++) {
+		const struct ovl_layer *l = &fs->layers[i];
+		if (l->fd < 0 || layer_of_dev(fs, l->dev) != l)
+			continue;       /* one try per filesystem */
+		if (!any && l->has_uuid && memcmp(l->uuid, uuid, UUID_LEN))
+			continue;
+		int fd = open_by_handle_at(l->fd, &h.fh, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		struct stat st;
+		int r = fstat(fd, &st);
+		close(fd);
+		if (r || (st.st_mode & S_IFMT) != type)
+			continue;
+		if (st.st_nlink != 1)
+			return false;
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+		return true;
+	}
+	return false;
+}
+
+static struct ovl_origin_slot *slot_of(struct ovl_fs *fs, dev_t dev, ino_t ino)
+{
+	uint64_t h = ((uint64_t)ino ^ ((uint64_t)dev << 40)) * 0x9e3779b97f4a7c15ULL;
+	return &fs->origins[h >> 52 & (ORIGIN_SLOTS - 1)];
+}
+
+static bool cache_get(struct ovl_fs *fs, dev_t dev, ino_t ino, struct ovl_origin_slot *out)
+{
+	pthread_mutex_lock(&fs->origin_lock);
+	struct ovl_origin_slot *s = slot_of(fs, dev, ino);
+	bool hit = s->used && s->dev == dev && s->ino == ino;
+	if (hit)
+		*out = *s;
+	pthread_mutex_unlock(&fs->origin_lock);
+	return hit;
+}
+
+static void cache_put(struct ovl_fs *fs, const struct ovl_origin_slot *v)
+{
+	pthread_mutex_lock(&fs->origin_lock);
+	*slot_of(fs, v->dev, v->ino) = *v;
+	pthread_mutex_unlock(&fs->origin_lock);
+}
+
+void ovl_origin_forget(struct ovl_fs *fs, dev_t dev, ino_t ino)
+{
+	pthread_mutex_lock(&fs->origin_lock);
+	struct ovl_origin_slot *s = slot_of(fs, dev, ino);
+	if (s->used && s->dev == dev && s->ino == ino)
+		s->used = false;
+	pthread_mutex_unlock(&fs->origin_lock);
+}
+
+/* The origin xattr of parent/name, not following a symlink. */
+static ssize_t read_at(struct ovl_fs *fs, int parent, const char *name, void *buf, size_t n)
+{
+	if (!__atomic_load_n(&fs->no_getxattrat, __ATOMIC_RELAXED)) {
+		struct getxattrat_args a = { .value = (uintptr_t)buf, .size = (uint32_t)n };
+		long r = syscall(SYS_getxattrat, parent, name, AT_SYMLINK_NOFOLLOW, fs->xa_origin,
+				 &a, sizeof(a));
+		if (r >= 0 || errno != ENOSYS)
+			return r < 0 ? -errno : r;
+		__atomic_store_n(&fs->no_getxattrat, true, __ATOMIC_RELAXED);  /* < 6.13 */
+	}
+	int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct ovl_xnode x;
+	ovl_xnode_init(&x, fd, true);
+	ssize_t r = ovl_xnode_get(&x, fs->xa_origin, buf, n);
+	close(fd);
+	return r;
+}
+
+/* Of an fd of any kind (O_PATH ones through their /proc name). */
+static ssize_t read_fd(struct ovl_fs *fs, int fd, void *buf, size_t n)
+{
+	struct ovl_xnode x;
+	ovl_xnode_init(&x, fd, false);
+	ssize_t r = ovl_xnode_get(&x, fs->xa_origin, buf, n);
+	if (r == -EBADF) {
+		ovl_xnode_init(&x, fd, true);
+		r = ovl_xnode_get(&x, fs->xa_origin, buf, n);
+	}
+	return r;
+}
+
+/* What the upper inode (dev, ino) of type reports, read through (parent,
+ * name) or fd on a miss; false when its own number.  An error reading the
+ * record is not remembered. */
+static bool renumbered(struct ovl_fs *fs, int parent, const char *name, int fd, mode_t type,
+		       dev_t *dev, ino_t *ino)
+{
+	struct ovl_origin_slot s;
+	if (S_ISDIR(type) || !fs->origins)
+		return false;
+	if (!cache_get(fs, *dev, *ino, &s)) {
+		unsigned char fb[ORIGIN_MAX];
+		ssize_t n = fd >= 0 ? read_fd(fs, fd, fb, sizeof(fb))
+				    : read_at(fs, parent, name, fb, sizeof(fb));
+		if (n < 0 && n != -ENODATA && n != -ERANGE && n != -EOPNOTSUPP)
+			return false;
+		s = (struct ovl_origin_slot){ .dev = *dev, .ino = *ino, .used = true };
+		s.has = n > 0 && origin_decode(fs, fb, n, type, &s.odev, &s.oino);
+		cache_put(fs, &s);
+	}
+	if (s.has) {
+		*dev = s.odev;
+		*ino = s.oino;
+	}
+	return s.has;
+}
+
+void ovl_origin_ids(struct ovl_fs *fs, int parent, const char *name, mode_t type, dev_t *dev,
+		    ino_t *ino)
+{
+	(void)renumbered(fs, parent, name, -1, type, dev, ino);
+}
+
+bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, dev_t dev, ino_t ino, mode_t type)
+{
+	return renumbered(fs, -1, NULL, fd, type, &dev, &ino);
+}
