@@ -36,21 +36,53 @@ static void bits(dev_t dev, ino_t ino, uint32_t b[2])
 	b[1] = (uint32_t)(h >> 32) % OVL_COPIED_BITS;
 }
 
-void ovl_copied_mark(struct ovl_fs *fs, dev_t dev, ino_t ino)
+static void mark(_Atomic uint64_t *filter, dev_t dev, ino_t ino)
 {
 	uint32_t b[2];
 	bits(dev, ino, b);
 	for (int i = 0; i < 2; i++)
-		atomic_fetch_or(&fs->copied[b[i] / 64], 1ULL << (b[i] % 64));
+		atomic_fetch_or(&filter[b[i] / 64], 1ULL << (b[i] % 64));
+}
+
+static bool maybe(_Atomic uint64_t *filter, dev_t dev, ino_t ino)
+{
+	uint32_t b[2];
+	bits(dev, ino, b);
+	for (int i = 0; i < 2; i++)
+		if (!(atomic_load_explicit(&filter[b[i] / 64], memory_order_acquire) &
+		      (1ULL << (b[i] % 64))))
+			return false;
+	return true;
+}
+
+void ovl_copied_mark(struct ovl_fs *fs, dev_t dev, ino_t ino)
+{
+	mark(fs->copied, dev, ino);
 }
 
 bool ovl_maybe_copied_up(struct ovl_fs *fs, dev_t dev, ino_t ino)
 {
-	uint32_t b[2];
-	bits(dev, ino, b);
-	for (int i = 0; i < 2; i++)
-		if (!(atomic_load_explicit(&fs->copied[b[i] / 64], memory_order_acquire) &
-		      (1ULL << (b[i] % 64))))
-			return false;
-	return true;
+	return maybe(fs->copied, dev, ino);
+}
+
+/*
+ * The same for lower regular files handed out as fds (ovl_open): a copy-up
+ * of one of them may have left fds on the lower file behind, which the
+ * caller replaces (ovl_stale_gen).  Copy-ups of files never opened, which
+ * most are (an open for writing copies up before it opens), move nothing.
+ */
+void ovl_opened_mark(struct ovl_fs *fs, dev_t dev, ino_t ino)
+{
+	mark(fs->opened, dev, ino);
+}
+
+void ovl_copied_done(struct ovl_fs *fs, dev_t dev, ino_t ino)
+{
+	if (maybe(fs->opened, dev, ino))
+		atomic_fetch_add(&fs->stale_gen, 1);
+}
+
+uint64_t ovl_stale_gen(struct ovl_fs *fs)
+{
+	return atomic_load(&fs->stale_gen);
 }

@@ -412,6 +412,8 @@ int ovl_copy_up_flags(struct ovl_fs *fs, struct ovl_entry *e, unsigned flags)
 	ovl_dcache_invalidate(fs, e->path, S_ISDIR(e->type));
 	if (err)
 		return err;
+	if (S_ISREG(e->type))
+		ovl_copied_done(fs, e->st.st_dev, e->st.st_ino);
 	/* Same names, but the entry's real inode (hence d_ino) is new. */
 	ovl_listing_invalidate(fs, &e->parent);
 	return ovl_entry_refresh(fs, e);

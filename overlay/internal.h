@@ -63,6 +63,10 @@ struct ovl_layer {
 #define OVL_COPIED_BITS (1u << 20)
 /* Before a lower non-dir (its st_dev, inode) is copied up. */
 void ovl_copied_mark(struct ovl_fs *fs, dev_t dev, ino_t ino);
+/* A lower regular file is handed out as an fd; after one is copied up (its
+ * copy in place, what was cached of its name forgotten). */
+void ovl_opened_mark(struct ovl_fs *fs, dev_t dev, ino_t ino);
+void ovl_copied_done(struct ovl_fs *fs, dev_t dev, ino_t ino);
 
 struct ovl_fs {
 	/* Immutable after ovl_fs_new. */
@@ -103,6 +107,8 @@ struct ovl_fs {
 
 	/* copied.c: lock-free, bits only ever set (atomic OR) */
 	_Atomic uint64_t copied[OVL_COPIED_BITS / 64];
+	_Atomic uint64_t opened[OVL_COPIED_BITS / 64];
+	_Atomic uint64_t stale_gen;     /* copy-ups of lower files opened for a caller */
 };
 
 /* locks.c: what a change holds, released by ovl_hold_end (or when an

@@ -101,6 +101,8 @@ static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch, boo
 	bool keep = sc_keeps_paths(&n->data);
 	if (keep)
 		ovl_paths_hold(s->fs);
+	if (h)
+		req_refresh_fds(&r);  /* before the call sees any of its fds */
 	int64_t rv = h ? h(&r) : -ENOSYS;
 	if (keep)
 		ovl_paths_release(s->fs);
@@ -438,8 +440,9 @@ int loop_run(struct sup *s)
 	/* the shadow, kept cwds and watches follow the overlay from here on
 	 * (setup made its own parent dirs for binds, and the shadow to match) */
 	ovl_fs_listen(s->fs, changes_on, s);
-	if (!(s->tasks = tasks_new()) || !(s->binds = binds_new()) || !(s->sent = sent_new()))
-		die_setup("loop.c: the threads' cache, the shadow's binds, the sent files: %s",
+	if (!(s->tasks = tasks_new()) || !(s->binds = binds_new()) || !(s->sent = sent_new()) ||
+	    !(s->stale = stale_new()))
+		die_setup("loop.c: the threads' cache, the shadow's binds, the sent and replaced files: %s",
 			  strerror(ENOMEM));
 	if (s->opt.stats && !(s->stats = stats_new()))
 		fprintf(stderr, "ovlrun: --stats: %s\n", strerror(ENOMEM));
@@ -493,6 +496,7 @@ int loop_run(struct sup *s)
 	tasks_free(s->tasks);
 	s->tasks = NULL;
 	sent_free(s->sent);
+	stale_free(s->stale);
 	s->sent = NULL;
 	binds_free(s->binds);
 	s->binds = NULL;

@@ -33,6 +33,7 @@ struct task {
 	int dirfd;
 	struct tasks_dir dirfd_obj;
 	struct kept_dir dir;
+	uint64_t fds_gen;               /* stale-fd generation its fds were checked at */
 };
 
 /* Under the slot's lock: kept's path into canon if it is still good. */
@@ -100,6 +101,7 @@ static void slot_clear(struct task *k)
 	k->cwd = k->dir = (struct kept_dir){ NULL, 0 };
 	k->dirfd = 0;
 	k->dirfd_obj = (struct tasks_dir){ 0, 0, 0 };
+	k->fds_gen = 0;
 }
 
 void tasks_free(struct tasks *t)
@@ -363,6 +365,28 @@ void tasks_put_cwd(struct tasks *t, pid_t tid, const char *canon, const struct t
 	}
 	pthread_mutex_unlock(&k->lock);
 	free(copy);
+}
+
+uint64_t tasks_fds_checked(struct tasks *t, pid_t tid)
+{
+	if (!t)
+		return 0;
+	struct task *k = slot_of(t, tid);
+	pthread_mutex_lock(&k->lock);
+	uint64_t gen = k->tid == tid ? k->fds_gen : 0;
+	pthread_mutex_unlock(&k->lock);
+	return gen;
+}
+
+void tasks_put_fds_checked(struct tasks *t, pid_t tid, uint64_t gen)
+{
+	if (!t)
+		return;
+	struct task *k = slot_of(t, tid);
+	pthread_mutex_lock(&k->lock);
+	if (k->tid == tid)
+		k->fds_gen = gen;
+	pthread_mutex_unlock(&k->lock);
 }
 
 static bool same_dir(const struct tasks_dir *a, const struct tasks_dir *b)

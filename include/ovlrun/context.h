@@ -156,6 +156,8 @@ struct sup {
 	struct tasks *tasks;            /* the threads' credentials and cwds (tasks.h; its own lock) */
 	struct sent *sent;              /* files sent with answers, our copy open (syscalls.h; its
 					 * own lock) */
+	struct stale *stale;            /* fds of lower files replaced by their copies' (syscalls.h;
+					 * its own lock) */
 	int pty_index;                  /* its /dev/pts number inside, -1 without one */
 	pthread_rwlock_t serve_lock;    /* see the top of this file */
 	struct sup_identity self;       /* every serving thread's own, set before they start */

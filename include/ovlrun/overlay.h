@@ -137,6 +137,11 @@ int ovl_layer_of_mount(const struct ovl_fs *fs, uint64_t mnt_id);
  * run, so that an fd opened on it still shows what the overlay does
  * (overlay/copied.c); true when it may have been. */
 bool ovl_maybe_copied_up(struct ovl_fs *fs, dev_t dev, ino_t ino);
+/* Bumped after each copy-up of a lower regular file that may have been
+ * handed out as an fd (ovl_open): fds of such a file opened before its
+ * copy-up still read the lower one, and are to be replaced by the copy's
+ * (0: none so far). */
+uint64_t ovl_stale_gen(struct ovl_fs *fs);
 /* True if the upper non-dir of type that fd refers to, inode (dev, ino),
  * reports another inode number (its copy-up origin's, overlay/origin.c):
  * its stat is then the overlay's, not the kernel's. */

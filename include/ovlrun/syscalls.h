@@ -150,6 +150,18 @@ void sent_del(struct sent *w, dev_t dev, ino_t ino);
 void sent_wait(struct sent *w, dev_t dev, ino_t ino);
 int req_setfd(struct req *r, int fd, int target, bool cloexec); /* fd (closed) replaces the tracee's target */
 
+/* stale.c: the tracee's fd (a lower file's at overlay path canon; copy: our
+ * copy of it) replaced by an fd of the file's upper copy, made first when
+ * copy_up; 0 also when there is none (then the fd keeps its file). */
+int req_fd_to_upper(struct req *r, int fd, int copy, const char *canon, bool copy_up);
+/* Before a call is handled: replace the calling process's fds of lower
+ * files copied up since its last look (cheap when nothing was). */
+void req_refresh_fds(struct req *r);
+/* The replacements made (stale.c), so that fds sharing a description
+ * share its replacement. */
+struct stale *stale_new(void);
+void stale_free(struct stale *t);
+
 /* tracee.c: the tracee's file-system identity on the serving thread (only),
  * so the kernel checks what the supervisor does for it as it would check
  * the tracee; req_unbecome restores the supervisor's. */

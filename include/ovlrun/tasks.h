@@ -103,6 +103,12 @@ int tasks_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *now,
 void tasks_put_dirfd(struct tasks *t, pid_t tid, int fd, const struct tasks_dir *obj,
 		     const char *canon, const struct tasks_gen *g);
 
+/* The stale-fd generation (ovl_stale_gen) as of which tid's fds were
+ * last checked (0 if never, or not known: call tasks_ids first); set it
+ * after a check that began at gen. */
+uint64_t tasks_fds_checked(struct tasks *t, pid_t tid);
+void tasks_put_fds_checked(struct tasks *t, pid_t tid, uint64_t gen);
+
 /* A pidfd of thread tid (PIDFD_THREAD), or on Linux < 6.9, which has no
  * thread pidfds, of its process when tid leads it (a leader's tid is its
  * process's until the whole process is gone): -errno if neither.  Without

@@ -1,6 +1,5 @@
 # An fd opened read-only before copy-up: since Linux 4.19 overlayfs reads
 # through it see the copied-up (upper) data.
-documented_difference="file fds opened before a copy-up keep the lower file"
 setup_lower() {
 	mkdir -p data
 	echo lower-content > data/f

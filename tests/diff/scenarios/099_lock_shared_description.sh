@@ -2,7 +2,7 @@
 # of a lower file shared by a shell and its children (an inherited fd) or by
 # dup(2) holds one lock, whichever fd takes or drops it.  (Every locked
 # file is written at the end so that both uppers hold the same copies.)
-documented_difference="a lock on a lower file copies it up: other fds sharing the open file description keep the lower one"
+documented_difference="a lock on a lower file copies it up: fds sharing its open file description follow at their process's next trapped call"
 image=debian
 setup_top_lower() {
 	mkdir -p data

@@ -1,0 +1,255 @@
+/*
+ * Fds of lower files that were copied up after they were opened.
+ *
+ * The command reads and maps the real layer file of an fd natively.  An fd
+ * opened on a lower file before that file was copied up would go on
+ * reading the lower data; since Linux 4.19 overlayfs reads the copy through
+ * it.  So, at the holder's next trapped call, each such fd is replaced by an
+ * fd of the copy: same number, access mode, status flags, offset and
+ * close-on-exec flag (ADDFD with SETFD, as dup2 would).
+ *
+ * In the steady state this costs one atomic load per call: the engine
+ * counts copy-ups of lower files it ever handed out (ovl_stale_gen), and a
+ * thread looks at its fd table (/proc/TID/fd) only when that count moved
+ * since its last look (tasks_fds_checked).
+ *
+ * Limits: the copy is found under the fd's path in the overlay (a copy
+ * renamed away before the holder's next call is not found: the fd keeps the
+ * lower file); fds sharing an open file description share the new one
+ * while the fd that got it first holds it (struct stale: the last 32);
+ * the shared description of a process that makes no trapped call (a shell
+ * waiting for its children) stays the lower file's, and so do the locks
+ * on it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "ovlrun/notify.h"
+#include "ovlrun/syscalls.h"
+
+/* Open file descriptions replaced: our copy of the old one (a lower
+ * file's) and where its replacement went (a thread's fd: its pidfd, the
+ * fd's number, the upper inode), so that every fd sharing the old one, in
+ * this process or another (dup, fork), gets the same new one while that fd
+ * holds it, and they go on sharing an offset and flock/OFD locks.  The new
+ * description itself is not held: our copy would keep a lock on it alive
+ * after the command's last close.  Bounded (the oldest goes first).  lock
+ * guards the table (a leaf). */
+#define STALE_KEPT 32
+struct replacement {
+	int old;                        /* our copy of the old description */
+	int pidfd;                      /* of the thread whose fd got the new one */
+	int fd;                         /* that fd */
+	dev_t dev;                      /* the upper file */
+	ino_t ino;
+};
+struct stale {
+	pthread_mutex_t lock;
+	_Atomic int n;
+	struct replacement e[STALE_KEPT];
+};
+
+struct stale *stale_new(void)
+{
+	struct stale *t = calloc(1, sizeof(*t));
+	if (t)
+		pthread_mutex_init(&t->lock, NULL);
+	return t;
+}
+
+/* Under the lock. */
+static void drop(struct stale *t, int i)
+{
+	close(t->e[i].old);
+	close(t->e[i].pidfd);
+	t->e[i] = t->e[--t->n];
+}
+
+void stale_free(struct stale *t)
+{
+	if (!t)
+		return;
+	while (t->n)
+		drop(t, 0);
+	free(t);
+}
+
+static bool same_description(int a, int b)
+{
+	pid_t self = getpid();
+	return syscall(SYS_kcmp, self, self, KCMP_FILE, a, b) == 0;
+}
+
+/* The replacement made already for copy's description, if its fd still
+ * holds the upper file: a copy of it; else -1. */
+static int replaced(struct stale *t, int copy)
+{
+	int nfd = -1;
+	if (!t || !atomic_load(&t->n))
+		return -1;
+	pthread_mutex_lock(&t->lock);
+	for (int i = 0; i < t->n; i++) {
+		struct replacement *e = &t->e[i];
+		if (!same_description(copy, e->old))
+			continue;
+		struct stat st;
+		nfd = (int)syscall(SYS_pidfd_getfd, e->pidfd, e->fd, 0);
+		if (nfd >= 0 && (fstat(nfd, &st) || st.st_dev != e->dev || st.st_ino != e->ino)) {
+			close(nfd);
+			nfd = -1;
+		}
+		if (nfd < 0)
+			drop(t, i);     /* closed or reused there: a new one is made */
+		break;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return nfd;
+}
+
+/* The tracee's fd (its old description: copy) now holds nfd's. */
+static void remember(struct req *r, int copy, int fd, int nfd)
+{
+	struct stale *t = r->sup->stale;
+	struct stat st;
+	if (!t || fstat(nfd, &st))
+		return;
+	struct replacement e = { .old = fcntl(copy, F_DUPFD_CLOEXEC, 3),
+				 .pidfd = tasks_pidfd_open(r->pid), .fd = fd,
+				 .dev = st.st_dev, .ino = st.st_ino };
+	pthread_mutex_lock(&t->lock);
+	if (e.old >= 0 && e.pidfd >= 0) {
+		if (t->n == STALE_KEPT)
+			drop(t, 0);
+		t->e[t->n++] = e;
+		e.old = e.pidfd = -1;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (e.old >= 0)
+		close(e.old);
+	if (e.pidfd >= 0)
+		close(e.pidfd);
+}
+
+/* An fd of the upper copy of the file the tracee's fd holds (copy: ours,
+ * canon: its overlay path), made first when copy_up, at the fd's offset
+ * and with its flags (*flags: the fd's, O_CLOEXEC included); -ENOENT when
+ * there is none (gone, replaced, not copied): the fd keeps its file. */
+static int open_copy(struct req *r, int fd, int copy, const char *canon, bool copy_up,
+		     int *flags)
+{
+	struct ovl_fs *fs = r->sup->fs;
+	struct ovl_entry e;
+	off_t pos;
+	if (!ovl_fs_writable(fs))
+		return -ENOENT;  /* nothing is ever copied up: the lower inode is the one */
+	int err = req_fd_state(r, fd, flags, &pos);
+	if (err)
+		return err;
+	err = ovl_lookup(fs, &(struct ovl_cred){ .cap_eff = ~0ULL }, "/", canon,
+			 OVL_LOOKUP_NO_PERM, &e);
+	if (err)
+		return err;
+	/* The name may have moved on (renamed, replaced) since the fd was
+	 * opened: only the file the fd holds is moved to its copy. */
+	int same = copy < 0 ? -EBADF : ovl_is_origin(fs, &e, copy);
+	if (same > 0 && copy_up) {
+		err = ovl_copy_up(fs, &e);
+		/* the copy-up looks the name up again: still the fd's file?
+		 * (a rename beside us may have put another one there) */
+		if (!err)
+			same = ovl_is_origin(fs, &e, copy);
+		if (!err && same > 0)
+			notify_changed(r->sup, e.path);
+	}
+	if (!err && (same <= 0 || e.layer != OVL_UPPER)) {
+		ovl_entry_release(&e);
+		return -ENOENT;
+	}
+	int nfd = err ? err : ovl_open_real(fs, &e, *flags & (O_ACCMODE | O_APPEND | O_NONBLOCK |
+							      O_DIRECT | O_NOATIME | O_SYNC |
+							      O_PATH));
+	ovl_entry_release(&e);
+	if (nfd == -ESTALE)
+		return -ENOENT;  /* replaced since the copy-up */
+	if (nfd >= 0 && !(*flags & O_PATH))
+		lseek(nfd, pos, SEEK_SET);
+	return nfd;
+}
+
+int req_fd_to_upper(struct req *r, int fd, int copy, const char *canon, bool copy_up)
+{
+	int flags;
+	int nfd = open_copy(r, fd, copy, canon, copy_up, &flags);
+	if (nfd == -ENOENT)
+		return 0;
+	if (nfd < 0)
+		return nfd;
+	remember(r, copy, fd, nfd);
+	return req_setfd(r, nfd, fd, flags & O_CLOEXEC);
+}
+
+/* The tracee's fd n, a lower regular file that may have been copied up. */
+static void refresh_one(struct req *r, int n)
+{
+	char canon[PATH_MAX];
+	enum fd_kind kind;
+	int copy = req_getfd(r, n);
+	if (copy < 0)
+		return;
+	int flags, nfd = replaced(r->sup->stale, copy);
+	off_t pos;
+	if (nfd >= 0) {
+		/* a description shared with one replaced before: shared again */
+		if (req_fd_state(r, n, &flags, &pos))
+			close(nfd);
+		else
+			(void)req_setfd(r, nfd, n, flags & O_CLOEXEC);
+	} else if (!req_own_fd_kind(r, copy, canon, &kind) && kind == FD_LOWER) {
+		(void)req_fd_to_upper(r, n, copy, canon, false);
+	}
+	close(copy);
+}
+
+void req_refresh_fds(struct req *r)
+{
+	struct ovl_fs *fs = r->sup->fs;
+	const struct ovl_cred *cred;
+	uint64_t gen = ovl_stale_gen(fs);
+	if (!gen || req_cred(r, &cred) || tasks_fds_checked(r->sup->tasks, r->pid) == gen)
+		return;
+	char path[48];
+	snprintf(path, sizeof(path), "/proc/%d/fd", r->pid);
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;  /* gone: nothing to replace */
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct statx stx;
+		char *end;
+		long n = strtol(de->d_name, &end, 10);
+		if (*end || end == de->d_name ||
+		    statx(dfd, de->d_name, 0, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) ||
+		    !S_ISREG(stx.stx_mode) || !(stx.stx_mask & STATX_MNT_ID))
+			continue;
+		/* a lower's file (not the upper, layer 0) that may have a copy */
+		if (ovl_layer_of_mount(fs, stx.stx_mnt_id) > OVL_UPPER &&
+		    ovl_maybe_copied_up(fs, makedev(stx.stx_dev_major, stx.stx_dev_minor),
+					stx.stx_ino))
+			refresh_one(r, (int)n);
+	}
+	closedir(d);
+	tasks_put_fds_checked(r->sup->tasks, r->pid, gen);
+}
