@@ -154,6 +154,13 @@ static int link_fd_held(struct ovl_fs *fs, const struct ovl_cred *cred, int fd,
 	int err = ovl_create_prepare(fs, cred, new_e, st.st_mode, &n);
 	if (err || (err = may_link(cred, &st)) || (err = ovl_copy_up_parent(fs, new_e)))
 		return err;
+	/* a copy carrying an origin: its new dir is "impure" first, as the
+	 * kernel marks it (getdents then gives the origin's number too) */
+	struct ovl_xnode x;
+	ovl_xnode_init(&x, fd, true);
+	if (ovl_xnode_get(&x, fs->xa_origin, NULL, 0) >= 0 &&
+	    (err = ovl_set_impure(fs, new_e->parent.fd[0])))
+		return err;
 	/* An O_TMPFILE made with O_EXCL refuses this, as on Linux. */
 	n.link_parent = fd;
 	n.link_name = "";

@@ -103,7 +103,7 @@ struct ovl_fs {
 	 * origin_lock guards the table (a leaf lock). */
 	pthread_mutex_t origin_lock;
 	struct ovl_origin_slot *origins;
-	bool no_getxattrat;             /* (atomic) the kernel has no getxattrat */
+	uint64_t origin_gen;            /* bumped by each ovl_origin_forget */
 
 	/* copied.c: lock-free, bits only ever set (atomic OR) */
 	_Atomic uint64_t copied[OVL_COPIED_BITS / 64];

@@ -22,7 +22,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 #include "upper.h"
@@ -34,15 +33,6 @@ struct fsuuid2 {
 };
 #define FS_IOC_GETFSUUID _IOR(0x15, 0, struct fsuuid2)
 #endif
-#ifndef SYS_getxattrat
-#define SYS_getxattrat 464
-#endif
-struct getxattrat_args {                /* struct xattr_args (Linux 6.13) */
-	uint64_t value;
-	uint32_t size;
-	uint32_t flags;
-};
-
 /* The kernel's record: version 0, magic 0xfb, length, flags, handle type,
  * the filesystem's uuid, the handle. */
 enum { FB_HEAD = 5, UUID_LEN = 16, MAX_HANDLE = 128, ORIGIN_MAX = FB_HEAD + UUID_LEN + MAX_HANDLE };
@@ -189,9 +179,12 @@ static struct ovl_origin_slot *slot_of(struct ovl_fs *fs, dev_t dev, ino_t ino)
 	return &fs->origins[h >> 52 & (ORIGIN_SLOTS - 1)];
 }
 
-static bool cache_get(struct ovl_fs *fs, dev_t dev, ino_t ino, struct ovl_origin_slot *out)
+/* Also the removals generation as of the lookup (see cache_put). */
+static bool cache_get(struct ovl_fs *fs, dev_t dev, ino_t ino, struct ovl_origin_slot *out,
+		      uint64_t *gen)
 {
 	pthread_mutex_lock(&fs->origin_lock);
+	*gen = fs->origin_gen;
 	struct ovl_origin_slot *s = slot_of(fs, dev, ino);
 	bool hit = s->used && s->dev == dev && s->ino == ino;
 	if (hit)
@@ -200,10 +193,13 @@ static bool cache_get(struct ovl_fs *fs, dev_t dev, ino_t ino, struct ovl_origin
 	return hit;
 }
 
-static void cache_put(struct ovl_fs *fs, const struct ovl_origin_slot *v)
+/* Unless an inode was forgotten since gen: what was read may be a freed
+ * one's. */
+static void cache_put(struct ovl_fs *fs, const struct ovl_origin_slot *v, uint64_t gen)
 {
 	pthread_mutex_lock(&fs->origin_lock);
-	*slot_of(fs, v->dev, v->ino) = *v;
+	if (fs->origin_gen == gen)
+		*slot_of(fs, v->dev, v->ino) = *v;
 	pthread_mutex_unlock(&fs->origin_lock);
 }
 
@@ -213,26 +209,26 @@ void ovl_origin_forget(struct ovl_fs *fs, dev_t dev, ino_t ino)
 	struct ovl_origin_slot *s = slot_of(fs, dev, ino);
 	if (s->used && s->dev == dev && s->ino == ino)
 		s->used = false;
+	fs->origin_gen++;
 	pthread_mutex_unlock(&fs->origin_lock);
 }
 
-/* The origin xattr of parent/name, not following a symlink. */
-static ssize_t read_at(struct ovl_fs *fs, int parent, const char *name, void *buf, size_t n)
+/* The origin xattr of parent/name, not following a symlink, if that is
+ * still the inode (dev, ino): else -ESTALE (moved or replaced since the
+ * caller's lstat; what was read would belong to another inode). */
+static ssize_t read_at(struct ovl_fs *fs, int parent, const char *name, dev_t dev, ino_t ino,
+		       void *buf, size_t n)
 {
-	if (!__atomic_load_n(&fs->no_getxattrat, __ATOMIC_RELAXED)) {
-		struct getxattrat_args a = { .value = (uintptr_t)buf, .size = (uint32_t)n };
-		long r = syscall(SYS_getxattrat, parent, name, AT_SYMLINK_NOFOLLOW, fs->xa_origin,
-				 &a, sizeof(a));
-		if (r >= 0 || errno != ENOSYS)
-			return r < 0 ? -errno : r;
-		__atomic_store_n(&fs->no_getxattrat, true, __ATOMIC_RELAXED);  /* < 6.13 */
-	}
+	struct stat st;
 	int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	struct ovl_xnode x;
-	ovl_xnode_init(&x, fd, true);
-	ssize_t r = ovl_xnode_get(&x, fs->xa_origin, buf, n);
+	ssize_t r = -ESTALE;
+	if (!fstat(fd, &st) && st.st_dev == dev && st.st_ino == ino) {
+		struct ovl_xnode x;
+		ovl_xnode_init(&x, fd, true);
+		r = ovl_xnode_get(&x, fs->xa_origin, buf, n);
+	}
 	close(fd);
 	return r;
 }
@@ -252,22 +248,25 @@ static ssize_t read_fd(struct ovl_fs *fs, int fd, void *buf, size_t n)
 
 /* What the upper inode (dev, ino) of type reports, read through (parent,
  * name) or fd on a miss; false when its own number.  An error reading the
- * record is not remembered. */
-static bool renumbered(struct ovl_fs *fs, int parent, const char *name, int fd, mode_t type,
-		       dev_t *dev, ino_t *ino)
+ * record is not remembered, nor what an unlinked inode's fd says (cache:
+ * false; its number comes back once it is freed, unseen). */
+static bool renumbered(struct ovl_fs *fs, int parent, const char *name, int fd, bool cache,
+		       mode_t type, dev_t *dev, ino_t *ino)
 {
 	struct ovl_origin_slot s;
+	uint64_t gen;
 	if (S_ISDIR(type) || !fs->origins)
 		return false;
-	if (!cache_get(fs, *dev, *ino, &s)) {
+	if (!cache_get(fs, *dev, *ino, &s, &gen)) {
 		unsigned char fb[ORIGIN_MAX];
 		ssize_t n = fd >= 0 ? read_fd(fs, fd, fb, sizeof(fb))
-				    : read_at(fs, parent, name, fb, sizeof(fb));
+				    : read_at(fs, parent, name, *dev, *ino, fb, sizeof(fb));
 		if (n < 0 && n != -ENODATA && n != -ERANGE && n != -EOPNOTSUPP)
 			return false;
 		s = (struct ovl_origin_slot){ .dev = *dev, .ino = *ino, .used = true };
 		s.has = n > 0 && origin_decode(fs, fb, n, type, &s.odev, &s.oino);
-		cache_put(fs, &s);
+		if (cache)
+			cache_put(fs, &s, gen);
 	}
 	if (s.has) {
 		*dev = s.odev;
@@ -279,10 +278,14 @@ static bool renumbered(struct ovl_fs *fs, int parent, const char *name, int fd, 
 void ovl_origin_ids(struct ovl_fs *fs, int parent, const char *name, mode_t type, dev_t *dev,
 		    ino_t *ino)
 {
-	(void)renumbered(fs, parent, name, -1, type, dev, ino);
+	(void)renumbered(fs, parent, name, -1, true, type, dev, ino);
 }
 
-bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, dev_t dev, ino_t ino, mode_t type)
+bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, bool linked, mode_t type, dev_t *dev,
+		       ino_t *ino)
 {
-	return renumbered(fs, -1, NULL, fd, type, &dev, &ino);
+	/* only the upper's files have origins that count */
+	if (fs->layers[OVL_UPPER].fd < 0 || *dev != fs->layers[OVL_UPPER].dev)
+		return false;
+	return renumbered(fs, -1, NULL, fd, linked, type, dev, ino);
 }

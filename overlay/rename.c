@@ -210,11 +210,12 @@ static int rename_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 	bool below = S_ISDIR(c.type) || S_ISDIR(c.to_type);  /* only dirs have names below */
 	ovl_dcache_invalidate(fs, old_e->path, below);
 	ovl_dcache_invalidate(fs, new_e->path, below);
-	if (err)
-		return err;
-	/* a replaced upper non-dir may be freed and its number come back */
+	/* a replaced upper non-dir may be freed and its number come back
+	 * (also when a later step failed: the target may be gone) */
 	if (!exchange && new_e->layer == OVL_UPPER && new_e->type && !S_ISDIR(new_e->type))
 		ovl_origin_forget(fs, new_e->st.st_dev, new_e->st.st_ino);
+	if (err)
+		return err;
 	if (!ovl_same_parent(old_e, new_e)) {
 		(void)ovl_mark_impure_for(fs, new_e->parent.fd[0], new_e->name, new_e->parent.fd[0]);
 		if (exchange)

@@ -82,12 +82,18 @@ int resolve_classify(struct sup *s, const char *proc, char *link, char *canon, e
 	return classify_on(s, link[0] == '/' ? link_mount(proc) : 0, link, canon, kind);
 }
 
+bool resolve_link_deleted(const char *link)
+{
+	size_t n = strlen(link), dl = sizeof(deleted_suffix) - 1;
+	return n > dl && !strcmp(link + n - dl, deleted_suffix);
+}
+
 /* resolve_classify of a link whose mount id is known. */
 static int classify_on(struct sup *s, uint64_t mnt_id, char *link, char *canon,
 		       enum fd_kind *kind)
 {
-	size_t n = strlen(link), dl = sizeof(deleted_suffix) - 1;
-	bool deleted = n > dl && !strcmp(link + n - dl, deleted_suffix);
+	size_t dl = sizeof(deleted_suffix) - 1;
+	bool deleted = resolve_link_deleted(link);
 	const char *rest = NULL;
 	*kind = FD_OTHER;
 	if (link[0] != '/')
@@ -280,6 +286,19 @@ int resolve_hold(struct req *r, int fd, enum obj_kind kind)
 	return SC_OBJECT;
 }
 
+int resolve_renumbered(struct req *r, int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) || S_ISDIR(st.st_mode))
+		return 0;
+	r->obj_dev = st.st_dev;
+	r->obj_ino = st.st_ino;
+	if (!ovl_fd_renumbered(r->sup->fs, fd, st.st_nlink > 0, st.st_mode & S_IFMT, &r->obj_dev,
+			       &r->obj_ino))
+		return 0;
+	return resolve_hold(r, fd, OBJ_RENUMBERED);
+}
+
 void req_obj_release(struct req *r)
 {
 	if (r->obj_kind && r->obj >= 0)
@@ -365,10 +384,16 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	/* the kernel's answer on an upper file is the overlay's, but for a
 	 * watched change or a statfs */
 	bool upper_as_is = !watched && !r->fs_wide;
-	/* but for the inode number of a copy that keeps its origin's */
-	if (err == 1 && kind == FD_UPPER && r->stat_only && o.linked && copy >= 0 &&
-	    ovl_fd_renumbered(fs, copy, o.id.dev, o.id.ino, o.type))
-		upper_as_is = false;
+	/* but for the ids of a copy that keeps its origin's (named or
+	 * unlinked) */
+	bool upper_file = kind == FD_UPPER && (err == 1 || err == 0 || err == -ENOENT);
+	/* (an unlinked non-dir of the shadow is an upper file: lowers'
+	 * files are never unlinked) */
+	bool unlinked_file = kind == FD_MIRROR && err == -ENOENT && o.type && !S_ISDIR(o.type) &&
+			     !o.linked;
+	if ((upper_file || unlinked_file) && upper_as_is && r->stat_only && copy >= 0 &&
+	    resolve_renumbered(r, copy) == SC_OBJECT)
+		return SC_OBJECT;
 	int rv;
 	if (err == 1 && (kind == FD_UPPER ? upper_as_is
 			 : r->stat_only && !ovl_maybe_copied_up(fs, o.id.dev, o.id.ino)))

@@ -4,9 +4,32 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include "ovlrun/syscalls.h"
 
 #define STAT_AT_FLAGS (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)
+
+/* SC_OBJECT of a stat (OBJ_RENUMBERED): the kernel's answer on the
+ * object, with the ids the overlay reports. */
+static int obj_stat(struct req *r, struct stat *st)
+{
+	int err = fstat(r->obj, st) ? -errno : 0;
+	st->st_dev = r->obj_dev;
+	st->st_ino = r->obj_ino;
+	req_obj_release(r);
+	return err;
+}
+
+static int obj_statx(struct req *r, unsigned mask, int atflags, struct statx *stx)
+{
+	int err = statx(r->obj, "", AT_EMPTY_PATH | (atflags & AT_STATX_SYNC_TYPE), mask, stx) ?
+		  -errno : 0;
+	stx->stx_dev_major = major(r->obj_dev);
+	stx->stx_dev_minor = minor(r->obj_dev);
+	stx->stx_ino = r->obj_ino;
+	req_obj_release(r);
+	return err;
+}
 
 static int64_t do_stat(struct req *r, int dirfd, uint64_t path_addr, int atflags, uint64_t buf)
 {
@@ -24,6 +47,8 @@ static int64_t do_stat(struct req *r, int dirfd, uint64_t path_addr, int atflags
 		return err;
 	unsigned lflags = atflags & AT_SYMLINK_NOFOLLOW ? 0 : OVL_LOOKUP_FOLLOW;
 	err = req_lookup(r, dirfd, path, lflags, atflags & AT_EMPTY_PATH, &e);
+	if (err == SC_OBJECT)
+		return (err = obj_stat(r, &st)) ? err : req_write(r, buf, &st, sizeof(st));
 	if (err)
 		return err;
 	if (e.type == 0)
@@ -53,6 +78,8 @@ int64_t sys_fstat(struct req *r)
 	struct ovl_entry e;
 	struct stat st;
 	int err = req_lookup(r, (int)ARG(r, 0), "", 0, true, &e);
+	if (err == SC_OBJECT)
+		return (err = obj_stat(r, &st)) ? err : req_write(r, ARG(r, 1), &st, sizeof(st));
 	if (err)
 		return err;
 	err = ovl_getattr(r->sup->fs, &e, &st);
@@ -87,6 +114,10 @@ int64_t sys_statx(struct req *r)
 		return err;
 	unsigned lflags = atflags & AT_SYMLINK_NOFOLLOW ? 0 : OVL_LOOKUP_FOLLOW;
 	err = req_lookup(r, (int)ARG(r, 0), path, lflags, atflags & AT_EMPTY_PATH, &e);
+	if (err == SC_OBJECT) {
+		err = obj_statx(r, mask, atflags, &stx);
+		return err ? err : req_write(r, ARG(r, 4), &stx, sizeof(stx));
+	}
 	if (err)
 		return err;
 	err = e.type ? ovl_statx(r->sup->fs, &e, mask, atflags & AT_STATX_SYNC_TYPE, &stx) : -ENOENT;

@@ -142,10 +142,11 @@ bool ovl_maybe_copied_up(struct ovl_fs *fs, dev_t dev, ino_t ino);
  * copy-up still read the lower one, and are to be replaced by the copy's
  * (0: none so far). */
 uint64_t ovl_stale_gen(struct ovl_fs *fs);
-/* True if the upper non-dir of type that fd refers to, inode (dev, ino),
- * reports another inode number (its copy-up origin's, overlay/origin.c):
- * its stat is then the overlay's, not the kernel's. */
-bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, dev_t dev, ino_t ino, mode_t type);
+/* True if the upper non-dir of type that fd refers to, inode (*dev, *ino),
+ * reports another device and inode number (its copy-up origin's,
+ * overlay/origin.c), which then replace them; linked: it has a name. */
+bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, bool linked, mode_t type, dev_t *dev,
+		       ino_t *ino);
 
 /* One merged directory: the real directories that take part in it, top-down. */
 struct ovl_dir {

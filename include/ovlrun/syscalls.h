@@ -39,6 +39,8 @@ enum obj_kind {
 	OBJ_UNLINKED,                   /* an unlinked layer file through a /proc fd link */
 	OBJ_MOUNTS,                     /* a /proc/<pid>/mountinfo: an O_RDONLY fd of the real one */
 	OBJ_MOUNTS_TABLE,               /* a /proc/<pid>/mounts: the same (mountinfo's) */
+	OBJ_RENUMBERED,                 /* a stat's copy of the tracee's fd of an upper file
+					 * that reports other ids (obj_dev, obj_ino) */
 };
 
 /* --trace: the strings the handler read (req_string), so that the trace
@@ -73,6 +75,8 @@ struct req {
 	int obj;                        /* an O_PATH fd, or as obj_kind says */
 	enum obj_kind obj_kind;
 	int obj_acc;                    /* OBJ_HOST: O_RDONLY, O_WRONLY, O_RDWR or -1 (none) */
+	dev_t obj_dev;                  /* OBJ_RENUMBERED: the st_dev and st_ino to report */
+	ino_t obj_ino;
 	struct req_trace *trace;        /* NULL without --trace */
 	bool answered;                  /* the answer went with an added fd (req_addfd) */
 	/* Called by whoever sends the answer, just before it goes (NULL: no

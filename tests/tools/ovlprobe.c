@@ -199,6 +199,89 @@ static int probe_threads_fs(const char *a, const char *b)
 	return fs_race(a, b, 500);
 }
 
+static void usage(void);
+
+/* ids MODE A [B]: whether the inode numbers an object reports through its
+ * fds, /proc/self/fd links and names agree with the one A had (same or
+ * different, never numbers). */
+static const char *same_ino(ino_t a, ino_t b)
+{
+	return a == b ? "same" : "different";
+}
+
+static ino_t ino_of_fd(int fd, int how)
+{
+	struct stat st;
+	struct statx sx;
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	switch (how) {
+	case 0: return fstat(fd, &st) ? 0 : st.st_ino;
+	case 1: return statx(fd, "", AT_EMPTY_PATH, STATX_INO, &sx) ? 0 : (ino_t)sx.stx_ino;
+	case 2: return fstatat(fd, "", &st, AT_EMPTY_PATH) ? 0 : st.st_ino;
+	default: return stat(p, &st) ? 0 : st.st_ino;
+	}
+}
+
+static ino_t dino_of(const char *path)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	const char *name = slash ? slash + 1 : path;
+	if (slash)
+		*slash = 0;
+	DIR *d = opendir(slash ? (dir[0] ? dir : "/") : ".");
+	struct dirent *e;
+	ino_t ino = 0;
+	while (d && (e = readdir(d)))
+		if (!strcmp(e->d_name, name))
+			ino = e->d_ino;
+	if (d)
+		closedir(d);
+	return ino;
+}
+
+static int probe_ids(const char *mode, const char *a, const char *b)
+{
+	struct stat st;
+	if (lstat(a, &st))
+		return fail("lstat", a);
+	ino_t before = st.st_ino;
+	bool opath = !strcmp(mode, "unlinked-opath");
+	int fd = open(a, opath ? O_PATH | O_NOFOLLOW : O_RDONLY);
+	if (fd < 0)
+		return fail("open", a);
+	if (!strncmp(mode, "unlinked", 8)) {
+		if (unlink(a))
+			return fail("unlink", a);
+	} else if (!strcmp(mode, "openlink") && b) {
+		if (link(a, b) || unlink(a))
+			return fail("link/unlink", a);
+		if (lstat(b, &st))
+			return fail("lstat", b);
+		printf("%s: %s\n", b, same_ino(before, st.st_ino));
+	} else if (!strncmp(mode, "linkfd-", 7) && b) {
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+		if (!strcmp(mode, "linkfd-empty") ? linkat(fd, "", AT_FDCWD, b, AT_EMPTY_PATH)
+						   : linkat(AT_FDCWD, p, AT_FDCWD, b, AT_SYMLINK_FOLLOW))
+			return fail("linkat", b);
+		if (lstat(b, &st))
+			return fail("lstat", b);
+		printf("%s: %s, d_ino %s\n", b, same_ino(before, st.st_ino),
+		       same_ino(before, dino_of(b)));
+	} else {
+		return usage(), 2;
+	}
+	static const char *const how[] = { "fstat", "statx", "fstatat", "/proc/self/fd" };
+	for (int i = 0; i < 4; i++)
+		if (!(opath && i == 3))
+			printf("%s: %s\n", how[i], same_ino(before, ino_of_fd(fd, i)));
+	close(fd);
+	return 0;
+}
+
 static void usage(void)
 {
 	fputs("usage: ovlprobe hello | exe | getxattr P N | lgetxattr P N | setxattr P N V |\n"
@@ -208,6 +291,7 @@ static void usage(void)
 	      "  cat-at DIR PATH | dirfd-hold DIR NAME [cwd] | rename OLD NEW |\n"
 	      "  rename2 OLD NEW noreplace|exchange |\n"
 	      "  tmpfile DIR NAME | dino DIR | fstat FD PATH | fstatfs FD... | threads-fs A B |\n"
+	      "  ids unlinked|unlinked-opath|openlink|linkfd-empty|linkfd-proc A [B] |\n"
 	      "  reopen-unlinked PATH |\n"
 	      "  runas UID GID CMD [ARGS] |\n"
 	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | lock-reopen P | tiocsti C |\n"
@@ -734,6 +818,8 @@ int main(int argc, char **argv)
 		       st.st_mode & 07777, agree ? "agrees" : "disagrees", argv[3], rel);
 		return 0;
 	}
+	if (!strcmp(cmd, "ids") && argc >= 4)
+		return probe_ids(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
 	if (!strcmp(cmd, "dino") && argc == 3) {
 		/* For each entry of DIR (sorted): does getdents' d_ino equal
 		 * lstat's st_ino?  Prints relations only, never numbers. */
