@@ -40,14 +40,15 @@ static int may_noatime(const struct ovl_cred *cred, const struct stat *st, int f
 	return -EPERM;
 }
 
-/* fd, just opened on e's real file, goes to the caller. */
-static int hand_out(struct ovl_fs *fs, const struct ovl_entry *e, int fd)
+/* An fd of e's real file for the caller (flags: the real open's).  A
+ * lower file is marked first (copied.c): a copy-up that ends before the
+ * fd shows must count it. */
+static int hand_out(struct ovl_fs *fs, const struct ovl_entry *e, int flags, int *fd)
 {
-	if (fd < 0)
-		return fd;
 	if (e->layer != OVL_UPPER && S_ISREG(e->type))
-		ovl_opened_mark(fs, e->st.st_dev, e->st.st_ino);  /* copied.c */
-	return OVL_OPEN_FILE;
+		ovl_opened_mark(fs, e->st.st_dev, e->st.st_ino);
+	*fd = ovl_open_real(fs, e, flags);
+	return *fd < 0 ? *fd : OVL_OPEN_FILE;
 }
 
 static int open_path(struct ovl_fs *fs, struct ovl_entry *e, int flags, int *fd)
@@ -63,8 +64,7 @@ static int open_path(struct ovl_fs *fs, struct ovl_entry *e, int flags, int *fd)
 	if (!S_ISREG(e->type) && !S_ISLNK(e->type))
 		return OVL_OPEN_SPECIAL;
 	/* A symlink here was not followed (O_NOFOLLOW): O_PATH gives the link. */
-	*fd = ovl_open_real(fs, e, O_PATH | SAFE_FLAGS);
-	return hand_out(fs, e, *fd);
+	return hand_out(fs, e, O_PATH | SAFE_FLAGS, fd);
 }
 
 /* An unnamed file in the upper copy of directory e. */
@@ -181,8 +181,7 @@ static int open_entry(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl
 	} else if (e->layer != OVL_UPPER) {
 		hflags = (hflags & ~(O_ACCMODE | O_TRUNC)) | O_RDONLY;
 	}
-	*fd = ovl_open_real(fs, e, hflags);
-	return hand_out(fs, e, *fd);
+	return hand_out(fs, e, hflags, fd);
 }
 
 /* An open that may make, copy up or truncate runs under the hold of the

@@ -13,11 +13,20 @@
  * thread looks at its fd table (/proc/TID/fd) only when that count moved
  * since its last look (tasks_fds_checked).
  *
- * Limits: the copy is found under the fd's path in the overlay (a copy
- * renamed away before the holder's next call is not found: the fd keeps the
- * lower file); fds sharing an open file description share the new one
- * while the fd that got it first holds it (struct stale: the last 32);
- * the shared description of a process that makes no trapped call (a shell
+ * Safety: the replacement is read-only, as every fd of a lower file is,
+ * with the status flags and offset of our own copy of the fd (the same open
+ * file description), and is installed only if the fd number still holds
+ * that description (kcmp): a thread that puts another file there meanwhile
+ * never gets more access.  What is left of that race is the instant
+ * between the check and ADDFD: a dup2 onto the number then is undone by the
+ * read-only replacement.
+ *
+ * Limits (README, Differences): the copy is found under the fd's path in
+ * the overlay (a copy renamed away or removed before the holder's next call
+ * is not found: the fd keeps the lower file); O_PATH fds stay (ADDFD cannot
+ * install one); fds sharing an open file description share the new one
+ * while the fd that got it first holds it (struct stale: the last 32); the
+ * shared description of a process that makes no trapped call (a shell
  * waiting for its children) stays the lower file's, and so do the locks
  * on it.
  */
@@ -49,6 +58,7 @@ struct replacement {
 	int old;                        /* our copy of the old description */
 	int pidfd;                      /* of the thread whose fd got the new one */
 	int fd;                         /* that fd */
+	int flags;                      /* what it was given (copy_flags) */
 	dev_t dev;                      /* the upper file */
 	ino_t ino;
 };
@@ -89,8 +99,23 @@ static bool same_description(int a, int b)
 	return syscall(SYS_kcmp, self, self, KCMP_FILE, a, b) == 0;
 }
 
+#define STATUS_FLAGS (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_SYNC)
+
+/* The flags a replacement of copy's description gets: read-only (a lower
+ * file's fds are never writable: an open for writing copies up first), its
+ * status flags; -1 for an fd that is not read-only, or O_PATH (which ADDFD
+ * cannot install), which keeps its file. */
+static int copy_flags(int copy)
+{
+	int fl = fcntl(copy, F_GETFL);
+	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) != O_RDONLY)
+		return -1;
+	return O_RDONLY | (fl & STATUS_FLAGS);
+}
+
 /* The replacement made already for copy's description, if its fd still
- * holds the upper file: a copy of it; else -1. */
+ * holds it (the upper file, with the flags it was given): a copy of it;
+ * else -1. */
 static int replaced(struct stale *t, int copy)
 {
 	int nfd = -1;
@@ -103,7 +128,8 @@ static int replaced(struct stale *t, int copy)
 			continue;
 		struct stat st;
 		nfd = (int)syscall(SYS_pidfd_getfd, e->pidfd, e->fd, 0);
-		if (nfd >= 0 && (fstat(nfd, &st) || st.st_dev != e->dev || st.st_ino != e->ino)) {
+		if (nfd >= 0 && (fstat(nfd, &st) || st.st_dev != e->dev || st.st_ino != e->ino ||
+				 (fcntl(nfd, F_GETFL) & (O_ACCMODE | O_PATH | STATUS_FLAGS)) != e->flags)) {
 			close(nfd);
 			nfd = -1;
 		}
@@ -116,14 +142,14 @@ static int replaced(struct stale *t, int copy)
 }
 
 /* The tracee's fd (its old description: copy) now holds nfd's. */
-static void remember(struct req *r, int copy, int fd, int nfd)
+static void remember(struct req *r, int copy, int fd, int nfd, int flags)
 {
 	struct stale *t = r->sup->stale;
 	struct stat st;
 	if (!t || fstat(nfd, &st))
 		return;
 	struct replacement e = { .old = fcntl(copy, F_DUPFD_CLOEXEC, 3),
-				 .pidfd = tasks_pidfd_open(r->pid), .fd = fd,
+				 .pidfd = tasks_pidfd_open(r->pid), .fd = fd, .flags = flags,
 				 .dev = st.st_dev, .ino = st.st_ino };
 	pthread_mutex_lock(&t->lock);
 	if (e.old >= 0 && e.pidfd >= 0) {
@@ -139,28 +165,43 @@ static void remember(struct req *r, int copy, int fd, int nfd)
 		close(e.pidfd);
 }
 
+/* nfd (closed) replaces the tracee's fd n, if n still holds copy's open
+ * file description: another thread may have put something else there
+ * since it was read (what is left of that race: the instant between this
+ * check and ADDFD, where a dup2 onto n is undone by a read-only fd of the
+ * same file).  1 if installed. */
+static int install(struct req *r, int nfd, int n, int copy)
+{
+	int flags;
+	off_t pos;
+	int err = req_fd_state(r, n, &flags, &pos);  /* (its close-on-exec flag) */
+	if (!err && syscall(SYS_kcmp, r->pid, getpid(), KCMP_FILE, n, copy) != 0)
+		err = -ESTALE;
+	if (err) {
+		close(nfd);
+		return err == -ESTALE ? 0 : err;
+	}
+	err = req_setfd(r, nfd, n, flags & O_CLOEXEC);
+	return err ? err : 1;
+}
+
 /* An fd of the upper copy of the file the tracee's fd holds (copy: ours,
  * canon: its overlay path), made first when copy_up, at the fd's offset
- * and with its flags (*flags: the fd's, O_CLOEXEC included); -ENOENT when
- * there is none (gone, replaced, not copied): the fd keeps its file. */
-static int open_copy(struct req *r, int fd, int copy, const char *canon, bool copy_up,
-		     int *flags)
+ * and with flags (copy_flags); -ENOENT when there is none (gone, replaced,
+ * not copied): the fd keeps its file. */
+static int open_copy(struct req *r, int copy, const char *canon, bool copy_up, int flags)
 {
 	struct ovl_fs *fs = r->sup->fs;
 	struct ovl_entry e;
-	off_t pos;
 	if (!ovl_fs_writable(fs))
 		return -ENOENT;  /* nothing is ever copied up: the lower inode is the one */
-	int err = req_fd_state(r, fd, flags, &pos);
-	if (err)
-		return err;
-	err = ovl_lookup(fs, &(struct ovl_cred){ .cap_eff = ~0ULL }, "/", canon,
-			 OVL_LOOKUP_NO_PERM, &e);
+	int err = ovl_lookup(fs, &(struct ovl_cred){ .cap_eff = ~0ULL }, "/", canon,
+			     OVL_LOOKUP_NO_PERM, &e);
 	if (err)
 		return err;
 	/* The name may have moved on (renamed, replaced) since the fd was
 	 * opened: only the file the fd holds is moved to its copy. */
-	int same = copy < 0 ? -EBADF : ovl_is_origin(fs, &e, copy);
+	int same = ovl_is_origin(fs, &e, copy);
 	if (same > 0 && copy_up) {
 		err = ovl_copy_up(fs, &e);
 		/* the copy-up looks the name up again: still the fd's file?
@@ -174,27 +215,33 @@ static int open_copy(struct req *r, int fd, int copy, const char *canon, bool co
 		ovl_entry_release(&e);
 		return -ENOENT;
 	}
-	int nfd = err ? err : ovl_open_real(fs, &e, *flags & (O_ACCMODE | O_APPEND | O_NONBLOCK |
-							      O_DIRECT | O_NOATIME | O_SYNC |
-							      O_PATH));
+	int nfd = err ? err : ovl_open_real(fs, &e, flags);
 	ovl_entry_release(&e);
 	if (nfd == -ESTALE)
 		return -ENOENT;  /* replaced since the copy-up */
-	if (nfd >= 0 && !(*flags & O_PATH))
-		lseek(nfd, pos, SEEK_SET);
+	/* (our copy shares the tracee's open file description: its offset) */
+	if (nfd >= 0)
+		lseek(nfd, lseek(copy, 0, SEEK_CUR), SEEK_SET);
 	return nfd;
 }
 
 int req_fd_to_upper(struct req *r, int fd, int copy, const char *canon, bool copy_up)
 {
-	int flags;
-	int nfd = open_copy(r, fd, copy, canon, copy_up, &flags);
+	int flags = copy < 0 ? -1 : copy_flags(copy);
+	if (flags < 0)
+		return 0;
+	int nfd = open_copy(r, copy, canon, copy_up, flags);
 	if (nfd == -ENOENT)
 		return 0;
 	if (nfd < 0)
 		return nfd;
-	remember(r, copy, fd, nfd);
-	return req_setfd(r, nfd, fd, flags & O_CLOEXEC);
+	int dup = fcntl(nfd, F_DUPFD_CLOEXEC, 3);
+	int err = install(r, nfd, fd, copy);
+	if (err > 0 && dup >= 0)
+		remember(r, copy, fd, dup, flags);
+	if (dup >= 0)
+		close(dup);
+	return err < 0 ? err : 0;
 }
 
 /* The tracee's fd n, a lower regular file that may have been copied up. */
@@ -205,17 +252,11 @@ static void refresh_one(struct req *r, int n)
 	int copy = req_getfd(r, n);
 	if (copy < 0)
 		return;
-	int flags, nfd = replaced(r->sup->stale, copy);
-	off_t pos;
-	if (nfd >= 0) {
-		/* a description shared with one replaced before: shared again */
-		if (req_fd_state(r, n, &flags, &pos))
-			close(nfd);
-		else
-			(void)req_setfd(r, nfd, n, flags & O_CLOEXEC);
-	} else if (!req_own_fd_kind(r, copy, canon, &kind) && kind == FD_LOWER) {
+	int nfd = replaced(r->sup->stale, copy);
+	if (nfd >= 0)
+		(void)install(r, nfd, n, copy);  /* a description shared with one replaced before */
+	else if (!req_own_fd_kind(r, copy, canon, &kind) && kind == FD_LOWER)
 		(void)req_fd_to_upper(r, n, copy, canon, false);
-	}
 	close(copy);
 }
 
