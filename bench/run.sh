@@ -141,7 +141,7 @@ T=$(mktemp -d /tmp/ovlrun-bench.XXXXXX)
 mkdir "$T/m" "$T/res"
 cleanup() { umount -l "$T/m" 2> /dev/null || :; rm -rf "$T"; }
 trap cleanup EXIT
-KOPTS=redirect_dir=off,index=off,metacopy=off,xino=off   # as kovlrun mounts it
+KOPTS=redirect_dir=on,index=off,metacopy=off,xino=off    # as kovlrun mounts it
 
 # ns_chroot KIND SPEC MNT CMD...: CMD chrooted into the copy (native), a kernel
 # overlay (SPEC = mount options) or fuse-overlayfs, with /proc and /dev, in

@@ -7,8 +7,8 @@
  * non-opaque) object under the final name, it is completed unnamed
  * (O_TMPFILE) or in the work dir, then linked or renamed in.  Over a
  * whiteout the rename is an exchange, so the name never becomes free and
- * the lower entry it hid never shows through (a directory made there is
- * marked opaque first, as the kernel does).
+ * the lower entry it hid never shows through (a directory made there, or
+ * in a merged directory, is marked opaque first, as the kernel does).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -151,9 +151,12 @@ int ovl_create_upper(struct ovl_fs *fs, struct ovl_entry *e, const struct ovl_ne
 	else {
 		char tmp[OVL_TMPNAME_MAX];
 		int berr = -EEXIST;
+		/* a new dir in a merged one is opaque too, as the kernel makes
+		 * it with redirect_dir (nothing a lower gets later merges) */
+		bool opaque = wh || (S_ISDIR(n->mode) && !n->link_name && e->parent.n > 1);
 		for (int i = 0; i < 8 && berr == -EEXIST; i++) {
 			ovl_tmpname(fs, tmp);
-			berr = build_in_work(fs, tmp, n, wh, fdp);
+			berr = build_in_work(fs, tmp, n, opaque, fdp);
 		}
 		err = berr ? berr : ovl_install(fs, tmp, parent, e->name, wh);
 		if (err && berr != -EEXIST)     /* tmp exists: it is garbage now */

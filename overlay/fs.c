@@ -76,6 +76,8 @@ static int set_xattr_names(struct ovl_fs *fs, const char *prefix)
 	strcat(fs->xa_origin, "origin");
 	strcpy(fs->xa_impure, prefix);
 	strcat(fs->xa_impure, "impure");
+	strcpy(fs->xa_redirect, prefix);
+	strcat(fs->xa_redirect, "redirect");
 	return 0;
 }
 

@@ -80,7 +80,7 @@ struct ovl_fs {
 	struct { dev_t dev; ino_t ino; } hide[OVL_MAX_HIDE];
 	char xattr_prefix[32];          /* "trusted.overlay." */
 	size_t xattr_prefix_len;
-	char xa_opaque[48], xa_origin[48], xa_impure[48]; /* full names */
+	char xa_opaque[48], xa_origin[48], xa_impure[48], xa_redirect[48]; /* full names */
 
 	/* readdir cache (readdir.c): guarded by listings_lock, a leaf lock
 	 * held through one ovl_readdir (its callback must not call back). */
@@ -162,6 +162,16 @@ void ovl_origin_ids(struct ovl_fs *fs, int parent, const char *name, mode_t type
 		    ino_t *ino);
 /* The upper inode (dev, ino) is going away: its number may come back. */
 void ovl_origin_forget(struct ovl_fs *fs, dev_t dev, ino_t ino);
+
+/* redirect.c: a dir's marks for the layers below it, read once: opaque
+ * (nothing below), or a redirect (where they keep it: a name in the
+ * parent's dirs, or a path from their roots), validated; its text goes
+ * into redirect (PATH_MAX), "" if none. */
+int ovl_dir_marks(const struct ovl_fs *fs, int dirfd, bool *opaque, char *redirect);
+/* A dir that a lower has (merged, or a lower's copied up just now: e,
+ * held) moves (samedir: within its dir): record where its lower dirs are,
+ * as the kernel's redirect_dir does, unless what it has says it already. */
+int ovl_set_redirect(struct ovl_fs *fs, const struct ovl_entry *e, bool samedir);
 
 /* fs.c */
 /* Tell the listener (overlay.h: ovl_change) what was just changed. */

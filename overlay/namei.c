@@ -52,59 +52,195 @@ int ovl_dir_dup(const struct ovl_dir *src, struct ovl_dir *dst)
 	return 0;
 }
 
-/* Append real dir name (in parent fd pfd) of layer to d. */
-static int dir_add(struct ovl_dir *d, int pfd, const char *name, int layer)
+/* What a layer below the first holding an entry looks for (redirects): a
+ * name in its real dir of the parent, or a path from its root. */
+struct target {
+	bool abs;
+	char path[PATH_MAX];
+};
+
+/* One name in real dir pfd: what is there, and for a dir (opened in *fd)
+ * what it says of the layers below (below: there are some). */
+struct comp {
+	struct stat st;
+	bool found, whiteout, opaque;
+	int fd;                         /* the dir, or -1 */
+	char redirect[PATH_MAX];        /* "" if none */
+};
+
+static int component(struct ovl_fs *fs, int pfd, const char *name, bool below, struct comp *c)
 {
-	int fd = openat(pfd, name, DIR_OPEN_FLAGS);
-	if (fd < 0)
+	c->found = c->whiteout = c->opaque = false;
+	c->fd = -1;
+	c->redirect[0] = 0;
+	if (fstatat(pfd, name, &c->st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (ovl_is_hidden(fs, &c->st))
+		return 0;
+	if (ovl_is_whiteout(&c->st)) {
+		c->whiteout = true;
+		return 0;
+	}
+	c->found = true;
+	if (!S_ISDIR(c->st.st_mode))
+		return 0;
+	c->fd = openat(pfd, name, DIR_OPEN_FLAGS);
+	if (c->fd < 0)
 		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? -ESTALE : -errno;
-	d->fd[d->n] = fd;
-	d->layer[d->n++] = (unsigned char)layer;
+	int err = below ? ovl_dir_marks(fs, c->fd, &c->opaque, c->redirect) : 0;
+	if (err) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	return err;
+}
+
+/* prefix (with n bytes) + "/" + a name or an absolute path restarting it. */
+static int path_add(char *prefix, size_t *n, const char *name)
+{
+	if (name[0] == '/')
+		*n = 0;
+	int k = snprintf(prefix + *n, PATH_MAX - *n, "%s%s", name[0] == '/' ? "" : "/", name);
+	if (k < 0 || (size_t)k >= PATH_MAX - *n)
+		return -ENAMETOOLONG;
+	*n += (size_t)k;
 	return 0;
+}
+
+/*
+ * Look t up in one layer (pfd: its real dir of the parent, or its root for
+ * an absolute target): the object into c, and in *next what the layers
+ * below look for, which this layer's redirects change (each component of
+ * an absolute path can have one), as the kernel's lookup does; *stop when
+ * nothing below counts (a whiteout, an opaque dir, a non-dir on the way).
+ */
+static int layer_lookup(struct ovl_fs *fs, int pfd, const struct target *t, bool below,
+			struct comp *c, struct target *next, bool *stop)
+{
+	*next = *t;
+	if (!t->abs) {
+		int err = component(fs, pfd, t->path, below, c);
+		if (err || !c->found) {
+			*stop = c->whiteout;
+			return err;
+		}
+		*stop = c->opaque;
+		if (c->redirect[0]) {
+			next->abs = c->redirect[0] == '/';
+			snprintf(next->path, sizeof(next->path), "%s", c->redirect);
+		}
+		return 0;
+	}
+	/* an absolute path: walked from the root, each step's redirect
+	 * rewriting what the layers below walk */
+	char walked[PATH_MAX] = "";
+	size_t wn = 0;
+	int cur = pfd, err = 0;
+	const char *s = t->path, *rest = s;    /* rest: what was not walked */
+	c->found = false;
+	c->fd = -1;
+	while (!err) {
+		while (*s == '/')
+			s++;
+		rest = s;
+		const char *end = strchrnul(s, '/');
+		char name[NAME_MAX + 1];
+		snprintf(name, sizeof(name), "%.*s", (int)(end - s), s);
+		s = end;
+		bool last = !*end || !end[strspn(end, "/")];
+		struct comp step;
+		if ((err = component(fs, cur, name, below, &step)))
+			break;
+		if (!step.found) {
+			*stop |= step.whiteout;
+			break;
+		}
+		if (!S_ISDIR(step.st.st_mode) && !last) {
+			*stop = true;   /* a non-dir on the way: nothing below either */
+			break;
+		}
+		*stop |= step.opaque;
+		err = path_add(walked, &wn, step.redirect[0] ? step.redirect : name);
+		rest = s;
+		if (err || last) {
+			if (!err)
+				*c = step;
+			else if (step.fd >= 0)
+				close(step.fd);
+			break;
+		}
+		if (cur != pfd)
+			close(cur);
+		cur = step.fd;
+	}
+	if (cur != pfd)
+		close(cur);
+	/* what the walk did not reach is looked for as it was */
+	while (*rest == '/')
+		rest++;
+	if (!err && (!*rest || !(err = path_add(walked, &wn, rest)))) {
+		next->abs = true;
+		memcpy(next->path, walked, wn + 1);
+	}
+	if (err && c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+		c->found = false;
+	}
+	return err;
 }
 
 int ovl_lookup_one(struct ovl_fs *fs, const struct ovl_dir *d, const char *name,
 		   mode_t *type, int *layer, struct stat *st, struct ovl_dir *child)
 {
 	struct ovl_dir c = { .n = 0 };
-	struct stat s;
-	int err = 0;
+	struct target t = { .abs = false };
+	int err = 0, i = 0, next_layer = 0;
+	bool stop = false;
 	*type = 0;
 	*layer = -1;
-	for (int i = 0; i < d->n; i++) {
-		if (fstatat(d->fd[i], name, &s, AT_SYMLINK_NOFOLLOW)) {
-			if (errno == ENOENT)
-				continue;
-			err = -errno;
-			break;
+	snprintf(t.path, sizeof(t.path), "%s", name);
+	while (!stop) {
+		/* the parent's real dirs, top-down; after an absolute redirect,
+		 * every layer below the one that had it, from its root */
+		int pfd, lay;
+		if (!t.abs) {
+			if (i >= d->n)
+				break;
+			pfd = d->fd[i];
+			lay = d->layer[i++];
+		} else {
+			while (next_layer < fs->nlayers && fs->layers[next_layer].fd < 0)
+				next_layer++;
+			if (next_layer >= fs->nlayers)
+				break;
+			lay = next_layer++;
+			pfd = fs->layers[lay].fd;
 		}
-		if (ovl_is_hidden(fs, &s))
+		bool below = lay + 1 < fs->nlayers;
+		struct comp o;
+		struct target nt;
+		if ((err = layer_lookup(fs, pfd, &t, below, &o, &nt, &stop)))
+			break;
+		if (nt.abs && !t.abs)
+			next_layer = lay + 1;
+		t = nt;
+		if (!o.found)
 			continue;
-		if (ovl_is_whiteout(&s))
-			break;                  /* hides this name in every layer below */
 		if (*type == 0) {
-			*type = s.st_mode & S_IFMT;
-			*layer = d->layer[i];
-			*st = s;
-		} else if (!S_ISDIR(s.st_mode)) {
+			*type = o.st.st_mode & S_IFMT;
+			*layer = lay;
+			*st = o.st;
+		} else if (!S_ISDIR(o.st.st_mode)) {
 			break;                  /* a non-dir under a dir is not merged */
 		}
-		if (!S_ISDIR(s.st_mode))
+		if (!S_ISDIR(o.st.st_mode))
 			break;
-		if (child && (err = dir_add(&c, d->fd[i], name, d->layer[i])))
-			break;
-		if (i + 1 < d->n) {
-			/* opacity matters only when there is something below */
-			int fd = child ? c.fd[c.n - 1] : openat(d->fd[i], name, DIR_OPEN_FLAGS);
-			int op = fd < 0 ? -errno : ovl_is_opaque(fs, fd);
-			if (!child && fd >= 0)
-				close(fd);
-			if (op < 0) {
-				err = op;
-				break;
-			}
-			if (op)
-				break;
+		if (child && c.n < OVL_MAX_LAYERS) {
+			c.fd[c.n] = o.fd;
+			c.layer[c.n++] = (unsigned char)lay;
+		} else {
+			close(o.fd);
 		}
 	}
 	if (err) {

@@ -167,6 +167,33 @@ static unsigned char dtype_of(mode_t m)
 	return (unsigned char)IFTODT(m);
 }
 
+static int merged_dir_ino(struct ovl_fs *fs, const struct ovl_dir *d, uint64_t *ino);
+
+/* An upper subdir name of d that has a redirect: 1 and its st_ino (its
+ * lower dirs are elsewhere: looked up), 0 if it has none. */
+static int redirected_ino(struct ovl_fs *fs, const struct ovl_dir *d, const char *name,
+			  uint64_t *ino)
+{
+	char redirect[PATH_MAX];
+	bool opaque;
+	int fd = openat(d->fd[0], name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	int err = ovl_dir_marks(fs, fd, &opaque, redirect);
+	close(fd);
+	if (err || !redirect[0])
+		return err;
+	mode_t type;
+	int layer;
+	struct stat st;
+	struct ovl_dir child = { .n = 0 };
+	err = ovl_lookup_one(fs, d, name, &type, &layer, &st, &child);
+	if (!err && type == S_IFDIR)
+		err = merged_dir_ino(fs, &child, ino);
+	ovl_dir_release(&child);
+	return err ? err : type == S_IFDIR;
+}
+
 /* One name of real dir d->fd[i]. */
 static int merge_name(struct ovl_fs *fs, const struct ovl_dir *d, int i, const char *name,
 		      unsigned char dt, uint64_t d_ino, struct build *b)
@@ -195,6 +222,12 @@ static int merge_name(struct ovl_fs *fs, const struct ovl_dir *d, int i, const c
 		d_ino = ino;
 		have_st = false;
 	}
+	/* a moved dir's lower dirs are not under its name: its own number */
+	uint64_t moved_ino;
+	int moved = k < 0 && !wh && b->impure && i == 0 && dt == DT_DIR ?
+		    redirected_ino(fs, d, name, &moved_ino) : 0;
+	if (moved < 0)
+		return moved;
 	if (k < 0) {
 		struct bent be = {
 			.name = strdup(name),
@@ -207,6 +240,11 @@ static int merge_name(struct ovl_fs *fs, const struct ovl_dir *d, int i, const c
 		};
 		if (!be.name)
 			return -ENOMEM;
+		if (moved) {
+			be.ino = moved_ino;
+			be.bottom = -1;         /* (final: not mapped again) */
+			be.stopped = true;
+		}
 		int err = build_add(b, &be);
 		if (err)
 			free(be.name);

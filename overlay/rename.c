@@ -1,11 +1,11 @@
 /*
- * rename / renameat2 as the kernel's overlayfs does it without redirect_dir:
+ * rename / renameat2 as the kernel's overlayfs does it with redirect_dir=on:
  * the source (and, for RENAME_EXCHANGE, the target) is copied up; a
- * directory that exists in a lower (merged or lower-only) cannot move
- * (EXDEV, so "mv" falls back to copying); the source name leaves a
+ * directory that exists in a lower (merged or lower-only) records where its
+ * lower dirs are before it moves (redirect.c); the source name leaves a
  * whiteout if a lower still has it, made by the host rename itself
  * (RENAME_WHITEOUT) so no crash can uncover the lower entry; a directory
- * landing in a merged parent becomes opaque first.
+ * only the upper has, landing in a merged parent, becomes opaque first.
  *
  * On success both entries are looked up again at their paths: old_e then
  * describes what is left at the old name (negative, or for an exchange the
@@ -26,12 +26,10 @@ static bool is_ancestor(const char *a, const char *b)
 	return !strncmp(a, b, n) && b[n] == '/';
 }
 
-/* Without redirects a directory can move only if no lower has it. */
-static bool can_move(const struct ovl_entry *e)
+/* A dir some lower has (after its copy-up: merged). */
+static bool lower_dir(const struct ovl_entry *e)
 {
-	if (!S_ISDIR(e->type))
-		return true;
-	return e->layer == OVL_UPPER && e->dir.n <= 1;
+	return S_ISDIR(e->type) && e->dir.n > 1;
 }
 
 static bool same_object(const struct ovl_entry *a, const struct ovl_entry *b)
@@ -90,8 +88,6 @@ static int check(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 	if (moves && exchange && new_dir &&
 	    (err = ovl_permission(cred, &new_e->st, OVL_MAY_WRITE)))
 		return err;
-	if (!can_move(old_e) || (exchange && !can_move(new_e)))
-		return -EXDEV;
 	if (!exchange && new_dir) {
 		err = ovl_dir_is_empty(fs, new_e);
 		if (err <= 0)
@@ -101,15 +97,15 @@ static int check(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 }
 
 /*
- * A (pure upper) directory landing in a merged parent is marked opaque, as
- * the kernel does without redirect_dir: whatever a lower has, or will
- * have, under that name must not merge into it.
+ * A directory only the upper has, landing in a merged parent, is marked
+ * opaque, as the kernel does: whatever a lower has, or will have, under
+ * that name must not merge into it.
  */
 static int opaque_if_needed(struct ovl_fs *fs, const struct ovl_entry *dir_e,
 			    const struct ovl_entry *dest)
 {
-	if (!S_ISDIR(dir_e->type))
-		return 0;
+	if (!S_ISDIR(dir_e->type) || lower_dir(dir_e))
+		return 0;               /* (a lower's dir has a redirect instead) */
 	int fd = ovl_dir_upper_fd(&dir_e->dir);
 	if (fd < 0)
 		return -ESTALE;
@@ -203,6 +199,11 @@ static int rename_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 		return err;
 	/* Either copy-up may have made the other's parent in upper. */
 	if ((err = ovl_copy_up_parent(fs, new_e)) || (err = ovl_copy_up_parent(fs, old_e)))
+		return err;
+	/* A dir a lower has says where its lower dirs are before it moves. */
+	bool samedir = ovl_same_parent(old_e, new_e);
+	if ((lower_dir(old_e) && (err = ovl_set_redirect(fs, old_e, samedir))) ||
+	    (exchange && lower_dir(new_e) && (err = ovl_set_redirect(fs, new_e, samedir))))
 		return err;
 	err = exchange ? do_exchange(fs, old_e, new_e) : do_move(fs, old_e, new_e);
 	/* Both names now hold something else (and a moved dir may have been

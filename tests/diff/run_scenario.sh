@@ -27,7 +27,7 @@
 #
 # The scenario runs twice on identical fresh lowers and fresh uppers: in the
 # kernel's overlayfs (tests/tools/kovlrun: mount -t overlay with
-# redirect_dir=off,index=off,metacopy=off,xino=off, chroot) and in $OVLRUN,
+# redirect_dir=on,index=off,metacopy=off,xino=off, chroot) and in $OVLRUN,
 # both with `env -i PATH=/bin:/usr/bin HOME=/root`, umask 022, no stdin.
 # Compared: exit status, stdout, stderr, the canonical dump of the upper
 # (tests/lib.sh upper_dump) and that every lower is unchanged.

@@ -1,7 +1,7 @@
 /*
  * Differential test of copy-up / dir / rename / open against the kernel's
  * overlayfs: the same operations run once through a real overlay mount
- * (redirect_dir=off, index=off, metacopy=off, xino=off) and once through
+ * (redirect_dir=on, index=off, metacopy=off, xino=off) and once through
  * the engine, on identical lowers; return codes and the resulting upper
  * trees (entries, types, modes, owners, contents, whiteouts, opaque /
  * impure / origin marks) must be the same.  Skipped where the kernel
@@ -170,7 +170,7 @@ static bool run_kernel(const struct tfs *t, const struct scenario *sc, int *resu
 			snprintf(lowers + strlen(lowers), sizeof(lowers) - strlen(lowers), "%s%s",
 				 i ? ":" : "", t->lower[i]);
 		if (snprintf(opts, sizeof(opts),
-			     "lowerdir=%s,upperdir=%s,workdir=%s/kwork,redirect_dir=off,"
+			     "lowerdir=%s,upperdir=%s,workdir=%s/kwork,redirect_dir=on,"
 			     "index=off,metacopy=off,xino=off", lowers, t->upper, root) >=
 		    (int)sizeof(opts))
 			_exit(1);

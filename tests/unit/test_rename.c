@@ -68,25 +68,56 @@ static void test_upper_file_no_whiteout(void **state)
 	chk_work_clean(t);
 }
 
-static void test_dirs_in_lower_give_exdev(void **state)
+/* The redirect dir d (in upper) carries, "" if none. */
+static void chk_redirect(const struct tfs *t, const char *d, const char *want)
+{
+	char buf[PATH_MAX];
+	int n = chk_getxattr(t->upper, d, "trusted.overlay.redirect", buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	assert_string_equal(buf, want);
+}
+
+static void test_dirs_in_lower_move_with_redirect(void **state)
 {
 	struct tfs *t = *state;
 	tfs_mkdir(t->lower[0], "low", 0755);
+	tfs_mkfile(t->lower[0], "low/f", "f", 0644);
 	tfs_mkdir(t->lower[0], "merged", 0755);
+	tfs_mkfile(t->lower[0], "merged/g", "g", 0644);
+	tfs_mkdir(t->lower[0], "d", 0755);
 	tfs_mkdir(t->upper, "merged", 0755);
 	tfs_mkdir(t->upper, "mine", 0755);
 	tfs_mkfile(t->upper, "mine/x", "x", 0644);
 	assert_int_equal(tfs_mount(t), 0);
-	assert_int_equal(do_rename(t, "/low", "/low2", 0), -EXDEV);
-	assert_int_equal(do_rename(t, "/merged", "/m2", 0), -EXDEV);
-	assert_int_equal(do_rename(t, "/mine", "/low", RENAME_EXCHANGE), -EXDEV);
-	chk_absent(t->upper, "low");
+	/* Within its dir: its old name; the old name is whited out. */
+	assert_int_equal(do_rename(t, "/low", "/low2", 0), 0);
+	chk_redirect(t, "low2", "low");
+	chk_whiteout(t->upper, "low");
+	chk_opaque(t->upper, "low2", false);
+	struct ovl_entry e;
+	chk_lookup(t, "/low2/f", &e);
+	assert_int_equal(e.type, S_IFREG);
+	ovl_entry_release(&e);
+	/* To another dir: the path where the lowers keep it; moved on
+	 * within that dir, it keeps it. */
+	assert_int_equal(do_rename(t, "/merged", "/d/m2", 0), 0);
+	chk_redirect(t, "d/m2", "/merged");
+	assert_int_equal(do_rename(t, "/d/m2", "/d/m3", 0), 0);
+	chk_redirect(t, "d/m3", "/merged");
+	chk_lookup(t, "/d/m3/g", &e);
+	assert_int_equal(e.type, S_IFREG);
+	ovl_entry_release(&e);
+	/* A moved dir moves on to another dir: its lower path, through its
+	 * own relative redirect. */
+	assert_int_equal(do_rename(t, "/low2", "/d/l3", 0), 0);
+	chk_redirect(t, "d/l3", "/low");
 	/* An upper-only dir moves, with its content; landing in a merged
 	 * parent (the root here) it becomes opaque, as the kernel marks it. */
 	assert_int_equal(do_rename(t, "/mine", "/yours", 0), 0);
 	char buf[4];
 	assert_int_equal(tfs_read(t->upper, "yours/x", buf, sizeof(buf)), 1);
 	chk_opaque(t->upper, "yours", true);
+	chk_redirect(t, "yours", "");
 	/* Within a pure upper parent: no mark. */
 	tfs_mkdir(t->upper, "yours/sub", 0755);
 	assert_int_equal(do_rename(t, "/yours/sub", "/yours/sub2", 0), 0);
@@ -228,7 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lower_file_moves_and_whiteouts, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_upper_file_no_whiteout, tfs_setup_1, tfs_teardown),
-		cmocka_unit_test_setup_teardown(test_dirs_in_lower_give_exdev, tfs_setup_1, tfs_teardown),
+		cmocka_unit_test_setup_teardown(test_dirs_in_lower_move_with_redirect, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_dir_over_empty_merged_dir_is_opaque, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_dir_over_lower_only_dir_and_whiteout, tfs_setup_1, tfs_teardown),
 		cmocka_unit_test_setup_teardown(test_noreplace, tfs_setup_1, tfs_teardown),
