@@ -139,6 +139,8 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 	if (err >= 0)
 		err = ovl_origin_init(fs);
 	if (err >= 0)
+		err = ovl_handed_init(fs);
+	if (err >= 0)
 		err = ovl_locks_init(fs);
 	for (int i = 0; i < cfg->npassthrough && err >= 0; i++)
 		err = add_passthrough(fs, cfg->passthrough[i]);
@@ -166,6 +168,7 @@ void ovl_fs_free(struct ovl_fs *fs)
 	ovl_listings_free(fs);
 	ovl_dcache_free(fs);
 	ovl_origin_free(fs);
+	ovl_handed_free(fs);
 	ovl_locks_free(fs);
 	for (int i = 0; i < OVL_MAX_LAYERS; i++)
 		if (fs->layers[i].fd >= 0)

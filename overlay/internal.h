@@ -105,6 +105,11 @@ struct ovl_fs {
 	struct ovl_origin_slot *origins;
 	uint64_t origin_gen;            /* bumped by each ovl_origin_forget */
 
+	/* handed.c: overlay paths of lower files handed out, by (dev, ino);
+	 * handed_lock guards the table (a leaf lock). */
+	pthread_mutex_t handed_lock;
+	struct ovl_handed_slot *handed;
+
 	/* copied.c: lock-free, bits only ever set (atomic OR) */
 	_Atomic uint64_t copied[OVL_COPIED_BITS / 64];
 	_Atomic uint64_t opened[OVL_COPIED_BITS / 64];
@@ -150,6 +155,15 @@ int ovl_hold_pair(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *a,
  * below: the lock of the parent of path[0..len), for that one step. */
 int ovl_lock_parent_of(struct ovl_fs *fs, const char *path, size_t len, struct ovl_dirlock **out);
 void ovl_unlock_dir(struct ovl_fs *fs, struct ovl_dirlock *d);
+
+/* handed.c */
+struct ovl_handed_slot;
+int ovl_handed_init(struct ovl_fs *fs);
+void ovl_handed_free(struct ovl_fs *fs);
+/* A lower file (dev, ino) is handed out as an fd at overlay path canon. */
+void ovl_handed_record(struct ovl_fs *fs, dev_t dev, ino_t ino, const char *canon);
+/* Names from (and, exchanged, to) moved: the records follow. */
+void ovl_handed_moved(struct ovl_fs *fs, const char *from, const char *to, bool exchange);
 
 /* origin.c */
 struct ovl_origin_slot;

@@ -42,11 +42,14 @@ static int may_noatime(const struct ovl_cred *cred, const struct stat *st, int f
 
 /* An fd of e's real file for the caller (flags: the real open's).  A
  * lower file is marked first (copied.c): a copy-up that ends before the
- * fd shows must count it. */
+ * fd shows must count it; and where it is in the overlay is recorded. */
 static int hand_out(struct ovl_fs *fs, const struct ovl_entry *e, int flags, int *fd)
 {
-	if (e->layer != OVL_UPPER && S_ISREG(e->type))
-		ovl_opened_mark(fs, e->st.st_dev, e->st.st_ino);
+	if (e->layer != OVL_UPPER && !S_ISDIR(e->type)) {
+		if (S_ISREG(e->type))
+			ovl_opened_mark(fs, e->st.st_dev, e->st.st_ino);
+		ovl_handed_record(fs, e->st.st_dev, e->st.st_ino, e->path);  /* handed.c */
+	}
 	*fd = ovl_open_real(fs, e, flags);
 	return *fd < 0 ? *fd : OVL_OPEN_FILE;
 }

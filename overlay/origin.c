@@ -118,7 +118,7 @@ int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd)
 	struct stat st;
 	if (fstat(real_fd, &st))
 		return -errno;
-	if (e->type == 0 || !S_ISREG(e->type))
+	if (e->type == 0 || S_ISDIR(e->type))
 		return 0;
 	if (e->layer != OVL_UPPER)
 		return st.st_dev == e->st.st_dev && st.st_ino == e->st.st_ino;

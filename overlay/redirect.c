@@ -14,7 +14,8 @@
  * into the lowers, without permission checks on the way.  They are read
  * only from the overlay's private xattrs, which no command can write
  * (xattr.c escapes its names), and each is checked: a relative one is one
- * name, an absolute one has no empty, "." or ".." component.
+ * name, an absolute one has no empty, "." or ".." component (a lookup
+ * through such a redirect fails, as the kernel's does).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,25 +26,34 @@
 #include <unistd.h>
 #include "upper.h"
 
-static bool valid_name(const char *s, size_t n)
+/* The kernel's default redirect_max: a longer absolute redirect is not
+ * made (EXDEV: the mover copies). */
+#define REDIRECT_MAX 256
+
+/* One name of a redirect: 0, -EINVAL for an empty or too long one (the
+ * kernel refuses the redirect), -EACCES for "." and ".." (its lookup of
+ * them fails so). */
+static int check_name(const char *s, size_t n)
 {
-	return n > 0 && n <= NAME_MAX && !memchr(s, '/', n) && !(n == 1 && s[0] == '.') &&
-	       !(n == 2 && s[0] == '.' && s[1] == '.');
+	if (n == 0 || n > NAME_MAX || memchr(s, '/', n))
+		return -EINVAL;
+	return (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.') ? -EACCES : 0;
 }
 
-static bool valid_redirect(const char *v, size_t n)
+static int check_redirect(const char *v, size_t n)
 {
 	if (v[0] != '/')
-		return valid_name(v, n);
-	for (size_t i = 0; i < n;) {
+		return check_name(v, n);
+	int err = 0;
+	for (size_t i = 0; i < n && err != -EINVAL;) {
 		size_t j = i + 1;
 		while (j < n && v[j] != '/')
 			j++;
-		if (!valid_name(v + i + 1, j - i - 1))
-			return false;
+		int e = check_name(v + i + 1, j - i - 1);
+		err = e ? e : err;
 		i = j;
 	}
-	return true;
+	return err;
 }
 
 int ovl_dir_marks(const struct ovl_fs *fs, int dirfd, bool *opaque, char *redirect)
@@ -80,11 +90,11 @@ int ovl_dir_marks(const struct ovl_fs *fs, int dirfd, bool *opaque, char *redire
 		return errno == ERANGE ? -EINVAL : -errno;
 	}
 	redirect[r] = 0;
-	if (r == 0 || strlen(redirect) != (size_t)r || !valid_redirect(redirect, (size_t)r)) {
-		redirect[0] = 0;
-		return -EINVAL;         /* as the kernel: the lookup fails */
-	}
-	return 0;
+	int err = r == 0 || strlen(redirect) != (size_t)r ? -EINVAL
+							: check_redirect(redirect, (size_t)r);
+	if (err)
+		redirect[0] = 0;        /* as the kernel: the lookup fails */
+	return err;
 }
 
 /* Where the lowers keep the dir at overlay path (every dir on the way in
@@ -119,7 +129,7 @@ static int lower_path(const struct ovl_fs *fs, const char *path, char *out)
 		if (use[0] == '/')
 			len = 0;
 		int n = snprintf(out + len, PATH_MAX - len, "%s%s", use[0] == '/' ? "" : "/", use);
-		if (n < 0 || (size_t)n >= PATH_MAX - len)
+		if (n < 0 || len + (size_t)n > REDIRECT_MAX)
 			err = -EXDEV;   /* as the kernel: too long, the mover copies */
 		else
 			len += (size_t)n;
@@ -144,7 +154,6 @@ int ovl_set_redirect(struct ovl_fs *fs, const struct ovl_entry *e, bool samedir)
 		snprintf(want, sizeof(want), "%s", e->name);
 	else if ((err = lower_path(fs, e->path, want)))
 		return err;
-	if (fsetxattr(fd, fs->xa_redirect, want, strlen(want), 0))
-		return errno == ENOTSUP ? -EXDEV : -errno;  /* no xattrs: the mover copies */
-	return 0;
+	/* as the kernel: whatever fails, the mover copies instead */
+	return fsetxattr(fd, fs->xa_redirect, want, strlen(want), 0) ? -EXDEV : 0;
 }

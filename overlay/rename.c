@@ -223,6 +223,7 @@ static int rename_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 			(void)ovl_mark_impure_for(fs, old_e->parent.fd[0], old_e->name,
 						  old_e->parent.fd[0]);
 	}
+	ovl_handed_moved(fs, old_e->path, new_e->path, exchange);  /* fds' paths follow */
 	ovl_listing_invalidate(fs, &old_e->parent);
 	ovl_listing_invalidate(fs, &new_e->parent);
 	if (old_e->dir.n)

@@ -147,13 +147,25 @@ static bool cwd_kept(struct req *r, char *canon, enum fd_kind *kind, char *link)
 	return true;
 }
 
+/* A lower file's overlay path is where it was opened, as renames since
+ * carried it (engine: ovl_handed_path), when known: its layer path is
+ * not, once a dir above it moved with a redirect or it was renamed. */
+static void lower_canon(struct req *r, int err, enum fd_kind kind, dev_t dev, ino_t ino,
+			char *canon)
+{
+	if (!err && kind == FD_LOWER)
+		(void)ovl_handed_path(r->sup->fs, dev, ino, canon);
+}
+
 /* The overlay path of a tracee's fd that o describes. */
 static int copy_canon(struct req *r, const struct fd_object *o, char *canon, enum fd_kind *kind,
 		      char *link)
 {
 	if (resolve_read_link(o->proc, link))
 		return -EBADF;
-	return classify_on(r->sup, link[0] == '/' ? o->id.mnt_id : 0, link, canon, kind);
+	int err = classify_on(r->sup, link[0] == '/' ? o->id.mnt_id : 0, link, canon, kind);
+	lower_canon(r, err, *kind, (dev_t)o->id.dev, (ino_t)o->id.ino, canon);
+	return err;
 }
 
 /* fd_kind_link of a tracee's fd (not AT_FDCWD), through our copy of it (in
@@ -251,10 +263,15 @@ int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
 int resolve_own_fd(struct req *r, int fd, char *canon, enum fd_kind *kind, char *link)
 {
 	char proc[64];
+	struct stat st;
 	*kind = FD_OTHER;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	int err = resolve_read_link(proc, link);
-	return err ? err : resolve_classify(r->sup, proc, link, canon, kind);
+	if (!err)
+		err = resolve_classify(r->sup, proc, link, canon, kind);
+	if (!err && *kind == FD_LOWER && !fstat(fd, &st))
+		lower_canon(r, err, *kind, st.st_dev, st.st_ino, canon);
+	return err;
 }
 
 int req_own_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
@@ -406,6 +423,14 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	if (rv == 1) {
 		rv = ovl_lookup(fs, cred, "/", base, (flags & ~OVL_LOOKUP_FOLLOW) | OVL_LOOKUP_NO_PERM,
 				e);
+		/* a lower file's path may now name another object (its own
+		 * moved on unseen): what is found must be the fd's file, or
+		 * its copy; else it is gone from the overlay's names */
+		if (!rv && e->type && kind == FD_LOWER && copy >= 0 &&
+		    ovl_is_origin(fs, e, copy) <= 0) {
+			ovl_entry_release(e);
+			e->type = 0;
+		}
 		if (!rv && e->type == 0) {
 			/* Gone from the overlay: a file is itself.  A dir's
 			 * mirror is renamed after the overlay (req_lookup looks

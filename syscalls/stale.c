@@ -21,9 +21,10 @@
  * between the check and ADDFD: a dup2 onto the number then is undone by the
  * read-only replacement.
  *
- * Limits (README, Differences): the copy is found under the fd's path in
- * the overlay (a copy renamed away or removed before the holder's next call
- * is not found: the fd keeps the lower file); O_PATH fds stay (ADDFD cannot
+ * Limits (README, Differences): the copy is found under the fd's overlay
+ * path (where it was opened, carried along by renames: overlay/handed.c; a
+ * copy removed before the holder's next call is not found: the fd keeps
+ * the lower file); O_PATH fds stay (ADDFD cannot
  * install one); fds sharing an open file description share the new one
  * while the fd that got it first holds it (struct stale: the last 32); the
  * shared description of a process that makes no trapped call (a shell

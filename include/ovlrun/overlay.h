@@ -137,6 +137,11 @@ int ovl_layer_of_mount(const struct ovl_fs *fs, uint64_t mnt_id);
  * run, so that an fd opened on it still shows what the overlay does
  * (overlay/copied.c); true when it may have been. */
 bool ovl_maybe_copied_up(struct ovl_fs *fs, dev_t dev, ino_t ino);
+/* Where the lower file (dev, ino), handed out as an fd, was last seen in
+ * the overlay (its open's path, carried along by renames), into canon
+ * (PATH_MAX): false if not known.  A hint: the caller checks the object
+ * found there is the fd's. */
+bool ovl_handed_path(struct ovl_fs *fs, dev_t dev, ino_t ino, char *canon);
 /* Bumped after each copy-up of a lower regular file that may have been
  * handed out as an fd (ovl_open): fds of such a file opened before its
  * copy-up still read the lower one, and are to be replaced by the copy's

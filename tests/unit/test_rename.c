@@ -77,6 +77,15 @@ static void chk_redirect(const struct tfs *t, const char *d, const char *want)
 	assert_string_equal(buf, want);
 }
 
+/* The overlay shows path as type. */
+static void chk_shows(struct tfs *t, const char *path, mode_t type)
+{
+	struct ovl_entry e;
+	chk_lookup(t, path, &e);
+	assert_int_equal(e.type, type);
+	ovl_entry_release(&e);
+}
+
 static void test_dirs_in_lower_move_with_redirect(void **state)
 {
 	struct tfs *t = *state;
@@ -94,19 +103,14 @@ static void test_dirs_in_lower_move_with_redirect(void **state)
 	chk_redirect(t, "low2", "low");
 	chk_whiteout(t->upper, "low");
 	chk_opaque(t->upper, "low2", false);
-	struct ovl_entry e;
-	chk_lookup(t, "/low2/f", &e);
-	assert_int_equal(e.type, S_IFREG);
-	ovl_entry_release(&e);
+	chk_shows(t, "/low2/f", S_IFREG);
 	/* To another dir: the path where the lowers keep it; moved on
 	 * within that dir, it keeps it. */
 	assert_int_equal(do_rename(t, "/merged", "/d/m2", 0), 0);
 	chk_redirect(t, "d/m2", "/merged");
 	assert_int_equal(do_rename(t, "/d/m2", "/d/m3", 0), 0);
 	chk_redirect(t, "d/m3", "/merged");
-	chk_lookup(t, "/d/m3/g", &e);
-	assert_int_equal(e.type, S_IFREG);
-	ovl_entry_release(&e);
+	chk_shows(t, "/d/m3/g", S_IFREG);
 	/* A moved dir moves on to another dir: its lower path, through its
 	 * own relative redirect. */
 	assert_int_equal(do_rename(t, "/low2", "/d/l3", 0), 0);

@@ -1,7 +1,6 @@
 # A lock through an fd of a lower file opened before the file was renamed:
 # it must lock the renamed file (one overlay inode) and the fd must keep
 # reading that file, even when another file was created at the old name.
-documented_difference="a lock on a lower file copies it up: an fd opened before a rename of the file keeps the lower inode"
 image=debian
 setup_top_lower() {
 	mkdir -p data
