@@ -111,9 +111,11 @@ static void add_rules(scmp_filter_ctx ctx)
 		if (seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, trapped[i], 0))
 			die_setup("seccomp notify rule for syscall %d failed", trapped[i]);
 	/* fcntl: the lock commands go to the supervisor (a lock on a lower
-	 * file moves the fd to the upper copy first), the rest run natively. */
+	 * file moves the fd to the upper copy first), and F_NOTIFY (dnotify
+	 * of an overlay dir: its mirror never changes); the rest run natively
+	 * (libseccomp tests the equal ones before the ranges below). */
 	static const int lock_cmds[] = { F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK,
-					 F_OFD_SETLKW };
+					 F_OFD_SETLKW, F_NOTIFY };
 	for (size_t i = 0; i < sizeof(lock_cmds) / sizeof(lock_cmds[0]); i++)
 		seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(fcntl), 1,
 				 SCMP_A1(SCMP_CMP_EQ, (uint64_t)lock_cmds[i]));

@@ -92,8 +92,10 @@
 #define DECLARE(name) int64_t sys_##name(struct req *r);
 HANDLERS(DECLARE)
 #undef DECLARE
-/* fcntl is trapped for its lock commands only (see filter.c) */
+/* fcntl is trapped for its lock commands and F_NOTIFY only (see filter.c) */
 int64_t sys_fcntl(struct req *r);
+/* dnotify.c: fcntl(F_NOTIFY), from sys_fcntl */
+int64_t dnotify_fcntl(struct req *r);
 /* sendto is trapped only with a destination address */
 int64_t sys_sendto(struct req *r);
 

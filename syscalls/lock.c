@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
+#include "handlers.h"
 
 static int64_t do_lock(struct req *r, int fd)
 {
@@ -39,6 +40,9 @@ static int64_t do_lock(struct req *r, int fd)
 
 int64_t sys_fcntl(struct req *r)
 {
+	/* the trapped commands (filter.c): the lock ones, and F_NOTIFY */
+	if ((int)ARG(r, 1) == F_NOTIFY)
+		return dnotify_fcntl(r);
 	return do_lock(r, (int)ARG(r, 0));
 }
 

@@ -107,6 +107,11 @@ static int send_event(struct ninst *in, int wd, uint32_t mask, uint32_t cookie, 
 
 static void queue_event(struct ninst *in, int wd, uint32_t mask, uint32_t cookie, const char *name)
 {
+	if (in->dn) {
+		if (mask & IN_ALL_EVENTS)
+			dnotify_signal(in->dn);  /* (no IN_IGNORED, no merging: a signal each) */
+		return;
+	}
 	if (in->sock < 0)
 		return;
 	const char *nm = name ? name : "";
@@ -155,6 +160,10 @@ void notify_deliver(struct sup *s, struct nwatch *w, uint32_t mask, uint32_t coo
 {
 	if (w->dead || !(mask & w->mask & IN_ALL_EVENTS))
 		return;
+	if (w->inst->dn && !dnotify_alive(w->inst->dn)) {
+		notify_watch_drop(s, w, false);  /* its fd is closed (or another) */
+		return;
+	}
 	queue_event(w->inst, w->wd, mask, cookie, name);
 	if (w->mask & IN_ONESHOT)
 		notify_watch_drop(s, w, true);
@@ -166,6 +175,8 @@ void notify_inst_free(struct sup *s, struct ninst *in)
 		notify_watch_drop(s, in->watches, false);
 	if (in->sock >= 0)
 		close(in->sock);
+	if (in->dn)
+		dnotify_free(in->dn);
 	struct notify *n = s->notify;
 	for (struct ninst **p = &n->insts; *p; p = &(*p)->next)
 		if (*p == in) {

@@ -82,6 +82,7 @@ struct ninst {
 	bool overflow;                  /* an event was lost: IN_Q_OVERFLOW owed */
 	struct nlast last;
 	struct nwatch *watches;
+	struct ndnotify *dn;            /* a dnotify registration (dnotify.c), NULL for inotify */
 	struct ninst *next;
 };
 
@@ -114,6 +115,13 @@ void notify_watch_add(struct notify *n, struct nwatch *w);
  * stays until the next notify_sweep, so loops over watches may go on. */
 void notify_watch_drop(struct sup *s, struct nwatch *w, bool ignored);
 void notify_inst_free(struct sup *s, struct ninst *in);
+
+/* dnotify.c: a registration's fd still holds its description; send its
+ * signal; free it. */
+struct ndnotify;
+bool dnotify_alive(const struct ndnotify *dn);
+void dnotify_signal(const struct ndnotify *dn);
+void dnotify_free(struct ndnotify *dn);
 
 /* notify_real.c */
 /* Attach w to the real objects now behind its path. */

@@ -492,8 +492,8 @@ void notify_sweep(struct sup *s, bool check)
 			close(in->sock);
 			in->sock = -1;
 		}
-		if (in->sock < 0)
-			notify_inst_free(s, in);
+		if (in->dn ? !in->watches : in->sock < 0)
+			notify_inst_free(s, in);  /* (a dnotify one: its watch gone) */
 	}
 	while (n && n->graveyard) {
 		struct nwatch *w = n->graveyard;

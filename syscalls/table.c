@@ -57,6 +57,8 @@ bool sc_alone(const struct seccomp_data *d)
 		return true;    /* the inotify state has no lock of its own */
 	case __NR_bind:
 		return true;    /* the supervisor's cwd is the process's (socket.c) */
+	case __NR_fcntl:
+		return d->args[1] == F_NOTIFY;  /* dnotify.c: the inotify state too */
 	default:
 		return false;
 	}

@@ -201,6 +201,56 @@ static int probe_threads_fs(const char *a, const char *b)
 
 static void usage(void);
 
+/* dnotify DIR MODE CMD...: F_NOTIFY (create, delete, rename, attrib,
+ * modify) on DIR with SIGRTMIN (F_SETSIG), one-shot or multishot; closed:
+ * multishot, then the fd closed; removed: multishot, then F_NOTIFY 0.
+ * Then each CMD run by /bin/sh in a child; after each, whether the signal
+ * came and carried the fd (si_fd).  A stat of DIR first lets a relayed
+ * native write in. */
+static int probe_dnotify(const char *dir, const char *mode, int n, char **cmds)
+{
+	bool multishot = strcmp(mode, "oneshot");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fail("open", dir);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (fcntl(fd, F_SETSIG, SIGRTMIN) ||
+	    fcntl(fd, F_NOTIFY, DN_CREATE | DN_DELETE | DN_RENAME | DN_ATTRIB | DN_MODIFY |
+				(multishot ? DN_MULTISHOT : 0)))
+		return fail("fcntl", dir);
+	if (!strcmp(mode, "removed") && fcntl(fd, F_NOTIFY, 0))
+		return fail("fcntl", dir);
+	int dup_fd = dup(fd);  /* (a later fd must not take the closed one's number) */
+	if (!strcmp(mode, "closed"))
+		close(fd);
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			execl("/bin/sh", "sh", "-c", cmds[i], (char *)NULL);
+			_exit(127);
+		}
+		int st;
+		struct stat sb;
+		waitpid(pid, &st, 0);
+		(void)stat(dir, &sb);
+		siginfo_t si;
+		struct timespec zero = { 0, 0 };
+		int got = 0, fd_ok = 0;
+		while (sigtimedwait(&set, &si, &zero) == SIGRTMIN) {
+			got++;
+			fd_ok += si.si_fd == fd;
+		}
+		printf("%s: %s%s\n", cmds[i], got ? "signal" : "no signal",
+		       got ? (fd_ok == got ? ", si_fd is the fd" : ", si_fd is another") : "");
+	}
+	close(fd);
+	close(dup_fd);
+	return 0;
+}
+
 /* ids MODE A [B]: whether the inode numbers an object reports through its
  * fds, /proc/self/fd links and names agree with the one A had (same or
  * different, never numbers). */
@@ -292,6 +342,7 @@ static void usage(void)
 	      "  rename2 OLD NEW noreplace|exchange |\n"
 	      "  tmpfile DIR NAME | dino DIR | fstat FD PATH | fstatfs FD... | threads-fs A B |\n"
 	      "  ids unlinked|unlinked-opath|openlink|linkfd-empty|linkfd-proc A [B] |\n"
+	      "  dnotify DIR oneshot|multishot|closed|removed CMD... |\n"
 	      "  reopen-unlinked PATH |\n"
 	      "  runas UID GID CMD [ARGS] |\n"
 	      "  lock P posix-r|posix-w|ofd-w|flock-s|flock-x MS | lock-reopen P | tiocsti C |\n"
@@ -818,6 +869,8 @@ int main(int argc, char **argv)
 		       st.st_mode & 07777, agree ? "agrees" : "disagrees", argv[3], rel);
 		return 0;
 	}
+	if (!strcmp(cmd, "dnotify") && argc >= 5)
+		return probe_dnotify(argv[2], argv[3], argc - 4, argv + 4);
 	if (!strcmp(cmd, "ids") && argc >= 4)
 		return probe_ids(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
 	if (!strcmp(cmd, "dino") && argc == 3) {
