@@ -79,7 +79,12 @@ void ovl_opened_mark(struct ovl_fs *fs, dev_t dev, ino_t ino)
 void ovl_copied_done(struct ovl_fs *fs, dev_t dev, ino_t ino)
 {
 	if (maybe(fs->opened, dev, ino))
-		atomic_fetch_add(&fs->stale_gen, 1);
+		ovl_stale_bump(fs);
+}
+
+void ovl_stale_bump(struct ovl_fs *fs)
+{
+	atomic_fetch_add(&fs->stale_gen, 1);
 }
 
 uint64_t ovl_stale_gen(struct ovl_fs *fs)

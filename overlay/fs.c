@@ -263,7 +263,9 @@ void ovl_changed_attr(struct ovl_fs *fs, const struct ovl_entry *e, unsigned att
 	ovl_changed(fs, &c);
 }
 
-void ovl_forget(struct ovl_fs *fs, const char *path)
+void ovl_forget(struct ovl_fs *fs, const char *path, const struct stat *old)
 {
 	ovl_dcache_invalidate(fs, path, true);
+	if (old && !S_ISDIR(old->st_mode))
+		ovl_origin_forget(fs, old->st_dev, old->st_ino);  /* its number may come back */
 }

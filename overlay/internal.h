@@ -67,6 +67,8 @@ void ovl_copied_mark(struct ovl_fs *fs, dev_t dev, ino_t ino);
  * copy in place, what was cached of its name forgotten). */
 void ovl_opened_mark(struct ovl_fs *fs, dev_t dev, ino_t ino);
 void ovl_copied_done(struct ovl_fs *fs, dev_t dev, ino_t ino);
+/* Some fd of a lower file may be stale now (ovl_stale_gen moves). */
+void ovl_stale_bump(struct ovl_fs *fs);
 
 struct ovl_fs {
 	/* Immutable after ovl_fs_new. */
@@ -82,8 +84,9 @@ struct ovl_fs {
 	size_t xattr_prefix_len;
 	char xa_opaque[48], xa_origin[48], xa_impure[48], xa_redirect[48]; /* full names */
 
-	/* readdir cache (readdir.c): guarded by listings_lock, a leaf lock
-	 * held through one ovl_readdir (its callback must not call back). */
+	/* readdir cache (readdir.c): guarded by listings_lock, held through
+	 * one ovl_readdir (its callback must not call back); a listing built
+	 * under it takes origin_lock (d_ino of copies), which is a leaf. */
 	pthread_mutex_t listings_lock;
 	struct ovl_listing *listings;   /* list, most recently used first */
 	unsigned nlistings;
@@ -103,12 +106,12 @@ struct ovl_fs {
 	 * origin_lock guards the table (a leaf lock). */
 	pthread_mutex_t origin_lock;
 	struct ovl_origin_slot *origins;
-	uint64_t origin_gen;            /* bumped by each ovl_origin_forget */
+	uint64_t origin_gen;            /* bumped by each ovl_origin_forget (origin_lock) */
 
-	/* handed.c: overlay paths of lower files handed out, by (dev, ino);
-	 * handed_lock guards the table (a leaf lock). */
+	/* handed.c: overlay paths of lower files handed out, by (dev, ino),
+	 * and the renames since; handed_lock guards them (a leaf lock). */
 	pthread_mutex_t handed_lock;
-	struct ovl_handed_slot *handed;
+	struct ovl_handed *handed;
 
 	/* copied.c: lock-free, bits only ever set (atomic OR) */
 	_Atomic uint64_t copied[OVL_COPIED_BITS / 64];
@@ -157,12 +160,15 @@ int ovl_lock_parent_of(struct ovl_fs *fs, const char *path, size_t len, struct o
 void ovl_unlock_dir(struct ovl_fs *fs, struct ovl_dirlock *d);
 
 /* handed.c */
-struct ovl_handed_slot;
+struct ovl_handed;
 int ovl_handed_init(struct ovl_fs *fs);
 void ovl_handed_free(struct ovl_fs *fs);
-/* A lower file (dev, ino) is handed out as an fd at overlay path canon. */
-void ovl_handed_record(struct ovl_fs *fs, dev_t dev, ino_t ino, const char *canon);
-/* Names from (and, exchanged, to) moved: the records follow. */
+/* The renames logged so far (a walk takes it when it begins). */
+uint64_t ovl_handed_seq(struct ovl_fs *fs);
+/* A lower file (dev, ino) is handed out as an fd at overlay path canon,
+ * found by a walk that began at rename seq. */
+void ovl_handed_record(struct ovl_fs *fs, dev_t dev, ino_t ino, const char *canon, uint64_t seq);
+/* Names from (and, exchanged, to) moved: logged, records follow. */
 void ovl_handed_moved(struct ovl_fs *fs, const char *from, const char *to, bool exchange);
 
 /* origin.c */

@@ -3,8 +3,9 @@
  *
  * One component (ovl_lookup_one) is looked up top-down as Linux overlayfs
  * does: a whiteout hides everything below, a non-directory ends the
- * descent, an opaque directory ends it too, and entries listed in cfg.hide
- * are absent.  The walk (ovl_lookup, ovl_walk_mirror) follows the kernel's
+ * descent, an opaque directory ends it too, a redirect (redirect.c) sends
+ * the layers below to another name or, from their roots, another path, and
+ * entries listed in cfg.hide are absent.  The walk (ovl_lookup, ovl_walk_mirror) follows the kernel's
  * path_lookupat rules on canonical overlay paths: "." and "..", symlinks,
  * RESOLVE_* restrictions and pass-through mounts.
  *
@@ -946,6 +947,7 @@ static void entry_init(struct ovl_fs *fs, struct ovl_entry *e)
 	e->trailing_slash = false;
 	e->passthrough = false;
 	e->pt_rest[0] = 0;
+	e->handed_seq = ovl_handed_seq(fs);
 }
 
 void ovl_entry_drop_parent(struct ovl_entry *e)

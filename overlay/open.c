@@ -45,12 +45,18 @@ static int may_noatime(const struct ovl_cred *cred, const struct stat *st, int f
  * fd shows must count it; and where it is in the overlay is recorded. */
 static int hand_out(struct ovl_fs *fs, const struct ovl_entry *e, int flags, int *fd)
 {
-	if (e->layer != OVL_UPPER && !S_ISDIR(e->type)) {
+	bool lower = e->layer != OVL_UPPER && !S_ISDIR(e->type);
+	if (lower) {
 		if (S_ISREG(e->type))
 			ovl_opened_mark(fs, e->st.st_dev, e->st.st_ino);
-		ovl_handed_record(fs, e->st.st_dev, e->st.st_ino, e->path);  /* handed.c */
+		ovl_handed_record(fs, e->st.st_dev, e->st.st_ino, e->path, e->handed_seq);
 	}
 	*fd = ovl_open_real(fs, e, flags);
+	/* a copy-up that ended between the lookup and the mark counted no
+	 * open: the fd is stale already, moved at the holder's next call */
+	if (*fd >= 0 && lower && S_ISREG(e->type) &&
+	    ovl_maybe_copied_up(fs, e->st.st_dev, e->st.st_ino))
+		ovl_stale_bump(fs);
 	return *fd < 0 ? *fd : OVL_OPEN_FILE;
 }
 

@@ -143,6 +143,10 @@ static bool origin_decode(const struct ovl_fs *fs, const unsigned char *fb, ssiz
 	if (len <= FB_HEAD + UUID_LEN || len > ORIGIN_MAX || fb[0] != 0 || fb[1] != 0xfb ||
 	    fb[2] != len)
 		return false;
+	/* flags, as the kernel reads them: unknown ones, a big-endian handle
+	 * on this little-endian machine, an upper's handle: origin unknown */
+	if ((fb[3] & ~7u) || ((fb[3] & 1) && !(fb[3] & 2)) || (fb[3] & 4))
+		return false;
 	static const unsigned char null_uuid[UUID_LEN];
 	const unsigned char *uuid = fb + FB_HEAD;
 	bool any = !memcmp(uuid, null_uuid, UUID_LEN);

@@ -497,6 +497,7 @@ int loop_run(struct sup *s)
 	s->tasks = NULL;
 	sent_free(s->sent);
 	stale_free(s->stale);
+	s->stale = NULL;
 	s->sent = NULL;
 	binds_free(s->binds);
 	s->binds = NULL;

@@ -117,6 +117,21 @@ again:;
 	return err;
 }
 
+/* The overlay shows the very file fd is (not its copy, not another file)
+ * at canon: binding it there shows nothing the overlay does not. */
+static bool overlay_shows(struct req *r, const char *canon, int fd)
+{
+	struct ovl_entry e;
+	struct stat st;
+	if (fstat(fd, &st) || ovl_lookup(r->sup->fs, &(struct ovl_cred){ .cap_eff = ~0ULL }, "/",
+					 canon, OVL_LOOKUP_NO_PERM, &e))
+		return false;
+	bool same = e.type && !e.passthrough && e.st.st_dev == st.st_dev &&
+		    e.st.st_ino == st.st_ino;
+	ovl_entry_release(&e);
+	return same;
+}
+
 /* The kernel opens an fexecve'd file again by its path, and the
  * command's Landlock domain (confine.c) lets it open nothing outside its
  * root: a layer file's fd (copy: ours) is moved to the file's bind in the
@@ -127,8 +142,10 @@ static int in_root(struct req *r, int tfd, int copy, int rfd)
 	enum fd_kind kind;
 	int flags;
 	off_t pos;
-	if (req_own_fd_kind(r, copy, canon, &kind) || (kind != FD_LOWER && kind != FD_UPPER))
-		return 0;  /* the sandbox's own file, or an unlinked one: as it is */
+	if (req_own_fd_kind(r, copy, canon, &kind) || (kind != FD_LOWER && kind != FD_UPPER) ||
+	    !overlay_shows(r, canon, copy))
+		return 0;  /* the sandbox's own file, an unlinked one, or one the overlay no
+			    * longer shows at its path: as it is */
 	int err = shadow_bind(r->sup, canon, rfd);
 	if (err || (err = req_fd_state(r, tfd, &flags, &pos)))
 		return err;

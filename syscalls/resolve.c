@@ -382,7 +382,7 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	char base[PATH_MAX], link[PATH_MAX];
 	const struct ovl_cred *cred;
 	enum fd_kind kind;
-	struct fd_object o;
+	struct fd_object o = { 0 };
 	int copy = -1, err = req_cred(r, &cred);
 	if (err)
 		return err;

@@ -126,7 +126,7 @@ int64_t sys_bind(struct req *r)
 			err = -errno;
 		/* the engine told of the name it made; the inode under it
 		 * is another now */
-		ovl_forget(r->sup->fs, e.path);
+		ovl_forget(r->sup->fs, e.path, &st);
 	}
 	if (sock >= 0)
 		close(sock);

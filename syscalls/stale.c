@@ -199,7 +199,7 @@ static int open_copy(struct req *r, int copy, const char *canon, bool copy_up, i
 	int err = ovl_lookup(fs, &(struct ovl_cred){ .cap_eff = ~0ULL }, "/", canon,
 			     OVL_LOOKUP_NO_PERM, &e);
 	if (err)
-		return err;
+		return err == -ENOMEM || err == -EIO ? err : -ENOENT;  /* no copy there: the fd keeps its file */
 	/* The name may have moved on (renamed, replaced) since the fd was
 	 * opened: only the file the fd holds is moved to its copy. */
 	int same = ovl_is_origin(fs, &e, copy);
@@ -266,6 +266,7 @@ void req_refresh_fds(struct req *r)
 	struct ovl_fs *fs = r->sup->fs;
 	const struct ovl_cred *cred;
 	uint64_t gen = ovl_stale_gen(fs);
+	/* (req_cred: the thread's tasks slot, which holds what it looked at) */
 	if (!gen || req_cred(r, &cred) || tasks_fds_checked(r->sup->tasks, r->pid) == gen)
 		return;
 	char path[48];
@@ -283,7 +284,8 @@ void req_refresh_fds(struct req *r)
 		char *end;
 		long n = strtol(de->d_name, &end, 10);
 		if (*end || end == de->d_name ||
-		    statx(dfd, de->d_name, 0, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) ||
+		    statx(dfd, de->d_name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO | STATX_MNT_ID,
+			  &stx) ||
 		    !S_ISREG(stx.stx_mode) || !(stx.stx_mask & STATX_MNT_ID))
 			continue;
 		/* a lower's file (not the upper, layer 0) that may have a copy */

@@ -12,11 +12,13 @@
  * what else they touch has a lock of its own, a leaf taken under
  * serve_lock and never the other way: the engine's caches
  * (overlay/internal.h), mount ids (mount_ids.c), kept thread state
- * (tasks.h), the shadow's binds (shadow_binds.h).  Held exclusively it
- * guards the inotify state: a call runs alone while an instance of the
- * sandbox's inotify exists (its events must follow the changes in order),
- * and so do the calls of sc_alone (inotify's own, and bind, which moves
- * the supervisor's cwd).  Calls that mirror what they looked up also
+ * (tasks.h), the shadow's binds (shadow_binds.h), the files sent with
+ * answers (sent.c) and the fds replaced after copy-ups (stale.c).  Held
+ * exclusively it guards the inotify state: a call runs alone while an
+ * instance of the sandbox's inotify or a dnotify registration exists (its
+ * events must follow the changes in order), and so do the calls of
+ * sc_alone (inotify's own, F_NOTIFY, and bind, which moves the
+ * supervisor's cwd).  Calls that mirror what they looked up also
  * hold the engine's paths still (ovl_paths_hold: sc_keeps_paths, and
  * open where it mirrors).  Setup fields (opt ... shadow_fd) are written
  * before the threads start and only read after.

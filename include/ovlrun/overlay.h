@@ -40,12 +40,17 @@
  * those (shared by siblings: a few per cached dir in real trees, at worst
  * one per path component of every leaf, about 120 bytes each); the
  * listing cache
- * 512 merged listings (readdir.c: OVL_LISTINGS_MAX).  tests/integration/t_engine_bounds.sh checks
- * the supervisor against 64 MiB of RSS and 4096 fds over 10^6 operations.
+ * 512 merged listings (readdir.c: OVL_LISTINGS_MAX); the inode numbers of
+ * 4096 copies (origin.c); the overlay paths of 65536 lower files handed
+ * out and the last 4096 renames (handed.c, a few MiB at most).
+ * tests/integration/t_engine_bounds.sh checks the supervisor against 64 MiB
+ * of RSS and 4096 fds over 10^6 operations.
  *
- * On-disk format is the kernel's: whiteout = char device 0/0, opaque dir =
- * xattr "<prefix>opaque" = "y", copy-up marks "<prefix>origin" (null handle)
- * and the parent "<prefix>impure" = "y".
+ * On-disk format is the kernel's with redirect_dir=on: whiteout = char
+ * device 0/0, opaque dir = xattr "<prefix>opaque" = "y", copy-up marks
+ * "<prefix>origin" (a file handle of the lower object and its
+ * filesystem's uuid) and the parent "<prefix>impure" = "y", a moved dir a
+ * lower has "<prefix>redirect" (redirect.c).
  */
 #ifndef OVLRUN_OVERLAY_H
 #define OVLRUN_OVERLAY_H
@@ -179,6 +184,8 @@ struct ovl_entry {
 	bool passthrough;               /* path leads into a kernel-served mount: caller lets the kernel do it */
 	char pt_rest[PATH_MAX];         /* passthrough: what was left to resolve after e->path
 					 * (the mount reached), "" when unknown */
+	uint64_t handed_seq;            /* engine-internal: the renames logged when the
+					 * lookup began (overlay/handed.c) */
 };
 
 /* Lookup flags. */
@@ -200,7 +207,8 @@ struct ovl_entry {
  * against the overlay, checking search permission with cred.  A missing
  * final component is not an error: e->type == 0, e->parent valid.  A missing
  * or non-directory intermediate component gives ENOENT / ENOTDIR; 40 nested
- * symlinks ELOOP; a component over NAME_MAX ENAMETOOLONG.  Reaching a
+ * symlinks ELOOP; a component over NAME_MAX ENAMETOOLONG; a dir's invalid
+ * redirect EINVAL, or EACCES for a "." or ".." in it.  Reaching a
  * pass-through mount sets e->passthrough and returns 0 early.
  */
 int ovl_lookup(struct ovl_fs *fs, const struct ovl_cred *cred, const char *base,
@@ -289,9 +297,9 @@ int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_e
 		    const char *name);
 
 /* The caller changed the object at path behind the engine's back (it
- * swapped the inode under a name the engine made): what the engine
- * cached there is forgotten. */
-void ovl_forget(struct ovl_fs *fs, const char *path);
+ * swapped the inode under a name the engine made, old: the one it
+ * removed, or NULL): what the engine cached there is forgotten. */
+void ovl_forget(struct ovl_fs *fs, const char *path, const struct stat *old);
 
 /* An fd of the real topmost object of e, opened with flags (plus
  * O_NOFOLLOW|O_CLOEXEC), for handing the object itself to the kernel.

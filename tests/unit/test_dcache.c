@@ -592,7 +592,7 @@ static void test_leaves(void **state)
 	assert_int_equal(lk(t, "/d/n", &e), 0);
 	assert_int_equal(e.type, 0);
 	ovl_entry_release(&e);
-	ovl_forget(t->fs, "/d/n");
+	ovl_forget(t->fs, "/d/n", NULL);
 	assert_int_equal(lk(t, "/d/n", &e), 0);
 	assert_int_equal(e.type, S_IFREG);
 	ovl_entry_release(&e);
@@ -636,7 +636,7 @@ static void test_leaves(void **state)
 	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/l", OVL_LOOKUP_FOLLOW, &e), 0);
 	assert_string_equal(e.name, "t1");
 	ovl_entry_release(&e);
-	ovl_forget(t->fs, "/d/l");
+	ovl_forget(t->fs, "/d/l", NULL);
 	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/l", OVL_LOOKUP_FOLLOW, &e), 0);
 	assert_string_equal(e.name, "t2");
 	ovl_entry_release(&e);
@@ -709,7 +709,7 @@ static void test_type_only(void **state)
 	assert_int_equal(e.type, S_IFREG);
 	assert_int_equal(e.st.st_mode, 0);
 	ovl_entry_release(&e);
-	ovl_forget(t->fs, "/d/f");
+	ovl_forget(t->fs, "/d/f", NULL);
 	assert_int_equal(ovl_lookup(t->fs, &root, "/", "/d/f", to, &e), 0);
 	assert_int_equal(e.type, S_IFDIR);
 	/* a change through the engine: seen at once */
