@@ -16,8 +16,10 @@
  * send another no code of the kernel's); a registration ends when its fd
  * no longer holds the description it was made on, seen at its next event,
  * not at the close; a rename within the dir signals twice (from, to);
- * F_GETOWN of the fd is not set.  Dirs outside the overlay (kernel-served
- * mounts, host fds) and removed ones get the kernel's own dnotify.
+ * F_GETOWN of the fd is not set; past NOTIFY_MAX_WATCHES watches of both
+ * kinds a registration fails with ENOSPC.  Dirs outside the overlay
+ * (kernel-served mounts, host fds) and removed ones get the kernel's own
+ * dnotify.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -113,6 +115,10 @@ static struct ninst *registered(struct notify *n, pid_t tgid, int copy)
 static int add(struct sup *s, const char *dir, uint32_t mask, pid_t tgid, int fd, int copy)
 {
 	struct notify *n = s->notify;
+	if (n->nwatch >= NOTIFY_MAX_WATCHES) {
+		close(copy);
+		return -ENOSPC;         /* a bound on the supervisor's memory, as for inotify */
+	}
 	struct ndnotify *dn = calloc(1, sizeof(*dn));
 	struct ninst *in = calloc(1, sizeof(*in));
 	struct nwatch *w = calloc(1, sizeof(*w));
