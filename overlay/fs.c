@@ -149,6 +149,10 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 		return err;
 	}
 	number_filesystems(fs);
+	fs->same_dev = true;
+	for (int i = 0; i < fs->nlayers; i++)
+		if (fs->layers[i].fd >= 0 && fs->layers[i].dev != fs->layers[1].dev)
+			fs->same_dev = false;
 	for (int i = 1; i < fs->nlayers; i++)
 		ovl_layer_uuid(&fs->layers[i]);
 	fs->dir_dev = cfg->dir_dev;

@@ -33,13 +33,16 @@ static int dir_ids(struct ovl_fs *fs, const struct ovl_entry *e, uint64_t *ino, 
 	return 0;
 }
 
-/* The ids a non-dir reports: a copied-up one's may be its origin's. */
+/* The ids a non-dir reports: a copied-up one's may be its origin's; with
+ * every layer on one filesystem, the overlay's device, as the kernel's. */
 static void nondir_ids(struct ovl_fs *fs, const struct ovl_entry *e, dev_t *dev, ino_t *ino)
 {
 	const char *name;
 	int dirfd = e->layer == OVL_UPPER && e->parent.n ? ovl_entry_real_at(e, &name) : -1;
 	if (dirfd >= 0)
 		ovl_origin_ids(fs, dirfd, name, e->type, dev, ino);
+	if (fs->same_dev)
+		*dev = fs->dir_dev;
 }
 
 int ovl_getattr(struct ovl_fs *fs, const struct ovl_entry *e, struct stat *st)

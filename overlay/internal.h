@@ -76,6 +76,8 @@ struct ovl_fs {
 	struct ovl_layer layers[OVL_MAX_LAYERS];
 	int work_fd;                    /* -1 without upper */
 	dev_t dir_dev;
+	bool same_dev;                  /* every layer on one filesystem: non-dirs report
+					 * dir_dev too, as the kernel's st_dev then is one */
 	int npassthrough;
 	char *passthrough[OVL_MAX_PASSTHROUGH];
 	int nhide;

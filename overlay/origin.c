@@ -285,11 +285,18 @@ void ovl_origin_ids(struct ovl_fs *fs, int parent, const char *name, mode_t type
 	(void)renumbered(fs, parent, name, -1, true, type, dev, ino);
 }
 
-bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, bool linked, mode_t type, dev_t *dev,
-		       ino_t *ino)
+bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, bool upper, bool linked, mode_t type,
+		       dev_t *dev, ino_t *ino)
 {
-	/* only the upper's files have origins that count */
-	if (fs->layers[OVL_UPPER].fd < 0 || *dev != fs->layers[OVL_UPPER].dev)
+	if (S_ISDIR(type))
 		return false;
-	return renumbered(fs, -1, NULL, fd, linked, type, dev, ino);
+	/* only the upper's files have origins that count */
+	bool changed = upper && fs->layers[OVL_UPPER].fd >= 0 &&
+		       *dev == fs->layers[OVL_UPPER].dev &&
+		       renumbered(fs, -1, NULL, fd, linked, type, dev, ino);
+	if (fs->same_dev && *dev != fs->dir_dev) {
+		*dev = fs->dir_dev;     /* as inode.c: nondir_ids */
+		changed = true;
+	}
+	return changed;
 }

@@ -104,6 +104,10 @@ static int64_t handle(struct sup *s, struct seccomp_notif *n, char *scratch, boo
 	if (h)
 		req_refresh_fds(&r);  /* before the call sees any of its fds */
 	int64_t rv = h ? h(&r) : -ENOSYS;
+	/* and after it, before the answer: its own copy-up (an append to
+	 * the script a shell reads) moves the caller's fds at once */
+	if (h && !r.answered)
+		req_refresh_fds(&r);
 	if (keep)
 		ovl_paths_release(s->fs);
 	pthread_rwlock_unlock(&s->serve_lock);

@@ -303,15 +303,15 @@ int resolve_hold(struct req *r, int fd, enum obj_kind kind)
 	return SC_OBJECT;
 }
 
-int resolve_renumbered(struct req *r, int fd)
+int resolve_renumbered(struct req *r, int fd, bool upper)
 {
 	struct stat st;
 	if (fstat(fd, &st) || S_ISDIR(st.st_mode))
 		return 0;
 	r->obj_dev = st.st_dev;
 	r->obj_ino = st.st_ino;
-	if (!ovl_fd_renumbered(r->sup->fs, fd, st.st_nlink > 0, st.st_mode & S_IFMT, &r->obj_dev,
-			       &r->obj_ino))
+	if (!ovl_fd_renumbered(r->sup->fs, fd, upper, st.st_nlink > 0, st.st_mode & S_IFMT,
+			       &r->obj_dev, &r->obj_ino))
 		return 0;
 	return resolve_hold(r, fd, OBJ_RENUMBERED);
 }
@@ -409,7 +409,13 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	bool unlinked_file = kind == FD_MIRROR && err == -ENOENT && o.type && !S_ISDIR(o.type) &&
 			     !o.linked;
 	if ((upper_file || unlinked_file) && upper_as_is && r->stat_only && copy >= 0 &&
-	    resolve_renumbered(r, copy) == SC_OBJECT)
+	    resolve_renumbered(r, copy, true) == SC_OBJECT)
+		return SC_OBJECT;
+	/* and a lower file the overlay still shows as it is: its device may
+	 * be the overlay's */
+	if (err == 1 && kind == FD_LOWER && r->stat_only && copy >= 0 &&
+	    !ovl_maybe_copied_up(fs, o.id.dev, o.id.ino) &&
+	    resolve_renumbered(r, copy, false) == SC_OBJECT)
 		return SC_OBJECT;
 	int rv;
 	if (err == 1 && (kind == FD_UPPER ? upper_as_is

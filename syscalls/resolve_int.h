@@ -22,9 +22,10 @@ int resolve_lookup(struct req *r, int dirfd, const char *path, unsigned flags, b
 		   struct ovl_entry *e, int depth);
 /* Hand fd to the handler as r->obj (SC_OBJECT). */
 int resolve_hold(struct req *r, int fd, enum obj_kind kind);
-/* A stat's upper fd (ours) of a copy that reports its origin's ids:
- * SC_OBJECT, holding fd as OBJ_RENUMBERED; else 0 (fd still the caller's). */
-int resolve_renumbered(struct req *r, int fd);
+/* A stat's fd (ours) of a layer's file (upper: the upper's) that reports
+ * other ids than its real ones (ovl_fd_renumbered): SC_OBJECT, holding
+ * fd as OBJ_RENUMBERED; else 0 (fd still the caller's). */
+int resolve_renumbered(struct req *r, int fd, bool upper);
 /* A /proc fd link's text names a removed object (" (deleted)"). */
 bool resolve_link_deleted(const char *link);
 

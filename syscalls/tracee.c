@@ -289,6 +289,8 @@ int req_addfd(struct req *r, int fd, int flags)
 		.srcfd = (uint32_t)fd,
 		.newfd_flags = flags & O_CLOEXEC,
 	};
+	if (send)
+		req_refresh_fds(r);  /* (the last chance: a copy-up of this call's own) */
 	if (send && r->answering)
 		r->answering(r);
 	int nfd = ioctl(r->sup->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);

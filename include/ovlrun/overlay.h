@@ -152,11 +152,13 @@ bool ovl_handed_path(struct ovl_fs *fs, dev_t dev, ino_t ino, char *canon);
  * copy-up still read the lower one, and are to be replaced by the copy's
  * (0: none so far). */
 uint64_t ovl_stale_gen(struct ovl_fs *fs);
-/* True if the upper non-dir of type that fd refers to, inode (*dev, *ino),
- * reports another device and inode number (its copy-up origin's,
- * overlay/origin.c), which then replace them; linked: it has a name. */
-bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, bool linked, mode_t type, dev_t *dev,
-		       ino_t *ino);
+/* True if the non-dir of type that fd refers to, a layer's (upper: the
+ * upper's) inode (*dev, *ino), reports another device or inode number
+ * than its real ones, which then replace them: a copy its origin's
+ * (overlay/origin.c), any file the overlay's device when every layer is
+ * on one filesystem; linked: it has a name. */
+bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, bool upper, bool linked, mode_t type,
+		       dev_t *dev, ino_t *ino);
 
 /* One merged directory: the real directories that take part in it, top-down. */
 struct ovl_dir {

@@ -158,8 +158,9 @@ int req_setfd(struct req *r, int fd, int target, bool cloexec); /* fd (closed) r
  * copy of it) replaced by an fd of the file's upper copy, made first when
  * copy_up; 0 also when there is none (then the fd keeps its file). */
 int req_fd_to_upper(struct req *r, int fd, int copy, const char *canon, bool copy_up);
-/* Before a call is handled: replace the calling process's fds of lower
- * files copied up since its last look (cheap when nothing was). */
+/* Before a call is handled, and before it is answered: replace the
+ * calling process's fds of lower files copied up since its last look
+ * (cheap when nothing was). */
 void req_refresh_fds(struct req *r);
 /* The replacements made (stale.c), so that fds sharing a description
  * share its replacement. */
