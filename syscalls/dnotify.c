@@ -15,8 +15,7 @@
  * Differences (README): si_code is SI_QUEUE, not POLL_MSG (a process may
  * send another no code of the kernel's); a registration ends when its fd
  * no longer holds the description it was made on, seen at its next event,
- * not at the close; a rename within the dir signals twice (from, to);
- * F_GETOWN of the fd is not set; past NOTIFY_MAX_WATCHES watches of both
+ * not at the close; F_GETOWN of the fd is not set; past NOTIFY_MAX_WATCHES watches of both
  * kinds a registration fails with ENOSPC.  Dirs outside the overlay
  * (kernel-served mounts, host fds) and removed ones get the kernel's own
  * dnotify.
@@ -41,6 +40,9 @@ struct ndnotify {
 	int pidfd;                      /* of that process */
 	int fd;                         /* its fd number */
 	int copy;                       /* our copy of that fd's open file description */
+	unsigned long mask;             /* DN_* */
+	bool oneshot;                   /* no DN_MULTISHOT: ends with its first signal */
+	uint32_t from_cookie;           /* the last MOVED_FROM's: a rename within the dir */
 };
 
 static uint32_t dn_to_in(unsigned long arg)
@@ -55,7 +57,7 @@ static uint32_t dn_to_in(unsigned long arg)
 	if (arg & DN_DELETE)
 		m |= IN_DELETE | IN_MOVED_FROM;
 	if (arg & DN_RENAME)
-		m |= IN_MOVED_FROM | IN_MOVED_TO;
+		m |= IN_MOVED_FROM | IN_MOVED_TO;  /* (dnotify_event: within the dir only) */
 	if (arg & DN_ATTRIB)
 		m |= IN_ATTRIB;
 	return m;
@@ -66,7 +68,7 @@ bool dnotify_alive(const struct ndnotify *dn)
 	return syscall(SYS_kcmp, dn->tgid, getpid(), KCMP_FILE, dn->fd, dn->copy) == 0;
 }
 
-void dnotify_signal(const struct ndnotify *dn)
+static void dnotify_signal(const struct ndnotify *dn)
 {
 	int sig = fcntl(dn->copy, F_GETSIG);  /* F_SETSIG's: per open file description */
 	if (sig <= 0) {
@@ -80,6 +82,24 @@ void dnotify_signal(const struct ndnotify *dn)
 	si.si_band = POLLIN | POLLRDNORM | POLLMSG;
 	si.si_fd = dn->fd;
 	(void)syscall(SYS_pidfd_send_signal, dn->pidfd, sig, &si, 0);
+}
+
+bool dnotify_event(struct ndnotify *dn, uint32_t mask, uint32_t cookie)
+{
+	/* one signal per dnotify event the kernel would make of it: a move
+	 * out is a DELETE, a move in a CREATE, and the second half of a
+	 * rename within the dir also a RENAME */
+	int n = !!(mask & IN_ACCESS && dn->mask & DN_ACCESS) +
+		!!(mask & IN_MODIFY && dn->mask & DN_MODIFY) +
+		!!(mask & (IN_CREATE | IN_MOVED_TO) && dn->mask & DN_CREATE) +
+		!!(mask & (IN_DELETE | IN_MOVED_FROM) && dn->mask & DN_DELETE) +
+		!!(mask & IN_ATTRIB && dn->mask & DN_ATTRIB);
+	if (mask & IN_MOVED_TO)
+		n += cookie && cookie == dn->from_cookie && (dn->mask & DN_RENAME);
+	dn->from_cookie = mask & IN_MOVED_FROM ? cookie : 0;
+	for (int i = 0; i < n && !(i && dn->oneshot); i++)
+		dnotify_signal(dn);
+	return n && dn->oneshot;
 }
 
 void dnotify_free(struct ndnotify *dn)
@@ -112,7 +132,7 @@ static struct ninst *registered(struct notify *n, pid_t tgid, int copy)
 }
 
 /* A new registration of process tgid (its fd, our copy: taken) on dir. */
-static int add(struct sup *s, const char *dir, uint32_t mask, pid_t tgid, int fd, int copy)
+static int add(struct sup *s, const char *dir, unsigned long arg, pid_t tgid, int fd, int copy)
 {
 	struct notify *n = s->notify;
 	if (n->nwatch >= NOTIFY_MAX_WATCHES) {
@@ -132,7 +152,8 @@ static int add(struct sup *s, const char *dir, uint32_t mask, pid_t tgid, int fd
 		close(copy);
 		return err;
 	}
-	*dn = (struct ndnotify){ .tgid = tgid, .pidfd = pidfd, .fd = fd, .copy = copy };
+	*dn = (struct ndnotify){ .tgid = tgid, .pidfd = pidfd, .fd = fd, .copy = copy,
+				 .mask = arg & ~DN_MULTISHOT, .oneshot = !(arg & DN_MULTISHOT) };
 	in->sock = -1;
 	in->dn = dn;
 	in->next = n->insts;
@@ -140,7 +161,7 @@ static int add(struct sup *s, const char *dir, uint32_t mask, pid_t tgid, int fd
 	n->ninst++;
 	w->inst = in;
 	w->wd = ++in->next_wd;
-	w->mask = mask;
+	w->mask = dn_to_in(arg);
 	w->isdir = true;
 	w->path = path;
 	notify_watch_add(n, w);
@@ -177,11 +198,12 @@ int64_t dnotify_fcntl(struct req *r)
 	}
 	if (in) {
 		/* as the kernel: the events add up; the last call says one-shot or not */
-		struct nwatch *w = in->watches;
-		w->mask = (w->mask & IN_ALL_EVENTS) | mask | (arg & DN_MULTISHOT ? 0 : IN_ONESHOT);
+		in->dn->mask |= arg & ~DN_MULTISHOT;
+		in->dn->oneshot = !(arg & DN_MULTISHOT);
+		in->watches->mask = dn_to_in(in->dn->mask);
 		in->dn->fd = fd;
 		close(copy);
 		return 0;
 	}
-	return add(r->sup, canon, mask | (arg & DN_MULTISHOT ? 0 : IN_ONESHOT), tgid, fd, copy);
+	return add(r->sup, canon, arg, tgid, fd, copy);
 }

@@ -107,11 +107,8 @@ static int send_event(struct ninst *in, int wd, uint32_t mask, uint32_t cookie, 
 
 static void queue_event(struct ninst *in, int wd, uint32_t mask, uint32_t cookie, const char *name)
 {
-	if (in->dn) {
-		if (mask & IN_ALL_EVENTS)
-			dnotify_signal(in->dn);  /* (no IN_IGNORED, no merging: a signal each) */
-		return;
-	}
+	if (in->dn)
+		return;  /* (dnotify: notify_deliver; no IN_IGNORED, no DELETE_SELF) */
 	if (in->sock < 0)
 		return;
 	const char *nm = name ? name : "";
@@ -160,8 +157,10 @@ void notify_deliver(struct sup *s, struct nwatch *w, uint32_t mask, uint32_t coo
 {
 	if (w->dead || !(mask & w->mask & IN_ALL_EVENTS))
 		return;
-	if (w->inst->dn && !dnotify_alive(w->inst->dn)) {
-		notify_watch_drop(s, w, false);  /* its fd is closed (or another) */
+	if (w->inst->dn) {
+		/* its fd closed (or another), or a one-shot one spent */
+		if (!dnotify_alive(w->inst->dn) || dnotify_event(w->inst->dn, mask, cookie))
+			notify_watch_drop(s, w, false);
 		return;
 	}
 	queue_event(w->inst, w->wd, mask, cookie, name);

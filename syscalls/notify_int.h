@@ -116,11 +116,12 @@ void notify_watch_add(struct notify *n, struct nwatch *w);
 void notify_watch_drop(struct sup *s, struct nwatch *w, bool ignored);
 void notify_inst_free(struct sup *s, struct ninst *in);
 
-/* dnotify.c: a registration's fd still holds its description; send its
- * signal; free it. */
+/* dnotify.c: a registration's fd still holds its description; the
+ * signals for an event of its watch (true: a one-shot one is spent);
+ * free it. */
 struct ndnotify;
 bool dnotify_alive(const struct ndnotify *dn);
-void dnotify_signal(const struct ndnotify *dn);
+bool dnotify_event(struct ndnotify *dn, uint32_t mask, uint32_t cookie);
 void dnotify_free(struct ndnotify *dn);
 
 /* notify_real.c */
