@@ -313,6 +313,7 @@ int resolve_renumbered(struct req *r, int fd, bool upper)
 	if (!ovl_fd_renumbered(r->sup->fs, fd, upper, st.st_nlink > 0, st.st_mode & S_IFMT,
 			       &r->obj_dev, &r->obj_ino))
 		return 0;
+	r->obj_st = st;
 	return resolve_hold(r, fd, OBJ_RENUMBERED);
 }
 

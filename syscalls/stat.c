@@ -13,7 +13,8 @@
  * object, with the ids the overlay reports. */
 static int obj_stat(struct req *r, struct stat *st)
 {
-	int err = fstat(r->obj, st) ? -errno : 0;
+	int err = 0;
+	*st = r->obj_st;                /* (taken when the object was held) */
 	st->st_dev = r->obj_dev;
 	st->st_ino = r->obj_ino;
 	req_obj_release(r);

@@ -75,8 +75,9 @@ struct req {
 	int obj;                        /* an O_PATH fd, or as obj_kind says */
 	enum obj_kind obj_kind;
 	int obj_acc;                    /* OBJ_HOST: O_RDONLY, O_WRONLY, O_RDWR or -1 (none) */
-	dev_t obj_dev;                  /* OBJ_RENUMBERED: the st_dev and st_ino to report */
+	dev_t obj_dev;                  /* OBJ_RENUMBERED: the st_dev and st_ino to report, */
 	ino_t obj_ino;
+	struct stat obj_st;             /* and the object's own stat, just taken */
 	struct req_trace *trace;        /* NULL without --trace */
 	bool answered;                  /* the answer went with an added fd (req_addfd) */
 	/* Called by whoever sends the answer, just before it goes (NULL: no
