@@ -60,6 +60,13 @@ struct target {
 	char path[PATH_MAX];
 };
 
+/* (a target is a PATH_MAX buffer: copy what it holds, not all of it) */
+static void target_copy(struct target *dst, const struct target *src)
+{
+	dst->abs = src->abs;
+	strcpy(dst->path, src->path);
+}
+
 /* One name in real dir pfd: what is there, and for a dir (opened in *fd)
  * what it says of the layers below (below: there are some). */
 struct comp {
@@ -118,7 +125,7 @@ static int path_add(char *prefix, size_t *n, const char *name)
 static int layer_lookup(struct ovl_fs *fs, int pfd, const struct target *t, bool below,
 			struct comp *c, struct target *next, bool *stop)
 {
-	*next = *t;
+	target_copy(next, t);
 	if (!t->abs) {
 		int err = component(fs, pfd, t->path, below, c);
 		if (err || !c->found) {
@@ -225,7 +232,7 @@ int ovl_lookup_one(struct ovl_fs *fs, const struct ovl_dir *d, const char *name,
 			break;
 		if (nt.abs && !t.abs)
 			next_layer = lay + 1;
-		t = nt;
+		target_copy(&t, &nt);
 		if (!o.found)
 			continue;
 		if (*type == 0) {

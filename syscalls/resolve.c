@@ -412,16 +412,16 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	if ((upper_file || unlinked_file) && upper_as_is && r->stat_only && copy >= 0 &&
 	    resolve_renumbered(r, copy, true) == SC_OBJECT)
 		return SC_OBJECT;
-	/* and a lower file the overlay still shows as it is: its device may
-	 * be the overlay's */
-	if (err == 1 && kind == FD_LOWER && r->stat_only && copy >= 0 &&
-	    !ovl_maybe_copied_up(fs, o.id.dev, o.id.ino) &&
+	/* a layer's non-dir, told by its mount, that the overlay shows as it is */
+	bool as_is = err == 1 && (kind == FD_UPPER ? upper_as_is
+				  : r->stat_only && !ovl_maybe_copied_up(fs, o.id.dev, o.id.ino));
+	/* (a lower one's device may be the overlay's) */
+	if (as_is && kind == FD_LOWER && copy >= 0 &&
 	    resolve_renumbered(r, copy, false) == SC_OBJECT)
 		return SC_OBJECT;
 	int rv;
-	if (err == 1 && (kind == FD_UPPER ? upper_as_is
-			 : r->stat_only && !ovl_maybe_copied_up(fs, o.id.dev, o.id.ino)))
-		rv = SC_CONTINUE;  /* a layer's non-dir, told by its mount: as it is */
+	if (as_is)
+		rv = SC_CONTINUE;
 	else {
 		if (err == 1)
 			err = copy_canon(r, &o, base, &kind, link);

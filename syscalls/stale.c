@@ -266,8 +266,13 @@ void req_refresh_fds(struct req *r)
 	struct ovl_fs *fs = r->sup->fs;
 	const struct ovl_cred *cred;
 	uint64_t gen = ovl_stale_gen(fs);
+	/* (again before the answer: nothing to do unless the call itself
+	 * copied an opened file up) */
+	if (!gen || gen == r->stale_seen)
+		return;
+	r->stale_seen = gen;
 	/* (req_cred: the thread's tasks slot, which holds what it looked at) */
-	if (!gen || req_cred(r, &cred) || tasks_fds_checked(r->sup->tasks, r->pid) == gen)
+	if (req_cred(r, &cred) || tasks_fds_checked(r->sup->tasks, r->pid) == gen)
 		return;
 	char path[48];
 	snprintf(path, sizeof(path), "/proc/%d/fd", r->pid);

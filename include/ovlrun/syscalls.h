@@ -78,6 +78,8 @@ struct req {
 	dev_t obj_dev;                  /* OBJ_RENUMBERED: the st_dev and st_ino to report, */
 	ino_t obj_ino;
 	struct stat obj_st;             /* and the object's own stat, just taken */
+	uint64_t stale_seen;            /* stale.c: the generation this call's fds were
+					 * last brought up to (0: not yet) */
 	struct req_trace *trace;        /* NULL without --trace */
 	bool answered;                  /* the answer went with an added fd (req_addfd) */
 	/* Called by whoever sends the answer, just before it goes (NULL: no
