@@ -42,22 +42,41 @@ bool resolve_is_served(const struct sup *s, const char *canon)
 }
 
 /* What an object is, by statx of (dirfd, path, flags): its mount id (0 if
- * unknown), dev and inode, S_IFMT type and whether it is linked. */
+ * unknown), dev and inode, S_IFMT type and whether it is linked, and its
+ * stat (the basic stats cost the statx no more, and an fstat answered
+ * for the caller needs them). */
 struct fd_object {
 	struct tasks_dir id;
 	mode_t type;
 	bool linked;
+	struct stat st;
 	char proc[48];                  /* the magic link to read its path from */
 };
+
+static void stat_of_statx(const struct statx *x, struct stat *st)
+{
+	*st = (struct stat){
+		.st_dev = makedev(x->stx_dev_major, x->stx_dev_minor),
+		.st_ino = x->stx_ino, .st_mode = x->stx_mode, .st_nlink = x->stx_nlink,
+		.st_uid = x->stx_uid, .st_gid = x->stx_gid,
+		.st_rdev = makedev(x->stx_rdev_major, x->stx_rdev_minor),
+		.st_size = (off_t)x->stx_size, .st_blksize = (blksize_t)x->stx_blksize,
+		.st_blocks = (blkcnt_t)x->stx_blocks,
+		.st_atim = { x->stx_atime.tv_sec, x->stx_atime.tv_nsec },
+		.st_mtim = { x->stx_mtime.tv_sec, x->stx_mtime.tv_nsec },
+		.st_ctim = { x->stx_ctime.tv_sec, x->stx_ctime.tv_nsec },
+	};
+}
 
 static int object_at(int dirfd, const char *path, int flags, struct fd_object *o)
 {
 	struct statx stx;
-	if (statx(dirfd, path, flags, STATX_MNT_ID | STATX_TYPE | STATX_INO | STATX_NLINK, &stx))
+	if (statx(dirfd, path, flags, STATX_MNT_ID | STATX_BASIC_STATS, &stx))
 		return -errno;
 	o->id.mnt_id = stx.stx_mask & STATX_MNT_ID ? stx.stx_mnt_id : 0;
-	o->id.dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
-	o->id.ino = stx.stx_ino;
+	stat_of_statx(&stx, &o->st);
+	o->id.dev = o->st.st_dev;
+	o->id.ino = o->st.st_ino;
 	o->type = stx.stx_mode & S_IFMT;
 	o->linked = stx.stx_nlink != 0;
 	return 0;
@@ -303,10 +322,14 @@ int resolve_hold(struct req *r, int fd, enum obj_kind kind)
 	return SC_OBJECT;
 }
 
-int resolve_renumbered(struct req *r, int fd, bool upper)
+int resolve_renumbered(struct req *r, int fd, bool upper, const struct stat *known)
 {
 	struct stat st;
-	if (fstat(fd, &st) || S_ISDIR(st.st_mode))
+	if (known)
+		st = *known;
+	else if (fstat(fd, &st))
+		return 0;
+	if (S_ISDIR(st.st_mode))
 		return 0;
 	r->obj_dev = st.st_dev;
 	r->obj_ino = st.st_ino;
@@ -410,14 +433,14 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	bool unlinked_file = kind == FD_MIRROR && err == -ENOENT && o.type && !S_ISDIR(o.type) &&
 			     !o.linked;
 	if ((upper_file || unlinked_file) && upper_as_is && r->stat_only && copy >= 0 &&
-	    resolve_renumbered(r, copy, true) == SC_OBJECT)
+	    resolve_renumbered(r, copy, true, &o.st) == SC_OBJECT)
 		return SC_OBJECT;
 	/* a layer's non-dir, told by its mount, that the overlay shows as it is */
 	bool as_is = err == 1 && (kind == FD_UPPER ? upper_as_is
 				  : r->stat_only && !ovl_maybe_copied_up(fs, o.id.dev, o.id.ino));
 	/* (a lower one's device may be the overlay's) */
 	if (as_is && kind == FD_LOWER && copy >= 0 &&
-	    resolve_renumbered(r, copy, false) == SC_OBJECT)
+	    resolve_renumbered(r, copy, false, &o.st) == SC_OBJECT)
 		return SC_OBJECT;
 	int rv;
 	if (as_is)

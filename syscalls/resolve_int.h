@@ -24,8 +24,9 @@ int resolve_lookup(struct req *r, int dirfd, const char *path, unsigned flags, b
 int resolve_hold(struct req *r, int fd, enum obj_kind kind);
 /* A stat's fd (ours) of a layer's file (upper: the upper's) that reports
  * other ids than its real ones (ovl_fd_renumbered): SC_OBJECT, holding
- * fd as OBJ_RENUMBERED; else 0 (fd still the caller's). */
-int resolve_renumbered(struct req *r, int fd, bool upper);
+ * fd as OBJ_RENUMBERED; else 0 (fd still the caller's).  known: fd's
+ * stat just taken, NULL to take it. */
+int resolve_renumbered(struct req *r, int fd, bool upper, const struct stat *known);
 /* A /proc fd link's text names a removed object (" (deleted)"). */
 bool resolve_link_deleted(const char *link);
 

@@ -147,7 +147,7 @@ static int via_magic(struct req *r, const struct proc_path *pp, unsigned flags,
 		/* an upper file whose name went while another remains: its
 		 * link names the work dir, where its removed name went */
 		if (r->stat_only && !pp->out[0] && resolve_link_deleted(link) &&
-		    resolve_renumbered(r, obj, true) == SC_OBJECT)
+		    resolve_renumbered(r, obj, true, NULL) == SC_OBJECT)
 			return SC_OBJECT;
 		return host_object(r, pp, link, obj);
 	}
@@ -157,7 +157,7 @@ static int via_magic(struct req *r, const struct proc_path *pp, unsigned flags,
 		if (r->want_obj && r->intent != INTENT_READ)
 			return resolve_hold(r, obj, kind == FD_MIRROR ? OBJ_PASS : OBJ_UNLINKED);
 		if (r->stat_only && kind != FD_MIRROR && !pp->out[0] &&
-		    resolve_renumbered(r, obj, true) == SC_OBJECT)
+		    resolve_renumbered(r, obj, true, NULL) == SC_OBJECT)
 			return SC_OBJECT;  /* a copy that reports its origin's ids */
 		struct stat st;  /* (an exec of it: not while a copy of ours is open, sent.c) */
 		if (!fstat(obj, &st))
