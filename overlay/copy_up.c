@@ -112,7 +112,8 @@ int ovl_copy_up_stage(struct ovl_fs *fs, const struct ovl_entry *e, struct ovl_s
 	*out = NULL;
 	const char *name;
 	int dirfd;
-	if (!S_ISREG(e->type) || e->layer == OVL_UPPER || !ovl_fs_writable(fs) ||
+	/* (an indexed name's copy-up is a link) */
+	if (!S_ISREG(e->type) || e->layer == OVL_UPPER || e->indexed || !ovl_fs_writable(fs) ||
 	    fs->work_fd < 0 || (dirfd = ovl_entry_real_at(e, &name)) < 0)
 		return 0;
 	int src = open_source(dirfd, name, O_RDONLY);
@@ -264,6 +265,30 @@ static int copy_up_node(struct ovl_fs *fs, int parent, const char *name, int src
 	return err;
 }
 
+/* A lower hard link, index on: its copy is (or already was) made as index
+ * entry hex, and linked to parent/name. */
+static int copy_up_indexed(struct ovl_fs *fs, int parent, const char *name, int src,
+			   const struct stat *st, unsigned flags, const char *hex)
+{
+	struct stat ist;
+	int err = 0;
+	pthread_mutex_lock(&fs->index_lock);
+	if (fstatat(fs->index_fd, hex, &ist, AT_SYMLINK_NOFOLLOW)) {
+		err = errno == ENOENT ? 0 : -errno;
+		if (!err)
+			err = S_ISREG(st->st_mode) ? copy_up_reg(fs, fs->index_fd, hex, src, st, flags)
+						   : copy_up_node(fs, fs->index_fd, hex, src, st);
+		if (!err)
+			err = ovl_index_made(fs, hex, st->st_nlink);
+	} else if ((ist.st_mode & S_IFMT) != (st->st_mode & S_IFMT)) {
+		err = -EIO;             /* the kernel's "bad index" */
+	}
+	if (!err)
+		err = ovl_index_link_up(fs, hex, st->st_nlink, parent, name);
+	pthread_mutex_unlock(&fs->index_lock);
+	return err;
+}
+
 /* Copy src_parent/name (a lower) to parent/name (upper, name free). */
 static int copy_up_one(struct ovl_fs *fs, int parent, const char *name, int src_parent,
 		       unsigned flags)
@@ -280,8 +305,11 @@ static int copy_up_one(struct ovl_fs *fs, int parent, const char *name, int src_
 		return src;
 	/* Before the object appears: "impure" is only ever a superset. */
 	int err = ovl_set_impure(fs, parent);
+	char hex[OVL_INDEX_NAME_MAX];
 	if (!err) {
-		if (S_ISREG(st.st_mode))
+		if (ovl_index_wanted(fs, src_parent, name, &st, hex))
+			err = copy_up_indexed(fs, parent, name, src, &st, flags, hex);
+		else if (S_ISREG(st.st_mode))
 			err = copy_up_reg(fs, parent, name, src, &st, flags);
 		else if (S_ISDIR(st.st_mode))
 			err = copy_up_dir(fs, parent, name, src, &st);
@@ -412,7 +440,8 @@ int ovl_copy_up_flags(struct ovl_fs *fs, struct ovl_entry *e, unsigned flags)
 	ovl_dcache_invalidate(fs, e->path, S_ISDIR(e->type));
 	if (err)
 		return err;
-	if (S_ISREG(e->type))
+	/* (an indexed name's object was the index entry already) */
+	if (S_ISREG(e->type) && !e->indexed)
 		ovl_copied_done(fs, e->st.st_dev, e->st.st_ino);
 	/* Same names, but the entry's real inode (hence d_ino) is new. */
 	ovl_listing_invalidate(fs, &e->parent);

@@ -130,7 +130,14 @@ static int link_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_
 	n.link_name = "";
 	n.link_flags = AT_EMPTY_PATH;
 	n.linked = old_e->path;
+	/* an indexed object's count goes up with it */
+	struct ovl_index_hold ih;
+	if ((err = ovl_index_change_begin(fs, old_e, +1, &ih))) {
+		close(ofd);
+		return err;
+	}
 	err = ovl_create_upper(fs, new_e, &n, NULL);
+	ovl_index_change_end(fs, &ih, !err);
 	if (!err && !ovl_same_parent(old_e, new_e))
 		(void)ovl_mark_impure_for(fs, new_e->parent.fd[0], new_e->name, new_e->parent.fd[0]);
 	/* Its link count changed. */

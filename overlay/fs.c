@@ -78,6 +78,10 @@ static int set_xattr_names(struct ovl_fs *fs, const char *prefix)
 	strcat(fs->xa_impure, "impure");
 	strcpy(fs->xa_redirect, prefix);
 	strcat(fs->xa_redirect, "redirect");
+	strcpy(fs->xa_nlink, prefix);
+	strcat(fs->xa_nlink, "nlink");
+	strcpy(fs->xa_upper, prefix);
+	strcat(fs->xa_upper, "upper");
 	return 0;
 }
 
@@ -111,7 +115,9 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 	for (int i = 0; i < OVL_MAX_LAYERS; i++)
 		fs->layers[i].fd = -1;
 	fs->work_fd = -1;
+	fs->index_fd = -1;
 	pthread_mutex_init(&fs->listings_lock, NULL);
+	pthread_mutex_init(&fs->index_lock, NULL);
 	pthread_mutex_init(&fs->staged_lock, NULL);
 	int err = 0;
 	if (cfg->upper_fd >= 0) {
@@ -156,6 +162,10 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 	for (int i = 1; i < fs->nlayers; i++)
 		ovl_layer_uuid(&fs->layers[i]);
 	fs->dir_dev = cfg->dir_dev;
+	if (cfg->index && fs->work_fd >= 0 && (err = ovl_index_init(fs)) < 0) {
+		ovl_fs_free(fs);
+		return err;
+	}
 	fs->nhide = cfg->nhide;
 	for (int i = 0; i < cfg->nhide; i++) {
 		fs->hide[i].dev = cfg->hide[i].dev;
@@ -173,6 +183,7 @@ void ovl_fs_free(struct ovl_fs *fs)
 	ovl_dcache_free(fs);
 	ovl_origin_free(fs);
 	ovl_handed_free(fs);
+	ovl_index_free(fs);
 	ovl_locks_free(fs);
 	for (int i = 0; i < OVL_MAX_LAYERS; i++)
 		if (fs->layers[i].fd >= 0)

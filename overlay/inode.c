@@ -33,14 +33,17 @@ static int dir_ids(struct ovl_fs *fs, const struct ovl_entry *e, uint64_t *ino, 
 	return 0;
 }
 
-/* The ids a non-dir reports: a copied-up one's may be its origin's; with
- * every layer on one filesystem, the overlay's device, as the kernel's. */
-static void nondir_ids(struct ovl_fs *fs, const struct ovl_entry *e, dev_t *dev, ino_t *ino)
+/* The ids a non-dir reports: a copied-up one's may be its origin's (and
+ * an indexed one's count the index's record); with every layer on one
+ * filesystem, the overlay's device, as the kernel's. */
+static void nondir_ids(struct ovl_fs *fs, const struct ovl_entry *e, dev_t *dev, ino_t *ino,
+		       nlink_t *nlink)
 {
 	const char *name;
-	int dirfd = e->layer == OVL_UPPER && e->parent.n ? ovl_entry_real_at(e, &name) : -1;
+	bool copy = (e->layer == OVL_UPPER && e->parent.n) || e->indexed;
+	int dirfd = copy ? ovl_entry_real_at(e, &name) : -1;
 	if (dirfd >= 0)
-		ovl_origin_ids(fs, dirfd, name, e->type, dev, ino);
+		ovl_origin_ids(fs, dirfd, name, e->type, dev, ino, nlink);
 	if (fs->same_dev)
 		*dev = fs->dir_dev;
 }
@@ -52,7 +55,7 @@ int ovl_getattr(struct ovl_fs *fs, const struct ovl_entry *e, struct stat *st)
 		return -ENOENT;
 	*st = e->st;
 	if (!S_ISDIR(st->st_mode)) {
-		nondir_ids(fs, e, &st->st_dev, &st->st_ino);
+		nondir_ids(fs, e, &st->st_dev, &st->st_ino, &st->st_nlink);
 		return 0;
 	}
 	uint64_t ino;
@@ -80,10 +83,12 @@ int ovl_statx(struct ovl_fs *fs, const struct ovl_entry *e, unsigned mask,
 	if (!S_ISDIR(stx->stx_mode)) {
 		dev_t dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
 		ino_t ino = stx->stx_ino;
-		nondir_ids(fs, e, &dev, &ino);
+		nlink_t nlink = stx->stx_nlink;
+		nondir_ids(fs, e, &dev, &ino, &nlink);
 		stx->stx_dev_major = major(dev);
 		stx->stx_dev_minor = minor(dev);
 		stx->stx_ino = ino;
+		stx->stx_nlink = (uint32_t)nlink;
 		return 0;
 	}
 	uint64_t ino;

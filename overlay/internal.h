@@ -85,6 +85,14 @@ struct ovl_fs {
 	char xattr_prefix[32];          /* "trusted.overlay." */
 	size_t xattr_prefix_len;
 	char xa_opaque[48], xa_origin[48], xa_impure[48], xa_redirect[48]; /* full names */
+	char xa_nlink[48], xa_upper[48];
+
+	/* index.c: the index dir (work/index), -1 with the index off;
+	 * index_lock serializes the changes of an indexed object's links and
+	 * its nlink record (taken under a change's hold; only the leaf locks
+	 * under it). */
+	int index_fd;
+	pthread_mutex_t index_lock;
 
 	/* readdir cache (readdir.c): guarded by listings_lock, held through
 	 * one ovl_readdir (its callback must not call back); a listing built
@@ -179,9 +187,18 @@ void ovl_layer_uuid(struct ovl_layer *l);
 int ovl_origin_init(struct ovl_fs *fs);
 void ovl_origin_free(struct ovl_fs *fs);
 /* The (st_dev, st_ino) upper non-dir parent/name of type reports: its
- * origin's, or (unchanged) its own. */
+ * origin's, or (unchanged) its own; nlink (its real count in, NULL if not
+ * wanted) the overlay's count of an indexed one. */
 void ovl_origin_ids(struct ovl_fs *fs, int parent, const char *name, mode_t type, dev_t *dev,
-		    ino_t *ino);
+		    ino_t *ino, nlink_t *nlink);
+/* The lower object upper inode fd (of type) records as its origin, its
+ * lstat: -ENOENT if none is found. */
+int ovl_origin_of(struct ovl_fs *fs, int fd, mode_t type, struct stat *lower);
+/* The kernel's origin record of the object at (dirfd, name; "" for dirfd
+ * itself) into rec (ORIGIN_MAX bytes); its length, 0 if none can be made. */
+#define OVL_ORIGIN_MAX (5 + 16 + 128)
+size_t ovl_origin_record_at(const struct ovl_fs *fs, int dirfd, const char *name,
+			    unsigned char *rec);
 /* The upper inode (dev, ino) is going away: its number may come back. */
 void ovl_origin_forget(struct ovl_fs *fs, dev_t dev, ino_t ino);
 
@@ -194,6 +211,47 @@ int ovl_dir_marks(const struct ovl_fs *fs, int dirfd, bool *opaque, char *redire
  * held) moves (samedir: within its dir): record where its lower dirs are,
  * as the kernel's redirect_dir does, unless what it has says it already. */
 int ovl_set_redirect(struct ovl_fs *fs, const struct ovl_entry *e, bool samedir);
+
+/* index.c: the kernel's inodes index (index=on).  Every function is a
+ * no-op (0, false) with the index off. */
+int ovl_index_init(struct ovl_fs *fs);
+void ovl_index_free(struct ovl_fs *fs);
+/* An index entry's name: the hex of an origin record. */
+void ovl_index_hex(const unsigned char *rec, size_t len, char *hex);
+/* The index entry hex is the inode (dev, ino). */
+bool ovl_index_holds(struct ovl_fs *fs, const char *hex, dev_t dev, ino_t ino);
+/* The overlay's link count from an index inode's nlink record (rec, n
+ * bytes, n < 0: none), the inode's own count upper and its origin's lower:
+ * upper when the record is missing or bad, as the kernel falls back. */
+#define OVL_NLINK_REC_MAX 13
+nlink_t ovl_index_nlink_of(const char *rec, ssize_t n, nlink_t upper, nlink_t lower);
+/* After a lookup: a lower hard link whose object is in the index shows
+ * the index entry (e->indexed). */
+int ovl_index_lookup(struct ovl_fs *fs, struct ovl_entry *e);
+/* Copy-up of src_parent/name (st: its lstat, a lower non-dir) to
+ * parent/name goes through the index: 1 (*hex: its entry) if so. */
+bool ovl_index_wanted(struct ovl_fs *fs, int src_parent, const char *name,
+		      const struct stat *st, char *hex);
+/* The index entry hex, just made for a lower object of lower_nlink
+ * links: its record says the overlay has them all. */
+int ovl_index_made(struct ovl_fs *fs, const char *hex, nlink_t lower_nlink);
+/* Link the index entry hex (lower_nlink: its origin's count) to
+ * parent/name, keeping the overlay's count. */
+int ovl_index_link_up(struct ovl_fs *fs, const char *hex, nlink_t lower_nlink, int parent,
+		      const char *name);
+/* Around a change of the names of e's object (unlink, link, a rename
+ * over it): e is copied up first if it is a lower hard link the index
+ * keeps; *h says what ovl_index_change_end must do (delta: the names the
+ * change adds, -1 or +1). */
+struct ovl_index_hold {
+	bool active;
+	char hex[OVL_INDEX_NAME_MAX];
+	nlink_t lower_nlink;
+	int delta;
+};
+int ovl_index_change_begin(struct ovl_fs *fs, struct ovl_entry *e, int delta,
+			   struct ovl_index_hold *h);
+void ovl_index_change_end(struct ovl_fs *fs, struct ovl_index_hold *h, bool done);
 
 /* fs.c */
 /* Tell the listener (overlay.h: ovl_change) what was just changed. */

@@ -831,6 +831,8 @@ static int step_final(struct walk *w, const struct step *st, mode_t type, int la
 	e->dir = *child;
 	e->dir_pin = child_pin;
 	take_parent(w, e);
+	if (type && type != S_IFDIR && (err = ovl_index_lookup(w->fs, e)))
+		return err;
 	if (type == S_IFDIR)
 		return mirror(w, st->canon, S_IFDIR, NULL);
 	if (type == S_IFLNK)
@@ -955,6 +957,7 @@ static void entry_init(struct ovl_fs *fs, struct ovl_entry *e)
 	e->passthrough = false;
 	e->pt_rest[0] = 0;
 	e->handed_seq = ovl_handed_seq(fs);
+	e->indexed = false;
 }
 
 void ovl_entry_drop_parent(struct ovl_entry *e)
@@ -1075,13 +1078,17 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
 		e->st = st;
 	else
 		memset(&e->st, 0, sizeof(e->st));
-	return 0;
+	return ovl_index_lookup(fs, e);
 }
 
 int ovl_entry_real_at(const struct ovl_entry *e, const char **name)
 {
 	if (e->type == 0)
 		return -ENOENT;
+	if (e->indexed) {
+		*name = e->index_name;
+		return e->fs->index_fd;
+	}
 	if (e->parent.n == 0) {
 		*name = "";
 		return e->dir.n ? e->dir.fd[0] : -ENOENT;

@@ -45,7 +45,8 @@ static int may_noatime(const struct ovl_cred *cred, const struct stat *st, int f
  * fd shows must count it; and where it is in the overlay is recorded. */
 static int hand_out(struct ovl_fs *fs, const struct ovl_entry *e, int flags, int *fd)
 {
-	bool lower = e->layer != OVL_UPPER && !S_ISDIR(e->type);
+	/* (an indexed name's object is the index entry: an upper one) */
+	bool lower = e->layer != OVL_UPPER && !e->indexed && !S_ISDIR(e->type);
 	if (lower) {
 		if (S_ISREG(e->type))
 			ovl_opened_mark(fs, e->st.st_dev, e->st.st_ino);

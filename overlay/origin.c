@@ -43,6 +43,9 @@ struct ovl_origin_slot {
 	dev_t odev;                     /* ...and what it reports, when has */
 	ino_t oino;
 	bool used, has;
+	bool indexed;                   /* has: a hard-linked lower's, this inode its index
+					 * entry's: its link count is the index's record */
+	nlink_t lower_nlink;            /* indexed: the origin's */
 };
 #define ORIGIN_SLOTS 4096u              /* a power of 2 */
 
@@ -80,15 +83,17 @@ static const struct ovl_layer *layer_of_dev(const struct ovl_fs *fs, dev_t dev)
 	return NULL;
 }
 
-/* The origin record of the object fd refers to; its length, 0 if the lower
- * filesystem cannot encode handles (the kernel's "origin unknown"). */
-static size_t origin_record(const struct ovl_fs *fs, int fd, unsigned char *fb)
+/* The origin record of the object at (dirfd, name; "" for dirfd itself);
+ * its length, 0 if the filesystem cannot encode handles (the kernel's
+ * "origin unknown"). */
+size_t ovl_origin_record_at(const struct ovl_fs *fs, int dirfd, const char *name,
+			    unsigned char *fb)
 {
 	union { struct file_handle fh; char buf[sizeof(struct file_handle) + MAX_HANDLE]; } h;
 	struct stat st;
-	int mnt;
+	int mnt, at = name[0] ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW;
 	h.fh.handle_bytes = MAX_HANDLE;
-	if (name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) ||
+	if (name_to_handle_at(dirfd, name, &h.fh, &mnt, name[0] ? 0 : AT_EMPTY_PATH) ||
 	    h.fh.handle_bytes > MAX_HANDLE || h.fh.handle_type < 0 || h.fh.handle_type >= 256)
 		return 0;
 	size_t len = FB_HEAD + UUID_LEN + h.fh.handle_bytes;
@@ -98,11 +103,16 @@ static size_t origin_record(const struct ovl_fs *fs, int fd, unsigned char *fb)
 	fb[4] = (unsigned char)h.fh.handle_type;
 	/* the kernel decodes a record only on the filesystem of its uuid (a
 	 * null one where the filesystem says none) */
-	const struct ovl_layer *l = fstat(fd, &st) ? NULL : layer_of_dev(fs, st.st_dev);
+	const struct ovl_layer *l = fstatat(dirfd, name, &st, at) ? NULL : layer_of_dev(fs, st.st_dev);
 	if (l && l->has_uuid)
 		memcpy(fb + FB_HEAD, l->uuid, UUID_LEN);
 	memcpy(fb + FB_HEAD + UUID_LEN, h.fh.f_handle, h.fh.handle_bytes);
 	return len;
+}
+
+static size_t origin_record(const struct ovl_fs *fs, int fd, unsigned char *fb)
+{
+	return ovl_origin_record_at(fs, fd, "", fb);
 }
 
 int ovl_set_origin(struct ovl_fs *fs, const struct ovl_xnode *src, const struct ovl_xnode *dst)
@@ -134,11 +144,10 @@ int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd)
 	return wl && hl == (ssize_t)wl && !memcmp(want, have, wl);
 }
 
-/* The lower object a record names and its ids, if the copy reports them:
- * decoded on each lower filesystem the uuid allows (any, for a null one),
- * of the copy's type, with one name. */
-static bool origin_decode(const struct ovl_fs *fs, const unsigned char *fb, ssize_t len,
-			  mode_t type, dev_t *dev, ino_t *ino)
+/* The lower object a record names: decoded on each lower filesystem the
+ * uuid allows (any, for a null one), of type; its lstat. */
+static bool origin_find(const struct ovl_fs *fs, const unsigned char *fb, ssize_t len,
+			mode_t type, struct stat *out)
 {
 	if (len <= FB_HEAD + UUID_LEN || len > ORIGIN_MAX || fb[0] != 0 || fb[1] != 0xfb ||
 	    fb[2] != len)
@@ -163,18 +172,33 @@ static bool origin_decode(const struct ovl_fs *fs, const unsigned char *fb, ssiz
 		int fd = open_by_handle_at(l->fd, &h.fh, O_PATH | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		struct stat st;
-		int r = fstat(fd, &st);
+		int r = fstat(fd, out);
 		close(fd);
-		if (r || (st.st_mode & S_IFMT) != type)
-			continue;
-		if (st.st_nlink != 1)
-			return false;
-		*dev = st.st_dev;
-		*ino = st.st_ino;
-		return true;
+		if (!r && (out->st_mode & S_IFMT) == type)
+			return true;
 	}
 	return false;
+}
+
+/* Its ids, if the copy (s->dev, s->ino) reports them: the lower object has
+ * one name, or several and the copy is their index entry (s->indexed). */
+static bool origin_decode(struct ovl_fs *fs, const unsigned char *fb, ssize_t len,
+			  mode_t type, struct ovl_origin_slot *s)
+{
+	struct stat st;
+	if (!origin_find(fs, fb, len, type, &st))
+		return false;
+	if (st.st_nlink != 1) {
+		char hex[OVL_INDEX_NAME_MAX];
+		ovl_index_hex(fb, (size_t)len, hex);
+		if (!ovl_index_holds(fs, hex, s->dev, s->ino))
+			return false;
+		s->indexed = true;
+		s->lower_nlink = st.st_nlink;
+	}
+	s->odev = st.st_dev;
+	s->oino = st.st_ino;
+	return true;
 }
 
 static struct ovl_origin_slot *slot_of(struct ovl_fs *fs, dev_t dev, ino_t ino)
@@ -217,10 +241,10 @@ void ovl_origin_forget(struct ovl_fs *fs, dev_t dev, ino_t ino)
 	pthread_mutex_unlock(&fs->origin_lock);
 }
 
-/* The origin xattr of parent/name, not following a symlink, if that is
+/* The xattr xa of parent/name, not following a symlink, if that is
  * still the inode (dev, ino): else -ESTALE (moved or replaced since the
  * caller's lstat; what was read would belong to another inode). */
-static ssize_t read_at(struct ovl_fs *fs, int parent, const char *name, dev_t dev, ino_t ino,
+static ssize_t read_at(const char *xa, int parent, const char *name, dev_t dev, ino_t ino,
 		       void *buf, size_t n)
 {
 	struct stat st;
@@ -231,69 +255,87 @@ static ssize_t read_at(struct ovl_fs *fs, int parent, const char *name, dev_t de
 	if (!fstat(fd, &st) && st.st_dev == dev && st.st_ino == ino) {
 		struct ovl_xnode x;
 		ovl_xnode_init(&x, fd, true);
-		r = ovl_xnode_get(&x, fs->xa_origin, buf, n);
+		r = ovl_xnode_get(&x, xa, buf, n);
 	}
 	close(fd);
 	return r;
 }
 
 /* Of an fd of any kind (O_PATH ones through their /proc name). */
-static ssize_t read_fd(struct ovl_fs *fs, int fd, void *buf, size_t n)
+static ssize_t read_fd(const char *xa, int fd, void *buf, size_t n)
 {
 	struct ovl_xnode x;
 	ovl_xnode_init(&x, fd, false);
-	ssize_t r = ovl_xnode_get(&x, fs->xa_origin, buf, n);
+	ssize_t r = ovl_xnode_get(&x, xa, buf, n);
 	if (r == -EBADF) {
 		ovl_xnode_init(&x, fd, true);
-		r = ovl_xnode_get(&x, fs->xa_origin, buf, n);
+		r = ovl_xnode_get(&x, xa, buf, n);
 	}
 	return r;
 }
 
-/* What the upper inode (dev, ino) of type reports, read through (parent,
- * name) or fd on a miss; false when its own number.  An error reading the
- * record is not remembered, nor what an unlinked inode's fd says (cache:
- * false; its number comes back once it is freed, unseen). */
+/* What the upper inode (dev, ino) of type, *nlink links, reports, read
+ * through (parent, name) or fd on a miss; false when its own number (and
+ * count).  An error reading the record is not remembered, nor what an
+ * unlinked inode's fd says (cache: false; its number comes back once it is
+ * freed, unseen).  An indexed one's count is read each time: links and
+ * unlinks change it. */
 static bool renumbered(struct ovl_fs *fs, int parent, const char *name, int fd, bool cache,
-		       mode_t type, dev_t *dev, ino_t *ino)
+		       mode_t type, dev_t *dev, ino_t *ino, nlink_t *nlink)
 {
 	struct ovl_origin_slot s;
 	uint64_t gen;
 	if (S_ISDIR(type) || !fs->origins)
 		return false;
+	dev_t udev = *dev;
+	ino_t uino = *ino;
 	if (!cache_get(fs, *dev, *ino, &s, &gen)) {
 		unsigned char fb[ORIGIN_MAX];
-		ssize_t n = fd >= 0 ? read_fd(fs, fd, fb, sizeof(fb))
-				    : read_at(fs, parent, name, *dev, *ino, fb, sizeof(fb));
+		ssize_t n = fd >= 0 ? read_fd(fs->xa_origin, fd, fb, sizeof(fb))
+				    : read_at(fs->xa_origin, parent, name, *dev, *ino, fb, sizeof(fb));
 		if (n < 0 && n != -ENODATA && n != -ERANGE && n != -EOPNOTSUPP)
 			return false;
 		s = (struct ovl_origin_slot){ .dev = *dev, .ino = *ino, .used = true };
-		s.has = n > 0 && origin_decode(fs, fb, n, type, &s.odev, &s.oino);
+		s.has = n > 0 && origin_decode(fs, fb, n, type, &s);
 		if (cache)
 			cache_put(fs, &s, gen);
 	}
-	if (s.has) {
-		*dev = s.odev;
-		*ino = s.oino;
+	if (!s.has)
+		return false;
+	*dev = s.odev;
+	*ino = s.oino;
+	if (s.indexed && nlink) {
+		char rec[OVL_NLINK_REC_MAX];
+		ssize_t n = fd >= 0 ? read_fd(fs->xa_nlink, fd, rec, sizeof(rec) - 1)
+				    : read_at(fs->xa_nlink, parent, name, udev, uino, rec,
+					      sizeof(rec) - 1);
+		*nlink = ovl_index_nlink_of(rec, n, *nlink, s.lower_nlink);
 	}
-	return s.has;
+	return true;
 }
 
 void ovl_origin_ids(struct ovl_fs *fs, int parent, const char *name, mode_t type, dev_t *dev,
-		    ino_t *ino)
+		    ino_t *ino, nlink_t *nlink)
 {
-	(void)renumbered(fs, parent, name, -1, true, type, dev, ino);
+	(void)renumbered(fs, parent, name, -1, true, type, dev, ino, nlink);
+}
+
+int ovl_origin_of(struct ovl_fs *fs, int fd, mode_t type, struct stat *lower)
+{
+	unsigned char fb[ORIGIN_MAX];
+	ssize_t n = read_fd(fs->xa_origin, fd, fb, sizeof(fb));
+	return n > 0 && origin_find(fs, fb, n, type, lower) ? 0 : -ENOENT;
 }
 
 bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, bool upper, bool linked, mode_t type,
-		       dev_t *dev, ino_t *ino)
+		       dev_t *dev, ino_t *ino, nlink_t *nlink)
 {
 	if (S_ISDIR(type))
 		return false;
 	/* only the upper's files have origins that count */
 	bool changed = upper && fs->layers[OVL_UPPER].fd >= 0 &&
 		       *dev == fs->layers[OVL_UPPER].dev &&
-		       renumbered(fs, -1, NULL, fd, linked, type, dev, ino);
+		       renumbered(fs, -1, NULL, fd, linked, type, dev, ino, nlink);
 	if (fs->same_dev && *dev != fs->dir_dev) {
 		*dev = fs->dir_dev;     /* as inode.c: nondir_ids */
 		changed = true;

@@ -218,7 +218,7 @@ static int merge_name(struct ovl_fs *fs, const struct ovl_dir *d, int i, const c
 	if (k < 0 && !wh && b->impure && i == 0 && dt != DT_DIR) {
 		dev_t dev = fs->layers[OVL_UPPER].dev;
 		ino_t ino = have_st ? st.st_ino : (ino_t)d_ino;
-		ovl_origin_ids(fs, d->fd[0], name, DTTOIF(dt), &dev, &ino);
+		ovl_origin_ids(fs, d->fd[0], name, DTTOIF(dt), &dev, &ino, NULL);
 		d_ino = ino;
 		have_st = false;
 	}

@@ -78,7 +78,15 @@ static int unlink_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 	if (S_ISDIR(e->type))
 		return -EISDIR;
 	int err = ovl_may_delete(fs, cred, e);
-	return err ? err : remove_entry(fs, e, false);
+	if (err)
+		return err;
+	/* a name of an indexed object: its count goes down with it */
+	struct ovl_index_hold ih;
+	if ((err = ovl_index_change_begin(fs, e, -1, &ih)))
+		return err;
+	err = remove_entry(fs, e, false);
+	ovl_index_change_end(fs, &ih, !err);
+	return err;
 }
 
 static int rmdir_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e)

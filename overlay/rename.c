@@ -205,7 +205,12 @@ static int rename_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 	if ((lower_dir(old_e) && (err = ovl_set_redirect(fs, old_e, samedir))) ||
 	    (exchange && lower_dir(new_e) && (err = ovl_set_redirect(fs, new_e, samedir))))
 		return err;
+	/* a replaced name of an indexed object: its count goes down */
+	struct ovl_index_hold ih = { .active = false };
+	if (!exchange && new_e->type && (err = ovl_index_change_begin(fs, new_e, -1, &ih)))
+		return err;
 	err = exchange ? do_exchange(fs, old_e, new_e) : do_move(fs, old_e, new_e);
+	ovl_index_change_end(fs, &ih, !err);
 	/* Both names now hold something else (and a moved dir may have been
 	 * made opaque); a failed attempt may have changed some of it. */
 	bool below = S_ISDIR(c.type) || S_ISDIR(c.to_type);  /* only dirs have names below */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdio.h>
+#include "ovlrun/overlay.h"
 #include "fsutil.h"
 #include "ovlrun/supervisor.h"
 
@@ -21,8 +22,8 @@ static void umount_at(int parent, const char *name)
 		;
 }
 
-/* Remove everything inside the directory fd (not closed). */
-static int remove_children(int fd, bool umount_first)
+/* Remove everything inside the directory fd (not closed) but keep. */
+static int remove_children(int fd, bool umount_first, const char *keep)
 {
 	int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dup_fd < 0)
@@ -35,7 +36,8 @@ static int remove_children(int fd, bool umount_first)
 	int err = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    (keep && !strcmp(de->d_name, keep)))
 			continue;
 		int r = remove_tree_at(fd, de->d_name, umount_first);
 		if (r && !err)
@@ -57,16 +59,32 @@ int remove_tree_at(int parent, const char *name, bool umount_first)
 	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	int err = remove_children(fd, umount_first);
+	int err = remove_children(fd, umount_first, NULL);
 	close(fd);
 	if (unlinkat(parent, name, AT_REMOVEDIR) && !err)
 		err = -errno;
 	return err;
 }
 
-int clear_dir(int fd)
+int clear_work_dir(int fd)
 {
-	return remove_children(fd, false);
+	return remove_children(fd, false, OVL_WORK_INDEX);
+}
+
+int remove_work_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	int err = clear_work_dir(fd);
+	/* an empty index goes; one that holds entries keeps the dir */
+	if (unlinkat(fd, OVL_WORK_INDEX, AT_REMOVEDIR) && errno != ENOENT && errno != ENOTEMPTY &&
+	    !err)
+		err = -errno;
+	close(fd);
+	if (rmdir(path) && errno != ENOTEMPTY && !err)
+		err = -errno;
+	return err;
 }
 
 int split_parent(const char *canon, char *parent, const char **name)

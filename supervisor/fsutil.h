@@ -9,8 +9,11 @@
 /* rm -rf of dirfd/name without following symlinks; umount_first detaches
  * mounts found on the way (shadow root). 0 or -errno. */
 int remove_tree_at(int dirfd, const char *name, bool umount_first);
-/* Remove everything inside directory fd. */
-int clear_dir(int fd);
+/* Empty a work dir but for the overlay's index (OVL_WORK_INDEX), which
+ * outlives runs as the kernel's does. */
+int clear_work_dir(int fd);
+/* Remove a work dir of ours: all but an index that holds entries. */
+int remove_work_dir(const char *path);
 /* "/a/b" -> parent "/a", name "b"; "/a" -> "/", "a". parent: PATH_MAX. */
 int split_parent(const char *canon, char *parent, const char **name);
 

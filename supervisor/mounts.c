@@ -298,7 +298,15 @@ int mounts_setup(struct sup *s)
 		cfg.hide[cfg.nhide].dev = tmp_st.st_dev;
 		cfg.hide[cfg.nhide++].ino = tmp_st.st_ino;
 	}
+	cfg.index = s->opt.index;
 	int err = ovl_fs_new(&cfg, &s->fs);
+	if (err == -ESTALE && cfg.index)
+		die_setup("--index=on: the upper dir or the work dir's index was made with other "
+			  "layers (its recorded origin differs, as the kernel's index=on checks): "
+			  "use the layers it was made with, remove the work dir's index and the "
+			  "upper root's origin xattr, or run with --index=off");
+	if (err == -EOPNOTSUPP && cfg.index)
+		die_setup("--index=on: a layer's filesystem cannot make file handles");
 	if (err)
 		die_setup("overlay setup: %s", strerror(-err));
 	for (int i = 0; i < s->opt.nbind; i++)

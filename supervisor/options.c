@@ -18,6 +18,9 @@ void options_usage(FILE *out)
 	      "  --lower=DIRS      read-only layers, colon-separated, top first\n"
 	      "  --upper=DIR       writable layer (created if missing); without it / is read-only\n"
 	      "  --work=DIR        work dir on the upper's filesystem (default: hidden sibling of upper)\n"
+	      "  --index=on|off    off (default): as the kernel's index=off; on: hard links\n"
+	      "                    of lowers stay one file across copy-up (the index is kept\n"
+	      "                    in the work dir, which then outlives the run)\n"
 	      "  --tmp-upper[=SIZE] a writable layer of our own, removed when ovlrun exits;\n"
 	      "                    with SIZE (e.g. 512M, 2G) on a tmpfs of that size\n"
 	      "  --allow-shared-upper  run a root command on an upper other host users can reach\n"
@@ -97,11 +100,12 @@ int options_parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_LOWER = 256, OPT_UPPER, OPT_WORK, OPT_VERSION, OPT_TMP_UPPER, OPT_BIND,
 	       OPT_RO_BIND, OPT_CHDIR, OPT_SETENV, OPT_UNSETENV, OPT_UID, OPT_GID, OPT_NET,
-	       OPT_SHM_SIZE, OPT_ALLOW_SHARED_UPPER, OPT_STATS };
+	       OPT_SHM_SIZE, OPT_ALLOW_SHARED_UPPER, OPT_STATS, OPT_INDEX };
 	static const struct option longopts[] = {
 		{ "lower", required_argument, NULL, OPT_LOWER },
 		{ "upper", required_argument, NULL, OPT_UPPER },
 		{ "work", required_argument, NULL, OPT_WORK },
+		{ "index", required_argument, NULL, OPT_INDEX },
 		{ "tmp-upper", optional_argument, NULL, OPT_TMP_UPPER },
 		{ "allow-shared-upper", no_argument, NULL, OPT_ALLOW_SHARED_UPPER },
 		{ "net", required_argument, NULL, OPT_NET },
@@ -133,6 +137,11 @@ int options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_UPPER:
 			o->upper = optarg;
+			break;
+		case OPT_INDEX:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				die_setup("--index=%s: expected on or off", optarg);
+			o->index = !strcmp(optarg, "on");
 			break;
 		case OPT_WORK:
 			o->work = optarg;
@@ -201,6 +210,8 @@ int options_parse(int argc, char **argv, struct options *o)
 		die_setup("no command given (see --help)");
 	if (o->work && !o->upper)
 		die_setup("--work needs --upper");
+	if (o->index && !o->upper && !o->tmp_upper)
+		die_setup("--index=on needs a writable layer (--upper or --tmp-upper)");
 	if (o->tmp_upper && o->upper)
 		die_setup("--tmp-upper and --upper exclude each other");
 	o->argv = argv + optind;

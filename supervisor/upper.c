@@ -46,7 +46,7 @@ static void remove_made(char *path)
 void upper_cleanup(struct sup *s)
 {
 	if (s->work_created) {
-		(void)remove_tree_at(AT_FDCWD, s->work_path, false);
+		(void)remove_work_dir(s->work_path);
 		s->work_created = false;
 	}
 	/* The command never ran: nothing in what we made is its work. */
@@ -301,7 +301,7 @@ void upper_open(struct sup *s, int *upper_host_fd, int *work_host_fd, char *anc)
 	if (fstat(*upper_host_fd, &su) || fstat(*work_host_fd, &sw) || su.st_dev != sw.st_dev)
 		die_setup("work dir %s is not on the filesystem of upper dir %s", work, upper);
 	layers_check_overlap(s, upper, *upper_host_fd, work, *work_host_fd, work_ours);
-	if (clear_dir(*work_host_fd))
+	if (clear_work_dir(*work_host_fd))
 		die_setup("work dir %s: cannot clear leftovers: %s", work, strerror(errno));
 	common_ancestor(upper, work, anc);
 	set_rel_paths(s, upper, work, anc);

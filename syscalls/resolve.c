@@ -333,10 +333,12 @@ int resolve_renumbered(struct req *r, int fd, bool upper, const struct stat *kno
 		return 0;
 	r->obj_dev = st.st_dev;
 	r->obj_ino = st.st_ino;
+	nlink_t nlink = st.st_nlink;
 	if (!ovl_fd_renumbered(r->sup->fs, fd, upper, st.st_nlink > 0, st.st_mode & S_IFMT,
-			       &r->obj_dev, &r->obj_ino))
+			       &r->obj_dev, &r->obj_ino, &nlink))
 		return 0;
 	r->obj_st = st;
+	r->obj_st.st_nlink = nlink;
 	return resolve_hold(r, fd, OBJ_RENUMBERED);
 }
 

@@ -28,6 +28,8 @@ static int obj_statx(struct req *r, unsigned mask, int atflags, struct statx *st
 	stx->stx_dev_major = major(r->obj_dev);
 	stx->stx_dev_minor = minor(r->obj_dev);
 	stx->stx_ino = r->obj_ino;
+	if (!err)
+		stx->stx_nlink = (uint32_t)r->obj_st.st_nlink;
 	req_obj_release(r);
 	return err;
 }

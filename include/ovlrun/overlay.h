@@ -70,6 +70,10 @@
 #define OVL_MAX_GROUPS 256
 #define OVL_MAX_SYMLINKS 40
 #define OVL_UPPER 0
+/* An index entry's name: the hex of an origin record (overlay/origin.c). */
+#define OVL_INDEX_NAME_MAX 300
+/* The index dir's name in the work dir, as the kernel's. */
+#define OVL_WORK_INDEX "index"
 
 /* Credentials of the caller of an operation (the tracee thread). */
 struct ovl_cred {
@@ -123,6 +127,9 @@ struct ovl_config {
 	int nhide;
 	struct { dev_t dev; ino_t ino; } hide[OVL_MAX_HIDE]; /* real dirs invisible in lowers (upper/work inside a lower) */
 	const char *xattr_prefix;       /* "trusted.overlay." ; NULL means that */
+	bool index;                     /* the kernel's index=on: hard links of lowers stay
+					 * one object across copy-up (overlay/index.c); the
+					 * index lives in the work dir, which must persist */
 };
 
 struct ovl_fs;
@@ -156,9 +163,10 @@ uint64_t ovl_stale_gen(struct ovl_fs *fs);
  * upper's) inode (*dev, *ino), reports another device or inode number
  * than its real ones, which then replace them: a copy its origin's
  * (overlay/origin.c), any file the overlay's device when every layer is
- * on one filesystem; linked: it has a name. */
+ * on one filesystem; linked: it has a name; *nlink (its real count) the
+ * overlay's count of an indexed one. */
 bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, bool upper, bool linked, mode_t type,
-		       dev_t *dev, ino_t *ino);
+		       dev_t *dev, ino_t *ino, nlink_t *nlink);
 
 /* One merged directory: the real directories that take part in it, top-down. */
 struct ovl_dir {
@@ -188,6 +196,11 @@ struct ovl_entry {
 					 * (the mount reached), "" when unknown */
 	uint64_t handed_seq;            /* engine-internal: the renames logged when the
 					 * lookup began (overlay/handed.c) */
+	bool indexed;                   /* a lower hard link whose object another name's
+					 * copy-up put in the index: e->st and the real
+					 * object are the index entry's (overlay/index.c) */
+	nlink_t lower_nlink;            /* indexed: the lower object's link count */
+	char index_name[OVL_INDEX_NAME_MAX]; /* indexed: its name in the index dir */
 };
 
 /* Lookup flags. */

@@ -9,6 +9,10 @@
 #                         (--lower=$TOP:$LOWER); starts empty
 #   setup_upper() {...}   optional: pre-existing upper content in $UPPER
 #   no_upper=1            optional: read-only overlay (no --upper)
+#   index=on              optional: both sides with the inodes index (--index=on,
+#                         the kernel's index=on) and a work dir $WORK of their
+#                         own; the report then lists the index's entries (type,
+#                         link count, nlink record, the upper names of each)
 #   image=debian          optional: the lower is the cached Debian bookworm image
 #                         (tests/lib.sh debian_image) instead of the busybox one,
 #                         shared read-only by both runs (not copied) unless the
@@ -60,7 +64,7 @@ source "$here/../lib.sh"
 if [[ $kernel_only -eq 1 ]]; then ovl_init --no-binary; else ovl_init; fi
 require_kernel_overlay
 
-script="" no_upper="" skip_reason="" documented_difference="" image="" volatile_files=""
+script="" no_upper="" index="" skip_reason="" documented_difference="" image="" volatile_files=""
 source "$scenario"
 [[ -z $skip_reason ]] || skip "$skip_reason"
 [[ -n $script ]] || fatal "scenario defines no script"
@@ -147,10 +151,26 @@ prepare() { # SIDE: build $T/SIDE/{lower,top,upper}
 	done
 }
 
+# The index's entries, named by what they index (their names are file
+# handles of one side's lowers): type, links, nlink record, upper names.
+# (The kernel's own "#N" entries, a shared whiteout and temporaries, are
+# its workings.)
+index_report() {
+	local f
+	[[ -d $1 ]] || { echo "(no index dir)"; return; }
+	for f in "$1"/*; do
+		[[ (-e $f || -L $f) && $(basename "$f") != \#* ]] || continue
+		printf '%s links=%s nlink=%s names=%s\n' "$(stat -c %F "$f")" "$(stat -c %h "$f")" \
+			"$(getfattr --only-values -h -n trusted.overlay.nlink "$f" 2>/dev/null || echo -)" \
+			"$(find "$UPPER" -inum "$(stat -c %i "$f")" -printf '/%P\n' | sort | paste -sd, -)"
+	done | sort
+}
+
 run_side() { # SIDE BINARY -> $T/SIDE.report
 	local side=$1 bin=$2 d=$T/$1 st=0
 	local args=(--lower="$lowers")
 	[[ -n $no_upper ]] || args+=(--upper="$UPPER")
+	[[ -z $index ]] || args+=(--index="$index" --work="$d/work")
 	# Sanitizer options of an ASan build go to both sides alike.
 	( umask 022; cd /; env -i PATH="$run_path" HOME=/root "${SAN_ENV[@]}" \
 		timeout -k 10 "$OVLRUN_TIMEOUT" "$bin" "${args[@]}" -- /bin/sh -c "$script" \
@@ -162,6 +182,7 @@ run_side() { # SIDE BINARY -> $T/SIDE.report
 		if [[ -z $no_upper ]]; then
 			echo "== upper"; upper_report "$UPPER" 2>&1 || echo "(dump failed)"
 		fi
+		[[ -z $index ]] || { echo "== index"; index_report "$d/work/index"; }
 		local l before after name
 		IFS=: read -r -a _ls <<< "$lowers"
 		for l in "${_ls[@]}"; do
@@ -180,7 +201,8 @@ run_side() { # SIDE BINARY -> $T/SIDE.report
 		# Nothing may be left next to the layers (default work dir removed).
 		local left
 		left=$(cd "$d" && ls -A | grep -v -x -e lower -e top -e upper -e stdout -e stderr \
-			-e lower.before -e lower.after -e top.before -e top.after || true)
+			-e lower.before -e lower.after -e top.before -e top.after \
+			${index:+-e work} || true)
 		if [[ -n $left ]]; then echo "== left behind next to the upper:"; echo "$left"; fi
 	} > "$T/$side.report"
 }
