@@ -140,7 +140,6 @@ int ovl_index_lookup(struct ovl_fs *fs, struct ovl_entry *e)
 	/* the kernel's "bad index": not the origin's type, or a whiteout */
 	if ((st.st_mode & S_IFMT) != e->type)
 		return -EIO;
-	e->lower_nlink = e->st.st_nlink;
 	e->st = st;
 	strcpy(e->index_name, hex);
 	e->indexed = true;

@@ -130,9 +130,18 @@ int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd)
 		return -errno;
 	if (e->type == 0 || S_ISDIR(e->type))
 		return 0;
+	unsigned char want[ORIGIN_MAX], have[ORIGIN_MAX];
+	if (e->indexed) {
+		/* the index entry of the fd's lower object is named by it */
+		char hex[OVL_INDEX_NAME_MAX];
+		size_t wl = origin_record(fs, real_fd, want);
+		if (!wl)
+			return 0;
+		ovl_index_hex(want, wl, hex);
+		return !strcmp(hex, e->index_name);
+	}
 	if (e->layer != OVL_UPPER)
 		return st.st_dev == e->st.st_dev && st.st_ino == e->st.st_ino;
-	unsigned char want[ORIGIN_MAX], have[ORIGIN_MAX];
 	size_t wl = origin_record(fs, real_fd, want);
 	int fd = ovl_open_real(fs, e, O_PATH);
 	if (fd < 0)

@@ -348,6 +348,9 @@ void upper_attach(struct sup *s, int upper_host_fd, int work_host_fd, const char
 	path_join(work_at, target, s->work_rel);
 	s->upper_fd = open_dir(s->upper_prefix, "upper dir");
 	s->work_fd = open_dir(work_at, "work dir");
+	/* (fds of index entries read as the names they were opened by) */
+	if (s->opt.index)
+		path_join(s->index_prefix, work_at, "/" OVL_WORK_INDEX);
 	if (upper_host_fd >= 0 &&
 	    (!same_file(s->upper_fd, upper_host_fd) || !same_file(s->work_fd, work_host_fd)))
 		die_setup("upper dir %s and work dir %s must be on one mount", s->opt.upper,

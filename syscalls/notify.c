@@ -232,6 +232,8 @@ static void to_watches(struct sup *s, const char *path, uint32_t mask, uint32_t 
 			notify_deliver(s, w, mask, cookie, name);
 		w = next;
 	}
+	if (!name)
+		notify_real_aliases(s, path, mask & ~IN_ISDIR, cookie);
 }
 
 /* Split path into its parent (in buf) and its last component. */

@@ -59,6 +59,8 @@ struct nwatch {
 	bool has_upper;                 /* attached to the upper layer's object (final) */
 	bool dead;                      /* removed; freed at the next sweep */
 	bool raw;                       /* in a kernel-served mount: one ROLE_RAW attachment */
+	bool multi;                     /* a non-dir with several names when attached: the
+					 * others' events reach it (notify_real_aliases) */
 	char *path;                     /* canonical overlay path, owned */
 	int nreal;
 	struct nreal *real[NOTIFY_MAX_REAL];
@@ -95,6 +97,7 @@ struct notify {
 	int ninst;
 	size_t nwatch;
 	size_t nreal;
+	size_t nmulti;                  /* watches with multi set */
 	uint32_t cookie;
 	struct ninst *insts;
 	struct nwatch *graveyard;       /* dead watches, freed by notify_sweep */
@@ -133,6 +136,9 @@ void notify_real_detach(struct sup *s, struct nwatch *w);
 /* Re-attach the watches on path and on its parents if the objects behind
  * them changed (copy-up, a new upper or mirror dir). */
 void notify_real_refresh(struct sup *s, const char *path);
+/* An event on the object at path, for the watches on its other names (the
+ * kernel's watches are on inodes): delivered to each. */
+void notify_real_aliases(struct sup *s, const char *path, uint32_t mask, uint32_t cookie);
 /* Free the instances the command closed for good (check: ask poll too),
  * and the dead watches. */
 void notify_sweep(struct sup *s, bool check);

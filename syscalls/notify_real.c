@@ -101,11 +101,19 @@ static void drop_real(struct notify *n, struct nwatch *w, int i)
 	free(x);
 }
 
+static void set_multi(struct notify *n, struct nwatch *w, bool multi)
+{
+	if (w->multi != multi)
+		n->nmulti += multi ? 1 : (size_t)-1;
+	w->multi = multi;
+}
+
 void notify_real_detach(struct sup *s, struct nwatch *w)
 {
 	while (w->nreal)
 		drop_real(s->notify, w, w->nreal - 1);
 	w->has_upper = false;
+	set_multi(s->notify, w, false);
 }
 
 static void mark_mount(struct notify *n, const char *path)
@@ -293,6 +301,7 @@ void notify_real_attach(struct sup *s, struct nwatch *w)
 				close(fd);
 			}
 			w->has_upper = e.layer == OVL_UPPER;
+			set_multi(n, w, e.indexed || e.st.st_nlink > 1);
 		}
 		ovl_entry_release(&e);
 	}
@@ -306,11 +315,62 @@ void notify_real_attach(struct sup *s, struct nwatch *w)
 		}
 }
 
+/* The real object of another name of a hard-linked lower file may have
+ * changed (a copy-up into the index: overlay/index.c): the watches on
+ * such names not yet in upper look again. */
+static void refresh_multi(struct sup *s, struct notify *n)
+{
+	for (struct ninst *in = n->insts; in && n->nmulti; in = in->next)
+		for (struct nwatch *w = in->watches; w; w = w->inext)
+			if (w->multi && !w->has_upper && !w->dead)
+				notify_real_attach(s, w);
+}
+
+void notify_real_aliases(struct sup *s, const char *path, uint32_t mask, uint32_t cookie)
+{
+	struct notify *n = s->notify;
+	struct nkey k;
+	bool have = false;
+	if (!n || !n->nmulti)
+		return;
+	/* the object's key: a watch on path has it (the name may be gone
+	 * already), else the object the name shows */
+	for (struct nwatch *w = notify_find(n, path); w && !have; w = w->hnext)
+		for (int i = 0; i < w->nreal && !have && !strcmp(w->path, path); i++)
+			if (w->real[i]->role == ROLE_FILE) {
+				k = w->real[i]->key;
+				have = true;
+			}
+	struct ovl_entry e;
+	if (!have && !ovl_lookup(s->fs, &n->root, "/", path, OVL_LOOKUP_NO_PERM, &e)) {
+		if (e.type && !S_ISDIR(e.type) && !e.passthrough) {
+			int fd = ovl_open_real(s->fs, &e, O_PATH);
+			have = fd >= 0 && !key_of(fd, &k);
+			if (fd >= 0)
+				close(fd);
+		}
+		ovl_entry_release(&e);
+	}
+	if (!have)
+		return;
+	/* (collected first: a delivery may drop a watch and its attachments) */
+	struct nwatch *to[64];
+	int nto = 0;
+	for (struct nreal *x = n->real_hash[hash_key(&k)]; x && nto < 64; x = x->next)
+		if (x->role == ROLE_FILE && x->w->multi && !x->w->dead && same_key(&x->key, &k) &&
+		    strcmp(x->w->path, path))
+			to[nto++] = x->w;
+	for (int i = 0; i < nto; i++)
+		notify_deliver(s, to[i], mask, cookie, NULL);
+}
+
 void notify_real_refresh(struct sup *s, const char *path)
 {
 	struct notify *n = s->notify;
 	if (!n || !n->nwatch)
 		return;
+	if (n->nmulti)
+		refresh_multi(s, n);
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s", path);
 	for (;;) {

@@ -132,6 +132,13 @@ static int classify_on(struct sup *s, uint64_t mnt_id, char *link, char *canon,
 			*kind = FD_UPPER;
 			break;
 		}
+		/* an index entry is an upper inode; its path, the name it
+		 * was opened by (lower_canon) */
+		if (s->index_prefix[0] &&
+		    (rest = resolve_under(link, s->index_prefix, strlen(s->index_prefix)))) {
+			*kind = FD_UPPER;
+			break;
+		}
 		for (int i = 0; i < s->opt.nlower && !rest; i++)
 			if ((rest = resolve_under(link, s->lower_prefix[i], strlen(s->lower_prefix[i]))))
 				*kind = FD_LOWER;
@@ -166,13 +173,20 @@ static bool cwd_kept(struct req *r, char *canon, enum fd_kind *kind, char *link)
 	return true;
 }
 
+/* The link of an fd of an index entry (an upper inode: overlay/index.c). */
+static bool index_link(const struct sup *s, const char *link)
+{
+	return s->index_prefix[0] && resolve_under(link, s->index_prefix, strlen(s->index_prefix));
+}
+
 /* A lower file's overlay path is where it was opened, as renames since
  * carried it (engine: ovl_handed_path), when known: its layer path is
- * not, once a dir above it moved with a redirect or it was renamed. */
+ * not, once a dir above it moved with a redirect or it was renamed; an
+ * index entry's has none but that. */
 static void lower_canon(struct req *r, int err, enum fd_kind kind, dev_t dev, ino_t ino,
-			char *canon)
+			const char *link, char *canon)
 {
-	if (!err && kind == FD_LOWER)
+	if (!err && (kind == FD_LOWER || (kind == FD_UPPER && index_link(r->sup, link))))
 		(void)ovl_handed_path(r->sup->fs, dev, ino, canon);
 }
 
@@ -183,7 +197,7 @@ static int copy_canon(struct req *r, const struct fd_object *o, char *canon, enu
 	if (resolve_read_link(o->proc, link))
 		return -EBADF;
 	int err = classify_on(r->sup, link[0] == '/' ? o->id.mnt_id : 0, link, canon, kind);
-	lower_canon(r, err, *kind, (dev_t)o->id.dev, (ino_t)o->id.ino, canon);
+	lower_canon(r, err, *kind, (dev_t)o->id.dev, (ino_t)o->id.ino, link, canon);
 	return err;
 }
 
@@ -288,8 +302,8 @@ int resolve_own_fd(struct req *r, int fd, char *canon, enum fd_kind *kind, char 
 	int err = resolve_read_link(proc, link);
 	if (!err)
 		err = resolve_classify(r->sup, proc, link, canon, kind);
-	if (!err && *kind == FD_LOWER && !fstat(fd, &st))
-		lower_canon(r, err, *kind, st.st_dev, st.st_ino, canon);
+	if (!err && (*kind == FD_LOWER || index_link(r->sup, link)) && !fstat(fd, &st))
+		lower_canon(r, err, *kind, st.st_dev, st.st_ino, link, canon);
 	return err;
 }
 

@@ -212,7 +212,8 @@ static int open_copy(struct req *r, int copy, const char *canon, bool copy_up, i
 		if (!err && same > 0)
 			notify_changed(r->sup, e.path);
 	}
-	if (!err && (same <= 0 || e.layer != OVL_UPPER)) {
+	/* (an indexed name shows its copy: the index entry) */
+	if (!err && (same <= 0 || (e.layer != OVL_UPPER && !e.indexed))) {
 		ovl_entry_release(&e);
 		return -ENOENT;
 	}

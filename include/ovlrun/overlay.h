@@ -199,7 +199,6 @@ struct ovl_entry {
 	bool indexed;                   /* a lower hard link whose object another name's
 					 * copy-up put in the index: e->st and the real
 					 * object are the index entry's (overlay/index.c) */
-	nlink_t lower_nlink;            /* indexed: the lower object's link count */
 	char index_name[OVL_INDEX_NAME_MAX]; /* indexed: its name in the index dir */
 };
 
