@@ -197,7 +197,8 @@ int ovl_index_change_begin(struct ovl_fs *fs, struct ovl_entry *e, int delta,
 	 * the index inode exists to count the change (as the kernel does);
 	 * e's dir is held by the caller */
 	int err;
-	if (e->layer != OVL_UPPER && e->st.st_nlink > 1 && (err = ovl_copy_up_flags(fs, e, 0)))
+	bool lower_link = e->indexed || (e->layer != OVL_UPPER && e->st.st_nlink > 1);
+	if (lower_link && (err = ovl_copy_up_flags(fs, e, 0)))
 		return err;
 	const char *name;
 	int dirfd = e->layer == OVL_UPPER ? ovl_entry_real_at(e, &name) : -1;

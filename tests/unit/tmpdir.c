@@ -65,6 +65,7 @@ int tfs_mount(struct tfs *t)
 	if (stat(t->root, &st))
 		die("stat", t->root);
 	cfg.dir_dev = makedev(0, 4242);
+	cfg.index = t->index;
 	return ovl_fs_new(&cfg, &t->fs);
 }
 

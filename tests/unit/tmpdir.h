@@ -12,6 +12,7 @@ struct tfs {
 	char lower[3][PATH_MAX];        /* lower[0] is the top lower */
 	int nlower;
 	int upper_fd, work_fd, lower_fd[3];
+	bool index;                     /* mount with the inodes index (set before tfs_mount) */
 	struct ovl_fs *fs;
 };
 

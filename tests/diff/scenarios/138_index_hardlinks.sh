@@ -5,7 +5,7 @@
 index=on
 setup_lower() {
 	mkdir -p data/sub
-	echo data > data/a; ln data/a data/b; ln data/a data/sub/c
+	echo data > data/a; ln data/a data/b; ln data/a data/sub/c; ln data/a data/sub/f; ln data/a data/sub/g
 	echo one > data/x
 	ln -s target data/s1; ln data/s1 data/s2
 	stat -c %i data/a > data/a.ino
@@ -21,6 +21,7 @@ show() {
 }
 show a b sub/c
 echo more >> a; cat b sub/c; show a b sub/c
+rm sub/f; show a b sub/c
 [ a -ef b ] && echo a=b; [ b -ef sub/c ] && echo b=c
 chmod 640 b; show a b sub/c
 ln b sub/d; show a b sub/c sub/d
@@ -32,7 +33,9 @@ chown -h 1:1 s1
 [ "$(stat -c %i s1)" = "$(stat -c %i s2)" ] && echo s1=s2
 [ "$(stat -c %i s2)" = "$(cat /data/s1.ino)" ] && echo s2-lower-ino
 stat -c '%n %h %u' s1 s2
-rm e; show sub/d
+rm e; show sub/d sub/g
+rm sub/d; show sub/g
+rm sub/g
 ls -a . sub
 EOS
 )
