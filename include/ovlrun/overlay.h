@@ -34,8 +34,8 @@
  *
  * Bounds (what a long run may hold, whatever the command does): the
  * dentry cache (a tree of names, overlay/dcache.c) keeps at most 1024
- * merged dirs with their fds (fewer if a quarter of RLIMIT_NOFILE is less
- * than 1024 x layers: its fds stay under that), 32768 leaves of about 100
+ * merged dirs with their fds (fewer if they would hold more than a quarter
+ * of RLIMIT_NOFILE: a dir holds one per layer it is in), 32768 leaves of about 100
  * bytes and a name each, and as nodes that know nothing only ancestors of
  * those (shared by siblings: a few per cached dir in real trees, at worst
  * one per path component of every leaf, about 120 bytes each); the
