@@ -325,18 +325,17 @@ static int copy_up_one(struct ovl_fs *fs, int parent, const char *name, int src_
 /* The merged root: every layer's root, top-down. */
 static int root_dir(struct ovl_fs *fs, struct ovl_dir *d)
 {
-	d->n = 0;
 	for (int i = 0; i < fs->nlayers; i++) {
 		if (fs->layers[i].fd < 0)
 			continue;
 		int fd = openat(fs->layers[i].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0) {
-			int err = -errno;
+		int err = fd < 0 ? -errno : ovl_dir_push(d, fd, i);
+		if (err) {
+			if (fd >= 0)
+				close(fd);
 			ovl_dir_release(d);
 			return err;
 		}
-		d->fd[d->n] = fd;
-		d->layer[d->n++] = (unsigned char)i;
 	}
 	return 0;
 }
@@ -360,7 +359,7 @@ int ovl_copy_up_parent(struct ovl_fs *fs, struct ovl_entry *e)
 		return -EINVAL;         /* the root has no parent */
 
 	/* Walk down from the root, copying up each missing directory. */
-	struct ovl_dir cur;
+	struct ovl_dir cur = { .n = 0 };
 	int err = root_dir(fs, &cur);
 	if (err)
 		return err;
@@ -405,15 +404,14 @@ int ovl_copy_up_parent(struct ovl_fs *fs, struct ovl_entry *e)
 		}
 		if (lock)
 			ovl_unlock_dir(fs, lock);
-		ovl_dir_release(&cur);
-		cur = child;
+		ovl_dir_move(&cur, &child);
 	}
 	if (err) {
 		ovl_dir_release(&cur);
 		return err;
 	}
 	ovl_entry_drop_parent(e);
-	e->parent = cur;
+	ovl_dir_move(&e->parent, &cur);
 	return 0;
 }
 

@@ -37,8 +37,8 @@
  * bucket's before it reads the name (ovl_dcache_stamp), and its insert is
  * dropped if either moved.  Lowers never change.
  *
- * Bounds: at most max dirs with data (fds <= max * nlayers, plus pinned
- * ones), DCACHE_MAX_LEAVES leaves (about 100 bytes and a name each, and a
+ * Bounds: at most max dirs with data holding at most max_fds fds (plus
+ * pinned ones), DCACHE_MAX_LEAVES leaves (about 100 bytes and a name each, and a
  * struct stat for a lower's), and
  * the nodes that know nothing, each an ancestor of one of those (at most
  * one per path component of a cached name, shared by its siblings).
@@ -163,14 +163,15 @@ int ovl_dcache_init(struct ovl_fs *fs)
 	lru_init(&c->dirs);
 	lru_init(&c->leaves);
 	/* Keep the cache's fds to a quarter of the soft limit: the supervisor
-	 * needs the rest for tracees' files and requests in flight. */
-	unsigned max = DCACHE_MAX;
+	 * needs the rest for tracees' files and requests in flight.  Dirs
+	 * count by the fds they hold (a dir in every one of 500 layers holds
+	 * 500), so the bound is on fds, and on dirs as before. */
 	struct rlimit rl;
-	int per = fs->nlayers > 0 ? fs->nlayers : 1;
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur / 4 / (rlim_t)per < max)
-		max = (unsigned)(rl.rlim_cur / 4 / (rlim_t)per);
-	c->max_dirs = max < DCACHE_MIN ? DCACHE_MIN : max;
+	rlim_t fds = DCACHE_MAX * (rlim_t)(fs->nlayers > 0 ? fs->nlayers : 1);
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 4 < fds)
+		fds = rl.rlim_cur / 4;
+	c->max_fds = fds < DCACHE_MIN ? DCACHE_MIN : (unsigned)fds;
+	c->max_dirs = DCACHE_MAX;
 	c->max_leaves = DCACHE_MAX_LEAVES;
 	return 0;
 }
@@ -191,6 +192,7 @@ static void forget_data(struct ovl_dcache *c, struct ovl_dcnode *n)
 		struct ovl_dcentry *d = n->dir;
 		lru_del(&d->lru);
 		c->ndirs--;
+		c->nfds -= (unsigned)d->dir.n;
 		d->node = NULL;
 		if (!d->pins)
 			dir_free(d);
@@ -317,6 +319,21 @@ void ovl_dcache_set_max(struct ovl_fs *fs, unsigned max)
 	pthread_mutex_unlock(&fs->dcache.lock);
 }
 
+void ovl_dcache_set_max_fds(struct ovl_fs *fs, unsigned max)
+{
+	pthread_mutex_lock(&fs->dcache.lock);
+	fs->dcache.max_fds = max ? max : 1;
+	pthread_mutex_unlock(&fs->dcache.lock);
+}
+
+unsigned ovl_dcache_fds(struct ovl_fs *fs)
+{
+	pthread_mutex_lock(&fs->dcache.lock);
+	unsigned n = fs->dcache.nfds;
+	pthread_mutex_unlock(&fs->dcache.lock);
+	return n;
+}
+
 unsigned ovl_dcache_count(struct ovl_fs *fs)
 {
 	pthread_mutex_lock(&fs->dcache.lock);
@@ -337,9 +354,15 @@ unsigned ovl_dcache_nodes(struct ovl_fs *fs)
 
 /* Drop the least recently used beyond the bounds; pinned dirs stay (at
  * most a couple per walk in progress) until they are unpinned. */
+/* More dirs or fds than the bounds. */
+static bool over(const struct ovl_dcache *c)
+{
+	return c->ndirs > c->max_dirs || c->nfds > c->max_fds;
+}
+
 static void evict(struct ovl_dcache *c)
 {
-	for (struct ovl_lru *l = c->dirs.prev; c->ndirs > c->max_dirs && l != &c->dirs;) {
+	for (struct ovl_lru *l = c->dirs.prev; over(c) && l != &c->dirs;) {
 		struct ovl_dcentry *d = LRU_ENTRY(l, struct ovl_dcentry);
 		l = l->prev;            /* prune frees no dir data: it stays */
 		if (!d->pins) {
@@ -442,7 +465,7 @@ void ovl_dcache_put(struct ovl_fs *fs, struct ovl_dcentry *d)
 	struct ovl_dcache *c = &fs->dcache;
 	pthread_mutex_lock(&c->lock);
 	bool last = --d->pins == 0, dropped = d->node == NULL;
-	if (last && !dropped && c->ndirs > c->max_dirs)
+	if (last && !dropped && over(c))
 		evict(c);               /* it stayed over the bound while pinned */
 	pthread_mutex_unlock(&c->lock);
 	if (last && dropped)
@@ -485,23 +508,26 @@ struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct 
 				   const struct stat *st, int layer, const struct ovl_dcstamp *s)
 {
 	struct ovl_dcache *c = &fs->dcache;
-	if (!c->tab || dir->n == 0)
+	if (!c->tab || dir->n == 0 || dir->borrowed)
 		return NULL;
 	struct ovl_dcentry *d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
 	d->pins = 1;
-	d->dir = *dir;
 	d->st = *st;
 	d->layer = layer;
 	pthread_mutex_lock(&c->lock);
 	struct ovl_dcnode *n = insert_at(c, canon, s);
 	if (n) {
+		/* the fds are the cache's now, dir shows them while pinned */
+		ovl_dir_move(&d->dir, dir);
+		ovl_dir_borrow(dir, &d->dir);
 		n->kind = NODE_DIR;
 		n->dir = d;
 		d->node = n;
 		lru_add(&c->dirs, &d->lru);
 		c->ndirs++;
+		c->nfds += (unsigned)d->dir.n;
 		evict(c);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -509,7 +535,6 @@ struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct 
 		free(d);                /* the fds stay the caller's */
 		return NULL;
 	}
-	dir->n = 0;                     /* the fds are the cache's now */
 	return d;
 }
 

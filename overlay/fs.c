@@ -15,7 +15,9 @@
 
 #define OVL_DEFAULT_XATTR_PREFIX "trusted.overlay."
 
-/* Bits at the top of a directory inode number that carry the fsidx. */
+/* Bits at the top of a directory inode number that carry the fsidx: 8,
+ * or as many as the number of filesystems needs (each of 500 lowers may
+ * be one of its own). */
 #define OVL_FSIDX_SHIFT 56
 
 /* Our own copy of a layer's root fd, its st_dev and mount id in l. */
@@ -58,6 +60,9 @@ static void number_filesystems(struct ovl_fs *fs)
 		if (!found)
 			l->fsidx = next++;
 	}
+	fs->fsidx_shift = OVL_FSIDX_SHIFT;
+	while ((next - 1) >> (64 - fs->fsidx_shift))
+		fs->fsidx_shift--;
 }
 
 static int set_xattr_names(struct ovl_fs *fs, const char *prefix)
@@ -112,7 +117,12 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 	if (!fs)
 		return -ENOMEM;
 	fs->nlayers = 1 + cfg->nlower;
-	for (int i = 0; i < OVL_MAX_LAYERS; i++)
+	fs->layers = calloc((size_t)fs->nlayers, sizeof(*fs->layers));
+	if (!fs->layers) {
+		free(fs);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < fs->nlayers; i++)
 		fs->layers[i].fd = -1;
 	fs->work_fd = -1;
 	fs->index_fd = -1;
@@ -185,9 +195,10 @@ void ovl_fs_free(struct ovl_fs *fs)
 	ovl_handed_free(fs);
 	ovl_index_free(fs);
 	ovl_locks_free(fs);
-	for (int i = 0; i < OVL_MAX_LAYERS; i++)
+	for (int i = 0; i < fs->nlayers; i++)
 		if (fs->layers[i].fd >= 0)
 			close(fs->layers[i].fd);
+	free(fs->layers);
 	if (fs->work_fd >= 0)
 		close(fs->work_fd);
 	for (int i = 0; i < fs->npassthrough; i++)
@@ -241,9 +252,10 @@ uint64_t ovl_dir_ino(const struct ovl_fs *fs, int layer, ino_t real_ino)
 	if (idx == 0)
 		return ino;
 	/* Inode numbers this large are rare; fold them so the tag stays. */
-	if (ino >> OVL_FSIDX_SHIFT)
-		ino = (ino ^ (ino >> OVL_FSIDX_SHIFT)) & ((1ULL << OVL_FSIDX_SHIFT) - 1);
-	return ino | ((uint64_t)idx << OVL_FSIDX_SHIFT);
+	unsigned shift = fs->fsidx_shift;
+	if (ino >> shift)
+		ino = (ino ^ (ino >> shift)) & ((1ULL << shift) - 1);
+	return ino | ((uint64_t)idx << shift);
 }
 
 int ovl_passthrough_match(const struct ovl_fs *fs, const char *canon)

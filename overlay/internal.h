@@ -26,7 +26,8 @@ struct ovl_dcache {
 	struct ovl_dcnode **tab;        /* hash buckets by (parent, name); NULL = cache off */
 	struct ovl_dcnode *root;        /* "/", never freed before the cache */
 	struct ovl_lru dirs;            /* dirs with data, most recent first */
-	unsigned ndirs, max_dirs;       /* fds held <= max_dirs * nlayers (+ pinned ones) */
+	unsigned ndirs, max_dirs;       /* dirs with data */
+	unsigned nfds, max_fds;         /* the fds they hold (+ pinned ones over the bound) */
 	struct ovl_lru leaves;          /* leaves, most recent first */
 	unsigned nleaves, max_leaves;
 	unsigned nnodes;                /* nodes but the root, of every kind */
@@ -73,7 +74,8 @@ void ovl_stale_bump(struct ovl_fs *fs);
 struct ovl_fs {
 	/* Immutable after ovl_fs_new. */
 	int nlayers;                    /* 1 + number of lowers; layers[0] is the upper slot */
-	struct ovl_layer layers[OVL_MAX_LAYERS];
+	struct ovl_layer *layers;       /* nlayers of them */
+	unsigned fsidx_shift;           /* where a dir's inode number carries its fsidx (fs.c) */
 	int work_fd;                    /* -1 without upper */
 	dev_t dir_dev;
 	bool same_dev;                  /* every layer on one filesystem: non-dirs report
@@ -263,8 +265,17 @@ int ovl_is_opaque(const struct ovl_fs *fs, int dirfd);  /* 1, 0 or -errno */
 uint64_t ovl_dir_ino(const struct ovl_fs *fs, int layer, ino_t real_ino);
 int ovl_passthrough_match(const struct ovl_fs *fs, const char *canon); /* 1 if canon is (under) one */
 
-/* namei.c */
+/* namei.c: struct ovl_dir (overlay.h).  Release: an owned dir's fds
+ * closed and arrays freed, a borrowed one forgotten (its pin is the
+ * caller's); empty after.  Push: one more real dir (fd taken on success;
+ * -ENOMEM leaves it the caller's); d owned or empty.  Move: dst (released
+ * first) takes src's, src is empty.  Borrow: dst (released first) shows
+ * src's fds, which stay src's: valid while src is (a cache entry: while
+ * pinned).  Dup: dst gets fds of its own of src's dirs (dst empty). */
 void ovl_dir_release(struct ovl_dir *d);
+int ovl_dir_push(struct ovl_dir *d, int fd, int layer);
+void ovl_dir_move(struct ovl_dir *dst, struct ovl_dir *src);
+void ovl_dir_borrow(struct ovl_dir *dst, const struct ovl_dir *src);
 int ovl_dir_dup(const struct ovl_dir *src, struct ovl_dir *dst);
 /* Look name up in merged dir d: fills type/layer/st and, for a directory,
  * child (opened).  Returns 0 (type 0 if negative) or -errno. */
@@ -303,10 +314,10 @@ bool ovl_dcache_current(struct ovl_fs *fs, struct ovl_dcentry *d);
  * stamp s with it. */
 uint64_t ovl_dcache_gen(struct ovl_fs *fs);
 void ovl_dcache_stamp(struct ovl_fs *fs, const char *canon, uint64_t gen, struct ovl_dcstamp *s);
-/* Insert dir (just looked up) at canon: on success the cache owns its fds
- * (dir->n becomes 0) and the new entry is returned pinned; NULL leaves dir
- * untouched (no memory, or canon was invalidated since stamp s: the caller
- * goes on uncached). */
+/* Insert dir (just looked up, owned) at canon: on success the cache owns
+ * its fds, dir borrows them, and the new entry is returned pinned; NULL
+ * leaves dir untouched (no memory, or canon was invalidated since stamp
+ * s: the caller goes on uncached). */
 struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct ovl_dir *dir,
 				   const struct stat *st, int layer, const struct ovl_dcstamp *s);
 /* What the cache holds at canon, dirs and (with leaves) leaves: false if
@@ -341,6 +352,9 @@ void ovl_dcache_invalidate(struct ovl_fs *fs, const char *canon, bool subtree);
 /* For tests: the dirs' bound, how many dirs have data, how many nodes the
  * tree has (the root aside). */
 void ovl_dcache_set_max(struct ovl_fs *fs, unsigned max);
+/* The same for the fds the dirs hold, and how many they hold. */
+void ovl_dcache_set_max_fds(struct ovl_fs *fs, unsigned max);
+unsigned ovl_dcache_fds(struct ovl_fs *fs);
 unsigned ovl_dcache_count(struct ovl_fs *fs);
 unsigned ovl_dcache_nodes(struct ovl_fs *fs);
 

@@ -28,28 +28,73 @@
 
 #define DIR_OPEN_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
+/* ---- struct ovl_dir (internal.h) ---- */
+
 void ovl_dir_release(struct ovl_dir *d)
 {
-	for (int i = 0; i < d->n; i++)
-		if (d->fd[i] >= 0)
-			close(d->fd[i]);
-	d->n = 0;
+	if (!d->borrowed) {
+		for (int i = 0; i < d->n; i++)
+			if (d->fd[i] >= 0)
+				close(d->fd[i]);
+		free(d->fd);            /* the arrays' one allocation */
+	}
+	*d = (struct ovl_dir){ .n = 0 };
+}
+
+int ovl_dir_push(struct ovl_dir *d, int fd, int layer)
+{
+	if (d->borrowed)
+		return -EINVAL;
+	if (d->n == d->cap) {
+		/* most dirs are in 1 to 3 layers: room for 4 first */
+		int cap = d->cap ? 2 * d->cap : 4;
+		int *fds = malloc((size_t)cap * (sizeof(int) + sizeof(uint16_t)));
+		if (!fds)
+			return -ENOMEM;
+		uint16_t *layers = (uint16_t *)(fds + cap);
+		if (d->n) {
+			memcpy(fds, d->fd, (size_t)d->n * sizeof(int));
+			memcpy(layers, d->layer, (size_t)d->n * sizeof(uint16_t));
+		}
+		free(d->fd);
+		d->fd = fds;
+		d->layer = layers;
+		d->cap = cap;
+	}
+	d->fd[d->n] = fd;
+	d->layer[d->n++] = (uint16_t)layer;
+	return 0;
+}
+
+void ovl_dir_move(struct ovl_dir *dst, struct ovl_dir *src)
+{
+	if (dst == src)
+		return;
+	ovl_dir_release(dst);
+	*dst = *src;
+	*src = (struct ovl_dir){ .n = 0 };
+}
+
+void ovl_dir_borrow(struct ovl_dir *dst, const struct ovl_dir *src)
+{
+	ovl_dir_release(dst);
+	*dst = (struct ovl_dir){ .n = src->n, .borrowed = true, .fd = src->fd,
+				 .layer = src->layer };
 }
 
 int ovl_dir_dup(const struct ovl_dir *src, struct ovl_dir *dst)
 {
 	struct ovl_dir tmp = { .n = 0 };
 	for (int i = 0; i < src->n; i++) {
-		int fd = fcntl(src->fd[i], F_DUPFD_CLOEXEC, 3);
-		if (fd < 0) {
-			int err = -errno;
+		int fd = fcntl(src->fd[i], F_DUPFD_CLOEXEC, 3), err = fd < 0 ? -errno : 0;
+		if (!err && (err = ovl_dir_push(&tmp, fd, src->layer[i])))
+			close(fd);
+		if (err) {
 			ovl_dir_release(&tmp);
 			return err;
 		}
-		tmp.fd[tmp.n] = fd;
-		tmp.layer[tmp.n++] = src->layer[i];
 	}
-	*dst = tmp;
+	*dst = tmp;                     /* (dst was empty: a move) */
 	return 0;
 }
 
@@ -244,11 +289,11 @@ int ovl_lookup_one(struct ovl_fs *fs, const struct ovl_dir *d, const char *name,
 		}
 		if (!S_ISDIR(o.st.st_mode))
 			break;
-		if (child && c.n < OVL_MAX_LAYERS) {
-			c.fd[c.n] = o.fd;
-			c.layer[c.n++] = (unsigned char)lay;
-		} else {
+		if (!child) {
 			close(o.fd);
+		} else if ((err = ovl_dir_push(&c, o.fd, lay))) {
+			close(o.fd);
+			break;
 		}
 	}
 	if (err) {
@@ -258,7 +303,7 @@ int ovl_lookup_one(struct ovl_fs *fs, const struct ovl_dir *d, const char *name,
 		return err;
 	}
 	if (child)
-		*child = c;
+		ovl_dir_move(child, &c);
 	return 0;
 }
 
@@ -314,27 +359,22 @@ struct walk {
 /* Drop a position: unpin a cached dir, close an owned one. */
 static void pos_release(struct ovl_fs *fs, struct ovl_dir *d, struct ovl_dcentry **pin)
 {
+	ovl_dir_release(d);             /* (borrowed: forgotten before the unpin) */
 	if (*pin) {
 		ovl_dcache_put(fs, *pin);
 		*pin = NULL;
-		d->n = 0;
-	} else {
-		ovl_dir_release(d);
 	}
 }
 
 /* Cache a dir just looked up at canon: on success d's fds become the
- * cache's and *pin holds them for us; else d stays owned. */
+ * cache's, d borrows them and *pin holds them for us; else d stays owned. */
 static void pos_cache(struct ovl_fs *fs, const char *canon, struct ovl_dir *d,
 		      struct ovl_dcentry **pin, const struct stat *st, int layer,
 		      const struct ovl_dcstamp *stamp)
 {
-	struct ovl_dir copy = *d;
 	struct ovl_dcentry *c = ovl_dcache_add(fs, canon, d, st, layer, stamp);
-	if (c) {
-		*d = copy;
+	if (c)
 		*pin = c;
-	}
 }
 
 static void cur_release(struct walk *w)
@@ -345,9 +385,8 @@ static void cur_release(struct walk *w)
 /* The walk's position becomes e's parent, pin and all. */
 static void take_parent(struct walk *w, struct ovl_entry *e)
 {
-	e->parent = w->cur;
+	ovl_dir_move(&e->parent, &w->cur);
 	e->parent_pin = w->pin;
-	w->cur.n = 0;
 	w->pin = NULL;
 }
 
@@ -372,27 +411,26 @@ static bool is_canonical(const char *p)
 
 static int root_dir(struct ovl_fs *fs, struct ovl_dir *d, struct stat *st, int *layer)
 {
-	d->n = 0;
+	ovl_dir_release(d);
 	*layer = -1;
 	for (int i = 0; i < fs->nlayers; i++) {
 		if (fs->layers[i].fd < 0)
 			continue;
-		if (*layer < 0) {
-			if (fstat(fs->layers[i].fd, st))
-				goto fail;
-			*layer = i;
+		int fd = -1, err = 0;
+		if (*layer < 0 && fstat(fs->layers[i].fd, st))
+			err = -errno;
+		else if ((fd = openat(fs->layers[i].fd, ".", DIR_OPEN_FLAGS)) < 0)
+			err = -errno;
+		else if ((err = ovl_dir_push(d, fd, i)))
+			close(fd);
+		if (err) {
+			ovl_dir_release(d);
+			return err;
 		}
-		int fd = openat(fs->layers[i].fd, ".", DIR_OPEN_FLAGS);
-		if (fd < 0)
-			goto fail;
-		d->fd[d->n] = fd;
-		d->layer[d->n++] = (unsigned char)i;
+		if (*layer < 0)
+			*layer = i;
 	}
 	return 0;
-fail:;
-	int err = -errno;
-	ovl_dir_release(d);
-	return err;
 }
 
 static int mirror(struct walk *w, const char *path, mode_t type, const char *target)
@@ -412,7 +450,7 @@ static bool pos_get(struct ovl_fs *fs, const char *canon, struct ovl_dir *d,
 		return false;
 	pos_release(fs, d, pin);
 	*pin = c;
-	*d = *cd;
+	ovl_dir_borrow(d, cd);
 	*st = *cst;
 	*layer = cl;
 	return true;
@@ -473,7 +511,7 @@ static int walk_to(struct walk *w, const char *p, bool report)
 		if (!(cacheable && pos_get(fs, canon, &d, &pin, &st, &layer))) {
 			char name[NAME_MAX + 1];
 			memcpy(name, canon + clen - n, n + 1);
-			struct ovl_dir c;
+			struct ovl_dir c = { .n = 0 };
 			mode_t type;
 			struct stat cst;
 			int cl;
@@ -489,7 +527,7 @@ static int walk_to(struct walk *w, const char *p, bool report)
 				break;
 			}
 			pos_release(fs, &d, &pin);
-			d = c;
+			ovl_dir_move(&d, &c);
 			st = cst;
 			layer = cl;
 			if (cacheable)
@@ -504,7 +542,7 @@ static int walk_to(struct walk *w, const char *p, bool report)
 	}
 done:
 	cur_release(w);
-	w->cur = d;
+	ovl_dir_move(&w->cur, &d);
 	w->pin = pin;
 	w->cur_st = st;
 	w->cur_layer = layer;
@@ -546,9 +584,8 @@ static int finish_at_cur(struct walk *w, struct ovl_entry *e)
 	bool cached = w->pin && !fstat(w->cur.fd[0], &e->st);
 	if (cached) {
 		e->layer = w->cur_layer;
-		e->dir = w->cur;
+		ovl_dir_move(&e->dir, &w->cur);
 		e->dir_pin = w->pin;
-		w->cur.n = 0;
 		w->pin = NULL;
 	} else {
 		cur_release(w);
@@ -571,7 +608,7 @@ static int finish_at_cur(struct walk *w, struct ovl_entry *e)
 			err = -ESTALE;
 		}
 		if (!err)
-			e->dir = child;
+			ovl_dir_move(&e->dir, &child);
 	}
 	if (!err)
 		take_parent(&pw, e);
@@ -630,7 +667,7 @@ static int lookup_cached(struct walk *w, const char *canon, const char *name, bo
 	*layer = hit.layer;
 	bool type_only = last && (w->flags & OVL_LOOKUP_TYPE_ONLY) && hit.type != S_IFLNK;
 	if (hit.pin) {
-		*child = *hit.dir;
+		ovl_dir_borrow(child, hit.dir);
 		*child_pin = hit.pin;
 		/* a dir only lowers make up never changes (a change copies it
 		 * up first, which drops it) */
@@ -640,8 +677,8 @@ static int lookup_cached(struct walk *w, const char *canon, const char *name, bo
 		}
 		if (!fstat(hit.dir->fd[0], st))
 			return 0;
+		ovl_dir_release(child);
 		ovl_dcache_put(w->fs, hit.pin);
-		child->n = 0;
 		*child_pin = NULL;
 		return 1;
 	}
@@ -679,7 +716,7 @@ static int lookup_name(struct walk *w, const char *canon, const char *name, bool
 {
 	*have_target = false;
 	*child_pin = NULL;
-	child->n = 0;
+	*child = (struct ovl_dir){ .n = 0 };
 	ovl_dcache_stamp(w->fs, canon, w->gen, &w->stamp);
 	if (w->cacheable && !lookup_cached(w, canon, name, last, follow, type, layer, st, child,
 					   child_pin, target, have_target))
@@ -799,7 +836,7 @@ static int step_into(struct walk *w, const struct step *st, struct ovl_dir *chil
 		     struct ovl_dcentry *child_pin, const struct stat *cst, int layer)
 {
 	cur_release(w);
-	w->cur = *child;
+	ovl_dir_move(&w->cur, child);
 	w->pin = child_pin;
 	w->cur_st = *cst;
 	w->cur_layer = layer;
@@ -828,7 +865,7 @@ static int step_final(struct walk *w, const struct step *st, mode_t type, int la
 	e->layer = type ? layer : -1;
 	if (type)
 		e->st = *ost;
-	e->dir = *child;
+	ovl_dir_move(&e->dir, child);
 	e->dir_pin = child_pin;
 	take_parent(w, e);
 	if (type && type != S_IFDIR && (err = ovl_index_lookup(w->fs, e)))
@@ -944,8 +981,8 @@ static int do_walk(struct walk *w, const char *base, const char *path, struct ov
 static void entry_init(struct ovl_fs *fs, struct ovl_entry *e)
 {
 	e->fs = fs;
-	e->parent.n = 0;
-	e->dir.n = 0;
+	e->parent = (struct ovl_dir){ .n = 0 };
+	e->dir = (struct ovl_dir){ .n = 0 };
 	e->parent_pin = NULL;
 	e->dir_pin = NULL;
 	e->path[0] = 0;
@@ -990,7 +1027,7 @@ static int walk_entry(struct ovl_fs *fs, const struct ovl_cred *cred, const char
 	w->flags = flags;
 	w->fn = fn;
 	w->ctx = ctx;
-	w->cur.n = 0;
+	w->cur = (struct ovl_dir){ .n = 0 };
 	w->pin = NULL;
 	w->cacheable = false;
 	w->clen = 0;
@@ -1071,7 +1108,7 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
 	if (err)
 		return err;
 	ovl_entry_drop_dir(e);
-	e->dir = child;
+	ovl_dir_move(&e->dir, &child);
 	e->type = type;
 	e->layer = layer;
 	if (type)

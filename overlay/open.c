@@ -100,7 +100,7 @@ static int open_tmpfile(struct ovl_fs *fs, const struct ovl_cred *cred, struct o
 	struct ovl_entry *child = calloc(1, sizeof(*child));
 	if (!child)
 		return -ENOMEM;
-	child->parent = e->dir;         /* borrowed: never released through child */
+	ovl_dir_borrow(&child->parent, &e->dir);  /* never released through child */
 	memcpy(child->path, e->path, sizeof(child->path));
 	child->name = child_name;
 	child->layer = -1;

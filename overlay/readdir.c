@@ -44,15 +44,20 @@ struct ovl_lentry {
 	unsigned char d_type;
 };
 
+/* One real dir a listing was built from. */
+struct sdir {
+	ino_t ino;
+	uint16_t layer;
+};
+
 struct ovl_listing {
 	struct ovl_listing *next;
 	dev_t key_dev;
 	ino_t key_ino;
 	bool stale;
-	/* what it was built from */
+	/* what it was built from (struct stamp) */
 	int ndirs;
-	unsigned char layer[OVL_MAX_LAYERS];
-	ino_t dir_ino[OVL_MAX_LAYERS];
+	struct sdir *dirs;              /* ndirs of them */
 	struct timespec upper_ctime;
 	uint64_t next_cookie;
 	size_t n;
@@ -442,6 +447,7 @@ static void cache_trim(struct ovl_fs *fs)
 	while ((*pp)->next)
 		pp = &(*pp)->next;
 	listing_free_entries(*pp);
+	free((*pp)->dirs);
 	free(*pp);
 	*pp = NULL;
 	fs->nlistings--;
@@ -466,29 +472,44 @@ void ovl_listings_free(struct ovl_fs *fs)
 		struct ovl_listing *l = fs->listings;
 		fs->listings = l->next;
 		listing_free_entries(l);
+		free(l->dirs);
 		free(l);
 	}
 	fs->nlistings = 0;
 }
 
-/* What the listing of d must have been built from to still be right. */
+/* What the listing of d must have been built from to still be right:
+ * its real dirs (in v: inl for a few, else allocated). */
+#define STAMP_INLINE 4
 struct stamp {
 	int ndirs;
-	unsigned char layer[OVL_MAX_LAYERS];
-	ino_t dir_ino[OVL_MAX_LAYERS];
+	struct sdir *v;
+	struct sdir inl[STAMP_INLINE];
 	struct timespec upper_ctime;
 };
+
+static void stamp_free(struct stamp *s)
+{
+	if (s->v != s->inl)
+		free(s->v);
+	s->v = NULL;
+}
 
 static int take_stamp(const struct ovl_dir *d, struct stamp *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->ndirs = d->n;
+	s->v = d->n <= STAMP_INLINE ? s->inl : malloc((size_t)d->n * sizeof(*s->v));
+	if (!s->v)
+		return -ENOMEM;
 	for (int i = 0; i < d->n; i++) {
 		struct stat st;
-		if (fstat(d->fd[i], &st))
-			return -errno;
-		s->layer[i] = d->layer[i];
-		s->dir_ino[i] = st.st_ino;
+		if (fstat(d->fd[i], &st)) {
+			int err = -errno;
+			stamp_free(s);
+			return err;
+		}
+		s->v[i] = (struct sdir){ .ino = st.st_ino, .layer = d->layer[i] };
 		if (d->layer[i] == OVL_UPPER)
 			s->upper_ctime = st.st_ctim;
 	}
@@ -497,10 +518,13 @@ static int take_stamp(const struct ovl_dir *d, struct stamp *s)
 
 static bool stamp_matches(const struct ovl_listing *l, const struct stamp *s)
 {
-	return l->ndirs == s->ndirs && !memcmp(l->layer, s->layer, (size_t)s->ndirs) &&
-	       !memcmp(l->dir_ino, s->dir_ino, (size_t)s->ndirs * sizeof(ino_t)) &&
-	       l->upper_ctime.tv_sec == s->upper_ctime.tv_sec &&
-	       l->upper_ctime.tv_nsec == s->upper_ctime.tv_nsec;
+	if (l->ndirs != s->ndirs || l->upper_ctime.tv_sec != s->upper_ctime.tv_sec ||
+	    l->upper_ctime.tv_nsec != s->upper_ctime.tv_nsec)
+		return false;
+	for (int i = 0; i < s->ndirs; i++)
+		if (l->dirs[i].ino != s->v[i].ino || l->dirs[i].layer != s->v[i].layer)
+			return false;
+	return true;
 }
 
 static int get_listing(struct ovl_fs *fs, const struct ovl_entry *e, struct ovl_listing **out)
@@ -516,17 +540,21 @@ static int get_listing(struct ovl_fs *fs, const struct ovl_entry *e, struct ovl_
 		return err;
 	struct ovl_listing *l = cache_find(fs, dev, ino, true);
 	if (l && !l->stale && stamp_matches(l, &s)) {
+		stamp_free(&s);
 		*out = l;
 		return 0;
 	}
 	struct ovl_listing fresh = { 0 };
 	err = build_listing(fs, d, e->path, l, &fresh);
-	if (err)
+	if (err) {
+		stamp_free(&s);
 		return err;
+	}
 	if (!l) {
 		l = calloc(1, sizeof(*l));
 		if (!l) {
 			listing_free_entries(&fresh);
+			stamp_free(&s);
 			return -ENOMEM;
 		}
 		l->key_dev = dev;
@@ -543,9 +571,11 @@ static int get_listing(struct ovl_fs *fs, const struct ovl_entry *e, struct ovl_
 	l->tabsz = fresh.tabsz;
 	l->next_cookie = fresh.next_cookie;
 	l->stale = false;
-	l->ndirs = s.ndirs;
-	memcpy(l->layer, s.layer, sizeof(l->layer));
-	memcpy(l->dir_ino, s.dir_ino, sizeof(l->dir_ino));
+	free(l->dirs);
+	l->dirs = s.v == s.inl ? malloc((size_t)s.ndirs * sizeof(*s.v)) : s.v;
+	if (l->dirs && s.v == s.inl)
+		memcpy(l->dirs, s.v, (size_t)s.ndirs * sizeof(*s.v));
+	l->ndirs = l->dirs ? s.ndirs : -1;     /* (without memory: never matches) */
 	l->upper_ctime = s.upper_ctime;
 	cache_trim(fs);
 	*out = l;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include "ovlrun/supervisor.h"
 #include "pty.h"
@@ -50,6 +51,14 @@ int main(int argc, char **argv)
 	 * eight per CPU), each keeping what its handlers freed: a few shared
 	 * ones serve short-lived allocations as well and bound the RSS. */
 	mallopt(M_ARENA_MAX, 4);
+	/* A merged dir holds an fd per layer it is in (up to 500 lowers),
+	 * the layers' mounts and roots one each: the supervisor may use all
+	 * the fds it is allowed; the sandbox gets the limit as it was
+	 * (sandbox.c). */
+	if (getrlimit(RLIMIT_NOFILE, &s.nofile))
+		s.nofile = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
+	if (s.nofile.rlim_cur < s.nofile.rlim_max)
+		(void)setrlimit(RLIMIT_NOFILE, &(struct rlimit){ s.nofile.rlim_max, s.nofile.rlim_max });
 	s.notify_fd = -1;
 	s.sandbox_root_fd = -1;
 	pthread_rwlock_init(&s.serve_lock, NULL);

@@ -196,7 +196,11 @@ static void initial_cwd(struct sup *s)
 
 int mounts_setup(struct sup *s)
 {
-	int lower_tree[OVL_MAX_LOWER], bind_tree[OVLRUN_MAX_BINDS];
+	int bind_tree[OVLRUN_MAX_BINDS];
+	int *lower_tree = calloc((size_t)s->opt.nlower, sizeof(*lower_tree));
+	s->lower_prefix = calloc((size_t)s->opt.nlower, sizeof(*s->lower_prefix));
+	if (!lower_tree || !s->lower_prefix)
+		die_setup("no memory for %d lowers", s->opt.nlower);
 	bool bind_is_dir[OVLRUN_MAX_BINDS];
 	int upper_host_fd = -1, work_host_fd = -1;
 	struct stat staging_st, tmp_st;
@@ -240,11 +244,14 @@ int mounts_setup(struct sup *s)
 	for (int i = 0; i < s->opt.nlower; i++) {
 		char idx[16];
 		snprintf(idx, sizeof(idx), "/l/%d", i);
-		path_join(s->lower_prefix[i], s->staging, idx);
+		path_join(p, s->staging, idx);
+		if (!(s->lower_prefix[i] = strdup(p)))
+			die_setup("no memory for %d lowers", s->opt.nlower);
 		xmkdir(s->lower_prefix[i], 0700);
 		attach_tree(lower_tree[i], s->lower_prefix[i], s->opt.lower[i]);
 		cfg.lower_fd[i] = open_dir(s->lower_prefix[i], "lower dir");
 	}
+	free(lower_tree);
 	cfg.nlower = s->opt.nlower;
 
 	path_join(s->shadow, s->staging, "/root");
@@ -309,6 +316,8 @@ int mounts_setup(struct sup *s)
 		die_setup("--index=on: a layer's filesystem cannot make file handles");
 	if (err)
 		die_setup("overlay setup: %s", strerror(-err));
+	for (int i = 0; i < cfg.nlower; i++)
+		close(cfg.lower_fd[i]);         /* the engine has its own */
 	for (int i = 0; i < s->opt.nbind; i++)
 		bind_parents(s, s->opt.bind[i].dst);
 	initial_cwd(s);

@@ -48,7 +48,8 @@ static int split_lowers(char *spec, struct options *o)
 	for (char *save = NULL, *tok = strtok_r(spec, ":", &save); tok;
 	     tok = strtok_r(NULL, ":", &save)) {
 		if (o->nlower == OVL_MAX_LOWER)
-			die_setup("--lower: more than %d layers", OVL_MAX_LOWER);
+			die_setup("--lower: more than %d lower dirs (the most overlayfs stacks)",
+				  OVL_MAX_LOWER);
 		o->lower[o->nlower++] = tok;
 	}
 	if (!o->nlower)

@@ -26,6 +26,7 @@
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -233,6 +234,7 @@ static __attribute__((noreturn)) void run_init(struct sup *s, int sock)
 {
 	reset_signals();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	(void)setrlimit(RLIMIT_NOFILE, &s->nofile);  /* as ovlrun got it (main.c) */
 	pty_close_in_child(s);
 	if (setsid() < 0)
 		sandbox_fail("setsid");

@@ -19,7 +19,7 @@
 #define NOTIFY_MAX_INSTANCES 128        /* fs.inotify.max_user_instances */
 #define NOTIFY_MAX_WATCHES 65536        /* a bound on supervisor memory */
 #define NOTIFY_HASH 4096
-#define NOTIFY_MAX_REAL (OVL_MAX_LAYERS + 1)
+#define NOTIFY_MAX_REAL (OVL_MAX_LAYERS + 1) /* a dir in every layer, or a file */
 
 /* What a real object stands for, for the one watch attached to it. */
 enum real_role {
@@ -62,8 +62,8 @@ struct nwatch {
 	bool multi;                     /* a non-dir with several names when attached: the
 					 * others' events reach it (notify_real_aliases) */
 	char *path;                     /* canonical overlay path, owned */
-	int nreal;
-	struct nreal *real[NOTIFY_MAX_REAL];
+	int nreal, creal;               /* real[]: in use, room (grown as needed) */
+	struct nreal **real;
 	struct nwatch *hnext;           /* chain of notify.hash (by path); graveyard link when dead */
 	struct nwatch *inext;           /* the instance's watches */
 };

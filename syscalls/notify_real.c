@@ -216,7 +216,18 @@ static int mark_mounts(struct sup *s, struct notify *n)
 
 static struct nreal *new_real(struct nwatch *w, enum real_role role, bool *keep)
 {
-	struct nreal *x = w->nreal < NOTIFY_MAX_REAL ? calloc(1, sizeof(*x)) : NULL;
+	if (w->nreal >= NOTIFY_MAX_REAL)
+		return NULL;
+	if (w->nreal == w->creal) {
+		/* as many as the watched dir has real dirs: most have 1 to 3 */
+		int c = w->creal ? 2 * w->creal : 4;
+		struct nreal **r = realloc(w->real, (size_t)c * sizeof(*r));
+		if (!r)
+			return NULL;
+		w->real = r;
+		w->creal = c;
+	}
+	struct nreal *x = calloc(1, sizeof(*x));
 	if (!x)
 		return NULL;
 	x->role = role;
@@ -559,6 +570,7 @@ void notify_sweep(struct sup *s, bool check)
 		struct nwatch *w = n->graveyard;
 		n->graveyard = w->hnext;
 		free(w->path);
+		free(w->real);
 		free(w);
 	}
 }

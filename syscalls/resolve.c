@@ -33,6 +33,21 @@ const char *resolve_under(const char *s, const char *prefix, size_t plen)
 	return s[plen] ? s + plen : "/";
 }
 
+/* What follows the mount of a lower in link (a lower i is mounted at
+ * <staging>/l/i: mounts.c), or NULL: one look, whatever the number of
+ * lowers. */
+static const char *under_lower(const struct sup *s, const char *link)
+{
+	size_t n = strlen(s->staging);
+	if (strncmp(link, s->staging, n) || strncmp(link + n, "/l/", 3) ||
+	    link[n + 3] < '0' || link[n + 3] > '9')
+		return NULL;
+	long i = strtol(link + n + 3, NULL, 10);
+	if (i < 0 || i >= s->opt.nlower)
+		return NULL;
+	return resolve_under(link, s->lower_prefix[i], strlen(s->lower_prefix[i]));
+}
+
 bool resolve_is_served(const struct sup *s, const char *canon)
 {
 	for (int i = 0; i < s->npass; i++)
@@ -139,9 +154,8 @@ static int classify_on(struct sup *s, uint64_t mnt_id, char *link, char *canon,
 			*kind = FD_UPPER;
 			break;
 		}
-		for (int i = 0; i < s->opt.nlower && !rest; i++)
-			if ((rest = resolve_under(link, s->lower_prefix[i], strlen(s->lower_prefix[i]))))
-				*kind = FD_LOWER;
+		if ((rest = under_lower(s, link)))
+			*kind = FD_LOWER;
 		break;
 	case MOUNT_OTHER:
 		break;

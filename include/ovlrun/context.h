@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include "ovlrun/overlay.h"
 
@@ -137,7 +138,7 @@ struct sup {
 					 * before the command runs: the only ones a node in the
 					 * overlay may open (shadow.c) */
 	int ndev_nodes;
-	char lower_prefix[OVL_MAX_LOWER][PATH_MAX]; /* where lower i is mounted, as readlink shows it */
+	char **lower_prefix;            /* where lower i is mounted, as readlink shows it (nlower) */
 	char upper_prefix[PATH_MAX];    /* where the upper dir is reachable, "" if read-only */
 	char index_prefix[PATH_MAX];    /* --index=on: the work dir's index the same way, else "" */
 	struct mount_ids *mnt;          /* which mounts are whose (mount_ids.c) */
@@ -155,6 +156,8 @@ struct sup {
 	int ctl_sock;                   /* receives the listener fd from the command */
 	char *args;                     /* ovlrun's own argument strings (argv[0] on), */
 	size_t args_len;                /* which the sandbox's init blanks out */
+	struct rlimit nofile;           /* RLIMIT_NOFILE as ovlrun got it: the sandbox's (the
+					 * supervisor raises its own soft limit to the hard one) */
 	struct pty_relay *pty;          /* the sandbox's terminal (pty.c), NULL without one */
 	struct stats *stats;            /* --stats (stats.h; its own atomics), else NULL */
 	struct tasks *tasks;            /* the threads' credentials and cwds (tasks.h; its own lock) */

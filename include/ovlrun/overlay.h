@@ -34,8 +34,8 @@
  *
  * Bounds (what a long run may hold, whatever the command does): the
  * dentry cache (a tree of names, overlay/dcache.c) keeps at most 1024
- * merged dirs with their fds (fewer if a quarter of RLIMIT_NOFILE is less
- * than 1024 x layers: its fds stay under that), 32768 leaves of about 100
+ * merged dirs with their fds (fewer if they would hold more than a quarter
+ * of RLIMIT_NOFILE: a dir holds one per layer it is in), 32768 leaves of about 100
  * bytes and a name each, and as nodes that know nothing only ancestors of
  * those (shared by siblings: a few per cached dir in real trees, at worst
  * one per path component of every leaf, about 120 bytes each); the
@@ -63,7 +63,10 @@
 #include <limits.h>
 #include <time.h>
 
-#define OVL_MAX_LOWER 32
+/* As the kernel's overlayfs (OVL_MAX_STACK): at most 500 lowers.  What
+ * depends on the number of layers is sized for the layers there are: a
+ * merged dir holds one fd per real dir taking part in it (struct ovl_dir). */
+#define OVL_MAX_LOWER 500
 #define OVL_MAX_LAYERS (OVL_MAX_LOWER + 1)
 #define OVL_MAX_PASSTHROUGH 32
 #define OVL_MAX_HIDE 4
@@ -168,11 +171,19 @@ uint64_t ovl_stale_gen(struct ovl_fs *fs);
 bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, bool upper, bool linked, mode_t type,
 		       dev_t *dev, ino_t *ino, nlink_t *nlink);
 
-/* One merged directory: the real directories that take part in it, top-down. */
+/* One merged directory: the real directories that take part in it,
+ * top-down: n O_RDONLY|O_DIRECTORY fds and their layers (arrays of one
+ * allocation, sized for what the dir has: a dir in 2 of 500 layers holds
+ * 2).  Owned (the arrays and the fds: closed by the release), or
+ * borrowed from the engine's cache under a pin (never closed through
+ * this one).  Zeroed ({ .n = 0 }) is empty.  Engine-internal helpers
+ * move, borrow, dup and release it; it is never copied by value. */
 struct ovl_dir {
 	int n;
-	int fd[OVL_MAX_LAYERS];         /* O_RDONLY|O_DIRECTORY fds, owned by the entry */
-	unsigned char layer[OVL_MAX_LAYERS];
+	int cap;                        /* owned: room in the arrays */
+	bool borrowed;
+	int *fd;
+	uint16_t *layer;
 };
 
 struct ovl_dcentry;

@@ -7,6 +7,12 @@
 #   setup_lower() {...}   optional, host side, on a fresh copy of the image in $LOWER
 #   setup_top_lower() {}  optional: a second lower $TOP stacked ON TOP of $LOWER
 #                         (--lower=$TOP:$LOWER); starts empty
+#   lowers=N              optional: N lowers in all (at most 500, the kernel's
+#                         limit): $TOP if the scenario has one, N-1 or N-2
+#                         generated lowers $STACK/1 ... below it, then $LOWER
+#                         (--lower=$TOP:$STACK/1:...:$LOWER); each starts empty
+#   setup_stack_lower() {}  optional with lowers: run in each generated lower,
+#                         its index (1: the topmost) in $1
 #   setup_upper() {...}   optional: pre-existing upper content in $UPPER
 #   no_upper=1            optional: read-only overlay (no --upper)
 #   index=on              optional: both sides with the inodes index (--index=on,
@@ -64,8 +70,11 @@ source "$here/../lib.sh"
 if [[ $kernel_only -eq 1 ]]; then ovl_init --no-binary; else ovl_init; fi
 require_kernel_overlay
 
-script="" no_upper="" index="" skip_reason="" documented_difference="" image="" volatile_files=""
+script="" no_upper="" index="" lowers="" skip_reason="" documented_difference="" image="" volatile_files=""
 source "$scenario"
+lowers_wanted=$lowers   # (the harness's own $lowers is the --lower list)
+[[ -z $lowers_wanted ]] || ((lowers_wanted >= 2 && lowers_wanted <= 500)) ||
+	fatal "lowers=$lowers_wanted: 2 to 500 (the kernel's limit)"
 [[ -z $skip_reason ]] || skip "$skip_reason"
 [[ -n $script ]] || fatal "scenario defines no script"
 
@@ -134,6 +143,21 @@ prepare() { # SIDE: build $T/SIDE/{lower,top,upper}
 		normalize_times "$TOP"
 		lowers=$TOP:$LOWER
 	fi
+	if [[ -n $lowers_wanted ]]; then
+		local k n=$((lowers_wanted - 1)) stack=""
+		[[ -z ${TOP:-} ]] || n=$((n - 1))
+		STACK=$d/stack
+		mkdir -m 0755 "$STACK"
+		for ((k = 1; k <= n; k++)); do
+			mkdir -m 0755 "$STACK/$k"
+			if declare -F setup_stack_lower > /dev/null; then
+				(cd "$STACK/$k" && setup_stack_lower "$k")
+			fi
+			stack+=$STACK/$k:
+		done
+		normalize_times "$STACK"
+		lowers=${TOP:+$TOP:}$stack$LOWER
+	fi
 	UPPER=$d/upper
 	if [[ -z $no_upper ]]; then
 		mkdir -m 0755 "$UPPER"
@@ -201,7 +225,7 @@ run_side() { # SIDE BINARY -> $T/SIDE.report
 		# Nothing may be left next to the layers (default work dir removed).
 		local left
 		left=$(cd "$d" && ls -A | grep -v -x -e lower -e top -e upper -e stdout -e stderr \
-			-e lower.before -e lower.after -e top.before -e top.after \
+			-e lower.before -e lower.after -e top.before -e top.after -e stack \
 			${index:+-e work} || true)
 		if [[ -n $left ]]; then echo "== left behind next to the upper:"; echo "$left"; fi
 	} > "$T/$side.report"

@@ -41,8 +41,8 @@ struct seen {
 	ino_t ino;
 	mode_t mode;
 	int pn, dn;
-	unsigned char pl[OVL_MAX_LAYERS], dl[OVL_MAX_LAYERS];
-	ino_t pino[OVL_MAX_LAYERS];
+	uint16_t pl[4], dl[4];          /* (the tests' trees have 3 lowers) */
+	ino_t pino[4];
 };
 
 static struct seen see(struct tfs *t, const struct ovl_cred *c, const char *path)
@@ -60,6 +60,7 @@ static struct seen see(struct tfs *t, const struct ovl_cred *c, const char *path
 	s.mode = e.st.st_mode;
 	s.pn = e.parent.n;
 	s.dn = e.dir.n;
+	assert_true(s.pn <= 4 && s.dn <= 4);
 	for (int i = 0; i < e.parent.n; i++) {
 		struct stat st;
 		s.pl[i] = e.parent.layer[i];
@@ -760,9 +761,7 @@ static void test_stale_insert_dropped(void **state)
 	int fd = openat(t->fs->layers[1].fd, "a", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &st), 0);
-	d.fd[0] = fd;
-	d.layer[0] = 1;
-	d.n = 1;
+	assert_int_equal(ovl_dir_push(&d, fd, 1), 0);
 	ovl_dcache_invalidate(t->fs, "/a", false);
 	assert_null(ovl_dcache_add(t->fs, "/a", &d, &st, 1, &s4));
 	assert_int_equal(d.n, 1);                           /* still ours */
