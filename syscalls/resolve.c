@@ -446,15 +446,20 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	/* a watch must hear of a change: the kernel would report it by
 	 * inode, which the watches' mount marks miss */
 	bool watched = r->intent == INTENT_MODIFY && notify_watching(r->sup);
+	/* (with the index, a change reads the fd's link: an index entry's
+	 * name may not be in upper yet) */
+	bool quick = !(r->intent == INTENT_MODIFY && r->sup->index_prefix[0]);
 	if (dirfd != AT_FDCWD)
-		err = fd_copy_classify(r, dirfd, true, act, &o, base, &kind, link, &copy);
+		err = fd_copy_classify(r, dirfd, quick, act, &o, base, &kind, link, &copy);
 	else if (act)
 		err = cwd_copy_kind(r, base, &kind, link, &copy);
 	else
 		err = fd_kind_link(r, dirfd, base, &kind, link);
 	/* the kernel's answer on an upper file is the overlay's, but for a
-	 * watched change or a statfs */
-	bool upper_as_is = !watched && !r->fs_wide;
+	 * watched change, a statfs, or a change through an index entry's fd
+	 * (the engine links its name up first, as the kernel does) */
+	bool upper_as_is = !watched && !r->fs_wide &&
+			   !(r->intent == INTENT_MODIFY && kind == FD_UPPER && index_link(r->sup, link));
 	/* but for the ids of a copy that keeps its origin's (named or
 	 * unlinked) */
 	bool upper_file = kind == FD_UPPER && (err == 1 || err == 0 || err == -ENOENT);

@@ -21,7 +21,10 @@
  *      changes and copy-up: the object's parent); rmdir first the removed
  *      dir's own, then its parent's;
  *   3. while copying up the missing ancestors of that directory, the lock
- *      of one ancestor's parent at a time.
+ *      of one ancestor's parent at a time;
+ *   4. with the index (index.c), its lock, around the copy-up of a
+ *      hard-linked lower file and each change of an indexed object's
+ *      names; it takes no directory lock itself.
  * A thread only ever waits for a directory lock shallower than every one
  * it holds, so waits run towards the root and cannot close a cycle.
  * Under the locks the change looks its entries up again (what the caller
@@ -46,7 +49,8 @@
  * tests/integration/t_engine_bounds.sh checks the supervisor against 64 MiB
  * of RSS and 4096 fds over 10^6 operations.
  *
- * On-disk format is the kernel's with redirect_dir=on: whiteout = char
+ * On-disk format is the kernel's with redirect_dir=on (and index=on with
+ * the index: overlay/index.c): whiteout = char
  * device 0/0, opaque dir = xattr "<prefix>opaque" = "y", copy-up marks
  * "<prefix>origin" (a file handle of the lower object and its
  * filesystem's uuid) and the parent "<prefix>impure" = "y", a moved dir a
