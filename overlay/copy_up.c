@@ -316,6 +316,9 @@ static int copy_up_one(struct ovl_fs *fs, int parent, const char *name, int src_
 		else
 			err = copy_up_node(fs, parent, name, src, &st);
 	}
+	/* (the flags last: immutable or append-only would refuse the rest) */
+	if (!err && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+		err = ovl_copy_fsflags(fs, src, parent, name);
 	close(src);
 	if (!err)
 		ovl_restore_times(parent, &pst);

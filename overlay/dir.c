@@ -114,8 +114,8 @@ static int link_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_
 	int err = may_link(cred, &old_e->st);
 	if (err || (err = ovl_create_prepare(fs, cred, new_e, old_e->st.st_mode, &n)))
 		return err;
-	if (S_ISDIR(old_e->type))
-		return -EPERM;
+	if (S_ISDIR(old_e->type) || ovl_prot_flags(fs, old_e))
+		return -EPERM;          /* (nor an immutable or append-only object) */
 	if (old_e->layer != OVL_UPPER)
 		return 1;
 	if ((err = ovl_copy_up_parent(fs, new_e)))

@@ -87,6 +87,8 @@ static int set_xattr_names(struct ovl_fs *fs, const char *prefix)
 	strcat(fs->xa_nlink, "nlink");
 	strcpy(fs->xa_upper, prefix);
 	strcat(fs->xa_upper, "upper");
+	strcpy(fs->xa_protattr, prefix);
+	strcat(fs->xa_protattr, "protattr");
 	return 0;
 }
 

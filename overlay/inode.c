@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -178,8 +179,8 @@ static int chmod_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl
 		return err;
 	if (S_ISLNK(e->type))
 		return -EOPNOTSUPP;     /* no modes on symlinks (lchmod) */
-	if (!ovl_owner_or_capable(cred, &e->st))
-		return -EPERM;
+	if (ovl_prot_flags(fs, e) || !ovl_owner_or_capable(cred, &e->st))
+		return -EPERM;          /* (immutable, append-only: the VFS's first refusal) */
 	mode &= 07777;
 	if (!ovl_in_group(cred, e->st.st_gid) && !ovl_capable(cred, CAP_FSETID))
 		mode &= ~S_ISGID;
@@ -200,6 +201,8 @@ static int chown_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl
 	int err = check_target(fs, e);
 	if (err)
 		return err;
+	if (ovl_prot_flags(fs, e))
+		return -EPERM;
 	const struct stat *st = &e->st;
 	bool chown_cap = ovl_capable(cred, CAP_CHOWN);
 	/* an owner may only "change" the owner to itself... */
@@ -252,6 +255,10 @@ static int utimens_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct o
 	if (err)
 		return err;
 	bool touch = !ts || (ts[0].tv_nsec == UTIME_NOW && ts[1].tv_nsec == UTIME_NOW);
+	/* (an append-only file takes the time now, as on Linux) */
+	unsigned prot = ovl_prot_flags(fs, e);
+	if (prot & (touch ? FS_IMMUTABLE_FL : FS_IMMUTABLE_FL | FS_APPEND_FL))
+		return -EPERM;
 	if (!ovl_owner_or_capable(cred, &e->st)) {
 		if (!touch)
 			return -EPERM;  /* explicit times: owner only */
@@ -291,6 +298,8 @@ static int truncate_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct 
 		return -EINVAL;
 	if (!ovl_fs_writable(fs))
 		return -EROFS;
+	if (ovl_prot_flags(fs, e))
+		return -EPERM;
 	int err = ovl_permission(cred, &e->st, OVL_MAY_WRITE);
 	if (err)
 		return err;

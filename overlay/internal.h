@@ -87,7 +87,7 @@ struct ovl_fs {
 	char xattr_prefix[32];          /* "trusted.overlay." */
 	size_t xattr_prefix_len;
 	char xa_opaque[48], xa_origin[48], xa_impure[48], xa_redirect[48]; /* full names */
-	char xa_nlink[48], xa_upper[48];
+	char xa_nlink[48], xa_upper[48], xa_protattr[48];
 
 	/* index.c: the index dir (work/index), -1 with the index off;
 	 * index_lock serializes the changes of an indexed object's links and
@@ -255,6 +255,15 @@ int ovl_index_change_begin(struct ovl_fs *fs, struct ovl_entry *e, int delta,
 			   struct ovl_index_hold *h);
 void ovl_index_change_end(struct ovl_fs *fs, struct ovl_index_hold *h, bool done);
 
+/* fileattr.c: after a copy-up of src (a regular file or dir) to
+ * parent/name: its flags that the overlay keeps (sync, noatime,
+ * append-only, immutable; the last two also in its protattr record). */
+int ovl_copy_fsflags(struct ovl_fs *fs, int src, int parent, const char *name);
+/* The protected flags (FS_APPEND_FL, FS_IMMUTABLE_FL) of e's object, of
+ * e's parent dir: what the VFS refuses changes for (0 for lower ones). */
+unsigned ovl_prot_flags(const struct ovl_fs *fs, const struct ovl_entry *e);
+unsigned ovl_parent_prot_flags(const struct ovl_fs *fs, const struct ovl_entry *e);
+
 /* fs.c */
 /* Tell the listener (overlay.h: ovl_change) what was just changed. */
 void ovl_changed(struct ovl_fs *fs, const struct ovl_change *c);
@@ -399,5 +408,11 @@ bool ovl_in_group(const struct ovl_cred *cred, gid_t gid);
 bool ovl_may_change_attrs(const struct ovl_cred *cred, const struct ovl_entry *e);
 /* fsuid owns st, or CAP_FOWNER (inode_owner_or_capable). */
 bool ovl_owner_or_capable(const struct ovl_cred *cred, const struct stat *st);
+/* A capability the sandbox withholds (SYS_ADMIN for trusted.* xattrs,
+ * LINUX_IMMUTABLE for the protected inode flags), held for the overlay's
+ * own files by root inside (fsuid 0 holding CAP_FOWNER, which it is
+ * given): they are the sandbox's filesystem to administer, and what it
+ * sets there is the overlay's record, never a host inode's power. */
+bool ovl_overlay_capable(const struct ovl_cred *cred, int cap);
 
 #endif

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/capability.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,7 +179,17 @@ static int open_entry(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl
 	 * read-only fs; writing a FIFO or a device is no change of the fs. */
 	if (reg && (mask & OVL_MAY_WRITE) && !ovl_fs_writable(fs))
 		return -EROFS;
-	if ((err = ovl_permission(cred, &e->st, mask)) || (err = may_noatime(cred, &e->st, flags)))
+	/* an immutable file takes no writer (before the mode), an append-only
+	 * one only appending ones (after it), as may_open */
+	unsigned prot = reg && (mask & OVL_MAY_WRITE) ? ovl_prot_flags(fs, e) : 0;
+	if (prot & FS_IMMUTABLE_FL)
+		return -EPERM;
+	if ((err = ovl_permission(cred, &e->st, mask)))
+		return err;
+	if ((prot & FS_APPEND_FL) &&
+	    (((flags & O_ACCMODE) != O_RDONLY && !(flags & O_APPEND)) || (flags & O_TRUNC)))
+		return -EPERM;
+	if ((err = may_noatime(cred, &e->st, flags)))
 		return err;
 	if (!reg)
 		return OVL_OPEN_SPECIAL;

@@ -5,12 +5,18 @@
  */
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 #include "internal.h"
 
 bool ovl_capable(const struct ovl_cred *cred, int cap)
 {
 	return cap >= 0 && cap < 64 && ((cred->cap_eff >> cap) & 1);
+}
+
+bool ovl_overlay_capable(const struct ovl_cred *cred, int cap)
+{
+	return ovl_capable(cred, cap) || (cred->fsuid == 0 && ovl_capable(cred, CAP_FOWNER));
 }
 
 bool ovl_in_group(const struct ovl_cred *cred, gid_t gid)
@@ -72,6 +78,8 @@ int ovl_may_create(const struct ovl_fs *fs, const struct ovl_cred *cred, const s
 	int err = parent_stat(e, &pst);
 	if (err)
 		return err;
+	if (ovl_parent_prot_flags(fs, e) & FS_IMMUTABLE_FL)
+		return -EPERM;          /* (before the mode, as inode_permission) */
 	return ovl_permission(cred, &pst, OVL_MAY_WRITE | OVL_MAY_EXEC);
 }
 
@@ -87,13 +95,20 @@ int ovl_may_delete(const struct ovl_fs *fs, const struct ovl_cred *cred, const s
 	int err = parent_stat(e, &pst);
 	if (err)
 		return err;
+	/* an immutable dir (before the mode), an append-only one after */
+	unsigned pprot = ovl_parent_prot_flags(fs, e);
+	if (pprot & FS_IMMUTABLE_FL)
+		return -EPERM;
 	if ((err = ovl_permission(cred, &pst, OVL_MAY_WRITE | OVL_MAY_EXEC)))
 		return err;
+	if (pprot & FS_APPEND_FL)
+		return -EPERM;
 	/* sticky dir: only the entry's owner, the dir's owner or CAP_FOWNER */
 	if ((pst.st_mode & S_ISVTX) && cred->fsuid != e->st.st_uid &&
 	    cred->fsuid != pst.st_uid && !ovl_capable(cred, CAP_FOWNER))
 		return -EPERM;
-	return 0;
+	/* nor an immutable or append-only object */
+	return ovl_prot_flags(fs, e) ? -EPERM : 0;
 }
 
 int ovl_set_owner_for_new(const struct ovl_cred *cred, const struct ovl_entry *e,

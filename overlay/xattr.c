@@ -73,8 +73,7 @@ static int real_name(const struct ovl_fs *fs, const char *name, char *real)
 /* trusted.*: CAP_SYS_ADMIN, or root inside (see the top). */
 static bool trusted_capable(const struct ovl_cred *cred)
 {
-	return ovl_capable(cred, CAP_SYS_ADMIN) ||
-	       (cred->fsuid == 0 && ovl_capable(cred, CAP_FOWNER));
+	return ovl_overlay_capable(cred, CAP_SYS_ADMIN);
 }
 
 /* The VFS's xattr_permission (mask OVL_MAY_READ or OVL_MAY_WRITE). */
@@ -318,6 +317,8 @@ static int may_change(struct ovl_fs *fs, const struct ovl_cred *cred, const stru
 		return -ENOENT;
 	if (!ovl_fs_writable(fs))
 		return -EROFS;
+	if (ovl_prot_flags(fs, e))
+		return -EPERM;          /* immutable or append-only */
 	int err = xattr_permission(cred, &e->st, name, OVL_MAY_WRITE);
 	if (err)
 		return err;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <linux/fs.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -136,6 +137,13 @@ static void add_rules(scmp_filter_ctx ctx)
 	for (size_t i = 0; i < sizeof(tty_cmds) / sizeof(tty_cmds[0]); i++)
 		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
 				 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, tty_cmds[i]));
+	/* The inode flags (chattr, lsattr) are the overlay's (syscalls/fileattr.c). */
+	static const unsigned long flag_cmds[] = { FS_IOC_GETFLAGS, FS_IOC_SETFLAGS,
+						   FS_IOC32_GETFLAGS, FS_IOC32_SETFLAGS,
+						   FS_IOC_FSGETXATTR, FS_IOC_FSSETXATTR };
+	for (size_t i = 0; i < sizeof(flag_cmds) / sizeof(flag_cmds[0]); i++)
+		seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 1,
+				 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, flag_cmds[i]));
 	/* Everything else runs natively.  The kernel reads the command as 32
 	 * bits: the refusals above compare those bits only (and come first in
 	 * the generated filter); the allowed ranges cover the rest. */

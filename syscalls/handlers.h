@@ -96,6 +96,8 @@ HANDLERS(DECLARE)
 int64_t sys_fcntl(struct req *r);
 /* dnotify.c: fcntl(F_NOTIFY), from sys_fcntl */
 int64_t dnotify_fcntl(struct req *r);
+/* ioctl is trapped for the inode flags' commands only (fileattr.c, filter.c) */
+int64_t sys_ioctl(struct req *r);
 /* sendto is trapped only with a destination address */
 int64_t sys_sendto(struct req *r);
 

@@ -458,7 +458,7 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	/* the kernel's answer on an upper file is the overlay's, but for a
 	 * watched change, a statfs, or a change through an index entry's fd
 	 * (the engine links its name up first, as the kernel does) */
-	bool upper_as_is = !watched && !r->fs_wide &&
+	bool upper_as_is = !watched && !r->fs_wide && !r->via_engine &&
 			   !(r->intent == INTENT_MODIFY && kind == FD_UPPER && index_link(r->sup, link));
 	/* but for the ids of a copy that keeps its origin's (named or
 	 * unlinked) */

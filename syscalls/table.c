@@ -11,13 +11,13 @@
 /* x86-64 syscall numbers are small and dense. */
 #define ENTRY(name) [__NR_##name] = sys_##name,
 static const sc_handler by_nr[512] = { HANDLERS(ENTRY) [__NR_fcntl] = sys_fcntl,
-					      [__NR_sendto] = sys_sendto };
+					      [__NR_sendto] = sys_sendto, [__NR_ioctl] = sys_ioctl };
 #undef ENTRY
 
 /* The names, for --trace and --stats. */
 #define NAME(name) [__NR_##name] = #name,
 static const char *const names[512] = { HANDLERS(NAME) [__NR_fcntl] = "fcntl",
-					  [__NR_sendto] = "sendto" };
+					  [__NR_sendto] = "sendto", [__NR_ioctl] = "ioctl" };
 #undef NAME
 
 #define NR(name) __NR_##name,

@@ -325,6 +325,20 @@ int ovl_setxattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
 		    const char *name);
 
+/* Inode flags (chattr, lsattr: FS_IOC_GETFLAGS/SETFLAGS, or the fsxattr
+ * form FS_IOC_FSGETXATTR/FSSETXATTR) of a regular file or dir (else
+ * -ENOTTY), as overlayfs keeps them: setting copies e up; immutable and
+ * append-only live in its "protattr" xattr, the rest on the real upper
+ * object (overlay/fileattr.c). */
+struct ovl_fsattr {
+	bool x;                         /* the fsxattr form (fsx), else flags */
+	unsigned flags;                 /* FS_*_FL */
+	uint32_t fsx[7];                /* a struct fsxattr, as the ioctl has it */
+};
+int ovl_get_fsattr(struct ovl_fs *fs, const struct ovl_entry *e, struct ovl_fsattr *a);
+int ovl_set_fsattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
+		   const struct ovl_fsattr *a);
+
 /* The caller changed the object at path behind the engine's back (it
  * swapped the inode under a name the engine made, old: the one it
  * removed, or NULL): what the engine cached there is forgotten. */

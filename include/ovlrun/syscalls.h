@@ -60,6 +60,8 @@ struct req {
 					 * overlay shows as it is would be the call's */
 	bool fs_wide;                   /* a statfs: every object of the overlay answers as
 					 * the overlay, never as its real file's filesystem */
+	bool via_engine;                /* an upper file's call goes through the engine too
+					 * (it keeps state beside the file: inode flags) */
 	const struct seccomp_notif *n;
 	pid_t pid;                      /* the trapping thread (supervisor's pid ns) */
 	bool have_cred;

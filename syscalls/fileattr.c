@@ -1,0 +1,50 @@
+/* ioctl(FS_IOC_GETFLAGS / FS_IOC_SETFLAGS, and the fsxattr form
+ * FS_IOC_FSGETXATTR / FS_IOC_FSSETXATTR): chattr and lsattr on overlay
+ * objects (the only ioctls trapped: filter.c).  The fd's object is looked
+ * up in the overlay (an upper file's too: the flags it records beside the
+ * file are the engine's), and the engine answers (overlay/fileattr.c). */
+#include <errno.h>
+#include <linux/fs.h>
+#include "ovlrun/syscalls.h"
+
+#ifndef FS_IOC32_GETFLAGS
+#define FS_IOC32_GETFLAGS _IOR('f', 1, int)
+#define FS_IOC32_SETFLAGS _IOW('f', 2, int)
+#endif
+
+static int64_t fsattr(struct req *r, bool set, bool x)
+{
+	struct ovl_entry e;
+	const struct ovl_cred *cred;
+	struct ovl_fsattr a = { .x = x };
+	void *arg = x ? (void *)a.fsx : (void *)&a.flags;
+	size_t size = x ? sizeof(a.fsx) : sizeof(a.flags);
+	int err = set ? req_read(r, ARG(r, 2), arg, size) : 0;
+	r->intent = set ? INTENT_MODIFY : INTENT_READ;
+	r->via_engine = true;
+	if (err || (err = req_cred(r, &cred)) || (err = req_lookup(r, (int)ARG(r, 0), "", 0, true, &e)))
+		return err;     /* (SC_CONTINUE: not an overlay object, or an unlinked one) */
+	err = set ? ovl_set_fsattr(r->sup->fs, cred, &e, &a) : ovl_get_fsattr(r->sup->fs, &e, &a);
+	ovl_entry_release(&e);
+	if (!err && !set)
+		err = req_write(r, ARG(r, 2), arg, size);
+	return err;
+}
+
+int64_t sys_ioctl(struct req *r)
+{
+	switch ((unsigned)ARG(r, 1)) {
+	case FS_IOC_GETFLAGS:
+	case FS_IOC32_GETFLAGS:
+		return fsattr(r, false, false);
+	case FS_IOC_SETFLAGS:
+	case FS_IOC32_SETFLAGS:
+		return fsattr(r, true, false);
+	case FS_IOC_FSGETXATTR:
+		return fsattr(r, false, true);
+	case FS_IOC_FSSETXATTR:
+		return fsattr(r, true, true);
+	default:
+		return SC_CONTINUE;
+	}
+}
