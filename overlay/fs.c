@@ -213,6 +213,11 @@ bool ovl_fs_writable(const struct ovl_fs *fs)
 	return fs->layers[OVL_UPPER].fd >= 0;
 }
 
+bool ovl_fs_indexed(const struct ovl_fs *fs)
+{
+	return fs->index_fd >= 0;
+}
+
 int ovl_layer_of_mount(const struct ovl_fs *fs, uint64_t mnt_id)
 {
 	for (int i = 0; mnt_id && i < fs->nlayers; i++)

@@ -140,6 +140,8 @@ int ovl_index_lookup(struct ovl_fs *fs, struct ovl_entry *e)
 	/* the kernel's "bad index": not the origin's type, or a whiteout */
 	if ((st.st_mode & S_IFMT) != e->type)
 		return -EIO;
+	e->lower_dev = e->st.st_dev;
+	e->lower_ino = e->st.st_ino;
 	e->st = st;
 	strcpy(e->index_name, hex);
 	e->indexed = true;
@@ -235,6 +237,7 @@ int ovl_index_change_begin(struct ovl_fs *fs, struct ovl_entry *e, int delta,
 	}
 	h->active = true;
 	h->delta = delta;
+	h->nlink = cur;
 	return 0;                       /* index_lock held until the end */
 }
 

@@ -248,7 +248,7 @@ int ovl_index_link_up(struct ovl_fs *fs, const char *hex, nlink_t lower_nlink, i
 struct ovl_index_hold {
 	bool active;
 	char hex[OVL_INDEX_NAME_MAX];
-	nlink_t lower_nlink;
+	nlink_t nlink;                  /* the overlay's count before the change */
 	int delta;
 };
 int ovl_index_change_begin(struct ovl_fs *fs, struct ovl_entry *e, int delta,

@@ -39,7 +39,9 @@ static void make_negative(struct ovl_fs *fs, struct ovl_entry *e)
 	e->layer = -1;
 }
 
-static int remove_entry(struct ovl_fs *fs, struct ovl_entry *e, bool is_dir)
+/* nlink: the object's link count in the overlay before (an indexed
+ * object's, counted by the index; else its real one's). */
+static int remove_entry(struct ovl_fs *fs, struct ovl_entry *e, bool is_dir, nlink_t nlink)
 {
 	int err;
 	if (e->layer != OVL_UPPER) {
@@ -62,7 +64,11 @@ static int remove_entry(struct ovl_fs *fs, struct ovl_entry *e, bool is_dir)
 		ovl_origin_forget(fs, e->st.st_dev, e->st.st_ino);
 	ovl_listing_invalidate(fs, &e->parent);
 	struct ovl_change c = { .kind = OVL_CHANGE_REMOVE, .path = e->path, .type = e->type,
-				.last = is_dir || e->st.st_nlink <= 1 };
+				.last = is_dir || nlink <= 1 };
+	if (!is_dir) {
+		c.dev = e->st.st_dev;
+		c.ino = e->st.st_ino;
+	}
 	ovl_changed(fs, &c);
 	make_negative(fs, e);
 	return 0;
@@ -84,7 +90,7 @@ static int unlink_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 	struct ovl_index_hold ih;
 	if ((err = ovl_index_change_begin(fs, e, -1, &ih)))
 		return err;
-	err = remove_entry(fs, e, false);
+	err = remove_entry(fs, e, false, ih.active ? ih.nlink : e->st.st_nlink);
 	ovl_index_change_end(fs, &ih, !err);
 	return err;
 }
@@ -105,7 +111,7 @@ static int rmdir_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl
 	err = ovl_dir_is_empty(fs, e);
 	if (err <= 0)
 		return err ? err : -ENOTEMPTY;
-	return remove_entry(fs, e, true);
+	return remove_entry(fs, e, true, 0);
 }
 
 int ovl_unlink(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e)

@@ -32,13 +32,17 @@ static bool lower_dir(const struct ovl_entry *e)
 	return S_ISDIR(e->type) && e->dir.n > 1;
 }
 
-static bool same_object(const struct ovl_entry *a, const struct ovl_entry *b)
+static bool same_object(const struct ovl_fs *fs, const struct ovl_entry *a,
+			const struct ovl_entry *b)
 {
 	if (!strcmp(a->path, b->path))
 		return true;
-	/* Hard links of one upper inode: rename(2) does nothing. */
-	return a->layer == OVL_UPPER && b->layer == OVL_UPPER &&
-	       a->st.st_dev == b->st.st_dev && a->st.st_ino == b->st.st_ino;
+	/* Hard links of one upper inode, or with the index any names of one
+	 * lower file (one overlay inode: an indexed name shows the upper
+	 * one): rename(2) does nothing. */
+	bool one = (a->layer == OVL_UPPER && b->layer == OVL_UPPER) ||
+		   (ovl_fs_indexed(fs) && a->type && !S_ISDIR(a->type) && a->type == b->type);
+	return one && a->st.st_dev == b->st.st_dev && a->st.st_ino == b->st.st_ino;
 }
 
 static int check(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *old_e,
@@ -67,7 +71,7 @@ static int check(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 		return -EINVAL;
 	if (is_ancestor(new_e->path, old_e->path))
 		return exchange ? -EINVAL : -ENOTEMPTY;
-	if (same_object(old_e, new_e))
+	if (same_object(fs, old_e, new_e))
 		return 1;               /* nothing to do */
 
 	int err = ovl_may_delete(fs, cred, old_e);
@@ -193,6 +197,10 @@ static int rename_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 				.type = old_e->type, .to_type = new_e->type,
 				.last = new_e->st.st_nlink <= 1,
 				.exchange = exchange };
+	if (new_e->type && !S_ISDIR(new_e->type)) {
+		c.to_dev = new_e->st.st_dev;
+		c.to_ino = new_e->st.st_ino;
+	}
 	if ((err = ovl_copy_up_flags(fs, old_e, 0)))
 		return err;
 	if (exchange && (err = ovl_copy_up_flags(fs, new_e, 0)))
@@ -209,6 +217,15 @@ static int rename_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 	struct ovl_index_hold ih = { .active = false };
 	if (!exchange && new_e->type && (err = ovl_index_change_begin(fs, new_e, -1, &ih)))
 		return err;
+	if (ih.active) {
+		c.last = ih.nlink <= 1;         /* (counted by the index) */
+		c.to_dev = new_e->st.st_dev;    /* (its copy, linked up) */
+		c.to_ino = new_e->st.st_ino;
+	}
+	if (!S_ISDIR(old_e->type)) {            /* (copied up by now) */
+		c.dev = old_e->st.st_dev;
+		c.ino = old_e->st.st_ino;
+	}
 	err = exchange ? do_exchange(fs, old_e, new_e) : do_move(fs, old_e, new_e);
 	ovl_index_change_end(fs, &ih, !err);
 	/* Both names now hold something else (and a moved dir may have been

@@ -39,14 +39,17 @@ void changes_on(void *ctx, const struct ovl_change *c)
 		break;
 	case OVL_CHANGE_REMOVE:
 		shadow_forget(s, c->path);
-		notify_remove(s, c->path, S_ISDIR(c->type), c->last);
+		notify_remove(s, c->path, S_ISDIR(c->type), c->last,
+			      &(struct notify_obj){ .dev = c->dev, .ino = c->ino });
 		break;
 	case OVL_CHANGE_RENAME: {
 		shadow_rename(s, c->path, c->to, c->exchange);
 		struct notify_move m = { .from = c->path, .to = c->to, .isdir = S_ISDIR(c->type),
 					 .replaced = c->to_type != 0,
 					 .replaced_isdir = S_ISDIR(c->to_type),
-					 .replaced_last = c->last, .exchange = c->exchange };
+					 .replaced_last = c->last, .exchange = c->exchange,
+					 .obj = { .dev = c->dev, .ino = c->ino },
+					 .to_obj = { .dev = c->to_dev, .ino = c->to_ino } };
 		notify_move(s, &m);
 		break;
 	}

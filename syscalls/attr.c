@@ -11,6 +11,7 @@
 #include <utime.h>
 #include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
+#include "handlers.h"
 
 enum attr_op { OP_CHMOD, OP_CHOWN, OP_UTIMES, OP_TRUNCATE };
 
@@ -62,7 +63,7 @@ static int64_t apply(struct req *r, int dirfd, const char *path, unsigned lflags
 		err = ovl_chown(fs, cred, &e, a->uid, a->gid);
 	else if (a->op == OP_UTIMES)
 		err = ovl_utimens(fs, cred, &e, a->ts);
-	else
+	else if (ovl_permission(cred, &e.st, OVL_MAY_WRITE) || !(err = busy_check(r, &e)))
 		err = ovl_truncate(fs, cred, &e, a->len);
 	ovl_entry_release(&e);
 	return err;

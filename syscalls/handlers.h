@@ -96,6 +96,9 @@ HANDLERS(DECLARE)
 int64_t sys_fcntl(struct req *r);
 /* dnotify.c: fcntl(F_NOTIFY), from sys_fcntl */
 int64_t dnotify_fcntl(struct req *r);
+/* busy.c: -ETXTBSY if e is a file a sandbox process runs from a lower (or
+ * its index entry) that a write through e would reach, as on Linux. */
+int busy_check(struct req *r, const struct ovl_entry *e);
 /* ioctl is trapped for the inode flags' commands only (fileattr.c, filter.c) */
 int64_t sys_ioctl(struct req *r);
 /* sendto is trapped only with a destination address */

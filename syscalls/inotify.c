@@ -220,13 +220,19 @@ static int64_t add_watch(struct req *r, struct ninst *in, const char *canon, boo
 {
 	struct notify *n = r->sup->notify;
 	uint32_t events = mask & (IN_ALL_EVENTS | IN_ONESHOT | IN_EXCL_UNLINK);
-	for (struct nwatch *w = notify_find(n, canon); w; w = w->hnext) {
-		if (w->inst != in || strcmp(w->path, canon))
-			continue;
+	struct nwatch *same = NULL;
+	for (struct nwatch *w = notify_find(n, canon); w && !same; w = w->hnext)
+		if (w->inst == in && !strcmp(w->path, canon))
+			same = w;
+	/* (the one on another name of the object: the kernel's is on the
+	 * inode) */
+	if (!same && !isdir && raw_fd < 0)
+		same = notify_real_same(r->sup, in, canon);
+	if (same) {
 		if (mask & IN_MASK_CREATE)
 			return -EEXIST;
-		w->mask = mask & IN_MASK_ADD ? w->mask | events : events;
-		return w->wd;
+		same->mask = mask & IN_MASK_ADD ? same->mask | events : events;
+		return same->wd;
 	}
 	if (n->nwatch >= NOTIFY_MAX_WATCHES)
 		return -ENOSPC;

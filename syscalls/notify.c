@@ -221,9 +221,14 @@ bool notify_in_use(const struct sup *s)
 }
 
 
-/* Deliver to every watch on path (each may go away on delivery). */
+/* How the watches on an object's other names hear an event on it: not,
+ * as the object at the path now, or as the object given. */
+enum alias { ALIAS_NONE, ALIAS_AT_PATH, ALIAS_OBJ };
+
+/* Deliver to every watch on path (each may go away on delivery); a self
+ * event (no name) also to the watches on the object's other names. */
 static void to_watches(struct sup *s, const char *path, uint32_t mask, uint32_t cookie,
-		       const char *name)
+		       const char *name, enum alias alias, const struct notify_obj *obj)
 {
 	struct nwatch *w = notify_find(s->notify, path);
 	while (w) {
@@ -232,8 +237,9 @@ static void to_watches(struct sup *s, const char *path, uint32_t mask, uint32_t 
 			notify_deliver(s, w, mask, cookie, name);
 		w = next;
 	}
-	if (!name)
-		notify_real_aliases(s, path, mask & ~IN_ISDIR, cookie);
+	if (!name && alias != ALIAS_NONE)
+		notify_real_aliases(s, path, alias == ALIAS_OBJ ? obj : NULL, mask & ~IN_ISDIR,
+				    cookie);
 }
 
 /* Split path into its parent (in buf) and its last component. */
@@ -253,7 +259,7 @@ static void to_parent(struct sup *s, const char *path, uint32_t mask, uint32_t c
 	char parent[PATH_MAX];
 	const char *name = split(path, parent);
 	if (name)
-		to_watches(s, parent, mask, cookie, name);
+		to_watches(s, parent, mask, cookie, name, ALIAS_NONE, NULL);
 }
 
 void notify_path(struct sup *s, const char *path, uint32_t mask, bool isdir)
@@ -264,7 +270,7 @@ void notify_path(struct sup *s, const char *path, uint32_t mask, bool isdir)
 	if (isdir)
 		mask |= IN_ISDIR;
 	to_parent(s, path, mask, 0);
-	to_watches(s, path, mask, 0, NULL);
+	to_watches(s, path, mask, 0, NULL, isdir ? ALIAS_NONE : ALIAS_AT_PATH, NULL);
 }
 
 void notify_changed(struct sup *s, const char *path)
@@ -293,12 +299,14 @@ static void deleted_self(struct sup *s, const char *path)
 	}
 }
 
-void notify_remove(struct sup *s, const char *path, bool isdir, bool last)
+void notify_remove(struct sup *s, const char *path, bool isdir, bool last,
+		   const struct notify_obj *obj)
 {
 	if (!notify_watching(s))
 		return;
 	if (!isdir)
-		to_watches(s, path, IN_ATTRIB, 0, NULL);  /* the link count changed */
+		/* the link count changed */
+		to_watches(s, path, IN_ATTRIB, 0, NULL, last ? ALIAS_NONE : ALIAS_OBJ, obj);
 	if (last || isdir)
 		deleted_self(s, path);
 	to_parent(s, path, IN_DELETE | (isdir ? IN_ISDIR : 0), 0);
@@ -311,7 +319,7 @@ void notify_link(struct sup *s, const char *old, const char *new_path)
 {
 	if (!notify_watching(s))
 		return;
-	to_watches(s, old, IN_ATTRIB, 0, NULL);
+	to_watches(s, old, IN_ATTRIB, 0, NULL, ALIAS_AT_PATH, NULL);
 	notify_create(s, new_path, false);
 	notify_real_refresh(s, old);
 }
@@ -366,13 +374,15 @@ void notify_move(struct sup *s, const struct notify_move *m)
 	moved(s, m->from, m->to, m->isdir);
 	/* MOVE_SELF and DELETE_SELF come without IN_ISDIR */
 	if (m->exchange) {
-		to_watches(s, m->from, IN_MOVE_SELF, 0, NULL);
+		to_watches(s, m->from, IN_MOVE_SELF, 0, NULL, ALIAS_OBJ, &m->obj);
 		moved(s, m->to, m->from, m->replaced_isdir);
-		to_watches(s, m->to, IN_MOVE_SELF, 0, NULL);
+		to_watches(s, m->to, IN_MOVE_SELF, 0, NULL, ALIAS_OBJ, &m->to_obj);
 	} else {
 		if (m->replaced)
-			to_watches(s, m->to, IN_ATTRIB | (m->replaced_isdir ? IN_ISDIR : 0), 0, NULL);
-		to_watches(s, m->from, IN_MOVE_SELF, 0, NULL);
+			to_watches(s, m->to, IN_ATTRIB | (m->replaced_isdir ? IN_ISDIR : 0), 0, NULL,
+				   m->replaced_isdir || m->replaced_last ? ALIAS_NONE : ALIAS_OBJ,
+				   &m->to_obj);
+		to_watches(s, m->from, IN_MOVE_SELF, 0, NULL, ALIAS_OBJ, &m->obj);
 		if (m->replaced && (m->replaced_last || m->replaced_isdir))
 			deleted_self(s, m->to);
 	}

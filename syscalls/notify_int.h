@@ -45,6 +45,8 @@ struct nreal {
 	struct nkey key;                /* ROLE_RAW: the inotify wd's bytes */
 	int rwd;                        /* ROLE_RAW: the kernel inotify wd */
 	enum real_role role;
+	dev_t dev;                      /* the object's st_dev, st_ino (not ROLE_RAW) */
+	ino_t ino;
 	struct nwatch *w;
 	struct nreal *next;             /* chain of notify.real_hash */
 };
@@ -136,9 +138,14 @@ void notify_real_detach(struct sup *s, struct nwatch *w);
 /* Re-attach the watches on path and on its parents if the objects behind
  * them changed (copy-up, a new upper or mirror dir). */
 void notify_real_refresh(struct sup *s, const char *path);
-/* An event on the object at path, for the watches on its other names (the
- * kernel's watches are on inodes): delivered to each. */
-void notify_real_aliases(struct sup *s, const char *path, uint32_t mask, uint32_t cookie);
+/* The watch of instance in on the non-dir at canon under another of its
+ * names (the kernel's watches are on inodes: one per object), NULL if none. */
+struct nwatch *notify_real_same(struct sup *s, struct ninst *in, const char *canon);
+/* An event on the object obj (NULL: the one at path now), for the watches
+ * on its other names (the kernel's watches are on inodes): delivered to
+ * each. */
+void notify_real_aliases(struct sup *s, const char *path, const struct notify_obj *obj,
+			 uint32_t mask, uint32_t cookie);
 /* Free the instances the command closed for good (check: ask poll too),
  * and the dead watches. */
 void notify_sweep(struct sup *s, bool check);

@@ -257,8 +257,13 @@ static void want(struct notify *n, struct nwatch *w, int fd, enum real_role role
 			return;
 		}
 	struct nreal *x = new_real(w, role, keep);
+	struct stat st;
 	if (x) {
 		x->key = k;
+		if (!fstat(fd, &st)) {
+			x->dev = st.st_dev;
+			x->ino = st.st_ino;
+		}
 		link_real(n, x);
 	}
 }
@@ -337,23 +342,47 @@ static void refresh_multi(struct sup *s, struct notify *n)
 				notify_real_attach(s, w);
 }
 
-void notify_real_aliases(struct sup *s, const char *path, uint32_t mask, uint32_t cookie)
+struct nwatch *notify_real_same(struct sup *s, struct ninst *in, const char *canon)
+{
+	struct notify *n = s->notify;
+	struct ovl_entry e;
+	struct nkey k;
+	bool have = false;
+	if (!n || !n->nmulti || ovl_lookup(s->fs, &n->root, "/", canon, OVL_LOOKUP_NO_PERM, &e))
+		return NULL;
+	/* (only an object with several names can be watched under another) */
+	if (e.type && !S_ISDIR(e.type) && !e.passthrough && (e.indexed || e.st.st_nlink > 1)) {
+		int fd = ovl_open_real(s->fs, &e, O_PATH);
+		have = fd >= 0 && !key_of(fd, &k);
+		if (fd >= 0)
+			close(fd);
+	}
+	ovl_entry_release(&e);
+	for (struct nwatch *w = in->watches; w && have; w = w->inext)
+		for (int i = 0; i < w->nreal && !w->dead; i++)
+			if (w->real[i]->role == ROLE_FILE && same_key(&w->real[i]->key, &k))
+				return w;
+	return NULL;
+}
+
+void notify_real_aliases(struct sup *s, const char *path, const struct notify_obj *obj,
+			 uint32_t mask, uint32_t cookie)
 {
 	struct notify *n = s->notify;
 	struct nkey k;
 	bool have = false;
 	if (!n || !n->nmulti)
 		return;
-	/* the object's key: a watch on path has it (the name may be gone
-	 * already), else the object the name shows */
-	for (struct nwatch *w = notify_find(n, path); w && !have; w = w->hnext)
+	/* the object's key: a watch on path has it, else the object the
+	 * name shows; or its ids, given */
+	for (struct nwatch *w = notify_find(n, path); w && !have && !obj; w = w->hnext)
 		for (int i = 0; i < w->nreal && !have && !strcmp(w->path, path); i++)
 			if (w->real[i]->role == ROLE_FILE) {
 				k = w->real[i]->key;
 				have = true;
 			}
 	struct ovl_entry e;
-	if (!have && !ovl_lookup(s->fs, &n->root, "/", path, OVL_LOOKUP_NO_PERM, &e)) {
+	if (!have && !obj && !ovl_lookup(s->fs, &n->root, "/", path, OVL_LOOKUP_NO_PERM, &e)) {
 		if (e.type && !S_ISDIR(e.type) && !e.passthrough) {
 			int fd = ovl_open_real(s->fs, &e, O_PATH);
 			have = fd >= 0 && !key_of(fd, &k);
@@ -362,15 +391,25 @@ void notify_real_aliases(struct sup *s, const char *path, uint32_t mask, uint32_
 		}
 		ovl_entry_release(&e);
 	}
-	if (!have)
+	if (!have && !(obj && obj->ino))
 		return;
 	/* (collected first: a delivery may drop a watch and its attachments) */
 	struct nwatch *to[64];
 	int nto = 0;
-	for (struct nreal *x = n->real_hash[hash_key(&k)]; x && nto < 64; x = x->next)
-		if (x->role == ROLE_FILE && x->w->multi && !x->w->dead && same_key(&x->key, &k) &&
-		    strcmp(x->w->path, path))
-			to[nto++] = x->w;
+	for (struct ninst *in = n->insts; in && nto < 64; in = in->next)
+		for (struct nwatch *w = in->watches; w && nto < 64; w = w->inext) {
+			if (!w->multi || w->dead || !strcmp(w->path, path))
+				continue;
+			for (int i = 0; i < w->nreal; i++) {
+				const struct nreal *x = w->real[i];
+				if (x->role == ROLE_FILE &&
+				    (have ? same_key(&x->key, &k)
+					  : x->dev == obj->dev && x->ino == obj->ino)) {
+					to[nto++] = w;
+					break;
+				}
+			}
+		}
 	for (int i = 0; i < nto; i++)
 		notify_deliver(s, to[i], mask, cookie, NULL);
 }

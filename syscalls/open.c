@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "ovlrun/notify.h"
 #include "ovlrun/syscalls.h"
+#include "handlers.h"
 #include "shadow.h"
 
 #define VALID_OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
@@ -183,6 +184,13 @@ again:
 	}
 	int fd = -1;
 	bool existed = e.type != 0;
+	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+	/* (after the permission the kernel checks first) */
+	if (writes && existed && !ovl_permission(cred, &e.st, OVL_MAY_WRITE) &&
+	    (err = busy_check(r, &e))) {
+		ovl_entry_release(&e);
+		return err;
+	}
 	int kind = ovl_open(r->sup->fs, cred, &e, flags, mode & 07777, &fd);
 	int64_t rv;
 	/* events go out before the answer: the command may act on the fd

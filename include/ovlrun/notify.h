@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct sup;
 
@@ -52,8 +53,15 @@ void notify_begin(struct sup *s);
 void notify_path(struct sup *s, const char *path, uint32_t mask, bool isdir);
 /* A new name: CREATE in the parent. */
 void notify_create(struct sup *s, const char *path, bool isdir);
-/* A name removed; last: it was the object's last link. */
-void notify_remove(struct sup *s, const char *path, bool isdir, bool last);
+/* A non-dir's real object (st_dev, st_ino of the layer's inode; zero if
+ * unknown): the watches on its other names hear what is done to it. */
+struct notify_obj {
+	dev_t dev;
+	ino_t ino;
+};
+/* A name removed; last: it was the object's last link; obj: what it was. */
+void notify_remove(struct sup *s, const char *path, bool isdir, bool last,
+		   const struct notify_obj *obj);
 /* A new link to an existing object (ATTRIB on it, CREATE in new's parent). */
 void notify_link(struct sup *s, const char *old, const char *new_path);
 /* The objects behind path changed without an event (a copy-up for a lock). */
@@ -64,6 +72,7 @@ void notify_changed(struct sup *s, const char *path);
 struct notify_move {
 	const char *from, *to;
 	bool isdir, replaced, replaced_isdir, replaced_last, exchange;
+	struct notify_obj obj, to_obj;  /* the moved object, the replaced or exchanged one */
 };
 void notify_move(struct sup *s, const struct notify_move *m);
 

@@ -120,6 +120,9 @@ struct ovl_change {
 	mode_t type, to_type;           /* S_IFMT bits */
 	bool last, exchange;
 	unsigned attr;
+	dev_t dev, to_dev;              /* a non-dir's real object (its layer's ids; 0: none */
+	ino_t ino, to_ino;              /* or a dir): the one path named (REMOVE, RENAME), the
+					 * one to named (RENAME: replaced or exchanged) */
 };
 typedef void (*ovl_change_fn)(void *ctx, const struct ovl_change *c);
 
@@ -147,6 +150,8 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out);
 void ovl_fs_listen(struct ovl_fs *fs, ovl_change_fn fn, void *ctx);
 void ovl_fs_free(struct ovl_fs *fs);
 bool ovl_fs_writable(const struct ovl_fs *fs);
+/* The inodes index is on (ovl_config.index). */
+bool ovl_fs_indexed(const struct ovl_fs *fs);
 
 /* The layer (OVL_UPPER, or 1 + the lower's index) whose root is on the
  * mount with id mnt_id (statx STATX_MNT_ID), -1 if none: a real non-dir
@@ -215,6 +220,8 @@ struct ovl_entry {
 					 * copy-up put in the index: e->st and the real
 					 * object are the index entry's (overlay/index.c) */
 	char index_name[OVL_INDEX_NAME_MAX]; /* indexed: its name in the index dir */
+	dev_t lower_dev;                /* indexed: the lower object's ids */
+	ino_t lower_ino;
 };
 
 /* Lookup flags. */
