@@ -4,6 +4,7 @@
  * and the small predicates every other file asks about real entries.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,25 +71,20 @@ static int set_xattr_names(struct ovl_fs *fs, const char *prefix)
 	if (!prefix)
 		prefix = OVL_DEFAULT_XATTR_PREFIX;
 	size_t n = strlen(prefix);
-	if (n == 0 || n + sizeof("opaque") > sizeof(fs->xattr_prefix) ||
-	    n + sizeof("impure") > sizeof(fs->xa_impure))
+	if (n == 0 || n >= sizeof(fs->xattr_prefix))
 		return -EINVAL;
 	memcpy(fs->xattr_prefix, prefix, n + 1);
 	fs->xattr_prefix_len = n;
-	strcpy(fs->xa_opaque, prefix);
-	strcat(fs->xa_opaque, "opaque");
-	strcpy(fs->xa_origin, prefix);
-	strcat(fs->xa_origin, "origin");
-	strcpy(fs->xa_impure, prefix);
-	strcat(fs->xa_impure, "impure");
-	strcpy(fs->xa_redirect, prefix);
-	strcat(fs->xa_redirect, "redirect");
-	strcpy(fs->xa_nlink, prefix);
-	strcat(fs->xa_nlink, "nlink");
-	strcpy(fs->xa_upper, prefix);
-	strcat(fs->xa_upper, "upper");
-	strcpy(fs->xa_protattr, prefix);
-	strcat(fs->xa_protattr, "protattr");
+	struct { char *name; const char *what; } names[] = {
+		{ fs->xa_opaque, "opaque" }, { fs->xa_origin, "origin" },
+		{ fs->xa_impure, "impure" }, { fs->xa_redirect, "redirect" },
+		{ fs->xa_nlink, "nlink" }, { fs->xa_upper, "upper" },
+		{ fs->xa_protattr, "protattr" },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (snprintf(names[i].name, sizeof(fs->xa_opaque), "%s%s", prefix, names[i].what) >=
+		    (int)sizeof(fs->xa_opaque))
+			return -EINVAL;
 	return 0;
 }
 

@@ -86,8 +86,8 @@ struct ovl_fs {
 	struct { dev_t dev; ino_t ino; } hide[OVL_MAX_HIDE];
 	char xattr_prefix[32];          /* "trusted.overlay." */
 	size_t xattr_prefix_len;
-	char xa_opaque[48], xa_origin[48], xa_impure[48], xa_redirect[48]; /* full names */
-	char xa_nlink[48], xa_upper[48], xa_protattr[48];
+	char xa_opaque[48], xa_origin[48], xa_impure[48], xa_redirect[48]; /* full names, */
+	char xa_nlink[48], xa_upper[48], xa_protattr[48]; /* all of one size */
 
 	/* index.c: the index dir (work/index), -1 with the index off;
 	 * index_lock serializes the changes of an indexed object's links and
