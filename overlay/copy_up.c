@@ -271,13 +271,28 @@ static int copy_up_indexed(struct ovl_fs *fs, int parent, const char *name, int 
 			   const struct stat *st, unsigned flags, const char *hex)
 {
 	struct stat ist;
-	int err = 0;
+	int err = 0, copy = -1;
+	/* A regular file's copy is made unnamed before the index lock (as a
+	 * staged one, or here): a large file stalls only its caller. */
+	if (S_ISREG(st->st_mode) && fstatat(fs->index_fd, hex, &ist, AT_SYMLINK_NOFOLLOW)) {
+		if (!(flags & OVL_COPY_UP_NODATA))
+			copy = take_staged(fs, st);
+		if (copy < 0) {
+			copy = openat(fs->index_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+			if (copy >= 0 &&
+			    (err = fill_reg(fs, copy, src, st, flags & OVL_COPY_UP_NODATA))) {
+				close(copy);
+				return err;
+			}
+		}
+	}
 	pthread_mutex_lock(&fs->index_lock);
 	if (fstatat(fs->index_fd, hex, &ist, AT_SYMLINK_NOFOLLOW)) {
 		err = errno == ENOENT ? 0 : -errno;
 		if (!err)
-			err = S_ISREG(st->st_mode) ? copy_up_reg(fs, fs->index_fd, hex, src, st, flags)
-						   : copy_up_node(fs, fs->index_fd, hex, src, st);
+			err = copy >= 0 ? link_tmpfile(copy, fs->index_fd, hex)
+			      : S_ISREG(st->st_mode) ? copy_up_reg(fs, fs->index_fd, hex, src, st, flags)
+						     : copy_up_node(fs, fs->index_fd, hex, src, st);
 		if (!err)
 			err = ovl_index_made(fs, hex, st->st_nlink);
 	} else if ((ist.st_mode & S_IFMT) != (st->st_mode & S_IFMT)) {
@@ -286,6 +301,8 @@ static int copy_up_indexed(struct ovl_fs *fs, int parent, const char *name, int 
 	if (!err)
 		err = ovl_index_link_up(fs, hex, st->st_nlink, parent, name);
 	pthread_mutex_unlock(&fs->index_lock);
+	if (copy >= 0)
+		close(copy);            /* (not linked: another's copy was first) */
 	return err;
 }
 

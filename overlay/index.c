@@ -284,25 +284,44 @@ static int verify_or_set(int fd, const char *xa, const unsigned char *rec,
 	return (size_t)n == len && !memcmp(have, rec, len) ? 0 : -ESTALE;
 }
 
-/* An entry left by a crash or by a run whose lower changed: its origin
- * gone (stale), or no upper name and a count of 0 (orphan; a lower with
- * one name counts 0, as the kernel reads it). */
-static bool removable(struct ovl_fs *fs, const char *name)
+/* The set-up's check of an entry, as the kernel's mount checks it: 1 to
+ * remove it (stale: its record names another origin, or one that is gone,
+ * with no upper name left; orphan: no upper name and a count of 0, a lower
+ * with one name counting 0), 0 to keep it (whiteouts, dirs, entries upper
+ * names share), -EINVAL for what the kernel refuses to mount with (a name
+ * that is no handle, an entry without an origin record). */
+static int check_entry(struct ovl_fs *fs, const char *name)
 {
+	size_t n = strlen(name);
+	if (name[0] == '#')
+		return 0;               /* the kernel's own temporaries and shared whiteout */
+	if (n < 2 * (5 + 16) || n % 2 || n >= OVL_INDEX_NAME_MAX || strspn(name, "0123456789abcdef") != n)
+		return -EINVAL;
 	int fd = openat(fs->index_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st, lower;
-	char rec[OVL_NLINK_REC_MAX];
-	bool gone = false;
-	if (fd >= 0 && !fstat(fd, &st) && !S_ISDIR(st.st_mode)) {
-		if (ovl_origin_of(fs, fd, st.st_mode & S_IFMT, &lower))
-			gone = true;
-		else if (st.st_nlink == 1)
-			gone = lower.st_nlink == 1 ||
-			       rec_nlink(rec, get_rec(fs, fd, rec), st.st_nlink, lower.st_nlink) <= 0;
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
 	}
-	if (fd >= 0)
-		close(fd);
-	return gone;
+	int rv = 0;
+	unsigned char rec[OVL_ORIGIN_MAX];
+	char hex[OVL_INDEX_NAME_MAX], nrec[OVL_NLINK_REC_MAX];
+	struct ovl_xnode x;
+	ovl_xnode_init(&x, fd, true);
+	ssize_t len = S_ISDIR(st.st_mode) || ovl_is_whiteout(&st) ? 0
+		      : ovl_xnode_get(&x, fs->xa_origin, rec, sizeof(rec));
+	if (S_ISDIR(st.st_mode) || ovl_is_whiteout(&st))
+		rv = 0;
+	else if (len <= 0)
+		rv = -EINVAL;
+	else if ((ovl_index_hex(rec, (size_t)len, hex), strcmp(hex, name)))
+		rv = 1;                 /* another origin's: stale */
+	else if (st.st_nlink == 1)
+		rv = ovl_origin_of(fs, fd, st.st_mode & S_IFMT, &lower) || lower.st_nlink == 1 ||
+		     rec_nlink(nrec, get_rec(fs, fd, nrec), st.st_nlink, lower.st_nlink) <= 0;
+	close(fd);
+	return rv;
 }
 
 static int cleanup(struct ovl_fs *fs)
@@ -315,17 +334,36 @@ static int cleanup(struct ovl_fs *fs)
 		return -errno;
 	}
 	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] != '.' && removable(fs, de->d_name))
+	int err = 0;
+	while (!err && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		int rv = check_entry(fs, de->d_name);
+		if (rv > 0)
 			(void)unlinkat(fs->index_fd, de->d_name, 0);
+		else
+			err = rv;
 	}
 	closedir(d);
-	return 0;
+	return err;
+}
+
+/* Every layer's filesystem makes file handles (the index is made of
+ * them): else the kernel falls back to index=off. */
+static bool handles_everywhere(struct ovl_fs *fs)
+{
+	unsigned char rec[OVL_ORIGIN_MAX];
+	for (int i = 0; i < fs->nlayers; i++)
+		if (fs->layers[i].fd >= 0 && !ovl_origin_record_at(fs, fs->layers[i].fd, "", rec))
+			return false;
+	return true;
 }
 
 int ovl_index_init(struct ovl_fs *fs)
 {
 	unsigned char rec[OVL_ORIGIN_MAX];
+	if (!handles_everywhere(fs))
+		return 1;
 	if (mkdirat(fs->work_fd, INDEX_DIR, 0700) && errno != EEXIST)
 		return -errno;
 	fs->index_fd = openat(fs->work_fd, INDEX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -334,15 +372,11 @@ int ovl_index_init(struct ovl_fs *fs)
 		return -errno;
 	/* the top lower's root is the upper root's origin */
 	size_t len = ovl_origin_record_at(fs, fs->layers[1].fd, "", rec);
-	if (!len)
-		return -EOPNOTSUPP;     /* (the kernel: no index without file handles) */
 	int err = verify_or_set(fs->layers[OVL_UPPER].fd, fs->xa_origin, rec, len);
 	if (err)
 		return err;
 	/* and the index dir says whose upper it indexes */
 	len = ovl_origin_record_at(fs, fs->layers[OVL_UPPER].fd, "", rec);
-	if (!len)
-		return -EOPNOTSUPP;
 	struct ovl_layer upper = fs->layers[OVL_UPPER];
 	ovl_layer_uuid(&upper);
 	memset(rec + 5, 0, 16);

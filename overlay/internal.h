@@ -216,6 +216,8 @@ int ovl_set_redirect(struct ovl_fs *fs, const struct ovl_entry *e, bool samedir)
 
 /* index.c: the kernel's inodes index (index=on).  Every function is a
  * no-op (0, false) with the index off. */
+/* 1: the index cannot be kept (a layer's filesystem makes no file
+ * handles): the overlay goes on without it, as the kernel falls back. */
 int ovl_index_init(struct ovl_fs *fs);
 void ovl_index_free(struct ovl_fs *fs);
 /* An index entry's name: the hex of an origin record. */

@@ -53,7 +53,7 @@ static int hand_out(struct ovl_fs *fs, const struct ovl_entry *e, int flags, int
 			ovl_opened_mark(fs, e->st.st_dev, e->st.st_ino);
 		ovl_handed_record(fs, e->st.st_dev, e->st.st_ino, e->path, e->handed_seq);
 	}
-	*fd = ovl_open_real(fs, e, flags);
+	*fd = ovl_open_handed(fs, e, flags);
 	/* a copy-up that ended between the lookup and the mark counted no
 	 * open: the fd is stale already, moved at the holder's next call */
 	if (*fd >= 0 && lower && S_ISREG(e->type) &&

@@ -47,9 +47,15 @@ int ovl_open_real(struct ovl_fs *fs, const struct ovl_entry *e, int flags)
 			close(fd);
 		return stale(fs, e);
 	}
+	return fd < 0 ? -open_err : fd;
+}
+
+int ovl_open_handed(struct ovl_fs *fs, const struct ovl_entry *e, int flags)
+{
+	int fd = ovl_open_real(fs, e, flags);
 	/* an index entry's fd reads as the name it was opened by (its link
 	 * names the index: overlay/handed.c) */
 	if (fd >= 0 && e->indexed)
-		ovl_handed_record(fs, st.st_dev, st.st_ino, e->path, e->handed_seq);
-	return fd < 0 ? -open_err : fd;
+		ovl_handed_record(fs, e->st.st_dev, e->st.st_ino, e->path, e->handed_seq);
+	return fd;
 }

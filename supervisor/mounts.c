@@ -312,10 +312,15 @@ int mounts_setup(struct sup *s)
 			  "layers (its recorded origin differs, as the kernel's index=on checks): "
 			  "use the layers it was made with, remove the work dir's index and the "
 			  "upper root's origin xattr, or run with --index=off");
-	if (err == -EOPNOTSUPP && cfg.index)
-		die_setup("--index=on: a layer's filesystem cannot make file handles");
+	if (err == -EINVAL && cfg.index)
+		die_setup("--index=on: the work dir's index holds an entry that is not the kernel's "
+			  "(a name that is no file handle, or no origin record), which its overlayfs "
+			  "refuses to mount with: remove the work dir's index or run with --index=off");
 	if (err)
 		die_setup("overlay setup: %s", strerror(-err));
+	if (cfg.index && !ovl_fs_indexed(s->fs))
+		fprintf(stderr, "ovlrun: --index=on: a layer's filesystem cannot make file handles: "
+			"going on with --index=off, as the kernel's overlayfs falls back\n");
 	for (int i = 0; i < cfg.nlower; i++)
 		close(cfg.lower_fd[i]);         /* the engine has its own */
 	for (int i = 0; i < s->opt.nbind; i++)

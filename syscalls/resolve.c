@@ -193,15 +193,34 @@ static bool index_link(const struct sup *s, const char *link)
 	return s->index_prefix[0] && resolve_under(link, s->index_prefix, strlen(s->index_prefix));
 }
 
+/* An index entry's (dev, ino) overlay path: the name it was opened by,
+ * as renames carried it, if that still names it; else -ENOENT, as for an
+ * unlinked file (the name was removed or replaced: the fd is the object
+ * alone, as the kernel's fd of a removed name). */
+static int index_canon(struct req *r, dev_t dev, ino_t ino, char *canon)
+{
+	struct ovl_entry e;
+	struct ovl_fs *fs = r->sup->fs;
+	if (!ovl_handed_path(fs, dev, ino, canon) ||
+	    ovl_lookup(fs, &(struct ovl_cred){ .cap_eff = ~0ULL }, "/", canon, OVL_LOOKUP_NO_PERM, &e))
+		return -ENOENT;
+	bool same = e.type && e.st.st_dev == dev && e.st.st_ino == ino;
+	ovl_entry_release(&e);
+	return same ? 0 : -ENOENT;
+}
+
 /* A lower file's overlay path is where it was opened, as renames since
  * carried it (engine: ovl_handed_path), when known: its layer path is
  * not, once a dir above it moved with a redirect or it was renamed; an
- * index entry's has none but that. */
-static void lower_canon(struct req *r, int err, enum fd_kind kind, dev_t dev, ino_t ino,
-			const char *link, char *canon)
+ * index entry's has none but that (index_canon). */
+static int lower_canon(struct req *r, int err, enum fd_kind kind, dev_t dev, ino_t ino,
+		       const char *link, char *canon)
 {
-	if (!err && (kind == FD_LOWER || (kind == FD_UPPER && index_link(r->sup, link))))
+	if (!err && kind == FD_UPPER && index_link(r->sup, link))
+		return index_canon(r, dev, ino, canon);
+	if (!err && kind == FD_LOWER)
 		(void)ovl_handed_path(r->sup->fs, dev, ino, canon);
+	return err;
 }
 
 /* The overlay path of a tracee's fd that o describes. */
@@ -211,8 +230,7 @@ static int copy_canon(struct req *r, const struct fd_object *o, char *canon, enu
 	if (resolve_read_link(o->proc, link))
 		return -EBADF;
 	int err = classify_on(r->sup, link[0] == '/' ? o->id.mnt_id : 0, link, canon, kind);
-	lower_canon(r, err, *kind, (dev_t)o->id.dev, (ino_t)o->id.ino, link, canon);
-	return err;
+	return lower_canon(r, err, *kind, (dev_t)o->id.dev, (ino_t)o->id.ino, link, canon);
 }
 
 /* fd_kind_link of a tracee's fd (not AT_FDCWD), through our copy of it (in
@@ -317,7 +335,7 @@ int resolve_own_fd(struct req *r, int fd, char *canon, enum fd_kind *kind, char 
 	if (!err)
 		err = resolve_classify(r->sup, proc, link, canon, kind);
 	if (!err && (*kind == FD_LOWER || index_link(r->sup, link)) && !fstat(fd, &st))
-		lower_canon(r, err, *kind, st.st_dev, st.st_ino, link, canon);
+		err = lower_canon(r, err, *kind, st.st_dev, st.st_ino, link, canon);
 	return err;
 }
 

@@ -217,7 +217,7 @@ static int open_copy(struct req *r, int copy, const char *canon, bool copy_up, i
 		ovl_entry_release(&e);
 		return -ENOENT;
 	}
-	int nfd = err ? err : ovl_open_real(fs, &e, flags);
+	int nfd = err ? err : ovl_open_handed(fs, &e, flags);
 	ovl_entry_release(&e);
 	if (nfd == -ESTALE)
 		return -ENOENT;  /* replaced since the copy-up */

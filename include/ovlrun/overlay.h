@@ -356,6 +356,9 @@ void ovl_forget(struct ovl_fs *fs, const char *path, const struct stat *old);
  * -ESTALE when the name holds another object than e's by now (a change
  * ran beside the lookup): look up again. */
 int ovl_open_real(struct ovl_fs *fs, const struct ovl_entry *e, int flags);
+/* The same for an fd the command gets: an indexed name's is recorded as
+ * opened by that name (its /proc link names the index). */
+int ovl_open_handed(struct ovl_fs *fs, const struct ovl_entry *e, int flags);
 
 /* 1 if real_fd (a lower file) is the object e is, or was copied up from
  * (its origin record); 0 if not or unknown; -errno. */
