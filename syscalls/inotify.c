@@ -221,6 +221,9 @@ static int64_t add_watch(struct req *r, struct ninst *in, const char *canon, boo
 	struct notify *n = r->sup->notify;
 	uint32_t events = mask & (IN_ALL_EVENTS | IN_ONESHOT | IN_EXCL_UNLINK);
 	struct nwatch *same = NULL;
+	/* what was done before the watch is none of its business: the
+	 * native events still queued go out first (to no watch, or others) */
+	notify_relay(r->sup);
 	for (struct nwatch *w = notify_find(n, canon); w && !same; w = w->hnext)
 		if (w->inst == in && !strcmp(w->path, canon))
 			same = w;
