@@ -84,6 +84,8 @@ struct ovl_dcentry {
 	int layer;
 	struct ovl_dir dir;
 	struct stat st;
+	_Atomic int prot;               /* its protected inode flags, -1 until read
+					 * (fileattr.c; a change of them drops the entry) */
 };
 
 /* Generations (see the top): per bucket of paths, and the table's. */
@@ -452,6 +454,16 @@ struct ovl_dcentry *ovl_dcache_get(struct ovl_fs *fs, const char *canon,
 	return hit.pin;
 }
 
+int ovl_dcache_prot(const struct ovl_dcentry *d)
+{
+	return d->prot;
+}
+
+void ovl_dcache_set_prot(struct ovl_dcentry *d, unsigned prot)
+{
+	d->prot = (int)prot;
+}
+
 bool ovl_dcache_current(struct ovl_fs *fs, struct ovl_dcentry *d)
 {
 	pthread_mutex_lock(&fs->dcache.lock);
@@ -516,6 +528,7 @@ struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct 
 	d->pins = 1;
 	d->st = *st;
 	d->layer = layer;
+	d->prot = -1;
 	pthread_mutex_lock(&c->lock);
 	struct ovl_dcnode *n = insert_at(c, canon, s);
 	if (n) {

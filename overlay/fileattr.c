@@ -177,7 +177,14 @@ unsigned ovl_parent_prot_flags(const struct ovl_fs *fs, const struct ovl_entry *
 {
 	if (e->parent.n == 0 || e->parent.layer[0] != OVL_UPPER)
 		return 0;
-	return prot_of(fs, e->parent.fd[0], "");
+	/* (a cached dir's, read once: every create and removal asks) */
+	int known = e->parent_pin ? ovl_dcache_prot(e->parent_pin) : -1;
+	if (known >= 0)
+		return (unsigned)known;
+	unsigned prot = prot_of(fs, e->parent.fd[0], "");
+	if (e->parent_pin)
+		ovl_dcache_set_prot(e->parent_pin, prot);
+	return prot;
 }
 
 int ovl_get_fsattr(struct ovl_fs *fs, const struct ovl_entry *e, struct ovl_fsattr *a)
@@ -218,6 +225,9 @@ static int set_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_e
 		return fd;
 	if (!(err = real_get(fd, &cur)))
 		err = apply(fs, fd, &cur, prot_bits(&cur) | prot_of(fs, fd, ""), want);
+	/* a dir's flags are cached with it (ovl_parent_prot_flags) */
+	if (S_ISDIR(e->type))
+		ovl_dcache_invalidate(fs, e->path, false);
 	if (!err && fstat(fd, &e->st))
 		err = -errno;
 	close(fd);

@@ -329,6 +329,10 @@ void ovl_dcache_stamp(struct ovl_fs *fs, const char *canon, uint64_t gen, struct
  * its fds, dir borrows them, and the new entry is returned pinned; NULL
  * leaves dir untouched (no memory, or canon was invalidated since stamp
  * s: the caller goes on uncached). */
+/* A cached dir's protected inode flags (fileattr.c): -1 until set; no
+ * lock (one value, set once per entry, whichever reader comes first). */
+int ovl_dcache_prot(const struct ovl_dcentry *d);
+void ovl_dcache_set_prot(struct ovl_dcentry *d, unsigned prot);
 struct ovl_dcentry *ovl_dcache_add(struct ovl_fs *fs, const char *canon, struct ovl_dir *dir,
 				   const struct stat *st, int layer, const struct ovl_dcstamp *s);
 /* What the cache holds at canon, dirs and (with leaves) leaves: false if
