@@ -110,17 +110,17 @@ static int many_setup(void **state)
 	strcpy(m->root, "/tmp/ovlrun-unit.XXXXXX");
 	assert_non_null(mkdtemp(m->root));
 	char p[PATH_MAX], rel[64], text[32];
-	snprintf(p, sizeof(p), "%s/upper", m->root);
+	assert_true(snprintf(p, sizeof(p), "%s/upper", m->root) < (int)sizeof(p));
 	assert_int_equal(mkdir(p, 0755), 0);
 	m->upper_fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	snprintf(p, sizeof(p), "%s/work", m->root);
+	assert_true(snprintf(p, sizeof(p), "%s/work", m->root) < (int)sizeof(p));
 	assert_int_equal(mkdir(p, 0700), 0);
 	m->work_fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct ovl_config cfg = { .upper_fd = m->upper_fd, .work_fd = m->work_fd, .nlower = NL,
 				  .dir_dev = makedev(0, 4242) };
 	for (int i = 0; i < NL; i++) {
 		char l[PATH_MAX];
-		snprintf(l, sizeof(l), "%s/%d", m->root, i);
+		assert_true(snprintf(l, sizeof(l), "%s/%d", m->root, i) < (int)sizeof(l));
 		assert_int_equal(mkdir(l, 0755), 0);
 		mk(l, "all", NULL);
 		mk(l, "all/sub", NULL);
