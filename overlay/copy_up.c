@@ -293,6 +293,9 @@ static int copy_up_indexed(struct ovl_fs *fs, int parent, const char *name, int 
 			err = copy >= 0 ? link_tmpfile(copy, fs->index_fd, hex)
 			      : S_ISREG(st->st_mode) ? copy_up_reg(fs, fs->index_fd, hex, src, st, flags)
 						     : copy_up_node(fs, fs->index_fd, hex, src, st);
+		/* (a new entry's flags: a link-up's are the entry's already) */
+		if (!err && (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)))
+			err = ovl_copy_fsflags(fs, src, fs->index_fd, hex);
 		if (!err)
 			err = ovl_index_made(fs, hex, st->st_nlink);
 	} else if ((ist.st_mode & S_IFMT) != (st->st_mode & S_IFMT)) {
@@ -323,8 +326,9 @@ static int copy_up_one(struct ovl_fs *fs, int parent, const char *name, int src_
 	/* Before the object appears: "impure" is only ever a superset. */
 	int err = ovl_set_impure(fs, parent);
 	char hex[OVL_INDEX_NAME_MAX];
+	bool indexed = !err && ovl_index_wanted(fs, src_parent, name, &st, hex);
 	if (!err) {
-		if (ovl_index_wanted(fs, src_parent, name, &st, hex))
+		if (indexed)
 			err = copy_up_indexed(fs, parent, name, src, &st, flags, hex);
 		else if (S_ISREG(st.st_mode))
 			err = copy_up_reg(fs, parent, name, src, &st, flags);
@@ -334,7 +338,7 @@ static int copy_up_one(struct ovl_fs *fs, int parent, const char *name, int src_
 			err = copy_up_node(fs, parent, name, src, &st);
 	}
 	/* (the flags last: immutable or append-only would refuse the rest) */
-	if (!err && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+	if (!err && !indexed && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
 		err = ovl_copy_fsflags(fs, src, parent, name);
 	close(src);
 	if (!err)

@@ -8,11 +8,15 @@
  * real inode (which would refuse the copy-up machinery, and leave the host
  * files a command made that its owner cannot simply remove); the others go
  * to the real upper object.  A copy-up carries a lower object's sync,
- * noatime, append-only and immutable flags the same way.  The engine
- * enforces the two protected ones where the VFS does (ovl_prot_flags:
- * opens for writing, attribute and xattr changes, link, and names made in
- * or removed from a dir); writes through an fd opened before go on, as on
- * Linux.
+ * noatime, append-only and immutable flags the same way (a new index
+ * entry's; a link-up keeps the entry's).  The engine refuses what the VFS
+ * refuses for the two protected ones (ovl_prot_flags: opens for writing,
+ * attribute and xattr changes, links, names made in or removed from a
+ * dir; a lower object's are its real inode's, as the kernel's overlay
+ * inode takes them), and so does the supervisor for calls through fds
+ * (ovl_fd_prot_flags); writes through an fd go on, as on Linux, but for an
+ * fd's data calls that an append-only inode would refuse (README
+ * Differences).
  */
 #include <errno.h>
 #include <limits.h>
@@ -145,7 +149,9 @@ static ssize_t protattr_at(const struct ovl_fs *fs, int dirfd, const char *name,
 	struct xattr_args_v0 args = { .value = (uintptr_t)buf, .size = (uint32_t)n };
 	ssize_t r = syscall(SYS_getxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, fs->xa_protattr,
 			    &args, sizeof(args));
-	if (r >= 0 || errno != ENOSYS)
+	/* (refused or unknown, as a container's seccomp profile may: by
+	 * the /proc name, never "none") */
+	if (r >= 0 || errno == ENODATA || errno == ENOENT || errno == ENOTSUP)
 		return r;
 	char proc[PATH_MAX];
 	if (snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dirfd, name) >= (int)sizeof(proc))
@@ -163,25 +169,56 @@ static unsigned prot_of(const struct ovl_fs *fs, int dirfd, const char *name)
 	return flags;
 }
 
+unsigned ovl_fd_prot_flags(const struct ovl_fs *fs, int fd)
+{
+	char buf[PROTATTR_MAX];
+	struct ovl_xnode x;
+	ovl_xnode_init(&x, fd, false);
+	ssize_t n = ovl_xnode_get(&x, fs->xa_protattr, buf, sizeof(buf));
+	if (n == -EBADF) {              /* (an O_PATH fd: through its /proc name) */
+		ovl_xnode_init(&x, fd, true);
+		n = ovl_xnode_get(&x, fs->xa_protattr, buf, sizeof(buf));
+	}
+	unsigned flags = 0;
+	for (ssize_t i = 0; i < n; i++)
+		flags |= buf[i] == 'a' ? FS_APPEND_FL : buf[i] == 'i' ? FS_IMMUTABLE_FL : 0;
+	return flags;
+}
+
+/* A real object's own immutable and append-only (a lower's: the kernel's
+ * overlay inode takes them from it). */
+static unsigned real_prot(int dirfd, const char *name)
+{
+	struct statx x;
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH), 0, &x))
+		return 0;
+	return (x.stx_attributes & STATX_ATTR_IMMUTABLE ? FS_IMMUTABLE_FL : 0) |
+	       (x.stx_attributes & STATX_ATTR_APPEND ? FS_APPEND_FL : 0);
+}
+
 unsigned ovl_prot_flags(const struct ovl_fs *fs, const struct ovl_entry *e)
 {
 	const char *name;
-	/* (only upper objects have records: a lower's flags are its own) */
-	if (!e->type || (e->layer != OVL_UPPER && !e->indexed))
+	if (!e->type)
 		return 0;
 	int dirfd = ovl_entry_real_at(e, &name);
-	return dirfd < 0 ? 0 : prot_of(fs, dirfd, name);
+	if (dirfd < 0)
+		return 0;
+	/* an upper object's are in its record, a lower's its own */
+	return e->layer == OVL_UPPER || e->indexed ? prot_of(fs, dirfd, name)
+						   : real_prot(dirfd, name);
 }
 
 unsigned ovl_parent_prot_flags(const struct ovl_fs *fs, const struct ovl_entry *e)
 {
-	if (e->parent.n == 0 || e->parent.layer[0] != OVL_UPPER)
+	if (e->parent.n == 0)
 		return 0;
 	/* (a cached dir's, read once: every create and removal asks) */
 	int known = e->parent_pin ? ovl_dcache_prot(e->parent_pin) : -1;
 	if (known >= 0)
 		return (unsigned)known;
-	unsigned prot = prot_of(fs, e->parent.fd[0], "");
+	unsigned prot = e->parent.layer[0] == OVL_UPPER ? prot_of(fs, e->parent.fd[0], "")
+							: real_prot(e->parent.fd[0], "");
 	if (e->parent_pin)
 		ovl_dcache_set_prot(e->parent_pin, prot);
 	return prot;

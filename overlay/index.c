@@ -115,7 +115,8 @@ static bool name_of(struct ovl_fs *fs, int dirfd, const char *name, char *hex)
 {
 	unsigned char rec[OVL_ORIGIN_MAX];
 	size_t len = ovl_origin_record_at(fs, dirfd, name, rec);
-	if (!len)
+	/* (a handle too long to name an entry: none, as the kernel warns) */
+	if (!len || 2 * len > NAME_MAX)
 		return false;
 	ovl_index_hex(rec, len, hex);
 	return true;
@@ -136,7 +137,7 @@ int ovl_index_lookup(struct ovl_fs *fs, struct ovl_entry *e)
 		return 0;
 	struct stat st;
 	if (fstatat(fs->index_fd, hex, &st, AT_SYMLINK_NOFOLLOW))
-		return errno == ENOENT ? 0 : -errno;
+		return errno == ENOENT ? 0 : -errno;    /* (no name over NAME_MAX: name_of) */
 	/* the kernel's "bad index": not the origin's type, or a whiteout */
 	if ((st.st_mode & S_IFMT) != e->type)
 		return -EIO;

@@ -91,8 +91,9 @@ struct ovl_fs {
 
 	/* index.c: the index dir (work/index), -1 with the index off;
 	 * index_lock serializes the changes of an indexed object's links and
-	 * its nlink record (taken under a change's hold; only the leaf locks
-	 * under it). */
+	 * its nlink record (taken under a change's hold; under it only the
+	 * leaf locks, and the change listener, told of a removal or rename
+	 * while it is held: the listener takes no engine lock but leaves). */
 	int index_fd;
 	pthread_mutex_t index_lock;
 

@@ -139,7 +139,6 @@ static void add_rules(scmp_filter_ctx ctx)
 				 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, tty_cmds[i]));
 	/* The inode flags (chattr, lsattr) are the overlay's (syscalls/fileattr.c). */
 	static const unsigned long flag_cmds[] = { FS_IOC_GETFLAGS, FS_IOC_SETFLAGS,
-						   FS_IOC32_GETFLAGS, FS_IOC32_SETFLAGS,
 						   FS_IOC_FSGETXATTR, FS_IOC_FSSETXATTR };
 	for (size_t i = 0; i < sizeof(flag_cmds) / sizeof(flag_cmds[0]); i++)
 		seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ioctl), 1,

@@ -308,16 +308,21 @@ int mounts_setup(struct sup *s)
 	cfg.index = s->opt.index;
 	int err = ovl_fs_new(&cfg, &s->fs);
 	if (err == -ESTALE && cfg.index)
-		die_setup("--index=on: the upper dir or the work dir's index was made with other "
-			  "layers (its recorded origin differs, as the kernel's index=on checks): "
-			  "use the layers it was made with, remove the work dir's index and the "
-			  "upper root's origin xattr, or run with --index=off");
+		die_setup("--index=on: upper dir %s or work dir %s: made with other layers (its "
+			  "recorded origin differs, as the kernel's index=on checks; %s): use the "
+			  "layers it was made with, remove the work dir's index and the upper root's "
+			  "origin xattr, or run with --index=off",
+			  s->opt.upper ? s->opt.upper : s->tmp_upper, s->opt.work ? s->opt.work : "",
+			  strerror(-err));
 	if (err == -EINVAL && cfg.index)
-		die_setup("--index=on: the work dir's index holds an entry that is not the kernel's "
-			  "(a name that is no file handle, or no origin record), which its overlayfs "
-			  "refuses to mount with: remove the work dir's index or run with --index=off");
+		die_setup("--index=on: work dir %s: its index holds an entry that is not the "
+			  "kernel's (a name that is no file handle, or no origin record), which its "
+			  "overlayfs refuses to mount with (%s): remove the work dir's index or run "
+			  "with --index=off", s->opt.work ? s->opt.work : "", strerror(-err));
 	if (err)
 		die_setup("overlay setup: %s", strerror(-err));
+	if (cfg.index && !ovl_fs_indexed(s->fs))
+		s->index_prefix[0] = 0;         /* (no index fds: the quick way again) */
 	if (cfg.index && !ovl_fs_indexed(s->fs))
 		fprintf(stderr, "ovlrun: --index=on: a layer's filesystem cannot make file handles: "
 			"going on with --index=off, as the kernel's overlayfs falls back\n");

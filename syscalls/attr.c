@@ -1,6 +1,7 @@
 /* chmod, fchmod, fchmodat, fchmodat2; chown, lchown, fchown, fchownat;
  * utime, utimes, futimesat, utimensat; truncate. */
 #include <errno.h>
+#include <linux/fs.h>
 #include <signal.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
@@ -154,6 +155,15 @@ int64_t sys_truncate(struct req *r)
  * supervisor truncates through the command's own open file and says so. */
 int64_t sys_ftruncate(struct req *r)
 {
+	/* the overlay's append-only refuses it, as Linux (an upper file's
+	 * record: the real inode has no flag; an fd opened for writing before
+	 * immutable was set truncates, as on Linux) */
+	int copy = req_getfd(r, (int)ARG(r, 0));
+	unsigned prot = copy >= 0 ? ovl_fd_prot_flags(r->sup->fs, copy) : 0;
+	if (copy >= 0)
+		close(copy);
+	if (prot & FS_APPEND_FL)
+		return -EPERM;
 	if (!notify_watching(r->sup))
 		return SC_CONTINUE;
 	char canon[PATH_MAX];

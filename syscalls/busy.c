@@ -52,10 +52,18 @@ int busy_check(struct req *r, const struct ovl_entry *e)
 {
 	/* only a lower file (or an indexed name's) can run from an object
 	 * the write would not reach; only an executable one runs at all */
-	if (!S_ISREG(e->type) || (e->layer == OVL_UPPER && !e->indexed) ||
-	    !(e->st.st_mode & 0111) || r->sup->init_pid <= 0)
-		return 0;
 	struct ovl_fs *fs = r->sup->fs;
+	dev_t odev;
+	ino_t oino;
+	/* (a read-only overlay's refusal is EROFS, the engine's) */
+	if (!S_ISREG(e->type) || !(e->st.st_mode & 0111) || r->sup->init_pid <= 0 ||
+	    !ovl_fs_writable(fs))
+		return 0;
+	/* an upper name of a file the index keeps one with its lower names:
+	 * a process may run the lower one (exec'd before the copy-up) */
+	if (e->layer == OVL_UPPER && !e->indexed)
+		return ovl_entry_indexed_origin(fs, e, &odev, &oino) &&
+		       runs(r->sup, odev, oino, NULL) ? -ETXTBSY : 0;
 	/* the names of a lower file with several are one overlay inode only
 	 * with the index (else each copies up apart) */
 	bool one = ovl_fs_indexed(fs) || e->st.st_nlink <= 1;

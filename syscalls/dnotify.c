@@ -196,6 +196,9 @@ int64_t dnotify_fcntl(struct req *r)
 		close(copy);
 		return 0;
 	}
+	/* as the kernel, a registration makes the process the fd's owner
+	 * (F_GETOWN): on the open file description our copy shares */
+	(void)fcntl(copy, F_SETOWN, tgid);
 	if (in) {
 		/* as the kernel: the events add up; the last call says one-shot or not */
 		in->dn->mask |= arg & ~DN_MULTISHOT;

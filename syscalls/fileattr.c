@@ -4,13 +4,10 @@
  * up in the overlay (an upper file's too: the flags it records beside the
  * file are the engine's), and the engine answers (overlay/fileattr.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/fs.h>
+#include <unistd.h>
 #include "ovlrun/syscalls.h"
-
-#ifndef FS_IOC32_GETFLAGS
-#define FS_IOC32_GETFLAGS _IOR('f', 1, int)
-#define FS_IOC32_SETFLAGS _IOW('f', 2, int)
-#endif
 
 static int64_t fsattr(struct req *r, bool set, bool x)
 {
@@ -19,10 +16,18 @@ static int64_t fsattr(struct req *r, bool set, bool x)
 	struct ovl_fsattr a = { .x = x };
 	void *arg = x ? (void *)a.fsx : (void *)&a.flags;
 	size_t size = x ? sizeof(a.fsx) : sizeof(a.flags);
+	/* an ioctl needs an open file: AT_FDCWD and O_PATH fds are EBADF */
+	int fd = (int)ARG(r, 0), copy = fd < 0 ? -EBADF : req_getfd(r, fd);
+	if (copy < 0)
+		return copy == -EBADF ? -EBADF : SC_CONTINUE;
+	int fl = fcntl(copy, F_GETFL);
+	close(copy);
+	if (fl >= 0 && (fl & O_PATH))
+		return -EBADF;
 	int err = set ? req_read(r, ARG(r, 2), arg, size) : 0;
 	r->intent = set ? INTENT_MODIFY : INTENT_READ;
 	r->via_engine = true;
-	if (err || (err = req_cred(r, &cred)) || (err = req_lookup(r, (int)ARG(r, 0), "", 0, true, &e)))
+	if (err || (err = req_cred(r, &cred)) || (err = req_lookup(r, fd, "", 0, true, &e)))
 		return err;     /* (SC_CONTINUE: not an overlay object, or an unlinked one) */
 	err = set ? ovl_set_fsattr(r->sup->fs, cred, &e, &a) : ovl_get_fsattr(r->sup->fs, &e, &a);
 	ovl_entry_release(&e);
@@ -35,10 +40,8 @@ int64_t sys_ioctl(struct req *r)
 {
 	switch ((unsigned)ARG(r, 1)) {
 	case FS_IOC_GETFLAGS:
-	case FS_IOC32_GETFLAGS:
 		return fsattr(r, false, false);
 	case FS_IOC_SETFLAGS:
-	case FS_IOC32_SETFLAGS:
 		return fsattr(r, true, false);
 	case FS_IOC_FSGETXATTR:
 		return fsattr(r, false, true);

@@ -24,12 +24,18 @@
  *   kernel-served mount or on an fd the overlay does not own (an upper
  *   file, an unlinked file, a /dev/shm file...): on the object resolved,
  *   or on a pidfd_getfd copy of the fd (the one classified), as the tracee
- *   (req_become), SC_OBJECT;
+ *   (req_become), SC_OBJECT, refused first where the overlay's immutable
+ *   or append-only record forbids it (object.c);
+ *   a writing open or truncate of a file a sandbox process runs from a
+ *   lower: ETXTBSY (busy.c), as the kernel's deny_write_access;
  *   linkat from an fd (the copy it classified), bind of an AF_UNIX path.
  *
  * SC_CONTINUE, the fd's own authority (a dup2 changes which object, never
  * what the call may do with it: the right is the open file's):
- *   ftruncate (write access of the file), fcntl/flock locks (a lock on a
+ *   ioctl of the inode flags (fileattr.c: an overlay object's are the
+ *   engine's; the rest, the kernel's with the command's capabilities, which
+ *   hold no LINUX_IMMUTABLE), ftruncate (write access of the file; an
+ *   overlay append-only file's refused first), fcntl/flock locks (a lock on a
  *   lower file moves the fd to the upper first; a racing dup2 only puts
  *   the caller's own lock elsewhere), getdents of a served dir fd (read
  *   access), execveat(fd, "", AT_EMPTY_PATH) (exec checks the file itself,

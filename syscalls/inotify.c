@@ -222,8 +222,9 @@ static int64_t add_watch(struct req *r, struct ninst *in, const char *canon, boo
 	uint32_t events = mask & (IN_ALL_EVENTS | IN_ONESHOT | IN_EXCL_UNLINK);
 	struct nwatch *same = NULL;
 	/* what was done before the watch is none of its business: the
-	 * native events still queued go out first (to no watch, or others) */
-	notify_relay(r->sup);
+	 * native events still queued go out first (to no watch, or others);
+	 * no sweep here, which could free the instance in */
+	notify_relay_pending(r->sup);
 	for (struct nwatch *w = notify_find(n, canon); w && !same; w = w->hnext)
 		if (w->inst == in && !strcmp(w->path, canon))
 			same = w;

@@ -146,6 +146,9 @@ struct nwatch *notify_real_same(struct sup *s, struct ninst *in, const char *can
  * each. */
 void notify_real_aliases(struct sup *s, const char *path, const struct notify_obj *obj,
 			 uint32_t mask, uint32_t cookie);
+/* notify_relay without the sweep: no instance is freed (a caller that
+ * holds one goes on with it). */
+void notify_relay_pending(struct sup *s);
 /* Free the instances the command closed for good (check: ask poll too),
  * and the dead watches. */
 void notify_sweep(struct sup *s, bool check);

@@ -293,6 +293,19 @@ int notify_real_attach_raw(struct sup *s, struct nwatch *w, int fd)
 	return 0;
 }
 
+/* A non-dir whose names are one object, as the kernel's overlay inode
+ * is: several names of an upper file, or of a lower file where the kernel
+ * keeps lower hard links one (the index; or no upper to break them). */
+static bool one_object(struct sup *s, const struct ovl_entry *e)
+{
+	if (!e->type || S_ISDIR(e->type) || e->passthrough)
+		return false;
+	if (e->indexed)
+		return true;
+	return e->st.st_nlink > 1 && (e->layer == OVL_UPPER || ovl_fs_indexed(s->fs) ||
+				      !ovl_fs_writable(s->fs));
+}
+
 void notify_real_attach(struct sup *s, struct nwatch *w)
 {
 	struct notify *n = s->notify;
@@ -317,7 +330,7 @@ void notify_real_attach(struct sup *s, struct nwatch *w)
 				close(fd);
 			}
 			w->has_upper = e.layer == OVL_UPPER;
-			set_multi(n, w, e.indexed || e.st.st_nlink > 1);
+			set_multi(n, w, one_object(s, &e));
 		}
 		ovl_entry_release(&e);
 	}
@@ -342,23 +355,30 @@ static void refresh_multi(struct sup *s, struct notify *n)
 				notify_real_attach(s, w);
 }
 
-struct nwatch *notify_real_same(struct sup *s, struct ninst *in, const char *canon)
+/* The key of the object at path if its names are one object (a watch on
+ * any of them is on it). */
+static bool one_object_key(struct sup *s, const char *path, struct nkey *k)
 {
-	struct notify *n = s->notify;
 	struct ovl_entry e;
-	struct nkey k;
 	bool have = false;
-	if (!n || !n->nmulti || ovl_lookup(s->fs, &n->root, "/", canon, OVL_LOOKUP_NO_PERM, &e))
-		return NULL;
-	/* (only an object with several names can be watched under another) */
-	if (e.type && !S_ISDIR(e.type) && !e.passthrough && (e.indexed || e.st.st_nlink > 1)) {
+	if (ovl_lookup(s->fs, &s->notify->root, "/", path, OVL_LOOKUP_NO_PERM, &e))
+		return false;
+	if (one_object(s, &e)) {
 		int fd = ovl_open_real(s->fs, &e, O_PATH);
-		have = fd >= 0 && !key_of(fd, &k);
+		have = fd >= 0 && !key_of(fd, k);
 		if (fd >= 0)
 			close(fd);
 	}
 	ovl_entry_release(&e);
-	for (struct nwatch *w = in->watches; w && have; w = w->inext)
+	return have;
+}
+
+struct nwatch *notify_real_same(struct sup *s, struct ninst *in, const char *canon)
+{
+	struct nkey k;
+	if (!s->notify || !s->notify->nmulti || !one_object_key(s, canon, &k))
+		return NULL;
+	for (struct nwatch *w = in->watches; w; w = w->inext)
 		for (int i = 0; i < w->nreal && !w->dead; i++)
 			if (w->real[i]->role == ROLE_FILE && same_key(&w->real[i]->key, &k))
 				return w;
@@ -381,16 +401,8 @@ void notify_real_aliases(struct sup *s, const char *path, const struct notify_ob
 				k = w->real[i]->key;
 				have = true;
 			}
-	struct ovl_entry e;
-	if (!have && !obj && !ovl_lookup(s->fs, &n->root, "/", path, OVL_LOOKUP_NO_PERM, &e)) {
-		if (e.type && !S_ISDIR(e.type) && !e.passthrough) {
-			int fd = ovl_open_real(s->fs, &e, O_PATH);
-			have = fd >= 0 && !key_of(fd, &k);
-			if (fd >= 0)
-				close(fd);
-		}
-		ovl_entry_release(&e);
-	}
+	if (!have && !obj)
+		have = one_object_key(s, path, &k);
 	if (!have && !(obj && obj->ino))
 		return;
 	/* (collected first: a delivery may drop a watch and its attachments) */
@@ -566,6 +578,12 @@ static void raw_event(struct sup *s, const struct inotify_event *ev)
 
 void notify_relay(struct sup *s)
 {
+	notify_relay_pending(s);
+	notify_sweep(s, false);
+}
+
+void notify_relay_pending(struct sup *s)
+{
 	struct notify *n = s->notify;
 	if (!n)
 		return;
@@ -587,7 +605,6 @@ void notify_relay(struct sup *s)
 			raw_event(s, ev);
 			p += sizeof(*ev) + ev->len;
 		}
-	notify_sweep(s, false);
 }
 
 /* Free the instances whose every copy the command closed (a send failed

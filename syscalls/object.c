@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -74,6 +75,24 @@ static int call(int obj, const char *self, const struct obj_args *a)
 	return rv < 0 ? -errno : rv;
 }
 
+/* What the overlay's immutable and append-only flags of an upper file
+ * refuse (the VFS's rules; the engine's for calls by name). */
+static int prot_refuses(struct req *r, const struct obj_args *a)
+{
+	unsigned prot = ovl_fd_prot_flags(r->sup->fs, r->obj);
+	if (!prot)
+		return 0;
+	bool touch = a->op == OP_UTIMENS &&
+		     (!a->ts || (a->ts[0].tv_nsec == UTIME_NOW && a->ts[1].tv_nsec == UTIME_NOW));
+	bool writes = a->op == OP_OPEN && ((a->flags & O_ACCMODE) != O_RDONLY || (a->flags & O_TRUNC));
+	if (a->op == OP_OPEN)
+		return (writes && (prot & FS_IMMUTABLE_FL)) ||
+		       ((prot & FS_APPEND_FL) &&
+			(((a->flags & O_ACCMODE) != O_RDONLY && !(a->flags & O_APPEND)) ||
+			 (a->flags & O_TRUNC))) ? -EPERM : 0;
+	return touch && !(prot & FS_IMMUTABLE_FL) ? 0 : -EPERM;
+}
+
 static int act(struct req *r, const struct obj_args *a)
 {
 	char self[64];
@@ -84,6 +103,9 @@ static int act(struct req *r, const struct obj_args *a)
 		return -errno;
 	if (a->op == OP_CHMOD && S_ISLNK(st.st_mode))
 		return -EOPNOTSUPP;  /* as fchmodat2(AT_SYMLINK_NOFOLLOW) */
+	int refused = S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ? prot_refuses(r, a) : 0;
+	if (refused)
+		return refused;
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", r->obj);
 	struct req_saved sv;
 	int err = req_become(r, &sv);

@@ -337,6 +337,9 @@ int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_e
  * -ENOTTY), as overlayfs keeps them: setting copies e up; immutable and
  * append-only live in its "protattr" xattr, the rest on the real upper
  * object (overlay/fileattr.c). */
+/* The protected flags (FS_APPEND_FL, FS_IMMUTABLE_FL) the overlay records
+ * on the upper object fd refers to; 0 for any other object. */
+unsigned ovl_fd_prot_flags(const struct ovl_fs *fs, int fd);
 struct ovl_fsattr {
 	bool x;                         /* the fsxattr form (fsx), else flags */
 	unsigned flags;                 /* FS_*_FL */
@@ -359,6 +362,11 @@ int ovl_open_real(struct ovl_fs *fs, const struct ovl_entry *e, int flags);
 /* The same for an fd the command gets: an indexed name's is recorded as
  * opened by that name (its /proc link names the index). */
 int ovl_open_handed(struct ovl_fs *fs, const struct ovl_entry *e, int flags);
+/* The lower object (its real ids) that upper non-dir e is the index's
+ * copy of (one object with its lower names, with --index=on): false if
+ * none. */
+bool ovl_entry_indexed_origin(struct ovl_fs *fs, const struct ovl_entry *e, dev_t *dev,
+			      ino_t *ino);
 
 /* 1 if real_fd (a lower file) is the object e is, or was copied up from
  * (its origin record); 0 if not or unknown; -errno. */

@@ -1,8 +1,8 @@
 # A program running from one name of a lower file while it, or another
 # name, is opened for writing or truncated: the kernel says ETXTBSY (its
 # writes are denied while it runs) and copies nothing; with index=on every
-# name of the file is the one inode.  Then the same for a file copied up
-# before it runs.  (Readiness: the program says so once it runs.)
+# name of the file is the one inode (also a name copied up while it runs).
+# Then the same for a file copied up before it runs.  (Readiness: the program says so once it runs.)
 index=on
 image=debian
 setup_top_lower() {
@@ -32,6 +32,7 @@ run() { # NAME: run it until its stdin closes; back once it runs
 }
 stop() { exec 3>&-; wait $pid; rm /tmp/in /tmp/out; }
 run s1; try s2 s3 s1; stop
+run s1; chmod 755 s2; echo "s2 copied up:"; try s2; stop
 chmod 700 u2
 run u1; try u2 u1; stop
 stat -c '%n %h %a' s1 u1
