@@ -299,6 +299,48 @@ static void deleted_self(struct sup *s, const char *path)
 	}
 }
 
+/* The name watches were added by went while their object keeps others:
+ * a watch on an object with several names stays on it (its attachments
+ * hear the other names: notify_real_aliases), on no path, as the kernel's
+ * inode watch; the others stay on the name (README Differences). */
+static void detach(struct sup *s, const char *path)
+{
+	struct notify *n = s->notify;
+	struct nwatch *w = notify_find(n, path);
+	while (w) {
+		struct nwatch *next = next_same(w);
+		char *none = w->multi ? strdup("") : NULL;
+		if (none) {
+			unhash(n, w);
+			free(w->path);
+			w->path = none;
+			rehash(n, w);
+			w->has_upper = true;    /* its attachments are final */
+		}
+		w = next;
+	}
+}
+
+/* The object obj lost its last name: the watches that stayed on it end. */
+static void deleted_obj(struct sup *s, const struct notify_obj *obj)
+{
+	if (!obj || !obj->ino)
+		return;
+	for (struct ninst *in = s->notify->insts; in; in = in->next)
+		for (struct nwatch *w = in->watches, *next; w; w = next) {
+			next = w->inext;
+			bool on = false;
+			for (int i = 0; !w->dead && !w->path[0] && i < w->nreal; i++)
+				on |= w->real[i]->role == ROLE_FILE && w->real[i]->dev == obj->dev &&
+				      w->real[i]->ino == obj->ino;
+			if (on) {
+				if (w->mask & IN_DELETE_SELF)
+					queue_event(w->inst, w->wd, IN_DELETE_SELF, 0, NULL);
+				notify_watch_drop(s, w, true);
+			}
+		}
+}
+
 void notify_remove(struct sup *s, const char *path, bool isdir, bool last,
 		   const struct notify_obj *obj)
 {
@@ -306,9 +348,13 @@ void notify_remove(struct sup *s, const char *path, bool isdir, bool last,
 		return;
 	if (!isdir)
 		/* the link count changed */
-		to_watches(s, path, IN_ATTRIB, 0, NULL, last ? ALIAS_NONE : ALIAS_OBJ, obj);
+		to_watches(s, path, IN_ATTRIB, 0, NULL, ALIAS_OBJ, obj);
 	if (last || isdir)
 		deleted_self(s, path);
+	if (last && !isdir)
+		deleted_obj(s, obj);
+	else if (!isdir)
+		detach(s, path);
 	to_parent(s, path, IN_DELETE | (isdir ? IN_ISDIR : 0), 0);
 	char parent[PATH_MAX];
 	if (split(path, parent))
@@ -380,11 +426,14 @@ void notify_move(struct sup *s, const struct notify_move *m)
 	} else {
 		if (m->replaced)
 			to_watches(s, m->to, IN_ATTRIB | (m->replaced_isdir ? IN_ISDIR : 0), 0, NULL,
-				   m->replaced_isdir || m->replaced_last ? ALIAS_NONE : ALIAS_OBJ,
-				   &m->to_obj);
+				   m->replaced_isdir ? ALIAS_NONE : ALIAS_OBJ, &m->to_obj);
 		to_watches(s, m->from, IN_MOVE_SELF, 0, NULL, ALIAS_OBJ, &m->obj);
 		if (m->replaced && (m->replaced_last || m->replaced_isdir))
 			deleted_self(s, m->to);
+		if (m->replaced && m->replaced_last && !m->replaced_isdir)
+			deleted_obj(s, &m->to_obj);
+		else if (m->replaced && !m->replaced_isdir)
+			detach(s, m->to);
 	}
 	/* move the watches: both sets first, so an exchange swaps them */
 	size_t max = n->nwatch ? n->nwatch : 1;
