@@ -450,6 +450,28 @@ void notify_real_refresh(struct sup *s, const char *path)
 static const uint32_t data_order[] = { FAN_OPEN, FAN_ACCESS, FAN_MODIFY, FAN_CLOSE_WRITE,
 				       FAN_CLOSE_NOWRITE };
 
+/* IN_EXCL_UNLINK: a child's event is not for the dir watch w once the
+ * child (obj, its real key) is no longer at name in w's dir. */
+static bool child_gone(struct sup *s, const struct nwatch *w, const struct nkey *obj,
+		       const char *name)
+{
+	struct ovl_entry e;
+	struct nkey k;
+	if (!(w->mask & IN_EXCL_UNLINK) || !obj)
+		return false;
+	if (ovl_lookup(s->fs, &s->notify->root, w->path, name, OVL_LOOKUP_NO_PERM, &e))
+		return true;
+	bool here = false;
+	if (e.type && !e.passthrough) {
+		int fd = ovl_open_real(s->fs, &e, O_PATH);
+		here = fd >= 0 && !key_of(fd, &k) && same_key(&k, obj);
+		if (fd >= 0)
+			close(fd);
+	}
+	ovl_entry_release(&e);
+	return !here;
+}
+
 static void each_data_event(struct sup *s, uint64_t mask, const struct nkey *obj,
 			    const struct nkey *dir, const char *name)
 {
@@ -471,7 +493,8 @@ static void each_data_event(struct sup *s, uint64_t mask, const struct nkey *obj
 				continue;
 			for (struct nreal *x = n->real_hash[hash_key(key)]; x && k < 64; x = x->next)
 				if (same_key(&x->key, key) &&
-				    x->role == (pass ? ROLE_LAYER_DIR : ROLE_FILE)) {
+				    x->role == (pass ? ROLE_LAYER_DIR : ROLE_FILE) &&
+				    !(pass && child_gone(s, x->w, obj, name))) {
 					names[k] = pass ? name : NULL;
 					ws[k++] = x->w;
 				}
