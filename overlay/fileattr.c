@@ -159,14 +159,23 @@ static ssize_t protattr_at(const struct ovl_fs *fs, int dirfd, const char *name,
 	return lgetxattr(proc, fs->xa_protattr, buf, n);
 }
 
+/* A record's flags: 'a' and 'i' only, or none (the kernel drops a record
+ * with anything else in it). */
+static unsigned parse_protattr(const char *buf, ssize_t n)
+{
+	unsigned flags = 0;
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] != 'a' && buf[i] != 'i')
+			return 0;
+		flags |= buf[i] == 'a' ? FS_APPEND_FL : FS_IMMUTABLE_FL;
+	}
+	return flags;
+}
+
 static unsigned prot_of(const struct ovl_fs *fs, int dirfd, const char *name)
 {
 	char buf[PROTATTR_MAX];
-	ssize_t n = protattr_at(fs, dirfd, name, buf, sizeof(buf));
-	unsigned flags = 0;
-	for (ssize_t i = 0; i < n; i++)
-		flags |= buf[i] == 'a' ? FS_APPEND_FL : buf[i] == 'i' ? FS_IMMUTABLE_FL : 0;
-	return flags;
+	return parse_protattr(buf, protattr_at(fs, dirfd, name, buf, sizeof(buf)));
 }
 
 unsigned ovl_fd_prot_flags(const struct ovl_fs *fs, int fd)

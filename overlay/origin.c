@@ -352,25 +352,19 @@ bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, bool upper, bool linked, mode_
 	return changed;
 }
 
-bool ovl_entry_indexed_origin(struct ovl_fs *fs, const struct ovl_entry *e, dev_t *dev,
-			      ino_t *ino)
+bool ovl_entry_origin(struct ovl_fs *fs, const struct ovl_entry *e, dev_t *dev, ino_t *ino)
 {
 	const char *name;
-	if (!ovl_fs_indexed(fs) || e->layer != OVL_UPPER || !e->type || S_ISDIR(e->type))
+	if (e->layer != OVL_UPPER || !e->type || S_ISDIR(e->type))
 		return false;
 	int dirfd = ovl_entry_real_at(e, &name);
 	unsigned char fb[ORIGIN_MAX];
 	ssize_t n = dirfd < 0 ? -1 : read_at(fs->xa_origin, dirfd, name, e->st.st_dev,
 					     e->st.st_ino, fb, sizeof(fb));
-	char hex[OVL_INDEX_NAME_MAX];
-	struct stat st;
-	if (n <= 0 || 2 * (size_t)n >= sizeof(hex))
+	struct ovl_origin_slot s = { .dev = e->st.st_dev, .ino = e->st.st_ino };
+	if (n <= 0 || !origin_decode(fs, fb, n, e->type, &s))
 		return false;
-	ovl_index_hex(fb, (size_t)n, hex);
-	if (!ovl_index_holds(fs, hex, e->st.st_dev, e->st.st_ino) ||
-	    !origin_find(fs, fb, n, e->type, &st))
-		return false;
-	*dev = st.st_dev;
-	*ino = st.st_ino;
+	*dev = s.odev;
+	*ino = s.oino;
 	return true;
 }

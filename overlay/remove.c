@@ -53,6 +53,10 @@ static int remove_entry(struct ovl_fs *fs, struct ovl_entry *e, bool is_dir, nli
 		int lower = ovl_lower_positive(fs, &e->parent, e->name);
 		if (lower < 0)
 			return lower;
+		/* (a file whiteout-removed ends in the work dir: its fds read
+		 * as its overlay path, "(deleted)": overlay/handed.c) */
+		if (lower > 0 && !is_dir && e->st.st_nlink <= 1)
+			ovl_handed_record(fs, e->st.st_dev, e->st.st_ino, e->path, e->handed_seq);
 		err = ovl_remove_upper(fs, e->parent.fd[0], e->name, is_dir, lower > 0);
 	}
 	/* The dir (or whatever was here) is gone, maybe only partly on error. */

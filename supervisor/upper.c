@@ -348,6 +348,7 @@ void upper_attach(struct sup *s, int upper_host_fd, int work_host_fd, const char
 	path_join(work_at, target, s->work_rel);
 	s->upper_fd = open_dir(s->upper_prefix, "upper dir");
 	s->work_fd = open_dir(work_at, "work dir");
+	snprintf(s->work_prefix, sizeof(s->work_prefix), "%s", work_at);
 	/* (fds of index entries read as the names they were opened by) */
 	if (s->opt.index)
 		path_join(s->index_prefix, work_at, "/" OVL_WORK_INDEX);

@@ -59,10 +59,10 @@ int busy_check(struct req *r, const struct ovl_entry *e)
 	if (!S_ISREG(e->type) || !(e->st.st_mode & 0111) || r->sup->init_pid <= 0 ||
 	    !ovl_fs_writable(fs))
 		return 0;
-	/* an upper name of a file the index keeps one with its lower names:
-	 * a process may run the lower one (exec'd before the copy-up) */
+	/* an upper copy the overlay keeps one object with its lower (its
+	 * origin): a process may run the lower one (exec'd before the copy-up) */
 	if (e->layer == OVL_UPPER && !e->indexed)
-		return ovl_entry_indexed_origin(fs, e, &odev, &oino) &&
+		return ovl_entry_origin(fs, e, &odev, &oino) &&
 		       runs(r->sup, odev, oino, NULL) ? -ETXTBSY : 0;
 	/* the names of a lower file with several are one overlay inode only
 	 * with the index (else each copies up apart) */

@@ -8,14 +8,17 @@
  * the dir's overlay path (the same synthesized and relayed events as
  * inotify's, DN_* mapped to IN_*), owned by an instance of its own, and an
  * event sends the signal dnotify sends: the fd's F_SETSIG signal (SIGIO by
- * default) to the process that registered, with si_fd for a real-time one.
+ * default) to the fd's owner (F_SETOWN; a registration makes the caller
+ * the owner if there is none, as the kernel does), with si_fd for a
+ * real-time one; to another process than the one that registered only if
+ * that one could signal it (the kernel checks the owner-setter's rights).
  * Like the rest of notify.c, everything here runs under the serve_lock
  * held exclusively (table.c: sc_alone).
  *
  * Differences (README): si_code is SI_QUEUE, not POLL_MSG (a process may
  * send another no code of the kernel's); a registration ends when its fd
  * no longer holds the description it was made on, seen at its next event,
- * not at the close; F_GETOWN of the fd is not set; past NOTIFY_MAX_WATCHES watches of both
+ * not at the close; past NOTIFY_MAX_WATCHES watches of both
  * kinds a registration fails with ENOSPC.  Dirs outside the overlay
  * (kernel-served mounts, host fds) and removed ones get the kernel's own
  * dnotify.
@@ -68,20 +71,71 @@ bool dnotify_alive(const struct ndnotify *dn)
 	return syscall(SYS_kcmp, dn->tgid, getpid(), KCMP_FILE, dn->fd, dn->copy) == 0;
 }
 
+/* The process (thread group) of thread tid: its id in our pid ns. */
+static pid_t tgid_of(pid_t tid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (req_read_proc(path, buf, sizeof(buf), -ENOENT) < 0)
+		return -1;
+	const char *t = strstr(buf, "\nTgid:");
+	return t ? (pid_t)atoi(t + 6) : -1;
+}
+
+/* A process's real and effective uid, from its status (supervisor's pid
+ * namespace); false if gone. */
+static bool uids_of(pid_t pid, uid_t *ruid, uid_t *euid)
+{
+	char path[48], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "re");
+	bool found = false;
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "Uid: %u %u", ruid, euid) == 2;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* May the registering process signal pid (kill(2)'s rule; root inside
+ * keeps CAP_KILL)? */
+static bool may_signal(const struct ndnotify *dn, pid_t pid)
+{
+	uid_t r, e, tr, te;
+	if (pid == dn->tgid)
+		return true;
+	if (!uids_of(dn->tgid, &r, &e) || !uids_of(pid, &tr, &te))
+		return false;
+	return e == 0 || r == tr || r == te || e == tr || e == te;
+}
+
 static void dnotify_signal(const struct ndnotify *dn)
 {
+	struct f_owner_ex owner;
 	int sig = fcntl(dn->copy, F_GETSIG);  /* F_SETSIG's: per open file description */
-	if (sig <= 0) {
-		(void)syscall(SYS_pidfd_send_signal, dn->pidfd, SIGIO, NULL, 0);
+	if (fcntl(dn->copy, F_GETOWN_EX, &owner) || owner.pid <= 0)
+		return;                         /* no owner: no signal, as send_sigio */
+	pid_t tgid = owner.type == F_OWNER_TID ? tgid_of(owner.pid) : owner.pid;
+	if (owner.type == F_OWNER_PGRP || tgid <= 0 || !may_signal(dn, tgid)) {
+		/* (a process group: its processes as kill(2) would, by the
+		 * registrant's right, which kill checks itself only for us) */
+		if (owner.type == F_OWNER_PGRP && may_signal(dn, dn->tgid) && dn->tgid > 0)
+			(void)kill(-owner.pid, sig > 0 ? sig : SIGIO);
 		return;
 	}
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
-	si.si_signo = sig;
+	si.si_signo = sig > 0 ? sig : SIGIO;
 	si.si_code = SI_QUEUE;
 	si.si_band = POLLIN | POLLRDNORM | POLLMSG;
-	si.si_fd = dn->fd;
-	(void)syscall(SYS_pidfd_send_signal, dn->pidfd, sig, &si, 0);
+	if (sig > 0)
+		si.si_fd = dn->fd;
+	if (owner.type == F_OWNER_TID)
+		(void)syscall(SYS_rt_tgsigqueueinfo, tgid, owner.pid, si.si_signo, &si);
+	else if (sig > 0)
+		(void)syscall(SYS_rt_sigqueueinfo, tgid, si.si_signo, &si);
+	else
+		(void)kill(tgid, SIGIO);
 }
 
 bool dnotify_event(struct ndnotify *dn, uint32_t mask, uint32_t cookie)
@@ -109,16 +163,6 @@ void dnotify_free(struct ndnotify *dn)
 	free(dn);
 }
 
-/* The process (thread group) of thread tid: its id in our pid ns. */
-static pid_t tgid_of(pid_t tid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	if (req_read_proc(path, buf, sizeof(buf), -ENOENT) < 0)
-		return -1;
-	const char *t = strstr(buf, "\nTgid:");
-	return t ? (pid_t)atoi(t + 6) : -1;
-}
 
 /* The registration of process tgid on copy's description, or NULL. */
 static struct ninst *registered(struct notify *n, pid_t tgid, int copy)
@@ -197,8 +241,9 @@ int64_t dnotify_fcntl(struct req *r)
 		return 0;
 	}
 	/* as the kernel, a registration makes the process the fd's owner
-	 * (F_GETOWN): on the open file description our copy shares */
-	(void)fcntl(copy, F_SETOWN, tgid);
+	 * (F_GETOWN) if it has none: on the description our copy shares */
+	if (fcntl(copy, F_GETOWN) == 0)
+		(void)fcntl(copy, F_SETOWN, tgid);
 	if (in) {
 		/* as the kernel: the events add up; the last call says one-shot or not */
 		in->dn->mask |= arg & ~DN_MULTISHOT;

@@ -154,6 +154,12 @@ static int classify_on(struct sup *s, uint64_t mnt_id, char *link, char *canon,
 			*kind = FD_UPPER;
 			break;
 		}
+		/* a removed upper file (lower_canon: its overlay path) */
+		if (s->work_prefix[0] &&
+		    (rest = resolve_under(link, s->work_prefix, strlen(s->work_prefix)))) {
+			*kind = FD_UPPER;
+			break;
+		}
 		if ((rest = under_lower(s, link)))
 			*kind = FD_LOWER;
 		break;
@@ -193,6 +199,13 @@ static bool index_link(const struct sup *s, const char *link)
 	return s->index_prefix[0] && resolve_under(link, s->index_prefix, strlen(s->index_prefix));
 }
 
+/* The link of an fd of an upper file removed into the work dir. */
+static bool work_link(const struct sup *s, const char *link)
+{
+	return s->work_prefix[0] && !index_link(s, link) &&
+	       resolve_under(link, s->work_prefix, strlen(s->work_prefix));
+}
+
 /* An index entry's (dev, ino) overlay path: the name it was opened by,
  * as renames carried it, if that still names it; else -ENOENT, as for an
  * unlinked file (the name was removed or replaced: the fd is the object
@@ -216,6 +229,12 @@ static int index_canon(struct req *r, dev_t dev, ino_t ino, char *canon)
 static int lower_canon(struct req *r, int err, enum fd_kind kind, dev_t dev, ino_t ino,
 		       const char *link, char *canon)
 {
+	/* a removed upper file: where it was (an unlinked file, as said) */
+	if (kind == FD_UPPER && work_link(r->sup, link)) {
+		if (!ovl_handed_path(r->sup->fs, dev, ino, canon))
+			strcpy(canon, "/");
+		return -ENOENT;
+	}
 	if (!err && kind == FD_UPPER && index_link(r->sup, link))
 		return index_canon(r, dev, ino, canon);
 	if (!err && kind == FD_LOWER)
@@ -334,7 +353,8 @@ int resolve_own_fd(struct req *r, int fd, char *canon, enum fd_kind *kind, char 
 	int err = resolve_read_link(proc, link);
 	if (!err)
 		err = resolve_classify(r->sup, proc, link, canon, kind);
-	if (!err && (*kind == FD_LOWER || index_link(r->sup, link)) && !fstat(fd, &st))
+	if ((*kind == FD_LOWER || index_link(r->sup, link) || work_link(r->sup, link)) &&
+	    !fstat(fd, &st))
 		err = lower_canon(r, err, *kind, st.st_dev, st.st_ino, link, canon);
 	return err;
 }

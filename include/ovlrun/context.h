@@ -141,6 +141,7 @@ struct sup {
 	char **lower_prefix;            /* where lower i is mounted, as readlink shows it (nlower) */
 	char upper_prefix[PATH_MAX];    /* where the upper dir is reachable, "" if read-only */
 	char index_prefix[PATH_MAX];    /* --index=on: the work dir's index the same way, else "" */
+	char work_prefix[PATH_MAX];     /* the work dir the same way ("" without an upper) */
 	struct mount_ids *mnt;          /* which mounts are whose (mount_ids.c) */
 	struct shadow_binds *binds;     /* the shadow's bind mounts, bounded: own lock (shadow_binds.h) */
 	int upper_fd, work_fd;          /* through the nosuid,nodev upper mount */

@@ -362,11 +362,10 @@ int ovl_open_real(struct ovl_fs *fs, const struct ovl_entry *e, int flags);
 /* The same for an fd the command gets: an indexed name's is recorded as
  * opened by that name (its /proc link names the index). */
 int ovl_open_handed(struct ovl_fs *fs, const struct ovl_entry *e, int flags);
-/* The lower object (its real ids) that upper non-dir e is the index's
- * copy of (one object with its lower names, with --index=on): false if
- * none. */
-bool ovl_entry_indexed_origin(struct ovl_fs *fs, const struct ovl_entry *e, dev_t *dev,
-			      ino_t *ino);
+/* The lower object (its real ids) upper non-dir e is one overlay object
+ * with, as the kernel's overlayfs keeps them: e's copy-up origin when it
+ * had one name, or the index keeps its names one; false if none. */
+bool ovl_entry_origin(struct ovl_fs *fs, const struct ovl_entry *e, dev_t *dev, ino_t *ino);
 
 /* 1 if real_fd (a lower file) is the object e is, or was copied up from
  * (its origin record); 0 if not or unknown; -errno. */

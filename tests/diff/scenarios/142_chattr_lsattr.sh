@@ -17,7 +17,7 @@ flags f d
 t chattr +i f
 flags f
 t sh -c 'echo more >> f'; t truncate -s 0 f; t chmod 600 f; t chown 1 f; t touch f
-t setfattr -n user.k -v v f; t ln f f2; t rm f; t mv f f3
+t python3 -c "import os; os.setxattr('f', 'user.k', b'v')"; t ln f f2; t rm f; t mv f f3
 cat f
 t chattr +a g
 t sh -c 'echo appended >> g'; t sh -c 'echo over > g'; t truncate -s 0 g; t touch g
