@@ -15,7 +15,7 @@ for p in a:b x:y p:q; do echo "${p%:*}" > "$L/data/${p%:*}"; ln "$L/data/${p%:*}
 show='cd /data; for f in a b x y p q; do echo "$f $(stat -c %h $f 2>&1) $(cat $f 2>&1 | tr "\n" " ")"; done'
 
 # index entry of the file whose upper name is NAME, in work dir W
-entry() { local i f; i=$(stat -c %i "$1/data/$3"); for f in "$2"/index/*; do [[ $(stat -c %i "$f") == "$i" ]] && echo "$f"; done; }
+entry() { local i f; i=$(stat -c %i "$1/data/$3"); for f in "$2"/index/*; do [[ $(stat -c %i "$f") == "$i" ]] && echo "$f"; done; true; }
 craft() { # CASE U W: what someone did to the kernel's index
 	local u=$2 w=$3
 	case $1 in
