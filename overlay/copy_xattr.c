@@ -34,6 +34,18 @@ ssize_t ovl_xnode_get(const struct ovl_xnode *x, const char *name, void *v, size
 	return r < 0 ? -errno : r;
 }
 
+ssize_t ovl_fd_xattr_get(int fd, const char *name, void *v, size_t n)
+{
+	struct ovl_xnode x;
+	ovl_xnode_init(&x, fd, false);
+	ssize_t r = ovl_xnode_get(&x, name, v, n);
+	if (r == -EBADF) {              /* an O_PATH fd: through its /proc name */
+		ovl_xnode_init(&x, fd, true);
+		r = ovl_xnode_get(&x, name, v, n);
+	}
+	return r;
+}
+
 static ssize_t xnode_list(const struct ovl_xnode *x, char *buf, size_t n)
 {
 	ssize_t r = x->by_path ? listxattr(x->proc, buf, n) : flistxattr(x->fd, buf, n);

@@ -181,17 +181,14 @@ static unsigned prot_of(const struct ovl_fs *fs, int dirfd, const char *name)
 unsigned ovl_fd_prot_flags(const struct ovl_fs *fs, int fd)
 {
 	char buf[PROTATTR_MAX];
-	struct ovl_xnode x;
-	ovl_xnode_init(&x, fd, false);
-	ssize_t n = ovl_xnode_get(&x, fs->xa_protattr, buf, sizeof(buf));
-	if (n == -EBADF) {              /* (an O_PATH fd: through its /proc name) */
-		ovl_xnode_init(&x, fd, true);
-		n = ovl_xnode_get(&x, fs->xa_protattr, buf, sizeof(buf));
-	}
-	unsigned flags = 0;
-	for (ssize_t i = 0; i < n; i++)
-		flags |= buf[i] == 'a' ? FS_APPEND_FL : buf[i] == 'i' ? FS_IMMUTABLE_FL : 0;
-	return flags;
+	return parse_protattr(buf, ovl_fd_xattr_get(fd, fs->xa_protattr, buf, sizeof(buf)));
+}
+
+bool ovl_prot_refuses_open(unsigned prot, int flags)
+{
+	bool writes = (flags & O_ACCMODE) != O_RDONLY, trunc = flags & O_TRUNC;
+	return ((prot & FS_IMMUTABLE_FL) && (writes || trunc)) ||
+	       ((prot & FS_APPEND_FL) && ((writes && !(flags & O_APPEND)) || trunc));
 }
 
 /* A real object's own immutable and append-only (a lower's: the kernel's

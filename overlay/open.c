@@ -186,8 +186,7 @@ static int open_entry(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl
 		return -EPERM;
 	if ((err = ovl_permission(cred, &e->st, mask)))
 		return err;
-	if ((prot & FS_APPEND_FL) &&
-	    (((flags & O_ACCMODE) != O_RDONLY && !(flags & O_APPEND)) || (flags & O_TRUNC)))
+	if (ovl_prot_refuses_open(prot, flags))
 		return -EPERM;
 	if ((err = may_noatime(cred, &e->st, flags)))
 		return err;

@@ -270,18 +270,6 @@ static ssize_t read_at(const char *xa, int parent, const char *name, dev_t dev, 
 	return r;
 }
 
-/* Of an fd of any kind (O_PATH ones through their /proc name). */
-static ssize_t read_fd(const char *xa, int fd, void *buf, size_t n)
-{
-	struct ovl_xnode x;
-	ovl_xnode_init(&x, fd, false);
-	ssize_t r = ovl_xnode_get(&x, xa, buf, n);
-	if (r == -EBADF) {
-		ovl_xnode_init(&x, fd, true);
-		r = ovl_xnode_get(&x, xa, buf, n);
-	}
-	return r;
-}
 
 /* What the upper inode (dev, ino) of type, *nlink links, reports, read
  * through (parent, name) or fd on a miss; false when its own number (and
@@ -300,7 +288,7 @@ static bool renumbered(struct ovl_fs *fs, int parent, const char *name, int fd, 
 	ino_t uino = *ino;
 	if (!cache_get(fs, *dev, *ino, &s, &gen)) {
 		unsigned char fb[ORIGIN_MAX];
-		ssize_t n = fd >= 0 ? read_fd(fs->xa_origin, fd, fb, sizeof(fb))
+		ssize_t n = fd >= 0 ? ovl_fd_xattr_get(fd, fs->xa_origin, fb, sizeof(fb))
 				    : read_at(fs->xa_origin, parent, name, *dev, *ino, fb, sizeof(fb));
 		if (n < 0 && n != -ENODATA && n != -ERANGE && n != -EOPNOTSUPP)
 			return false;
@@ -315,7 +303,7 @@ static bool renumbered(struct ovl_fs *fs, int parent, const char *name, int fd, 
 	*ino = s.oino;
 	if (s.indexed && nlink) {
 		char rec[OVL_NLINK_REC_MAX];
-		ssize_t n = fd >= 0 ? read_fd(fs->xa_nlink, fd, rec, sizeof(rec) - 1)
+		ssize_t n = fd >= 0 ? ovl_fd_xattr_get(fd, fs->xa_nlink, rec, sizeof(rec) - 1)
 				    : read_at(fs->xa_nlink, parent, name, udev, uino, rec,
 					      sizeof(rec) - 1);
 		*nlink = ovl_index_nlink_of(rec, n, *nlink, s.lower_nlink);
@@ -332,7 +320,7 @@ void ovl_origin_ids(struct ovl_fs *fs, int parent, const char *name, mode_t type
 int ovl_origin_of(struct ovl_fs *fs, int fd, mode_t type, struct stat *lower)
 {
 	unsigned char fb[ORIGIN_MAX];
-	ssize_t n = read_fd(fs->xa_origin, fd, fb, sizeof(fb));
+	ssize_t n = ovl_fd_xattr_get(fd, fs->xa_origin, fb, sizeof(fb));
 	return n > 0 && origin_find(fs, fb, n, type, lower) ? 0 : -ENOENT;
 }
 
@@ -355,16 +343,10 @@ bool ovl_fd_renumbered(struct ovl_fs *fs, int fd, bool upper, bool linked, mode_
 bool ovl_entry_origin(struct ovl_fs *fs, const struct ovl_entry *e, dev_t *dev, ino_t *ino)
 {
 	const char *name;
-	if (e->layer != OVL_UPPER || !e->type || S_ISDIR(e->type))
+	int dirfd = e->layer == OVL_UPPER ? ovl_entry_real_at(e, &name) : -1;
+	if (dirfd < 0)
 		return false;
-	int dirfd = ovl_entry_real_at(e, &name);
-	unsigned char fb[ORIGIN_MAX];
-	ssize_t n = dirfd < 0 ? -1 : read_at(fs->xa_origin, dirfd, name, e->st.st_dev,
-					     e->st.st_ino, fb, sizeof(fb));
-	struct ovl_origin_slot s = { .dev = e->st.st_dev, .ino = e->st.st_ino };
-	if (n <= 0 || !origin_decode(fs, fb, n, e->type, &s))
-		return false;
-	*dev = s.odev;
-	*ino = s.oino;
-	return true;
+	*dev = e->st.st_dev;
+	*ino = e->st.st_ino;
+	return renumbered(fs, dirfd, name, -1, true, e->type, dev, ino, NULL);
 }

@@ -52,6 +52,8 @@ struct ovl_xnode {
 void ovl_xnode_init(struct ovl_xnode *x, int fd, bool by_path);
 int ovl_xnode_set(const struct ovl_xnode *x, const char *name, const void *v, size_t n);
 ssize_t ovl_xnode_get(const struct ovl_xnode *x, const char *name, void *v, size_t n);
+/* The xattr of the object an fd of any kind refers to (O_PATH ones too). */
+ssize_t ovl_fd_xattr_get(int fd, const char *name, void *v, size_t n);
 /* Copy all xattrs but the overlay's private ones. */
 int ovl_copy_xattrs(const struct ovl_fs *fs, const struct ovl_xnode *src,
 		    const struct ovl_xnode *dst);

@@ -329,11 +329,7 @@ static void deleted_obj(struct sup *s, const struct notify_obj *obj)
 	for (struct ninst *in = s->notify->insts; in; in = in->next)
 		for (struct nwatch *w = in->watches, *next; w; w = next) {
 			next = w->inext;
-			bool on = false;
-			for (int i = 0; !w->dead && !w->path[0] && i < w->nreal; i++)
-				on |= w->real[i]->role == ROLE_FILE && w->real[i]->dev == obj->dev &&
-				      w->real[i]->ino == obj->ino;
-			if (on) {
+			if (!w->path[0] && notify_watch_on(w, NULL, obj)) {
 				if (w->mask & IN_DELETE_SELF)
 					queue_event(w->inst, w->wd, IN_DELETE_SELF, 0, NULL);
 				notify_watch_drop(s, w, true);

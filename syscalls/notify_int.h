@@ -138,6 +138,9 @@ void notify_real_detach(struct sup *s, struct nwatch *w);
 /* Re-attach the watches on path and on its parents if the objects behind
  * them changed (copy-up, a new upper or mirror dir). */
 void notify_real_refresh(struct sup *s, const char *path);
+/* w is attached to the real object of key k (or, k NULL, of ids obj). */
+struct nkey;
+bool notify_watch_on(const struct nwatch *w, const struct nkey *k, const struct notify_obj *obj);
 /* The watch of instance in on the non-dir at canon under another of its
  * names (the kernel's watches are on inodes: one per object), NULL if none. */
 struct nwatch *notify_real_same(struct sup *s, struct ninst *in, const char *canon);

@@ -355,15 +355,16 @@ static void refresh_multi(struct sup *s, struct notify *n)
 				notify_real_attach(s, w);
 }
 
-/* The key of the object at path if its names are one object (a watch on
- * any of them is on it). */
-static bool one_object_key(struct sup *s, const char *path, struct nkey *k)
+/* The real key of the object at base/path (one_only: if its names are
+ * one object, a watch on any of them being on it). */
+static bool key_at(struct sup *s, const char *base, const char *path, bool one_only,
+		   struct nkey *k)
 {
 	struct ovl_entry e;
 	bool have = false;
-	if (ovl_lookup(s->fs, &s->notify->root, "/", path, OVL_LOOKUP_NO_PERM, &e))
+	if (ovl_lookup(s->fs, &s->notify->root, base, path, OVL_LOOKUP_NO_PERM, &e))
 		return false;
-	if (one_object(s, &e)) {
+	if (one_only ? one_object(s, &e) : e.type && !e.passthrough) {
 		int fd = ovl_open_real(s->fs, &e, O_PATH);
 		have = fd >= 0 && !key_of(fd, k);
 		if (fd >= 0)
@@ -373,15 +374,25 @@ static bool one_object_key(struct sup *s, const char *path, struct nkey *k)
 	return have;
 }
 
+bool notify_watch_on(const struct nwatch *w, const struct nkey *k, const struct notify_obj *obj)
+{
+	for (int i = 0; !w->dead && i < w->nreal; i++) {
+		const struct nreal *x = w->real[i];
+		if (x->role == ROLE_FILE && (k ? same_key(&x->key, k)
+					       : x->dev == obj->dev && x->ino == obj->ino))
+			return true;
+	}
+	return false;
+}
+
 struct nwatch *notify_real_same(struct sup *s, struct ninst *in, const char *canon)
 {
 	struct nkey k;
-	if (!s->notify || !s->notify->nmulti || !one_object_key(s, canon, &k))
+	if (!s->notify || !s->notify->nmulti || !key_at(s, "/", canon, true, &k))
 		return NULL;
 	for (struct nwatch *w = in->watches; w; w = w->inext)
-		for (int i = 0; i < w->nreal && !w->dead; i++)
-			if (w->real[i]->role == ROLE_FILE && same_key(&w->real[i]->key, &k))
-				return w;
+		if (notify_watch_on(w, &k, NULL))
+			return w;
 	return NULL;
 }
 
@@ -402,26 +413,17 @@ void notify_real_aliases(struct sup *s, const char *path, const struct notify_ob
 				have = true;
 			}
 	if (!have && !obj)
-		have = one_object_key(s, path, &k);
+		have = key_at(s, "/", path, true, &k);
 	if (!have && !(obj && obj->ino))
 		return;
 	/* (collected first: a delivery may drop a watch and its attachments) */
 	struct nwatch *to[64];
 	int nto = 0;
 	for (struct ninst *in = n->insts; in && nto < 64; in = in->next)
-		for (struct nwatch *w = in->watches; w && nto < 64; w = w->inext) {
-			if (!w->multi || w->dead || !strcmp(w->path, path))
-				continue;
-			for (int i = 0; i < w->nreal; i++) {
-				const struct nreal *x = w->real[i];
-				if (x->role == ROLE_FILE &&
-				    (have ? same_key(&x->key, &k)
-					  : x->dev == obj->dev && x->ino == obj->ino)) {
-					to[nto++] = w;
-					break;
-				}
-			}
-		}
+		for (struct nwatch *w = in->watches; w && nto < 64; w = w->inext)
+			if (w->multi && strcmp(w->path, path) &&
+			    notify_watch_on(w, have ? &k : NULL, obj))
+				to[nto++] = w;
 	for (int i = 0; i < nto; i++)
 		notify_deliver(s, to[i], mask, cookie, NULL);
 }
@@ -455,21 +457,10 @@ static const uint32_t data_order[] = { FAN_OPEN, FAN_ACCESS, FAN_MODIFY, FAN_CLO
 static bool child_gone(struct sup *s, const struct nwatch *w, const struct nkey *obj,
 		       const char *name)
 {
-	struct ovl_entry e;
 	struct nkey k;
 	if (!(w->mask & IN_EXCL_UNLINK) || !obj)
 		return false;
-	if (ovl_lookup(s->fs, &s->notify->root, w->path, name, OVL_LOOKUP_NO_PERM, &e))
-		return true;
-	bool here = false;
-	if (e.type && !e.passthrough) {
-		int fd = ovl_open_real(s->fs, &e, O_PATH);
-		here = fd >= 0 && !key_of(fd, &k) && same_key(&k, obj);
-		if (fd >= 0)
-			close(fd);
-	}
-	ovl_entry_release(&e);
-	return !here;
+	return !key_at(s, w->path, name, false, &k) || !same_key(&k, obj);
 }
 
 static void each_data_event(struct sup *s, uint64_t mask, const struct nkey *obj,

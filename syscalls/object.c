@@ -82,14 +82,11 @@ static int prot_refuses(struct req *r, const struct obj_args *a)
 	unsigned prot = ovl_fd_prot_flags(r->sup->fs, r->obj);
 	if (!prot)
 		return 0;
+	if (a->op == OP_OPEN)
+		return ovl_prot_refuses_open(prot, a->flags) ? -EPERM : 0;
+	/* (an append-only file takes the time now) */
 	bool touch = a->op == OP_UTIMENS &&
 		     (!a->ts || (a->ts[0].tv_nsec == UTIME_NOW && a->ts[1].tv_nsec == UTIME_NOW));
-	bool writes = a->op == OP_OPEN && ((a->flags & O_ACCMODE) != O_RDONLY || (a->flags & O_TRUNC));
-	if (a->op == OP_OPEN)
-		return (writes && (prot & FS_IMMUTABLE_FL)) ||
-		       ((prot & FS_APPEND_FL) &&
-			(((a->flags & O_ACCMODE) != O_RDONLY && !(a->flags & O_APPEND)) ||
-			 (a->flags & O_TRUNC))) ? -EPERM : 0;
 	return touch && !(prot & FS_IMMUTABLE_FL) ? 0 : -EPERM;
 }
 

@@ -353,7 +353,8 @@ int resolve_own_fd(struct req *r, int fd, char *canon, enum fd_kind *kind, char 
 	int err = resolve_read_link(proc, link);
 	if (!err)
 		err = resolve_classify(r->sup, proc, link, canon, kind);
-	if ((*kind == FD_LOWER || index_link(r->sup, link) || work_link(r->sup, link)) &&
+	if ((*kind == FD_LOWER ||
+	     (*kind == FD_UPPER && (index_link(r->sup, link) || work_link(r->sup, link)))) &&
 	    !fstat(fd, &st))
 		err = lower_canon(r, err, *kind, st.st_dev, st.st_ino, link, canon);
 	return err;

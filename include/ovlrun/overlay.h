@@ -340,6 +340,9 @@ int ovl_removexattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_e
 /* The protected flags (FS_APPEND_FL, FS_IMMUTABLE_FL) the overlay records
  * on the upper object fd refers to; 0 for any other object. */
 unsigned ovl_fd_prot_flags(const struct ovl_fs *fs, int fd);
+/* An open with flags of an object with those protected flags is refused
+ * (EPERM), as may_open refuses it. */
+bool ovl_prot_refuses_open(unsigned prot, int flags);
 struct ovl_fsattr {
 	bool x;                         /* the fsxattr form (fsx), else flags */
 	unsigned flags;                 /* FS_*_FL */
