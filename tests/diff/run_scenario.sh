@@ -27,6 +27,9 @@
 #                         with grep -E) whose contents carry times (logs): their
 #                         size and checksum are left out of the comparison
 #   skip_reason=...       optional: skip (exit 77) with this reason
+#   $inotify_ev_py        set for the scenario: python def ev(tag) printing the
+#                         events queued on inotify fd `ino` (inotify_ev.py), to
+#                         splice into a python script (unquoted here-doc)
 #   documented_difference="..."  optional: a known, README-documented
 #                         difference.  ovlrun's report must then equal its
 #                         pinned copy, tests/diff/expected/NNN_name.ovlrun (the
@@ -71,6 +74,7 @@ if [[ $kernel_only -eq 1 ]]; then ovl_init --no-binary; else ovl_init; fi
 require_kernel_overlay
 
 script="" no_upper="" index="" lowers="" skip_reason="" documented_difference="" image="" volatile_files=""
+inotify_ev_py=$(<"$here/inotify_ev.py")
 source "$scenario"
 lowers_wanted=$lowers   # (the harness's own $lowers is the --lower list)
 [[ -z $lowers_wanted ]] || ((lowers_wanted >= 2 && lowers_wanted <= 500)) ||

@@ -3,7 +3,7 @@
 # and what is done through any name (write, chmod, link, rename over,
 # unlink of another name, rename of another name) reaches it.
 image=debian
-script=$(cat <<'EOS'
+script=$(cat <<EOS
 python3 - <<'PY'
 import os, struct, ctypes
 libc = ctypes.CDLL(None, use_errno=True)
@@ -11,17 +11,7 @@ os.makedirs('/tmp/w')
 open('/tmp/w/a', 'w').write('x'); os.link('/tmp/w/a', '/tmp/w/e'); os.link('/tmp/w/a', '/tmp/w/f')
 ino = libc.inotify_init1(os.O_NONBLOCK)
 print('wds', libc.inotify_add_watch(ino, b'/tmp/w/e', 0xfff), libc.inotify_add_watch(ino, b'/tmp/w/a', 0xfff))
-def ev(tag):
-    out = []
-    while True:
-        try:
-            buf = os.read(ino, 4096)
-        except BlockingIOError:
-            break
-        i = 0
-        while i < len(buf):
-            w, mask, cookie, ln = struct.unpack_from('iIII', buf, i); out.append((w, hex(mask))); i += 16 + ln
-    print(tag, out)
+$inotify_ev_py
 f = open('/tmp/w/f', 'a'); f.write('y'); f.close(); os.stat('/'); ev('write via f')
 os.chmod('/tmp/w/f', 0o640); ev('chmod via f')
 os.link('/tmp/w/f', '/tmp/w/g'); ev('link via f')

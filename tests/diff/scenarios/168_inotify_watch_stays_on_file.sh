@@ -3,7 +3,7 @@
 # it hears what is done through the other names, not what appears at its
 # old name, and ends (DELETE_SELF, IGNORED) when the last name goes.
 image=debian
-script=$(cat <<'EOS'
+script=$(cat <<EOS
 python3 - <<'PY'
 import os, struct, ctypes
 libc = ctypes.CDLL(None, use_errno=True)
@@ -11,17 +11,7 @@ os.makedirs('/tmp/w')
 open('/tmp/w/a', 'w').write('x'); os.link('/tmp/w/a', '/tmp/w/b'); os.link('/tmp/w/a', '/tmp/w/c')
 ino = libc.inotify_init1(os.O_NONBLOCK)
 print('wd', libc.inotify_add_watch(ino, b'/tmp/w/a', 0xfff))
-def ev(tag):
-    out = []
-    while True:
-        try:
-            buf = os.read(ino, 4096)
-        except BlockingIOError:
-            break
-        i = 0
-        while i < len(buf):
-            w, mask, cookie, ln = struct.unpack_from('iIII', buf, i); out.append((w, hex(mask))); i += 16 + ln
-    print(tag, out)
+$inotify_ev_py
 os.unlink('/tmp/w/a'); ev('rm a')
 open('/tmp/w/a', 'w').write('new'); os.chmod('/tmp/w/a', 0o600); ev('a new file at a')
 os.chmod('/tmp/w/b', 0o640); ev('chmod b')
