@@ -152,24 +152,13 @@ int64_t sys_truncate(struct req *r)
 
 /* ftruncate is native, but the kernel reports its MODIFY by inode only,
  * which the mount marks of notify_real.c do not see: with watches, the
- * supervisor truncates through the command's own open file and says so. */
-int64_t sys_ftruncate(struct req *r)
+ * supervisor truncates through the command's own open file (FD, a copy)
+ * and says so. */
+static int64_t ftruncate_told(struct req *r, int fd)
 {
-	/* the overlay's append-only refuses it, as Linux (an upper file's
-	 * record: the real inode has no flag; an fd opened for writing before
-	 * immutable was set truncates, as on Linux) */
-	int copy = req_getfd(r, (int)ARG(r, 0));
-	unsigned prot = copy >= 0 ? ovl_fd_prot_flags(r->sup->fs, copy) : 0;
-	if (copy >= 0)
-		close(copy);
-	if (prot & FS_APPEND_FL)
-		return -EPERM;
-	if (!notify_watching(r->sup))
-		return SC_CONTINUE;
 	char canon[PATH_MAX];
 	enum fd_kind kind;
-	int tfd = (int)ARG(r, 0);
-	int err = req_fd_kind(r, tfd, canon, &kind);
+	int err = req_fd_kind(r, (int)ARG(r, 0), canon, &kind);
 	if ((err && err != -ENOENT) || (kind != FD_UPPER && kind != FD_LOWER))
 		return SC_CONTINUE;
 	/* the command's file size limit, not ours: SIGXFSZ and EFBIG */
@@ -180,14 +169,25 @@ int64_t sys_ftruncate(struct req *r)
 		req_signal(r, SIGXFSZ);
 		return -EFBIG;
 	}
-	int fd = req_getfd(r, tfd);
-	if (fd < 0)
-		return fd;
 	err = ftruncate(fd, len) ? -errno : 0;
-	close(fd);
 	if (!err && kind == FD_UPPER)
 		notify_path(r->sup, canon, IN_MODIFY, false);
 	return err;
+}
+
+int64_t sys_ftruncate(struct req *r)
+{
+	int fd = req_getfd(r, (int)ARG(r, 0));
+	if (fd < 0)
+		return SC_CONTINUE;     /* the kernel reports the bad fd itself */
+	/* the overlay's append-only refuses it, as Linux (an upper file's
+	 * record: the real inode has no flag; an fd opened for writing before
+	 * immutable was set truncates, as on Linux) */
+	int64_t ret = ovl_fd_prot_flags(r->sup->fs, fd) & FS_APPEND_FL ? -EPERM
+		    : notify_watching(r->sup)                       ? ftruncate_told(r, fd)
+		                                                    : SC_CONTINUE;
+	close(fd);
+	return ret;
 }
 
 /* Times from struct timeval[2] (utimes, futimesat) or utimbuf (utime). */
