@@ -367,7 +367,7 @@ static int root_dir(struct ovl_fs *fs, struct ovl_dir *d)
 /* Drop the cached dir at path[0..len) and below. */
 static void invalidate_prefix(struct ovl_fs *fs, const char *path, size_t len)
 {
-	char p[PATH_MAX];
+	char p[OVL_PATH_MAX];
 	memcpy(p, path, len);
 	p[len] = 0;
 	ovl_dcache_invalidate(fs, p, true);

@@ -133,6 +133,7 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 		err = dup_dir(cfg->upper_fd, &fs->layers[0]);
 		if (err >= 0) {
 			fs->layers[0].fd = err;
+			fs->layers[0].root_len = ovl_fd_path_len(err);
 			err = dup_dir(cfg->work_fd, &work);
 		}
 		if (err >= 0) {

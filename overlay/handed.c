@@ -1,5 +1,7 @@
 /*
- * Where the lower files handed out as fds are in the overlay.
+ * Where the lower files handed out as fds are in the overlay (and the
+ * files whose fds' /proc links name no overlay path: index entries, and
+ * upper files deeper than a link shows, real.c).
  *
  * A command's fd of a lower file is the real layer file; a call on it that
  * acts through the overlay (fchmod, fsetxattr, a lock, a replacement after a
@@ -137,7 +139,7 @@ static bool replay(char *path, const struct handed_move *m)
 	if (!n)
 		return true;
 	size_t bl = strlen(base), rest = strlen(path + n);
-	if (bl + rest >= PATH_MAX)
+	if (bl + rest >= OVL_PATH_MAX)
 		return false;
 	memmove(path + bl, path + n, rest + 1);
 	memcpy(path, base, bl);
@@ -156,7 +158,7 @@ bool ovl_handed_path(struct ovl_fs *fs, dev_t dev, ino_t ino, char *canon)
 		r = r->next;
 	uint64_t now = atomic_load(&h->seq);
 	if (r && now - r->seq <= HANDED_LOG) {
-		char path[PATH_MAX];
+		char path[OVL_PATH_MAX];
 		strcpy(path, r->path);
 		known = true;
 		for (uint64_t s = r->seq; s < now && known; s++)

@@ -58,6 +58,8 @@ struct ovl_layer {
 	uint64_t mnt_id;                /* id of the mount its root is on, 0 if unknown */
 	bool has_uuid;                  /* uuid: its filesystem's (FS_IOC_GETFSUUID) */
 	unsigned char uuid[16];
+	size_t root_len;                /* upper: the length of its root's path as /proc
+					 * shows it (0 if unknown; real.c) */
 };
 
 /* copied.c: bits of the filter of lower non-dirs copied up (a power of 2) */
@@ -178,8 +180,14 @@ int ovl_handed_init(struct ovl_fs *fs);
 void ovl_handed_free(struct ovl_fs *fs);
 /* The renames logged so far (a walk takes it when it begins). */
 uint64_t ovl_handed_seq(struct ovl_fs *fs);
-/* A lower file (dev, ino) is handed out as an fd at overlay path canon,
- * found by a walk that began at rename seq. */
+/* A file (dev, ino) is handed out as an fd at overlay path canon, found
+ * by a walk that began at rename seq: a lower one, an index entry, an
+ * upper one too deep for its fd's /proc link (real.c). */
+/* The length of fd's path as /proc shows it, 0 if it cannot. */
+size_t ovl_fd_path_len(int fd);
+/* An upper object at canon has a host path longer than /proc's links show
+ * (a page): its fds' links name nothing (real.c records where they are). */
+bool ovl_upper_path_deep(const struct ovl_fs *fs, const char *canon);
 void ovl_handed_record(struct ovl_fs *fs, dev_t dev, ino_t ino, const char *canon, uint64_t seq);
 /* Names from (and, exchanged, to) moved: logged, records follow. */
 void ovl_handed_moved(struct ovl_fs *fs, const char *from, const char *to, bool exchange);

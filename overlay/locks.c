@@ -142,7 +142,7 @@ int ovl_hold_dir(struct ovl_hold *h, const char *path)
 static int hold(struct ovl_fs *fs, struct ovl_hold *h, bool renaming, bool itself,
 		struct ovl_entry *a, struct ovl_entry *b, struct ovl_staged *staged)
 {
-	char parent[PATH_MAX];
+	char parent[OVL_PATH_MAX];
 	ovl_canon_parent(a->path, parent);
 	ovl_hold_begin(fs, h, renaming);
 	h->staged = staged;
@@ -198,7 +198,7 @@ int ovl_hold_pair(struct ovl_fs *fs, struct ovl_hold *h, struct ovl_entry *a,
 
 int ovl_lock_parent_of(struct ovl_fs *fs, const char *path, size_t len, struct ovl_dirlock **out)
 {
-	char p[PATH_MAX], parent[PATH_MAX];
+	char p[OVL_PATH_MAX], parent[OVL_PATH_MAX];
 	if (len >= sizeof(p))
 		return -ENAMETOOLONG;
 	memcpy(p, path, len);

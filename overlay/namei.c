@@ -339,22 +339,44 @@ struct walk {
 	unsigned flags;
 	ovl_mirror_fn fn;               /* NULL for a plain lookup */
 	void *ctx;
-	char canon[PATH_MAX];           /* canonical path of cur */
+	char canon[OVL_PATH_MAX];       /* canonical path of cur */
 	size_t clen;
 	struct ovl_dir cur;             /* merged dir at canon */
 	struct ovl_dcentry *pin;        /* non-NULL: cur's fds are borrowed from this cache entry */
 	bool cacheable;                 /* canon is canonical (no "." / ".."): may key the cache */
 	struct stat cur_st;             /* lstat of cur's topmost real dir */
 	int cur_layer;
-	char root[PATH_MAX];            /* where "/" and ".." stop: "/" or base (IN_ROOT) */
-	char base[PATH_MAX];            /* BENEATH boundary */
+	const char *root;               /* where "/" and ".." stop: "/" or base (IN_ROOT) */
+	const char *base;               /* BENEATH boundary (the caller's string) */
 	int nlinks;
 	bool passthrough;
-	char *rest;                     /* do_walk: what is left to resolve (2 * PATH_MAX) */
+	char *rest;                     /* do_walk: what is left to resolve (rest_cap) */
+	size_t rest_cap;
 	char *target;                   /* do_walk: a symlink's text (PATH_MAX) */
 	uint64_t gen;                   /* the dcache's subtree generation when the walk began */
 	struct ovl_dcstamp stamp;       /* taken by lookup_name before it read the host */
 };
+
+/* A walk that stands nowhere yet, with no caller behind it (walk_to's
+ * use: "..", refresh); field by field, as canon is 64 KB. */
+static void walk_init(struct walk *w, struct ovl_fs *fs)
+{
+	w->fs = fs;
+	w->cred = NULL;
+	w->flags = 0;
+	w->fn = NULL;
+	w->ctx = NULL;
+	w->canon[0] = 0;
+	w->clen = 0;
+	w->cur = (struct ovl_dir){ .n = 0 };
+	w->pin = NULL;
+	w->cacheable = false;
+	w->root = w->base = "/";
+	w->nlinks = 0;
+	w->passthrough = false;
+	w->rest = w->target = NULL;
+	w->rest_cap = 0;
+}
 
 /* Drop a position: unpin a cached dir, close an owned one. */
 static void pos_release(struct ovl_fs *fs, struct ovl_dir *d, struct ovl_dcentry **pin)
@@ -468,11 +490,13 @@ static int walk_to(struct walk *w, const char *p, bool report)
 	int layer = -1, err = 0;
 	bool cacheable = is_canonical(p);
 	size_t clen = 1;
-	char canon[PATH_MAX] = "/";
+	char canon[OVL_PATH_MAX];       /* (not zeroed: 64 KB) */
 	uint64_t gen = ovl_dcache_gen(fs);  /* before any dir is taken */
 	/* Fast path: the whole path is known (no pass-through on the way, or
 	 * it would never have been cached, and none is added later). */
-	if (cacheable && !report && strlen(p) < PATH_MAX && !ovl_passthrough_match(fs, p) &&
+	canon[0] = '/';
+	canon[1] = 0;
+	if (cacheable && !report && strlen(p) < OVL_PATH_MAX && !ovl_passthrough_match(fs, p) &&
 	    pos_get(fs, p, &d, &pin, &st, &layer)) {
 		clen = strlen(p);
 		memcpy(canon, p, clen + 1);
@@ -494,7 +518,7 @@ static int walk_to(struct walk *w, const char *p, bool report)
 			break;
 		const char *e = strchrnul(s, '/');
 		size_t n = (size_t)(e - s);
-		if (n > NAME_MAX || clen + n + 2 > PATH_MAX) {
+		if (n > NAME_MAX || clen + n + 2 > OVL_PATH_MAX) {
 			err = -ENAMETOOLONG;
 			break;
 		}
@@ -592,9 +616,10 @@ static int finish_at_cur(struct walk *w, struct ovl_entry *e)
 	}
 	if (w->clen == 1)
 		return cached ? 0 : root_dir(w->fs, &e->dir, &e->st, &e->layer);
-	char parent[PATH_MAX];
+	char parent[OVL_PATH_MAX];
 	ovl_canon_parent(w->canon, parent);
-	struct walk pw = { .fs = w->fs, .cur = { .n = 0 }, .pin = NULL };
+	struct walk pw;
+	walk_init(&pw, w->fs);
 	int err = walk_to(&pw, parent, false);
 	if (!err && pw.passthrough)
 		err = -ESTALE;
@@ -751,7 +776,7 @@ static int go_root(struct walk *w)
 struct step {
 	char name[NAME_MAX + 1];
 	size_t n;
-	char canon[PATH_MAX];           /* the walk's canon + "/" + name */
+	char canon[OVL_PATH_MAX];       /* the walk's canon + "/" + name */
 	size_t clen;
 	char *end;                      /* what follows the name in rest */
 	bool last;                      /* nothing but slashes follows */
@@ -765,13 +790,13 @@ static int walk_begin(struct walk *w, const char *base, const char *path)
 	size_t plen = strlen(path);
 	if (plen == 0)
 		return -ENOENT;
-	if (plen >= PATH_MAX)
-		return -ENAMETOOLONG;
 	memcpy(w->rest, path, plen + 1);
 	if (!base || base[0] != '/')
 		base = "/";
-	snprintf(w->base, sizeof(w->base), "%s", base);
-	snprintf(w->root, sizeof(w->root), "%s", (w->flags & OVL_LOOKUP_IN_ROOT) ? base : "/");
+	if (strlen(base) >= OVL_PATH_MAX)
+		return -ENAMETOOLONG;
+	w->base = base;
+	w->root = (w->flags & OVL_LOOKUP_IN_ROOT) ? base : "/";
 	return w->rest[0] == '/' ? go_root(w) : walk_to(w, base, w->fn != NULL);
 }
 
@@ -782,7 +807,7 @@ static int step_dotdot(struct walk *w)
 		return 0;               /* ".." of the root is the root */
 	if ((w->flags & OVL_LOOKUP_BENEATH) && !strcmp(w->canon, w->base))
 		return -EXDEV;
-	char parent[PATH_MAX];
+	char parent[OVL_PATH_MAX];
 	ovl_canon_parent(w->canon, parent);
 	return walk_to(w, parent, false);
 }
@@ -821,7 +846,7 @@ static int step_link(struct walk *w, const struct step *st, int layer, bool have
 	if (!w->target[0])
 		return -ENOENT;
 	size_t tl = strlen(w->target), rl = strlen(st->end);
-	if (tl + rl + 1 > 2 * PATH_MAX)
+	if (tl + rl + 1 > w->rest_cap)
 		return -ENAMETOOLONG;
 	/* end points into rest: move the tail, then put the text in front */
 	memmove(w->rest + tl, st->end, rl + 1);
@@ -899,7 +924,7 @@ static int step_parse(char **s, struct step *st)
 /* The canonical path of the component, below the walk's dir. */
 static int step_canon(struct walk *w, struct step *st)
 {
-	if (w->clen + st->n + 2 > PATH_MAX)
+	if (w->clen + st->n + 2 > OVL_PATH_MAX)
 		return -ENAMETOOLONG;
 	memcpy(st->canon, w->canon, w->clen);
 	st->clen = w->clen;
@@ -950,8 +975,14 @@ static int walk_step(struct walk *w, char **s, struct ovl_entry *e)
 static int do_walk(struct walk *w, const char *base, const char *path, struct ovl_entry *e)
 {
 	/* rest holds what is left to resolve; link texts are spliced in
-	 * front of it, so it needs room beyond PATH_MAX */
-	w->rest = malloc(2 * PATH_MAX);
+	 * front of it, so it needs room beyond the path.  (A call's path is
+	 * at most PATH_MAX; the engine's own callers walk canonical paths,
+	 * which may be longer.) */
+	size_t plen = strlen(path);
+	if (plen >= OVL_PATH_MAX)
+		return -ENAMETOOLONG;
+	w->rest_cap = plen + 2 * PATH_MAX;
+	w->rest = malloc(w->rest_cap);
 	w->target = malloc(PATH_MAX);
 	w->gen = ovl_dcache_gen(w->fs);    /* before any dir is taken */
 	int err = !w->rest || !w->target ? -ENOMEM : walk_begin(w, base, path);
@@ -1022,17 +1053,11 @@ static int walk_entry(struct ovl_fs *fs, const struct ovl_cred *cred, const char
 	struct walk *w = malloc(sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	w->fs = fs;
+	walk_init(w, fs);
 	w->cred = cred;
 	w->flags = flags;
 	w->fn = fn;
 	w->ctx = ctx;
-	w->cur = (struct ovl_dir){ .n = 0 };
-	w->pin = NULL;
-	w->cacheable = false;
-	w->clen = 0;
-	w->nlinks = 0;
-	w->passthrough = false;
 	int err = do_walk(w, base, path, e);
 	if (!err && w->passthrough) {
 		ovl_entry_release(e);
@@ -1080,11 +1105,11 @@ int ovl_entry_refresh(struct ovl_fs *fs, struct ovl_entry *e)
 	 * cache, at no syscall. */
 	int err = 0;
 	if (!root && (!e->parent_pin || !ovl_dcache_current(fs, e->parent_pin))) {
-		struct walk *w = calloc(1, sizeof(*w));
+		struct walk *w = malloc(sizeof(*w));
 		if (!w)
 			return -ENOMEM;
-		w->fs = fs;
-		char parent[PATH_MAX];
+		walk_init(w, fs);
+		char parent[OVL_PATH_MAX];
 		ovl_canon_parent(e->path, parent);
 		err = walk_to(w, parent, false);
 		if (!err && w->passthrough)

@@ -102,7 +102,7 @@ static int open_tmpfile(struct ovl_fs *fs, const struct ovl_cred *cred, struct o
 	if (!child)
 		return -ENOMEM;
 	ovl_dir_borrow(&child->parent, &e->dir);  /* never released through child */
-	memcpy(child->path, e->path, sizeof(child->path));
+	memcpy(child->path, e->path, strlen(e->path) + 1);
 	child->name = child_name;
 	child->layer = -1;
 	mode_t m = S_IFREG | (mode & 07777);
@@ -143,6 +143,10 @@ static int open_create(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 	/* A new file is opened without permission checks and not truncated. */
 	n.open_flags = (flags & PASS_FLAGS & ~O_TRUNC) | SAFE_FLAGS;
 	err = ovl_create_upper(fs, e, &n, fd);
+	struct stat st;
+	/* (a deep one's fd reads as no path: where it is, as hand_out) */
+	if (!err && ovl_upper_path_deep(fs, e->path) && !fstat(*fd, &st))
+		ovl_handed_record(fs, st.st_dev, st.st_ino, e->path, e->handed_seq);
 	return err ? err : OVL_OPEN_FILE;
 }
 

@@ -3,6 +3,9 @@
  * executables, FIFOs and sockets). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "internal.h"
@@ -50,12 +53,32 @@ int ovl_open_real(struct ovl_fs *fs, const struct ovl_entry *e, int flags)
 	return fd < 0 ? -open_err : fd;
 }
 
+size_t ovl_fd_path_len(int fd)
+{
+	char proc[32], buf[PATH_MAX];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(proc, buf, sizeof(buf));
+	return n > 0 && n < PATH_MAX ? (size_t)n : 0;
+}
+
+bool ovl_upper_path_deep(const struct ovl_fs *fs, const char *canon)
+{
+	size_t root = fs->layers[OVL_UPPER].root_len;
+	return (root ? root : PATH_MAX / 2) + strlen(canon) >= PATH_MAX - 1;
+}
+
+static bool deep_upper(const struct ovl_fs *fs, const struct ovl_entry *e)
+{
+	return e->layer == OVL_UPPER && !S_ISDIR(e->type) && ovl_upper_path_deep(fs, e->path);
+}
+
 int ovl_open_handed(struct ovl_fs *fs, const struct ovl_entry *e, int flags)
 {
 	int fd = ovl_open_real(fs, e, flags);
 	/* an index entry's fd reads as the name it was opened by (its link
-	 * names the index: overlay/handed.c) */
-	if (fd >= 0 && e->indexed)
+	 * names the index), a deep upper file's has none: where it was
+	 * opened is recorded (overlay/handed.c), as for a lower one's */
+	if (fd >= 0 && (e->indexed || deep_upper(fs, e)))
 		ovl_handed_record(fs, e->st.st_dev, e->st.st_ino, e->path, e->handed_seq);
 	return fd;
 }

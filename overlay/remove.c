@@ -44,6 +44,13 @@ static void make_negative(struct ovl_fs *fs, struct ovl_entry *e)
 static int remove_entry(struct ovl_fs *fs, struct ovl_entry *e, bool is_dir, nlink_t nlink)
 {
 	int err;
+	/* A removed dir stats as its inode was, as the kernel's: a merged
+	 * dir's count stays 1 and a lower one's its lower's, an upper one's
+	 * real dir goes to 0. */
+	struct stat gone;
+	bool have_gone = is_dir && !ovl_getattr(fs, e, &gone);
+	if (have_gone && e->dir.n == 1 && e->dir.layer[0] == OVL_UPPER)
+		gone.st_nlink = 0;
 	if (e->layer != OVL_UPPER) {
 		/* Only lowers have it: the name is free in upper. */
 		if ((err = ovl_copy_up_parent(fs, e)))
@@ -68,7 +75,7 @@ static int remove_entry(struct ovl_fs *fs, struct ovl_entry *e, bool is_dir, nli
 		ovl_origin_forget(fs, e->st.st_dev, e->st.st_ino);
 	ovl_listing_invalidate(fs, &e->parent);
 	struct ovl_change c = { .kind = OVL_CHANGE_REMOVE, .path = e->path, .type = e->type,
-				.last = is_dir || nlink <= 1 };
+				.last = is_dir || nlink <= 1, .st = have_gone ? &gone : NULL };
 	if (!is_dir) {
 		c.dev = e->st.st_dev;
 		c.ino = e->st.st_ino;

@@ -38,6 +38,8 @@ void changes_on(void *ctx, const struct ovl_change *c)
 		notify_create(s, c->path, S_ISDIR(c->type));
 		break;
 	case OVL_CHANGE_REMOVE:
+		if (c->st)
+			shadow_dir_removed(s, c->path, c->st);
 		shadow_forget(s, c->path);
 		notify_remove(s, c->path, S_ISDIR(c->type), c->last,
 			      &(struct notify_obj){ .dev = c->dev, .ino = c->ino });

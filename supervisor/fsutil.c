@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -99,6 +100,40 @@ int split_parent(const char *canon, char *parent, const char **name)
 	parent[n] = 0;
 	*name = slash + 1;
 	return 0;
+}
+
+static int openat2_one(int dirfd, const char *rel, const struct open_how *how)
+{
+	int fd = (int)syscall(SYS_openat2, dirfd, rel, how, sizeof(*how));
+	return fd < 0 ? -errno : fd;
+}
+
+int openat2_long(int dirfd, const char *rel, const struct open_how *how)
+{
+	size_t len = strlen(rel);
+	if (len < PATH_MAX)
+		return openat2_one(dirfd, rel, how);
+	/* the longest part that ends at a '/' and fits */
+	const char *cut = rel + PATH_MAX - 1;
+	while (cut > rel && *cut != '/')
+		cut--;
+	if (cut == rel)
+		return -ENAMETOOLONG;
+	char part[PATH_MAX];
+	memcpy(part, rel, (size_t)(cut - rel));
+	part[cut - rel] = 0;
+	struct open_how dir = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC | (how->flags & O_NOFOLLOW),
+		.resolve = how->resolve,
+	};
+	int fd = openat2_one(dirfd, part, &dir);
+	if (fd < 0)
+		return fd;
+	while (*cut == '/')
+		cut++;
+	int next = openat2_long(fd, *cut ? cut : ".", how);
+	close(fd);
+	return next;
 }
 
 void path_join(char *out, const char *a, const char *b)

@@ -42,6 +42,7 @@
 #include "changes.h"
 #include "fdpass.h"
 #include "shadow_binds.h"
+#include "shadow_gone.h"
 #include "stats.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -444,10 +445,10 @@ int loop_run(struct sup *s)
 	/* the shadow, kept cwds and watches follow the overlay from here on
 	 * (setup made its own parent dirs for binds, and the shadow to match) */
 	ovl_fs_listen(s->fs, changes_on, s);
-	if (!(s->tasks = tasks_new()) || !(s->binds = binds_new()) || !(s->sent = sent_new()) ||
-	    !(s->stale = stale_new()))
-		die_setup("loop.c: the threads' cache, the shadow's binds, the sent and replaced files: %s",
-			  strerror(ENOMEM));
+	if (!(s->tasks = tasks_new()) || !(s->binds = binds_new()) || !(s->gone = gone_new()) ||
+	    !(s->sent = sent_new()) || !(s->stale = stale_new()))
+		die_setup("loop.c: the threads' cache, the shadow's binds and removed dirs, the sent "
+			  "and replaced files: %s", strerror(ENOMEM));
 	if (s->opt.stats && !(s->stats = stats_new()))
 		fprintf(stderr, "ovlrun: --stats: %s\n", strerror(ENOMEM));
 	/* what a server goes back to after it took a caller's identity */
@@ -505,6 +506,8 @@ int loop_run(struct sup *s)
 	s->sent = NULL;
 	binds_free(s->binds);
 	s->binds = NULL;
+	gone_free(s->gone);
+	s->gone = NULL;
 	if (s->stats) {
 		stats_print(s->stats, stderr);
 		stats_free(s->stats);

@@ -181,8 +181,10 @@ static void initial_cwd(struct sup *s)
 	if (!err) {
 		if (e.type == 0) {
 			err = -ENOENT;
+		} else if (strlen(e.path) >= sizeof(s->cwd)) {
+			err = -ENAMETOOLONG;
 		} else {
-			snprintf(s->cwd, sizeof(s->cwd), "%s", e.path);
+			memcpy(s->cwd, e.path, strlen(e.path) + 1);
 			int fd = shadow_dir(s, e.path, O_PATH);
 			err = fd < 0 ? fd : 0;
 			if (fd >= 0)

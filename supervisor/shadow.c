@@ -3,6 +3,7 @@
  * targets, which mean something else in the supervisor's own root, so every
  * access here goes component by component with O_NOFOLLOW from shadow_fd.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -17,6 +18,7 @@
 #include "fsutil.h"
 #include "shadow.h"
 #include "shadow_binds.h"
+#include "shadow_gone.h"
 
 /* canon's dir in the shadow in one call (O_PATH), when every component
  * is a dir already: no symlink followed, nothing above the shadow. */
@@ -26,15 +28,13 @@ static int open_beneath(struct sup *s, const char *canon)
 		.flags = (uint64_t)(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
-	const char *rel = canon[1] ? canon + 1 : ".";
-	int fd = (int)syscall(SYS_openat2, s->shadow_fd, rel, &how, sizeof(how));
-	return fd < 0 ? -errno : fd;
+	return openat2_long(s->shadow_fd, canon[1] ? canon + 1 : ".", &how);
 }
 
 /* The common miss: the parent is there, canon is not yet. */
 static int make_last(struct sup *s, const char *canon)
 {
-	char parent[PATH_MAX];
+	char parent[OVL_PATH_MAX];
 	const char *name;
 	if (split_parent(canon, parent, &name))
 		return -EINVAL;
@@ -57,7 +57,7 @@ static int make_dirs(struct sup *s, const char *canon, int err)
 	int fast;
 	if (err == -ENOENT && (fast = make_last(s, canon)) >= 0)
 		return fast;
-	char buf[PATH_MAX];
+	char buf[OVL_PATH_MAX];
 	int cur = openat(s->shadow_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cur < 0)
 		return -errno;
@@ -115,9 +115,7 @@ static int open_for_tracee(struct sup *s, const char *canon, int open_flags)
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
 			   RESOLVE_NO_XDEV,
 	};
-	const char *rel = canon[1] ? canon + 1 : ".";
-	int fd = (int)syscall(SYS_openat2, s->sandbox_root_fd, rel, &how, sizeof(how));
-	return fd < 0 ? -errno : fd;
+	return openat2_long(s->sandbox_root_fd, canon[1] ? canon + 1 : ".", &how);
 }
 
 int shadow_dir_for_tracee(struct sup *s, const char *canon, int open_flags)
@@ -145,7 +143,7 @@ int shadow_find_dir(struct sup *s, const char *canon)
 /* The parent directory fd of canon in the shadow (created if create). */
 static int parent_of(struct sup *s, const char *canon, const char **name, bool create)
 {
-	char parent[PATH_MAX];
+	char parent[OVL_PATH_MAX];
 	if (split_parent(canon, parent, name))
 		return -EINVAL;
 	return walk_dirs(s, parent, create);
@@ -167,7 +165,7 @@ int shadow_mirror(void *ctx, const char *canon, mode_t type, const char *target)
 	int dfd = parent_of(s, canon, &name, true);
 	if (dfd < 0)
 		return dfd;
-	char cur[PATH_MAX];
+	char cur[OVL_PATH_MAX];
 	int err = -EEXIST;
 	/* Lookups mirror at once (serve_lock shared): another one may make
 	 * the same link between our look and our symlinkat; it is right. */
@@ -239,7 +237,7 @@ static int unbind(struct sup *s, const char *canon, uint64_t mnt_id)
 /* Keep the number of binds to the table's bound (shadow_binds.c). */
 static int evict(struct sup *s, struct shadow_binds *b)
 {
-	char canon[PATH_MAX];
+	char canon[OVL_PATH_MAX];
 	uint64_t id;
 	int gone = 0;
 	for (int i = 0; i < EVICT_TRIES && binds_victim(b, canon, &id); i++) {
@@ -425,6 +423,94 @@ void shadow_rename(struct sup *s, const char *from, const char *to, bool exchang
 		binds_unlock(b);
 }
 
+/* The name of dir child in dir p: an entry readdir lists with its inode,
+ * confirmed by a stat (a mount point's d_ino is the dir below it). */
+static int name_in(int p, const struct stat *child, char *name)
+{
+	int dfd = openat(p, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d) {
+		int err = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		return err;
+	}
+	int err = -ENOENT;
+	for (struct dirent *de; err == -ENOENT && (de = readdir(d));) {
+		struct stat st;
+		if (de->d_ino == child->st_ino && strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    !fstatat(p, de->d_name, &st, AT_SYMLINK_NOFOLLOW) && st.st_dev == child->st_dev &&
+		    st.st_ino == child->st_ino) {
+			snprintf(name, NAME_MAX + 1, "%s", de->d_name);
+			err = 0;
+		}
+	}
+	closedir(d);
+	return err;
+}
+
+/* Mirror dirs are where the overlay's dirs are, so a mirror's names up to
+ * the shadow root are its overlay path: read through "..", as getcwd(3)
+ * does where the kernel's answer would not fit.  Built from the end of
+ * canon backwards. */
+static int shadow_dir_path(struct sup *s, int fd, char *canon)
+{
+	struct stat root, cur;
+	if (fstat(s->shadow_fd, &root) || fstat(fd, &cur))
+		return -errno;
+	size_t pos = OVL_PATH_MAX - 1;
+	canon[pos] = 0;
+	int c = openat(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC), err = c < 0 ? -errno : 0;
+	while (!err && (cur.st_dev != root.st_dev || cur.st_ino != root.st_ino)) {
+		char name[NAME_MAX + 1];
+		struct stat up = cur;
+		if (cur.st_dev != root.st_dev)
+			err = -ENAMETOOLONG;    /* in a mount on the shadow: not a mirror */
+		int p = err ? -1 : openat(c, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (!err && (p < 0 || fstat(p, &up)))
+			err = -errno;           /* ENOENT: a removed dir */
+		else if (!err && up.st_dev == cur.st_dev && up.st_ino == cur.st_ino)
+			err = -ENAMETOOLONG;    /* a root that is not the shadow's */
+		else if (!err && !(err = name_in(p, &cur, name))) {
+			size_t n = strlen(name);
+			if (pos < n + 1)
+				err = -ENAMETOOLONG;
+			pos -= err ? 0 : n + 1;
+			if (!err) {
+				canon[pos] = '/';
+				memcpy(canon + pos + 1, name, n);
+			}
+		}
+		close(c);
+		c = p;
+		cur = up;
+	}
+	if (c >= 0)
+		close(c);
+	if (err)
+		return err;
+	if (!canon[pos])
+		canon[--pos] = '/';     /* the root itself */
+	memmove(canon, canon + pos, OVL_PATH_MAX - pos);
+	return 0;
+}
+
+void shadow_dir_removed(struct sup *s, const char *canon, const struct stat *st)
+{
+	struct stat m;
+	int fd = shadow_find_dir(s, canon);
+	if (fd < 0)
+		return;                 /* no mirror: nothing can be on it */
+	if (!fstat(fd, &m))
+		gone_put(s->gone, m.st_dev, m.st_ino, st);
+	close(fd);
+}
+
+static bool shadow_gone_stat(struct sup *s, dev_t dev, ino_t ino, struct stat *st)
+{
+	return gone_get(s->gone, dev, ino, st);
+}
+
 const struct shadow_ops shadow_root_ops = {
 	.dir = shadow_dir,
 	.dir_for_tracee = shadow_dir_for_tracee,
@@ -432,4 +518,6 @@ const struct shadow_ops shadow_root_ops = {
 	.bind = shadow_bind,
 	.forget = shadow_forget,
 	.mount_kind = mount_kind,
+	.dir_path = shadow_dir_path,
+	.gone_stat = shadow_gone_stat,
 };

@@ -39,6 +39,10 @@ int shadow_mirror(void *ctx, const char *canon, mode_t type, const char *target)
  * process uses are unmounted (shadow_binds.c), so call this on every
  * request that needs one, just before the kernel resolves the path. */
 int shadow_bind(struct sup *s, const char *canon, int fd);
+/* Dir canon is removed from the overlay, which showed it as st: kept for
+ * its mirror, which a cwd or fd may still be on (shadow_gone.h).  Before
+ * shadow_forget drops the mirror. */
+void shadow_dir_removed(struct sup *s, const char *canon, const struct stat *st);
 /* The overlay changed at canon: drop what the shadow holds there. */
 void shadow_forget(struct sup *s, const char *canon);
 /* A directory moved in the overlay: move its mirror so cwds follow. */

@@ -241,7 +241,7 @@ static bool repath(struct shadow_binds *b, struct bind **ep, size_t flen, const 
 {
 	struct bind *e = *ep;
 	size_t tlen = strlen(to), rest = strlen(e->path + flen);
-	if (tlen + rest >= PATH_MAX) {
+	if (tlen + rest >= OVL_PATH_MAX) {
 		drop(b, e);
 		return false;
 	}
@@ -304,7 +304,7 @@ bool binds_victim(struct shadow_binds *b, char *canon, uint64_t *mnt_id)
 	if (b->n <= SHADOW_BINDS_HARD_MAX &&
 	    now_ns() - e->used_ns < (uint64_t)SHADOW_BINDS_KEEP_MS * 1000000u)
 		return false;  /* so are all the newer ones */
-	snprintf(canon, PATH_MAX, "%s", e->path);
+	snprintf(canon, OVL_PATH_MAX, "%s", e->path);
 	*mnt_id = e->mnt_id;
 	return true;
 }

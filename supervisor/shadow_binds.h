@@ -41,7 +41,7 @@ int binds_add(struct shadow_binds *b, const char *canon, uint64_t mnt_id);
 void binds_forget(struct shadow_binds *b, const char *canon, bool below);
 /* The shadow's dir from moved to to (exchange: and to to from). */
 void binds_rename(struct shadow_binds *b, const char *from, const char *to, bool exchange);
-/* The bind to unmount now to keep the bound, if any: its path (PATH_MAX)
+/* The bind to unmount now to keep the bound, if any: its path (OVL_PATH_MAX)
  * and mount id.  Then binds_done: gone (unmounted, or found not to be
  * there any more) drops it, else (in use) it counts as used now. */
 bool binds_victim(struct shadow_binds *b, char *canon, uint64_t *mnt_id);

@@ -156,7 +156,7 @@ int64_t sys_truncate(struct req *r)
  * and says so. */
 static int64_t ftruncate_told(struct req *r, int fd)
 {
-	char canon[PATH_MAX];
+	char canon[OVL_PATH_MAX];
 	enum fd_kind kind;
 	int err = req_fd_kind(r, (int)ARG(r, 0), canon, &kind);
 	if ((err && err != -ENOENT) || (kind != FD_UPPER && kind != FD_LOWER))

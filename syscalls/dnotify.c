@@ -217,7 +217,7 @@ int64_t dnotify_fcntl(struct req *r)
 {
 	int fd = (int)ARG(r, 0);
 	unsigned long arg = ARG(r, 2);
-	char canon[PATH_MAX];
+	char canon[OVL_PATH_MAX];
 	enum fd_kind kind;
 	int copy = req_getfd(r, fd);
 	if (copy < 0)

@@ -138,7 +138,7 @@ static bool overlay_shows(struct req *r, const char *canon, int fd)
  * shadow, at its overlay path, which is inside. */
 static int in_root(struct req *r, int tfd, int copy, int rfd)
 {
-	char canon[PATH_MAX];
+	char canon[OVL_PATH_MAX];
 	enum fd_kind kind;
 	int flags;
 	off_t pos;

@@ -121,7 +121,7 @@ int64_t sys_inotify_add_watch(struct req *r)
 	struct ovl_entry e;
 	unsigned lflags = (mask & IN_DONT_FOLLOW ? 0 : OVL_LOOKUP_FOLLOW) |
 			  (mask & IN_ONLYDIR ? OVL_LOOKUP_DIRECTORY : 0);
-	char canon[PATH_MAX];
+	char canon[OVL_PATH_MAX];
 	bool isdir = false;
 	int raw_fd = -1;
 	err = req_lookup(r, AT_FDCWD, path, lflags, false, &e);
@@ -160,7 +160,7 @@ int64_t sys_inotify_add_watch(struct req *r)
 static int raw_target(struct req *r, const struct ovl_cred *cred, const char *path,
 		      uint32_t mask, char *canon, int *fd, bool *isdir)
 {
-	char rel[PATH_MAX * 2], link[PATH_MAX];
+	char rel[PATH_MAX * 2], link[OVL_PATH_MAX];
 	enum fd_kind kind;
 	if (path[0] == '/') {
 		snprintf(rel, sizeof(rel), "%s", path);
@@ -190,7 +190,7 @@ static int raw_target(struct req *r, const struct ovl_cred *cred, const char *pa
 		    (*rest && *rest != '/'))
 			err = -EACCES;  /* not in the sandbox's root after all */
 		else
-			snprintf(canon, PATH_MAX, "%s", *rest ? rest : "/");
+			snprintf(canon, OVL_PATH_MAX, "%s", *rest ? rest : "/");
 	}
 	bool served = false;
 	for (int i = 0; !err && i < r->sup->npass && !served; i++) {

@@ -19,7 +19,7 @@
 
 static int64_t do_lock(struct req *r, int fd)
 {
-	char canon[PATH_MAX];
+	char canon[OVL_PATH_MAX];
 	enum fd_kind kind;
 	/* one copy of the fd: waited on while a copy of ours sent with an
 	 * answer keeps its open file alive (sent.c), classified, moved */

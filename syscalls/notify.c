@@ -256,7 +256,7 @@ static const char *split(const char *path, char *parent)
 
 static void to_parent(struct sup *s, const char *path, uint32_t mask, uint32_t cookie)
 {
-	char parent[PATH_MAX];
+	char parent[OVL_PATH_MAX];
 	const char *name = split(path, parent);
 	if (name)
 		to_watches(s, parent, mask, cookie, name, ALIAS_NONE, NULL);
@@ -352,7 +352,7 @@ void notify_remove(struct sup *s, const char *path, bool isdir, bool last,
 	else if (!isdir)
 		detach(s, path);
 	to_parent(s, path, IN_DELETE | (isdir ? IN_ISDIR : 0), 0);
-	char parent[PATH_MAX];
+	char parent[OVL_PATH_MAX];
 	if (split(path, parent))
 		notify_real_refresh(s, parent);
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include "ovlrun/context.h"
 #include "notify_int.h"
+#include "shadow.h"
 
 /* What native I/O can cause; namespace and metadata changes are all the
  * supervisor's, reported by the handlers. */
@@ -124,12 +125,26 @@ static void mark_mount(struct notify *n, const char *path)
 
 /* path inside the sandbox, as the supervisor reaches it: through the
  * command's root, in the command's own mount namespace, whose copies of
- * the shadow's mounts are the ones the command's I/O goes through */
+ * the shadow's mounts are the ones the command's I/O goes through; by an
+ * fd of its parent's mirror (a path may be longer than a call takes) */
 static void mark_sandbox_mount(struct sup *s, struct notify *n, const char *path)
 {
-	char at[PATH_MAX + 32];
-	snprintf(at, sizeof(at), "/proc/%d/root%s", (int)s->init_pid, strcmp(path, "/") ? path : "");
-	mark_mount(n, at);
+	char parent[OVL_PATH_MAX];
+	const char *slash = strrchr(path, '/'), *name = slash && slash[1] ? slash + 1 : ".";
+	size_t pl = slash && slash != path ? (size_t)(slash - path) : 1;
+	if (pl >= sizeof(parent))
+		return;
+	memcpy(parent, path, pl);
+	parent[pl] = 0;
+	int dfd = shadow_dir_for_tracee(s, parent, O_PATH), err = dfd;
+	if (dfd >= 0) {
+		err = fanotify_mark(n->ffd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_DATA, dfd, name) ? -errno
+											 : 0;
+		close(dfd);
+	}
+	if (err)
+		fprintf(stderr, "ovlrun: fanotify_mark of the mount at %s: %s\n", path,
+			strerror(-err));
 }
 
 void notify_mount_added(struct sup *s, const char *canon)
@@ -148,8 +163,13 @@ static void mark_shadow_binds(struct sup *s, struct notify *n)
 	FILE *f = fopen(info, "re");
 	if (!f)
 		return;
-	char line[PATH_MAX * 2], mp[PATH_MAX];
-	while (fgets(line, sizeof(line), f)) {
+	char *line = NULL, *mp = NULL;
+	size_t cap = 0;
+	for (ssize_t len; (len = getline(&line, &cap, f)) > 0;) {
+		char *grown = realloc(mp, (size_t)len + 1);
+		if (!grown)
+			break;
+		mp = grown;
 		/* "id parent major:minor root mount-point ...", octal escapes */
 		char *p = line;
 		for (int field = 0; field < 4 && p; field++)
@@ -157,7 +177,7 @@ static void mark_shadow_binds(struct sup *s, struct notify *n)
 		if (!p)
 			continue;
 		size_t k = 0;
-		for (; *p && *p != ' ' && k < sizeof(mp) - 1; p++) {
+		for (; *p && *p != ' '; p++) {
 			if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] && p[3]) {
 				mp[k++] = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
 				p += 3;
@@ -174,6 +194,8 @@ static void mark_shadow_binds(struct sup *s, struct notify *n)
 		if (!pass)
 			mark_sandbox_mount(s, n, mp);
 	}
+	free(line);
+	free(mp);
 	fclose(f);
 }
 
@@ -435,7 +457,7 @@ void notify_real_refresh(struct sup *s, const char *path)
 		return;
 	if (n->nmulti)
 		refresh_multi(s, n);
-	char p[PATH_MAX];
+	char p[OVL_PATH_MAX];
 	snprintf(p, sizeof(p), "%s", path);
 	for (;;) {
 		for (struct nwatch *w = notify_find(n, p); w; w = w->hnext)
@@ -505,7 +527,7 @@ static void dir_closed(struct sup *s, struct file_handle *fh)
 	int fd = open_by_handle_at(s->shadow_fd, fh, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	char proc[64], link[PATH_MAX];
+	char proc[64], link[OVL_PATH_MAX];
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	ssize_t len = readlink(proc, link, sizeof(link) - 1);
 	close(fd);

@@ -169,17 +169,38 @@ static int classify_on(struct sup *s, uint64_t mnt_id, char *link, char *canon,
 	if (*kind == FD_OTHER)
 		return 0;
 	/* canon is filled either way; without the kernel's " (deleted)" */
-	snprintf(canon, PATH_MAX, "%.*s", (int)(strlen(rest) - (deleted ? dl : 0)), rest);
+	snprintf(canon, OVL_PATH_MAX, "%.*s", (int)(strlen(rest) - (deleted ? dl : 0)), rest);
 	return deleted ? -ENOENT : 0;
 }
 
 int resolve_read_link(const char *proc, char *link)
 {
-	ssize_t n = readlink(proc, link, PATH_MAX - 1);
+	ssize_t n = readlink(proc, link, OVL_PATH_MAX - 1);
 	if (n < 0)
 		return -errno;
 	link[n] = 0;
 	return 0;
+}
+
+/* A magic link (proc) that readlink cannot show (ENAMETOOLONG: a dir
+ * deeper than a page) is a mirror dir, or nothing the overlay serves: the
+ * shadow names a mirror by walking up from it.  0, or -ENOENT for a
+ * removed one (canon "/"), both FD_MIRROR; else -ENAMETOOLONG. */
+static int deep_dir(struct sup *s, const char *proc, char *link, char *canon, enum fd_kind *kind)
+{
+	*kind = FD_OTHER;
+	int fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -ENAMETOOLONG;
+	int err = shadow_dir_path(s, fd, canon);
+	close(fd);
+	if (err && err != -ENOENT)
+		return -ENAMETOOLONG;
+	*kind = FD_MIRROR;
+	if (err)
+		strcpy(canon, "/");
+	strcpy(link, canon);
+	return err;
 }
 
 /* The cwd kept from the thread's last call (tasks.h), once its
@@ -206,11 +227,13 @@ static bool work_link(const struct sup *s, const char *link)
 	       resolve_under(link, s->work_prefix, strlen(s->work_prefix));
 }
 
-/* An index entry's (dev, ino) overlay path: the name it was opened by,
- * as renames carried it, if that still names it; else -ENOENT, as for an
- * unlinked file (the name was removed or replaced: the fd is the object
- * alone, as the kernel's fd of a removed name). */
-static int index_canon(struct req *r, dev_t dev, ino_t ino, char *canon)
+/* The overlay path of an fd of an upper inode whose link names no overlay
+ * path (an index entry; a file deeper than a link shows): the name it was
+ * opened by, as renames carried it (engine: ovl_handed_path), if that
+ * still names it; else -ENOENT, as for an unlinked file (the name was
+ * removed or replaced: the fd is the object alone, as the kernel's fd of
+ * a removed name). */
+static int handed_canon(struct req *r, dev_t dev, ino_t ino, char *canon)
 {
 	struct ovl_entry e;
 	struct ovl_fs *fs = r->sup->fs;
@@ -225,7 +248,7 @@ static int index_canon(struct req *r, dev_t dev, ino_t ino, char *canon)
 /* A lower file's overlay path is where it was opened, as renames since
  * carried it (engine: ovl_handed_path), when known: its layer path is
  * not, once a dir above it moved with a redirect or it was renamed; an
- * index entry's has none but that (index_canon). */
+ * index entry's has none but that (handed_canon). */
 static int lower_canon(struct req *r, int err, enum fd_kind kind, dev_t dev, ino_t ino,
 		       const char *link, char *canon)
 {
@@ -236,19 +259,50 @@ static int lower_canon(struct req *r, int err, enum fd_kind kind, dev_t dev, ino
 		return -ENOENT;
 	}
 	if (!err && kind == FD_UPPER && index_link(r->sup, link))
-		return index_canon(r, dev, ino, canon);
+		return handed_canon(r, dev, ino, canon);
 	if (!err && kind == FD_LOWER)
 		(void)ovl_handed_path(r->sup->fs, dev, ino, canon);
 	return err;
+}
+
+/* A layer file whose link readlink cannot show (deeper than a page): its
+ * layer by its mount, its overlay path where the engine recorded it at the
+ * open (a lower one's as lower_canon's, checked by the caller; an upper
+ * one's as handed_canon's). */
+static int deep_file(struct req *r, const struct fd_object *o, char *link, char *canon,
+		     enum fd_kind *kind)
+{
+	int layer = ovl_layer_of_mount(r->sup->fs, o->id.mnt_id);
+	link[0] = 0;
+	strcpy(canon, "/");
+	*kind = FD_OTHER;
+	if (layer < 0)
+		return -ENAMETOOLONG;
+	*kind = layer == OVL_UPPER ? FD_UPPER : FD_LOWER;
+	if (layer == OVL_UPPER)
+		return handed_canon(r, (dev_t)o->id.dev, (ino_t)o->id.ino, canon);
+	return ovl_handed_path(r->sup->fs, (dev_t)o->id.dev, (ino_t)o->id.ino, canon) ? 0
+										  : -ENAMETOOLONG;
+}
+
+/* What o is when readlink of its link said ENAMETOOLONG. */
+static int deep_object(struct req *r, const struct fd_object *o, char *link, char *canon,
+		       enum fd_kind *kind)
+{
+	return o->type && o->type != S_IFDIR ? deep_file(r, o, link, canon, kind)
+					     : deep_dir(r->sup, o->proc, link, canon, kind);
 }
 
 /* The overlay path of a tracee's fd that o describes. */
 static int copy_canon(struct req *r, const struct fd_object *o, char *canon, enum fd_kind *kind,
 		      char *link)
 {
-	if (resolve_read_link(o->proc, link))
+	int err = resolve_read_link(o->proc, link);
+	if (err == -ENAMETOOLONG)
+		return deep_object(r, o, link, canon, kind);
+	if (err)
 		return -EBADF;
-	int err = classify_on(r->sup, link[0] == '/' ? o->id.mnt_id : 0, link, canon, kind);
+	err = classify_on(r->sup, link[0] == '/' ? o->id.mnt_id : 0, link, canon, kind);
 	return lower_canon(r, err, *kind, (dev_t)o->id.dev, (ino_t)o->id.ino, link, canon);
 }
 
@@ -329,9 +383,12 @@ static int fd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kind, 
 		return err;
 	}
 	int err = resolve_read_link(proc, link);
-	if (err)
+	if (err == -ENAMETOOLONG)
+		err = deep_dir(r->sup, proc, link, canon, kind);
+	else if (err)
 		return -ENOENT;
-	err = resolve_classify(r->sup, proc, link, canon, kind);
+	else
+		err = resolve_classify(r->sup, proc, link, canon, kind);
 	/* as for dir fds: never one in a kernel-served mount */
 	if (!err && *kind == FD_MIRROR && !resolve_is_served(r->sup, canon))
 		tasks_put_cwd(r->sup->tasks, r->pid, canon, &g);
@@ -340,7 +397,7 @@ static int fd_kind_link(struct req *r, int fd, char *canon, enum fd_kind *kind, 
 
 int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
 {
-	char link[PATH_MAX];
+	char link[OVL_PATH_MAX];
 	return fd_kind_link(r, fd, canon, kind, link);
 }
 
@@ -351,6 +408,12 @@ int resolve_own_fd(struct req *r, int fd, char *canon, enum fd_kind *kind, char 
 	*kind = FD_OTHER;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	int err = resolve_read_link(proc, link);
+	if (err == -ENAMETOOLONG) {
+		struct fd_object o;
+		snprintf(o.proc, sizeof(o.proc), "/proc/self/fd/%d", fd);
+		return object_at(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, &o) ? err
+			: deep_object(r, &o, link, canon, kind);
+	}
 	if (!err)
 		err = resolve_classify(r->sup, proc, link, canon, kind);
 	if ((*kind == FD_LOWER ||
@@ -362,7 +425,7 @@ int resolve_own_fd(struct req *r, int fd, char *canon, enum fd_kind *kind, char 
 
 int req_own_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
 {
-	char link[PATH_MAX];
+	char link[OVL_PATH_MAX];
 	return resolve_own_fd(r, fd, canon, kind, link);
 }
 
@@ -409,6 +472,19 @@ int resolve_renumbered(struct req *r, int fd, bool upper, const struct stat *kno
 	return resolve_hold(r, fd, OBJ_RENUMBERED);
 }
 
+int resolve_gone_dir(struct req *r, int fd, const struct stat *id)
+{
+	struct stat st;
+	if (!id && fstat(fd, &st))
+		return 0;
+	const struct stat *o = id ? id : &st;
+	if (!S_ISDIR(o->st_mode) || !shadow_gone_stat(r->sup, o->st_dev, o->st_ino, &r->obj_st))
+		return 0;
+	r->obj_dev = r->obj_st.st_dev;
+	r->obj_ino = r->obj_st.st_ino;
+	return resolve_hold(r, fd, OBJ_GONE_DIR);
+}
+
 void req_obj_release(struct req *r)
 {
 	if (r->obj_kind && r->obj >= 0)
@@ -438,7 +514,7 @@ static int walk_base(struct req *r, int dirfd, const char *path, unsigned flags,
 
 int req_mirror(struct req *r, int dirfd, const char *path, unsigned flags)
 {
-	char base[PATH_MAX];
+	char base[OVL_PATH_MAX];
 	const struct ovl_cred *cred;
 	int err = req_cred(r, &cred);
 	if (!err)
@@ -472,7 +548,7 @@ static int fd_policy(struct req *r, int dirfd, int err, enum fd_kind kind, bool 
  * that was checked. */
 static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry *e)
 {
-	char base[PATH_MAX], link[PATH_MAX];
+	char base[OVL_PATH_MAX], link[OVL_PATH_MAX];
 	const struct ovl_cred *cred;
 	enum fd_kind kind;
 	struct fd_object o = { 0 };
@@ -490,9 +566,11 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	bool quick = !(r->intent == INTENT_MODIFY && r->sup->index_prefix[0]);
 	if (dirfd != AT_FDCWD)
 		err = fd_copy_classify(r, dirfd, quick, act, &o, base, &kind, link, &copy);
-	else if (act)
+	else if (act || r->stat_only) {
 		err = cwd_copy_kind(r, base, &kind, link, &copy);
-	else
+		if (copy >= 0 && r->stat_only && object_at(copy, "", AT_EMPTY_PATH, &o))
+			o = (struct fd_object){ 0 };
+	} else
 		err = fd_kind_link(r, dirfd, base, &kind, link);
 	/* the kernel's answer on an upper file is the overlay's, but for a
 	 * watched change, a statfs, or a change through an index entry's fd
@@ -508,6 +586,10 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 			     !o.linked;
 	if ((upper_file || unlinked_file) && upper_as_is && r->stat_only && copy >= 0 &&
 	    resolve_renumbered(r, copy, true, &o.st) == SC_OBJECT)
+		return SC_OBJECT;
+	/* a removed dir's mirror: as the overlay showed the dir */
+	if (kind == FD_MIRROR && err == -ENOENT && o.type == S_IFDIR && r->stat_only && copy >= 0 &&
+	    resolve_gone_dir(r, copy, &o.st) == SC_OBJECT)
 		return SC_OBJECT;
 	/* a layer's non-dir, told by its mount, that the overlay shows as it is */
 	bool as_is = err == 1 && (kind == FD_UPPER ? upper_as_is
@@ -558,7 +640,7 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 int resolve_lookup(struct req *r, int dirfd, const char *path, unsigned flags, bool empty_ok,
 		   struct ovl_entry *e, int depth)
 {
-	char base[PATH_MAX], full[PATH_MAX];
+	char base[OVL_PATH_MAX], full[OVL_PATH_MAX];
 	const struct ovl_cred *cred;
 	int err = req_cred(r, &cred);
 	if (err)
@@ -566,7 +648,7 @@ int resolve_lookup(struct req *r, int dirfd, const char *path, unsigned flags, b
 	if (!path[0])
 		return empty_ok ? lookup_fd(r, dirfd, flags, e) : -ENOENT;
 	err = walk_base(r, dirfd, path, flags, base);
-	if (err == SC_CONTINUE && r->want_obj && r->intent == INTENT_MODIFY)
+	if (err == SC_CONTINUE && ((r->want_obj && r->intent == INTENT_MODIFY) || r->stat_only))
 		return lookup_fd(r, dirfd, flags, e);  /* "." of a removed dir: the dir */
 	if (err)
 		return err;
@@ -632,7 +714,7 @@ static int magic_fd(struct req *r, int dirfd, const char *path, bool empty_ok)
 
 int req_upper_fd(struct req *r, int dirfd, const char *path, bool empty_ok, int *out)
 {
-	char link[PATH_MAX], canon[PATH_MAX];
+	char link[OVL_PATH_MAX], canon[OVL_PATH_MAX];
 	enum fd_kind kind;
 	*out = -1;
 	int fd = magic_fd(r, dirfd, path, empty_ok);
@@ -650,7 +732,7 @@ int req_upper_fd(struct req *r, int dirfd, const char *path, bool empty_ok, int 
 
 int req_magic_readlink(struct req *r, int dirfd, const char *path, char *out, size_t size)
 {
-	char full[PATH_MAX], link[PATH_MAX], canon[PATH_MAX];
+	char full[PATH_MAX], link[OVL_PATH_MAX], canon[OVL_PATH_MAX];
 	struct proc_path pp;
 	enum fd_kind kind;
 	if (path[0] != '/') {

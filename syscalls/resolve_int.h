@@ -27,6 +27,10 @@ int resolve_hold(struct req *r, int fd, enum obj_kind kind);
  * fd as OBJ_RENUMBERED; else 0 (fd still the caller's).  known: fd's
  * stat just taken, NULL to take it. */
 int resolve_renumbered(struct req *r, int fd, bool upper, const struct stat *known);
+/* A stat's fd (ours) of a removed dir's mirror, kept by the shadow with
+ * what the overlay showed of the dir: SC_OBJECT, holding fd as
+ * OBJ_GONE_DIR; else 0.  id: fd's (dev, ino) if known, else NULL. */
+int resolve_gone_dir(struct req *r, int fd, const struct stat *id);
 /* A /proc fd link's text names a removed object (" (deleted)"). */
 bool resolve_link_deleted(const char *link);
 

@@ -127,7 +127,7 @@ static int host_object(struct req *r, const struct proc_path *pp, const char *li
 static int via_magic(struct req *r, const struct proc_path *pp, unsigned flags,
 		     struct ovl_entry *e, int depth)
 {
-	char link[PATH_MAX], canon[PATH_MAX], next[PATH_MAX];
+	char link[OVL_PATH_MAX], canon[OVL_PATH_MAX], next[OVL_PATH_MAX];
 	enum fd_kind kind;
 	int obj = proc_open_link(r, pp);
 	if (obj < 0)
@@ -159,6 +159,9 @@ static int via_magic(struct req *r, const struct proc_path *pp, unsigned flags,
 		if (r->stat_only && kind != FD_MIRROR && !pp->out[0] &&
 		    resolve_renumbered(r, obj, true, NULL) == SC_OBJECT)
 			return SC_OBJECT;  /* a copy that reports its origin's ids */
+		if (r->stat_only && kind == FD_MIRROR && !pp->out[0] &&
+		    resolve_gone_dir(r, obj, NULL) == SC_OBJECT)
+			return SC_OBJECT;  /* a removed dir, as the overlay showed it */
 		struct stat st;  /* (an exec of it: not while a copy of ours is open, sent.c) */
 		if (!fstat(obj, &st))
 			sent_wait(r->sup->sent, st.st_dev, st.st_ino);
@@ -345,6 +348,10 @@ int served_lookup(struct req *r, const char *full, unsigned flags, struct ovl_en
 	char out[PATH_MAX];
 	if (depth >= RESOLVE_MAX_DEPTH)
 		return -ELOOP;
+	/* (below a dir fd deep in a served mount: its paths are the
+	 * kernel's, served here up to PATH_MAX) */
+	if (strlen(full) >= PATH_MAX)
+		return -ENAMETOOLONG;
 	const char *rest = resolve_under(full, "/proc", 5);
 	if (rest)
 		return via_proc(r, rest, flags, e, depth);

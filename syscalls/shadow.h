@@ -29,6 +29,16 @@ static inline void shadow_forget(struct sup *s, const char *canon)
 	s->shadow_ops->forget(s, canon);
 }
 
+static inline int shadow_dir_path(struct sup *s, int fd, char *canon)
+{
+	return s->shadow_ops->dir_path(s, fd, canon);
+}
+
+static inline bool shadow_gone_stat(struct sup *s, dev_t dev, ino_t ino, struct stat *st)
+{
+	return s->shadow_ops->gone_stat(s, dev, ino, st);
+}
+
 static inline enum mount_kind mount_kind(struct sup *s, uint64_t mnt_id)
 {
 	return s->shadow_ops->mount_kind(s, mnt_id);

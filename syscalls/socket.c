@@ -56,7 +56,7 @@ static int unix_path(struct req *r, uint64_t addr, uint64_t len, char *path,
 static int bind_as_given(struct req *r, const struct ovl_cred *cred, int sock,
 			 const struct sockaddr_un *sun, socklen_t len)
 {
-	char cwd[PATH_MAX];
+	char cwd[OVL_PATH_MAX];
 	enum fd_kind kind;
 	if (sun->sun_path[0] != '/' &&
 	    (req_fd_kind(r, AT_FDCWD, cwd, &kind) || kind != FD_MIRROR))

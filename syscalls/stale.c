@@ -249,7 +249,7 @@ int req_fd_to_upper(struct req *r, int fd, int copy, const char *canon, bool cop
 /* The tracee's fd n, a lower regular file that may have been copied up. */
 static void refresh_one(struct req *r, int n)
 {
-	char canon[PATH_MAX];
+	char canon[OVL_PATH_MAX];
 	enum fd_kind kind;
 	int copy = req_getfd(r, n);
 	if (copy < 0)

@@ -10,7 +10,7 @@
 #define STAT_AT_FLAGS (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT)
 
 /* SC_OBJECT of a stat (OBJ_RENUMBERED): the kernel's answer on the
- * object, with the ids the overlay reports. */
+ * object, with the ids the overlay reports; OBJ_GONE_DIR: obj_st. */
 static int obj_stat(struct req *r, struct stat *st)
 {
 	int err = 0;
@@ -30,6 +30,17 @@ static int obj_statx(struct req *r, unsigned mask, int atflags, struct statx *st
 	stx->stx_ino = r->obj_ino;
 	if (!err)
 		stx->stx_nlink = (uint32_t)r->obj_st.st_nlink;
+	const struct stat *st = &r->obj_st;
+	if (!err && r->obj_kind == OBJ_GONE_DIR) {
+		stx->stx_mode = (uint16_t)st->st_mode;
+		stx->stx_uid = st->st_uid;
+		stx->stx_gid = st->st_gid;
+		stx->stx_size = (uint64_t)st->st_size;
+		stx->stx_blocks = (uint64_t)st->st_blocks;
+		stx->stx_atime = (struct statx_timestamp){ st->st_atim.tv_sec, (uint32_t)st->st_atim.tv_nsec, 0 };
+		stx->stx_mtime = (struct statx_timestamp){ st->st_mtim.tv_sec, (uint32_t)st->st_mtim.tv_nsec, 0 };
+		stx->stx_ctime = (struct statx_timestamp){ st->st_ctim.tv_sec, (uint32_t)st->st_ctim.tv_nsec, 0 };
+	}
 	req_obj_release(r);
 	return err;
 }

@@ -84,6 +84,14 @@ struct shadow_ops {
 	void (*forget)(struct sup *s, const char *canon);
 	/* Where the object of mount mnt_id lives. */
 	enum mount_kind (*mount_kind)(struct sup *s, uint64_t mnt_id);
+	/* The overlay path (canon, OVL_PATH_MAX) of mirror dir fd, by its
+	 * names in the shadow: for a dir deeper than /proc's links show (a
+	 * page).  0, -ENOENT for a removed one, -ENAMETOOLONG for no mirror. */
+	int (*dir_path)(struct sup *s, int fd, char *canon);
+	/* What the overlay showed of the dir whose removed mirror is (dev,
+	 * ino), as the kernel's overlayfs stats a removed dir: false if not
+	 * known. */
+	bool (*gone_stat)(struct sup *s, dev_t dev, ino_t ino, struct stat *st);
 };
 
 struct bind_opt {
@@ -144,6 +152,7 @@ struct sup {
 	char work_prefix[PATH_MAX];     /* the work dir the same way ("" without an upper) */
 	struct mount_ids *mnt;          /* which mounts are whose (mount_ids.c) */
 	struct shadow_binds *binds;     /* the shadow's bind mounts, bounded: own lock (shadow_binds.h) */
+	struct shadow_gone *gone;       /* removed dirs' stats by mirror: own lock (shadow_gone.h) */
 	int upper_fd, work_fd;          /* through the nosuid,nodev upper mount */
 	bool work_created;              /* remove the work dir at exit */
 	char work_path[PATH_MAX];

@@ -76,6 +76,12 @@
 #define OVL_MAX_HIDE 4
 #define OVL_MAX_GROUPS 256
 #define OVL_MAX_SYMLINKS 40
+/* Room for a canonical overlay path.  A path argument of a call is at most
+ * PATH_MAX, but relative to a dir fd or the cwd it reaches deeper: the
+ * kernel's own filesystems set no bound on a file's depth, so the overlay's
+ * paths are kept in buffers of this size (a walk's step and the entry's
+ * path; what outlives a call is strdup'ed at its length). */
+#define OVL_PATH_MAX 65536
 #define OVL_UPPER 0
 /* An index entry's name: the hex of an origin record (overlay/origin.c). */
 #define OVL_INDEX_NAME_MAX 300
@@ -123,6 +129,8 @@ struct ovl_change {
 	dev_t dev, to_dev;              /* a non-dir's real object (its layer's ids; 0: none */
 	ino_t ino, to_ino;              /* or a dir): the one path named (REMOVE, RENAME), the
 					 * one to named (RENAME: replaced or exchanged) */
+	const struct stat *st;          /* REMOVE of a dir: how the overlay shows it now that
+					 * it is gone (a cwd or fd may be on it), else NULL */
 };
 typedef void (*ovl_change_fn)(void *ctx, const struct ovl_change *c);
 
@@ -163,7 +171,7 @@ int ovl_layer_of_mount(const struct ovl_fs *fs, uint64_t mnt_id);
 bool ovl_maybe_copied_up(struct ovl_fs *fs, dev_t dev, ino_t ino);
 /* Where the lower file (dev, ino), handed out as an fd, was last seen in
  * the overlay (its open's path, carried along by renames), into canon
- * (PATH_MAX): false if not known.  A hint: the caller checks the object
+ * (OVL_PATH_MAX): false if not known.  A hint: the caller checks the object
  * found there is the fd's. */
 bool ovl_handed_path(struct ovl_fs *fs, dev_t dev, ino_t ino, char *canon);
 /* Bumped after each copy-up of a lower regular file that may have been
@@ -205,7 +213,7 @@ struct ovl_entry {
 	struct ovl_dir parent;          /* merged parent (n == 0 for the root) */
 	struct ovl_dir dir;             /* the entry itself when it is a directory (opened on lookup) */
 	struct ovl_dcentry *parent_pin, *dir_pin; /* non-NULL: parent / dir fds are borrowed */
-	char path[PATH_MAX];            /* canonical overlay path, "/" for the root */
+	char path[OVL_PATH_MAX];            /* canonical overlay path, "/" for the root */
 	const char *name;               /* last component, points into path; "" for the root */
 	mode_t type;                    /* S_IFMT bits of the entry; 0 = negative (name free) */
 	int layer;                      /* topmost layer holding it, -1 if negative */

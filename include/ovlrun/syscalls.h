@@ -41,6 +41,8 @@ enum obj_kind {
 	OBJ_MOUNTS_TABLE,               /* a /proc/<pid>/mounts: the same (mountinfo's) */
 	OBJ_RENUMBERED,                 /* a stat's copy of the tracee's fd of an upper file
 					 * that reports other ids (obj_dev, obj_ino) */
+	OBJ_GONE_DIR,                   /* a stat's copy of a removed dir's mirror: obj_st is
+					 * what it reports (the shadow kept it) */
 };
 
 /* --trace: the strings the handler read (req_string), so that the trace

@@ -85,7 +85,7 @@ int tasks_ids(struct tasks *t, pid_t tid, struct task_ids *ids, bool *umask_ok);
 void tasks_put_ids(struct tasks *t, pid_t tid, const struct task_ids *ids,
 		   const struct tasks_gen *g);
 
-/* tid's cwd, a canonical overlay path, into canon (PATH_MAX): 0, or
+/* tid's cwd, a canonical overlay path, into canon (OVL_PATH_MAX): 0, or
  * -ENOENT when not known (call tasks_ids first: it checks the thread). */
 int tasks_cwd(struct tasks *t, pid_t tid, char *canon);
 void tasks_put_cwd(struct tasks *t, pid_t tid, const char *canon, const struct tasks_gen *g);
@@ -94,7 +94,7 @@ void tasks_put_cwd(struct tasks *t, pid_t tid, const char *canon, const struct t
 struct tasks_dir {
 	uint64_t mnt_id, dev, ino;
 };
-/* The overlay dir (canon, PATH_MAX) of tid's directory fd fd, kept from
+/* The overlay dir (canon, OVL_PATH_MAX) of tid's directory fd fd, kept from
  * an earlier call: 0 if fd still leads to that mirror dir (now) and no dir
  * moved or went since, else -ENOENT (call tasks_ids first).  No fd is
  * held: a copy of the tracee's open file would keep its flock alive after

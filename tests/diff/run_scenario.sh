@@ -122,7 +122,7 @@ epoch=1704067200
 # Entries created by a setup get the image's fixed mtime, unless the setup
 # gave them an explicit time before 2024 (scenarios that test times do).
 normalize_times() {
-	find "$1" -newermt '2024-06-01' -exec touch -h -d "@$epoch" {} +
+	find "$1" -newermt '2024-06-01' -execdir touch -h -d "@$epoch" {} +
 }
 
 prepare() { # SIDE: build $T/SIDE/{lower,top,upper}

@@ -265,6 +265,79 @@ static void test_symlink_chain_40(void **state)
 	tfs_fini(&t);
 }
 
+/* dir fd of layer_dir/<levels names of 200 bytes>, made with mkdirat
+ * steps (the host path is longer than PATH_MAX); the names' overlay path
+ * goes into canon. */
+#define DEEP_LEVELS 24
+static int deep_tree(const char *layer_dir, char *canon)
+{
+	int fd = open(layer_dir, O_PATH | O_DIRECTORY);
+	assert_true(fd >= 0);
+	size_t len = 0;
+	for (int i = 0; i < DEEP_LEVELS; i++) {
+		char name[201];
+		memset(name, 'd', 199);
+		name[199] = (char)('a' + i);
+		name[200] = 0;
+		(void)mkdirat(fd, name, 0755);
+		int next = openat(fd, name, O_PATH | O_DIRECTORY);
+		assert_true(next >= 0);
+		close(fd);
+		fd = next;
+		len += (size_t)sprintf(canon + len, "/%s", name);
+	}
+	return fd;
+}
+
+/* Paths longer than PATH_MAX: absolute canonical ones (the engine's own
+ * callers) and relative ones from a deep base, lookups and a copy-up of
+ * every dir on the way; past OVL_PATH_MAX, ENAMETOOLONG. */
+static void test_deep_paths(void **state)
+{
+	(void)state;
+	static char canon[OVL_PATH_MAX], p[OVL_PATH_MAX + 16];
+	struct tfs t;
+	tfs_init(&t, 1, 0);
+	int low = deep_tree(t.lower[0], canon);
+	int f = openat(low, "f", O_CREAT | O_WRONLY, 0644);
+	assert_true(f >= 0);
+	close(f);
+	close(low);
+	assert_true(strlen(canon) > PATH_MAX);
+	assert_int_equal(tfs_mount(&t), 0);
+	struct ovl_entry e;
+	snprintf(p, sizeof(p), "%s/f", canon);
+	assert_int_equal(lk(&t, "/", p, 0, &e), 0);
+	assert_int_equal(e.type, S_IFREG);
+	assert_string_equal(e.path, p);
+	ovl_entry_release(&e);
+	/* relative from the deep dir, and up from it */
+	assert_int_equal(lk(&t, canon, "f", 0, &e), 0);
+	assert_int_equal(e.type, S_IFREG);
+	ovl_entry_release(&e);
+	assert_int_equal(lk(&t, canon, "../..", 0, &e), 0);
+	assert_int_equal(e.type, S_IFDIR);
+	assert_int_equal(strlen(e.path), strlen(canon) - 2 * 201);
+	ovl_entry_release(&e);
+	/* a new dir there: all 24 dirs above it copied up */
+	struct ovl_cred c = tfs_root_cred();
+	assert_int_equal(lk(&t, canon, "new", 0, &e), 0);
+	assert_int_equal(ovl_mkdir(t.fs, &c, &e, 0700), 0);
+	ovl_entry_release(&e);
+	int up = deep_tree(t.upper, p);
+	struct stat st;
+	assert_int_equal(fstatat(up, "new", &st, 0), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	close(up);
+	/* as long as the buffers hold, and no longer */
+	memset(p, 'a', OVL_PATH_MAX + 1);
+	for (size_t i = 1; i < OVL_PATH_MAX; i += 2)
+		p[i] = '/';
+	p[OVL_PATH_MAX + 1] = 0;
+	assert_int_equal(lk(&t, "/", p, 0, &e), -ENAMETOOLONG);
+	tfs_fini(&t);
+}
+
 static void test_name_too_long(void **state)
 {
 	(void)state;
@@ -519,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_symlinks),
 		cmocka_unit_test(test_symlink_chain_40),
 		cmocka_unit_test(test_name_too_long),
+		cmocka_unit_test(test_deep_paths),
 		cmocka_unit_test(test_resolve_flags),
 		cmocka_unit_test(test_passthrough),
 		cmocka_unit_test(test_hidden),

@@ -1,7 +1,7 @@
 # index=on: /proc links of fds opened by several lower names of one
 # hard-linked file, through renames and unlinks of those names.  ovlrun
 # knows one name per file: every such fd shows the name last opened.
-documented_difference="README Differences 7: fds of several names of one indexed file show one name"
+documented_difference="README Differences 6: fds of several names of one indexed file show one name"
 index=on
 image=debian
 setup_top_lower() {

@@ -16,7 +16,7 @@ i1 = libc.inotify_init1(os.O_NONBLOCK); i2 = libc.inotify_init1(os.O_NONBLOCK)
 def add(i, p, m):
     return libc.inotify_add_watch(i, p.encode(), m)
 def ev(tag):
-    os.stat('/')    # a trapped call: ovlrun relays native events (README Difference 5)
+    os.stat('/')    # a trapped call: ovlrun relays native events (README Difference 4)
     for n, i in (('i1', i1), ('i2', i2)):
         out = []
         while True:

@@ -3,7 +3,7 @@
 # FS_IOC_SETVERSION), FS_IOC_GETFSLABEL, FIGETBSZ, FIONREAD, FS_IOC_FIEMAP
 # (filefrag), FICLONE (cp --reflink) and an ext4 one (EXT4_IOC_GETSTATE):
 # overlayfs serves some, and refuses the others with ENOTTY.
-documented_difference="README Differences 9: other ioctls reach the real file"
+documented_difference="README Differences 8: other ioctls reach the real file"
 image=debian
 setup_top_lower() {
 	mkdir -p x/ld; echo l > x/lf; echo c > x/cf

@@ -1,6 +1,6 @@
 # dnotify's real-time signal read with signalfd: ssi_fd is the dir's fd
 # (the kernel's POLL_MSG siginfo); ssi_signo, the F_SETSIG signal.
-documented_difference="README Differences 6: dnotify signals are SI_QUEUE (signalfd ssi_fd 0)"
+documented_difference="README Differences 5: dnotify signals are SI_QUEUE (signalfd ssi_fd 0)"
 image=debian
 script=$(cat <<'EOS'
 mkdir -p /tmp/d
