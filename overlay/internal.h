@@ -430,4 +430,13 @@ bool ovl_owner_or_capable(const struct ovl_cred *cred, const struct stat *st);
  * sets there is the overlay's record, never a host inode's power. */
 bool ovl_overlay_capable(const struct ovl_cred *cred, int cap);
 
+/* How many names e's non-dir object has in the overlay, as far as its
+ * real one tells (an indexed object's count is the index's): without the
+ * index, a lower file's names are objects apart, as the kernel's
+ * overlayfs keeps them, so each is its object's only one. */
+static inline nlink_t ovl_object_names(const struct ovl_entry *e)
+{
+	return e->layer == OVL_UPPER ? e->st.st_nlink : 1;
+}
+
 #endif

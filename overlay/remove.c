@@ -101,7 +101,7 @@ static int unlink_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 	struct ovl_index_hold ih;
 	if ((err = ovl_index_change_begin(fs, e, -1, &ih)))
 		return err;
-	err = remove_entry(fs, e, false, ih.active ? ih.nlink : e->st.st_nlink);
+	err = remove_entry(fs, e, false, ih.active ? ih.nlink : ovl_object_names(e));
 	ovl_index_change_end(fs, &ih, !err);
 	return err;
 }

@@ -195,7 +195,7 @@ static int rename_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 	/* told once done: what the names held before */
 	struct ovl_change c = { .kind = OVL_CHANGE_RENAME, .path = old_e->path, .to = new_e->path,
 				.type = old_e->type, .to_type = new_e->type,
-				.last = new_e->st.st_nlink <= 1,
+				.last = ovl_object_names(new_e) <= 1,
 				.exchange = exchange };
 	if (new_e->type && !S_ISDIR(new_e->type)) {
 		c.to_dev = new_e->st.st_dev;
