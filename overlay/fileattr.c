@@ -285,6 +285,31 @@ int ovl_set_fsattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_en
 	return err ? err : set_held(fs, cred, e, a);
 }
 
+int ovl_get_fsattr_fd(struct ovl_fs *fs, int fd, struct ovl_fsattr *a)
+{
+	int err = real_get(fd, a);
+	if (!err)
+		set_prot(a, prot_bits(a) | ovl_fd_prot_flags(fs, fd));
+	return err;
+}
+
+int ovl_set_fsattr_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd,
+		      const struct ovl_fsattr *want)
+{
+	struct ovl_fsattr real = { .x = want->x };
+	struct stat st;
+	int err = fstat(fd, &st) ? -errno : real_get(fd, &real);
+	if (err)
+		return err;
+	unsigned prot = prot_bits(&real) | ovl_fd_prot_flags(fs, fd);
+	/* as set_held: the owner, then the protected flags' capability */
+	if (!ovl_owner_or_capable(cred, &st))
+		return -EPERM;
+	if ((prot ^ prot_bits(want)) && !ovl_overlay_capable(cred, CAP_LINUX_IMMUTABLE))
+		return -EPERM;
+	return apply(fs, fd, &real, prot, want);
+}
+
 int ovl_copy_fsflags(struct ovl_fs *fs, int src, int parent, const char *name)
 {
 	struct ovl_fsattr lower = { .x = false }, cur = { .x = false };

@@ -9,6 +9,17 @@
 #include <unistd.h>
 #include "ovlrun/syscalls.h"
 
+/* An upper file the overlay no longer names (removed while open: its fd's
+ * copy, classified), whose flags the engine keeps on it. */
+static bool unlinked_upper(struct req *r, int copy)
+{
+	char canon[OVL_PATH_MAX];
+	enum fd_kind kind;
+	struct stat st;
+	return req_own_fd_kind(r, copy, canon, &kind) == -ENOENT && kind == FD_UPPER &&
+	       !fstat(copy, &st) && S_ISREG(st.st_mode);
+}
+
 static int64_t fsattr(struct req *r, bool set, bool x)
 {
 	struct ovl_entry e;
@@ -21,19 +32,27 @@ static int64_t fsattr(struct req *r, bool set, bool x)
 	if (copy < 0)
 		return copy == -EBADF ? -EBADF : SC_CONTINUE;
 	int fl = fcntl(copy, F_GETFL);
-	close(copy);
-	if (fl >= 0 && (fl & O_PATH))
+	if (fl >= 0 && (fl & O_PATH)) {
+		close(copy);
 		return -EBADF;
+	}
 	int err = set ? req_read(r, ARG(r, 2), arg, size) : 0;
 	r->intent = set ? INTENT_MODIFY : INTENT_READ;
 	r->via_engine = true;
-	if (err || (err = req_cred(r, &cred)) || (err = req_lookup(r, fd, "", 0, true, &e)))
-		return err;     /* (SC_CONTINUE: not an overlay object, or an unlinked one) */
-	err = set ? ovl_set_fsattr(r->sup->fs, cred, &e, &a) : ovl_get_fsattr(r->sup->fs, &e, &a);
-	ovl_entry_release(&e);
+	if (!err && !(err = req_cred(r, &cred)))
+		err = req_lookup(r, fd, "", 0, true, &e);
+	if (err == SC_CONTINUE && unlinked_upper(r, copy))
+		err = set ? ovl_set_fsattr_fd(r->sup->fs, cred, copy, &a)
+			  : ovl_get_fsattr_fd(r->sup->fs, copy, &a);
+	else if (!err) {
+		err = set ? ovl_set_fsattr(r->sup->fs, cred, &e, &a)
+			  : ovl_get_fsattr(r->sup->fs, &e, &a);
+		ovl_entry_release(&e);
+	}
+	close(copy);
 	if (!err && !set)
 		err = req_write(r, ARG(r, 2), arg, size);
-	return err;
+	return err;     /* (SC_CONTINUE: not an overlay object) */
 }
 
 int64_t sys_ioctl(struct req *r)

@@ -359,6 +359,11 @@ struct ovl_fsattr {
 int ovl_get_fsattr(struct ovl_fs *fs, const struct ovl_entry *e, struct ovl_fsattr *a);
 int ovl_set_fsattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
 		   const struct ovl_fsattr *a);
+/* The same through fd, an upper file the overlay no longer names (removed
+ * while open): its flags are on it, as on the kernel's upper inode. */
+int ovl_get_fsattr_fd(struct ovl_fs *fs, int fd, struct ovl_fsattr *a);
+int ovl_set_fsattr_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd,
+		      const struct ovl_fsattr *a);
 
 /* The caller changed the object at path behind the engine's back (it
  * swapped the inode under a name the engine made, old: the one it
