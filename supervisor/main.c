@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "ovlrun/supervisor.h"
 #include "pty.h"
+#include "upper_tools.h"
 
 void die_setup(const char *fmt, ...)
 {
@@ -27,6 +28,9 @@ int main(int argc, char **argv)
 	static struct sup s;
 	int status;
 
+	/* ovlrun diff | commit | export UPPER: no sandbox, no command */
+	if (argc > 1 && upper_tool_named(argv[1]))
+		return upper_tool_main(argc, argv);
 	options_parse(argc, argv, &s.opt);
 	s.args = argv[0];
 	s.args_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]);

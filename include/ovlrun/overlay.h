@@ -415,4 +415,29 @@ typedef int (*ovl_dirent_fn)(void *ctx, const char *name, uint64_t ino,
 int ovl_readdir(struct ovl_fs *fs, const struct ovl_entry *e, uint64_t pos,
 		ovl_dirent_fn fn, void *ctx);
 
+/*
+ * What an upper layer changed (ovlrun diff, export, commit;
+ * overlay/upper_changes.c): the entries of upper dir upper_fd, in name
+ * order with parents first, told against fs, a read-only overlay of the
+ * lowers it was made on (lowers_known false: none known, fs a placeholder;
+ * an entry with a copy-up origin record is then changed, any other added).
+ * fn's non-zero return stops the walk and is returned.
+ */
+struct ovl_upper_item {
+	const char *path;               /* canonical overlay path */
+	char kind;                      /* 'A' added, 'C' changed, 'D' deleted */
+	const struct stat *st;          /* lstat of the real entry (a whiteout for a
+					 * deleted name; NULL below_opaque) */
+	int dirfd;                      /* the real entry is name in dirfd: the upper's, */
+	const char *name;               /* or a lower's for what a moved dir brings */
+	bool opaque;                    /* a dir that hides the lowers' (a moved dir too:
+					 * it replaces what is at its place) */
+	bool below_opaque;              /* a deleted name an opaque dir hides */
+	bool moved;                     /* a dir moved with a redirect (its lowers' content
+					 * follows as added, when the lowers are known) */
+};
+typedef int (*ovl_upper_fn)(void *ctx, const struct ovl_upper_item *it);
+int ovl_upper_changes(struct ovl_fs *fs, int upper_fd, bool lowers_known, ovl_upper_fn fn,
+		      void *ctx);
+
 #endif

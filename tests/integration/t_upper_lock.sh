@@ -31,6 +31,12 @@ assert_missing "$U/tmp/second"
 # Also with a different lower, and with a relative path to the same upper.
 run_ovl --lower="$L" --upper="$(realpath --relative-to=. "$U")" -- /bin/true
 assert_status 125
+# ovlrun diff / export / commit read an upper no run is changing
+if [[ $OVLRUN != "$KOVLRUN" ]]; then
+	run_ovl diff "$U" --lower="$L"
+	assert_status 1
+	assert_stderr_contains "in use by a running ovlrun"
+fi
 
 echo go >&8
 read -r -t "$OVLRUN_TIMEOUT" said <&9 || said="(nothing)"

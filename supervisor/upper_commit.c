@@ -1,0 +1,312 @@
+/*
+ * ovlrun commit UPPER --lower=DIR: the upper's changes applied to DIR, so
+ * that DIR alone then shows what the overlay of DIR and UPPER showed; then
+ * UPPER is emptied.
+ *
+ * First everything new is built in a staging dir inside DIR (same
+ * filesystem, so renames place it): every added or changed entry, with its
+ * data, owner, mode, times and xattrs (the overlay's own left out), hard
+ * links of the upper linked again.  Reading the lowers (a moved dir's
+ * content) is done before DIR changes at all.  Then, in the changes' order
+ * (parents first): a deleted name is removed; a dir that replaces what is
+ * at its place (new, opaque, moved) goes in whole by one rename; a changed
+ * dir that merges takes its metadata and its changed names one by one; a
+ * file goes in by a rename over the old one.  So each file changes
+ * atomically; a run that fails midway leaves DIR with some changes made
+ * and the upper as it was (run it again: what is in place already is
+ * replaced by the same).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include "fsutil.h"
+#include "upper_tools.h"
+
+struct change {
+	char *path;                     /* canonical overlay path */
+	char kind;
+	bool dir, replaces;             /* a dir; one that goes in whole */
+	struct timespec times[2];       /* a dir's, set once its names are in */
+	struct change *next;
+};
+
+struct linked {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+	struct linked *next;
+};
+
+struct committer {
+	const char *upper, *target;
+	int tfd;                        /* DIR */
+	int sfd;                        /* the staging dir in it */
+	char stage[32];                 /* its name */
+	struct change *head, **tail;
+	struct linked *links;
+	const char *replacing;          /* the last dir that goes in whole: below it, staged only */
+};
+
+static const char *rel(const char *path)
+{
+	return path[1] ? path + 1 : ".";
+}
+
+static int report(struct committer *c, const char *what, const char *path, int err)
+{
+	fprintf(stderr, "ovlrun commit %s: %s %s: %s\n", c->upper, what, path, strerror(-err));
+	return err;
+}
+
+static int set_xattr(void *ctx, const char *name, const void *value, size_t size)
+{
+	return lsetxattr(ctx, name, value, size, 0) ? -errno : 0;
+}
+
+/* Owner, mode, xattrs and times of st on staged path p. */
+static int set_meta(struct committer *c, const char *p, const struct stat *st, int sdirfd,
+		    const char *sname)
+{
+	char proc[64 + PATH_MAX];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", c->sfd, p);
+	int err = fchownat(c->sfd, p, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+	if (!err && !S_ISLNK(st->st_mode) && fchmodat(c->sfd, p, st->st_mode & 07777, 0))
+		err = -errno;
+	if (!err)
+		err = upper_xattrs(sdirfd, sname, set_xattr, proc);
+	struct timespec t[2] = { st->st_atim, st->st_mtim };
+	if (!err && utimensat(c->sfd, p, t, AT_SYMLINK_NOFOLLOW))
+		err = -errno;
+	return err;
+}
+
+static int copy_file(int from, int to)
+{
+	for (;;) {
+		ssize_t n = copy_file_range(from, NULL, to, NULL, 1 << 30, 0);
+		if (n == 0)
+			return 0;
+		if (n > 0)
+			continue;
+		if (errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP && errno != EINVAL)
+			return -errno;
+		char buf[65536];
+		while ((n = read(from, buf, sizeof(buf))) > 0)
+			if (write(to, buf, (size_t)n) != n)
+				return -EIO;
+		return n < 0 ? -errno : 0;
+	}
+}
+
+/* A second name of a regular file staged already: its first staged path. */
+static const char *first_name(struct committer *c, const struct stat *st, const char *p)
+{
+	if (!S_ISREG(st->st_mode) || st->st_nlink < 2)
+		return NULL;
+	for (struct linked *l = c->links; l; l = l->next)
+		if (l->dev == st->st_dev && l->ino == st->st_ino)
+			return l->path;
+	struct linked *l = malloc(sizeof(*l));
+	if (l && (l->path = strdup(p))) {
+		*l = (struct linked){ .dev = st->st_dev, .ino = st->st_ino, .path = l->path,
+				      .next = c->links };
+		c->links = l;
+	} else {
+		free(l);
+	}
+	return NULL;
+}
+
+/* The entry of it, made in the staging dir at its path. */
+static int stage(struct committer *c, const struct ovl_upper_item *it)
+{
+	const struct stat *st = it->st;
+	const char *p = rel(it->path);
+	const char *first = first_name(c, st, p);
+	if (first)
+		return linkat(c->sfd, first, c->sfd, p, 0) ? -errno : 0;
+	int err = 0;
+	if (S_ISDIR(st->st_mode)) {
+		err = mkdirat(c->sfd, p, 0700) ? -errno : 0;
+	} else if (S_ISREG(st->st_mode)) {
+		int from = openat(it->dirfd, it->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		int to = from < 0 ? -1 : openat(c->sfd, p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		err = from < 0 || to < 0 ? -errno : copy_file(from, to);
+		if (from >= 0)
+			close(from);
+		if (to >= 0)
+			close(to);
+	} else if (S_ISLNK(st->st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(it->dirfd, it->name, target, sizeof(target) - 1);
+		err = n < 0 ? -errno : (target[n] = 0, symlinkat(target, c->sfd, p) ? -errno : 0);
+	} else if (S_ISSOCK(st->st_mode)) {
+		return 0;               /* a socket is its listener's: none to keep */
+	} else {
+		err = mknodat(c->sfd, p, st->st_mode & S_IFMT, st->st_rdev) ? -errno : 0;
+	}
+	if (!err)
+		err = set_meta(c, p, st, it->dirfd, it->name);
+	return err;
+}
+
+static int remember(struct committer *c, const struct ovl_upper_item *it, bool replaces)
+{
+	struct change *ch = calloc(1, sizeof(*ch));
+	if (!ch || !(ch->path = strdup(it->path))) {
+		free(ch);
+		return -ENOMEM;
+	}
+	ch->kind = it->kind;
+	ch->dir = it->st && S_ISDIR(it->st->st_mode);
+	ch->replaces = replaces;
+	if (it->st) {
+		ch->times[0] = it->st->st_atim;
+		ch->times[1] = it->st->st_mtim;
+	}
+	*c->tail = ch;
+	c->tail = &ch->next;
+	return 0;
+}
+
+static bool below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && path[n] == '/';
+}
+
+static int one(void *ctx, const struct ovl_upper_item *it)
+{
+	struct committer *c = ctx;
+	bool inside = c->replacing && below(it->path, c->replacing);
+	if (it->kind == 'D')
+		return it->below_opaque || inside ? 0 : remember(c, it, false);
+	int err = stage(c, it);
+	if (err)
+		return report(c, "staging", it->path, err);
+	if (inside)
+		return 0;       /* goes in with the dir above it */
+	struct stat t;
+	bool dir = S_ISDIR(it->st->st_mode);
+	/* a dir goes in whole unless it merges with one there */
+	bool replaces = dir && (it->opaque || it->moved || it->kind == 'A' ||
+				fstatat(c->tfd, rel(it->path), &t, AT_SYMLINK_NOFOLLOW) ||
+				!S_ISDIR(t.st_mode));
+	if (replaces) {
+		free((char *)c->replacing);
+		c->replacing = strdup(it->path);
+		if (!c->replacing)
+			return -ENOMEM;
+	}
+	return remember(c, it, replaces);
+}
+
+/* Put the staged entry at path into DIR, over what is there. */
+static int place(struct committer *c, const struct change *ch)
+{
+	const char *p = rel(ch->path);
+	struct stat t;
+	bool there = !fstatat(c->tfd, p, &t, AT_SYMLINK_NOFOLLOW);
+	if (ch->dir && !ch->replaces) {
+		/* merges with the dir there: its metadata, its names later */
+		char proc[64 + PATH_MAX];
+		struct stat s;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", c->tfd, p);
+		if (fstatat(c->sfd, p, &s, AT_SYMLINK_NOFOLLOW))
+			return -errno;
+		if (fchownat(c->tfd, p, s.st_uid, s.st_gid, 0) || fchmodat(c->tfd, p, s.st_mode & 07777, 0))
+			return -errno;
+		return upper_xattrs(c->sfd, p, set_xattr, proc);
+	}
+	/* a dir (or a file over a dir) cannot be renamed over a dir with names */
+	if (there && (S_ISDIR(t.st_mode) || ch->dir)) {
+		int err = remove_tree_at(c->tfd, p, false);
+		if (err)
+			return err;
+	}
+	return renameat(c->sfd, p, c->tfd, p) ? -errno : 0;
+}
+
+static int apply(struct committer *c)
+{
+	int err = 0;
+	for (struct change *ch = c->head; !err && ch; ch = ch->next) {
+		if (ch->kind == 'D') {
+			struct stat t;
+			if (!fstatat(c->tfd, rel(ch->path), &t, AT_SYMLINK_NOFOLLOW) &&
+			    (err = remove_tree_at(c->tfd, rel(ch->path), false)))
+				report(c, "removing", ch->path, err);
+			continue;
+		}
+		if ((err = place(c, ch)))
+			report(c, "placing", ch->path, err);
+	}
+	/* a merged dir's times once its names changed */
+	for (struct change *ch = c->head; !err && ch; ch = ch->next)
+		if (ch->dir && !ch->replaces && ch->kind != 'D' &&
+		    utimensat(c->tfd, rel(ch->path), ch->times, AT_SYMLINK_NOFOLLOW))
+			err = report(c, "setting the times of", ch->path, -errno);
+	return err;
+}
+
+/* Everything in the upper dir goes: it then adds nothing to DIR. */
+static int empty_upper(struct committer *c, int ufd)
+{
+	int dfd = openat(ufd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d)
+		return report(c, "emptying", c->upper, -errno);
+	int err = 0;
+	for (struct dirent *de; !err && (de = readdir(d));)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			err = remove_tree_at(ufd, de->d_name, false);
+	closedir(d);
+	return err ? report(c, "emptying", c->upper, err) : 0;
+}
+
+int upper_commit(struct upper_view *v)
+{
+	struct committer c = { .upper = v->upper, .target = v->lower[0], .sfd = -1 };
+	c.tail = &c.head;
+	c.tfd = open(c.target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c.tfd < 0)
+		return report(&c, "opening", c.target, -errno);
+	int err = 0;
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(c.stage, sizeof(c.stage), ".ovlrun-commit.%u.%u", (unsigned)getpid(), i);
+		if (!mkdirat(c.tfd, c.stage, 0700) || errno != EEXIST)
+			break;
+	}
+	c.sfd = openat(c.tfd, c.stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (c.sfd < 0)
+		err = report(&c, "making the staging dir in", c.target, -errno);
+	if (!err)
+		err = ovl_upper_changes(v->fs, v->upper_fd, true, one, &c);
+	if (!err)
+		err = apply(&c);
+	if (!err)
+		err = empty_upper(&c, v->upper_fd);
+	if (c.sfd >= 0)
+		close(c.sfd);
+	remove_tree_at(c.tfd, c.stage, false);
+	close(c.tfd);
+	free((char *)c.replacing);
+	for (struct change *ch = c.head, *next; ch; ch = next) {
+		next = ch->next;
+		free(ch->path);
+		free(ch);
+	}
+	for (struct linked *l = c.links, *next; l; l = next) {
+		next = l->next;
+		free(l->path);
+		free(l);
+	}
+	return err;
+}

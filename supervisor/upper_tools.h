@@ -1,0 +1,39 @@
+/*
+ * ovlrun diff | commit | export: what a run left in an upper, seen, kept
+ * or thrown away without running anything (upper_tools.c parses, the
+ * engine tells the changes: ovl_upper_changes; upper_diff.c,
+ * upper_export.c and upper_commit.c act on them).
+ */
+#ifndef OVLRUN_UPPER_TOOLS_H
+#define OVLRUN_UPPER_TOOLS_H
+
+#include <stdbool.h>
+#include "ovlrun/overlay.h"
+
+/* The upper and what it is told against. */
+struct upper_view {
+	const char *upper;              /* the path given */
+	int upper_fd;
+	struct ovl_fs *fs;              /* a read-only overlay of the lowers (a placeholder
+					 * without them) */
+	bool lowers_known;
+	int nlower;
+	char *lower[OVL_MAX_LOWER];
+	char placeholder[64];           /* the empty dir made without lowers, "" if none */
+};
+
+/* argv[1] names a subcommand. */
+bool upper_tool_named(const char *arg);
+/* Run it: the exit status (0, 1 for a usage or an operational error). */
+int upper_tool_main(int argc, char **argv);
+
+/* fn for each xattr of dirfd/name (a symlink's too) but the overlay's own
+ * (trusted.overlay.*): 0, fn's non-zero, or -errno. */
+typedef int (*upper_xattr_fn)(void *ctx, const char *name, const void *value, size_t size);
+int upper_xattrs(int dirfd, const char *name, upper_xattr_fn fn, void *ctx);
+
+int upper_diff(struct upper_view *v, bool stat_only);
+int upper_export(struct upper_view *v);
+int upper_commit(struct upper_view *v);
+
+#endif
