@@ -146,6 +146,7 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 		err = dup_dir(cfg->lower_fd[i], &fs->layers[i + 1]);
 		if (err >= 0)
 			fs->layers[i + 1].fd = err;
+		fs->layers[i + 1].oci = cfg->lower_oci;
 	}
 	if (err >= 0)
 		err = set_xattr_names(fs, cfg->xattr_prefix);

@@ -60,6 +60,7 @@ struct ovl_layer {
 	unsigned char uuid[16];
 	size_t root_len;                /* upper: the length of its root's path as /proc
 					 * shows it (0 if unknown; real.c) */
+	bool oci;                       /* a lower in the OCI layer format (oci.c) */
 };
 
 /* copied.c: bits of the filter of lower non-dirs copied up (a power of 2) */
@@ -429,6 +430,21 @@ bool ovl_owner_or_capable(const struct ovl_cred *cred, const struct stat *st);
  * given): they are the sandbox's filesystem to administer, and what it
  * sets there is the overlay's record, never a host inode's power. */
 bool ovl_overlay_capable(const struct ovl_cred *cred, int cap);
+
+/* OCI layer format lowers (oci.c): a marker name (".wh." first) is never
+ * an entry of such a layer. */
+#define OVL_OCI_WHITEOUT ".wh."
+#define OVL_OCI_OPAQUE ".wh..wh..opq"
+bool ovl_oci_marker(const char *name);
+/* lstat of name in real dir dirfd of layer: 0, -ENOENT if none, -errno;
+ * an OCI layer's whiteout marker reads as a whiteout (0/0 char device). */
+int ovl_layer_lstat(const struct ovl_fs *fs, int layer, int dirfd, const char *name,
+		    struct stat *st);
+/* Real dir dirfd of layer hides the layers below: 1, 0 or -errno (the
+ * opaque xattr; an OCI layer's marker too); the marker alone (0 for a
+ * layer of the kernel's format, at no syscall). */
+int ovl_layer_opaque(const struct ovl_fs *fs, int layer, int dirfd);
+int ovl_oci_opaque(const struct ovl_fs *fs, int layer, int dirfd);
 
 /* How many names e's non-dir object has in the overlay, as far as its
  * real one tells (an indexed object's count is the index's): without the

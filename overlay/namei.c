@@ -121,13 +121,15 @@ struct comp {
 	char redirect[PATH_MAX];        /* "" if none */
 };
 
-static int component(struct ovl_fs *fs, int pfd, const char *name, bool below, struct comp *c)
+static int component(struct ovl_fs *fs, int layer, int pfd, const char *name, bool below,
+		     struct comp *c)
 {
 	c->found = c->whiteout = c->opaque = false;
 	c->fd = -1;
 	c->redirect[0] = 0;
-	if (fstatat(pfd, name, &c->st, AT_SYMLINK_NOFOLLOW))
-		return errno == ENOENT ? 0 : -errno;
+	int err = ovl_layer_lstat(fs, layer, pfd, name, &c->st);
+	if (err)
+		return err == -ENOENT ? 0 : err;
 	if (ovl_is_hidden(fs, &c->st))
 		return 0;
 	if (ovl_is_whiteout(&c->st)) {
@@ -140,7 +142,12 @@ static int component(struct ovl_fs *fs, int pfd, const char *name, bool below, s
 	c->fd = openat(pfd, name, DIR_OPEN_FLAGS);
 	if (c->fd < 0)
 		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? -ESTALE : -errno;
-	int err = below ? ovl_dir_marks(fs, c->fd, &c->opaque, c->redirect) : 0;
+	err = below ? ovl_dir_marks(fs, c->fd, &c->opaque, c->redirect) : 0;
+	if (!err && below && !c->opaque) {
+		int op = ovl_oci_opaque(fs, layer, c->fd);
+		err = op < 0 ? op : 0;
+		c->opaque = op > 0;
+	}
 	if (err) {
 		close(c->fd);
 		c->fd = -1;
@@ -167,12 +174,12 @@ static int path_add(char *prefix, size_t *n, const char *name)
  * an absolute path can have one), as the kernel's lookup does; *stop when
  * nothing below counts (a whiteout, an opaque dir, a non-dir on the way).
  */
-static int layer_lookup(struct ovl_fs *fs, int pfd, const struct target *t, bool below,
-			struct comp *c, struct target *next, bool *stop)
+static int layer_lookup(struct ovl_fs *fs, int layer, int pfd, const struct target *t,
+			bool below, struct comp *c, struct target *next, bool *stop)
 {
 	target_copy(next, t);
 	if (!t->abs) {
-		int err = component(fs, pfd, t->path, below, c);
+		int err = component(fs, layer, pfd, t->path, below, c);
 		if (err || !c->found) {
 			*stop = c->whiteout;
 			return err;
@@ -202,7 +209,7 @@ static int layer_lookup(struct ovl_fs *fs, int pfd, const struct target *t, bool
 		s = end;
 		bool last = !*end || !end[strspn(end, "/")];
 		struct comp step;
-		if ((err = component(fs, cur, name, below, &step)))
+		if ((err = component(fs, layer, cur, name, below, &step)))
 			break;
 		if (!step.found) {
 			*stop |= step.whiteout;
@@ -273,7 +280,7 @@ int ovl_lookup_one(struct ovl_fs *fs, const struct ovl_dir *d, const char *name,
 		bool below = lay + 1 < fs->nlayers;
 		struct comp o;
 		struct target nt;
-		if ((err = layer_lookup(fs, pfd, &t, below, &o, &nt, &stop)))
+		if ((err = layer_lookup(fs, lay, pfd, &t, below, &o, &nt, &stop)))
 			break;
 		if (nt.abs && !t.abs)
 			next_layer = lay + 1;
@@ -315,11 +322,11 @@ int ovl_lower_positive(struct ovl_fs *fs, const struct ovl_dir *d, const char *n
 	bool seen_top = false;
 	struct stat s;
 	for (int i = 0; i < d->n; i++) {
-		if (fstatat(d->fd[i], name, &s, AT_SYMLINK_NOFOLLOW)) {
-			if (errno == ENOENT)
-				continue;
-			return -errno;
-		}
+		int err = ovl_layer_lstat(fs, d->layer[i], d->fd[i], name, &s);
+		if (err == -ENOENT)
+			continue;
+		if (err)
+			return err;
 		if (ovl_is_hidden(fs, &s))
 			continue;
 		if (seen_top)

@@ -266,7 +266,7 @@ static int merge_name(struct ovl_fs *fs, const struct ovl_dir *d, int i, const c
 	int fd = openat(d->fd[be->bottom], name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
-	int op = ovl_is_opaque(fs, fd);
+	int op = ovl_layer_opaque(fs, d->layer[be->bottom], fd);
 	close(fd);
 	if (op < 0)
 		return op;
@@ -280,8 +280,32 @@ static int merge_name(struct ovl_fs *fs, const struct ovl_dir *d, int i, const c
 	return 0;
 }
 
+/* An OCI layer's whiteout marker for name in the merged dir's layer i,
+ * once that layer's own names are in: the name is deleted below it
+ * (unless the layer has it itself). */
+static int merge_whiteout(const char *name, int i, struct build *b)
+{
+	long k = tab_find(b->tab, b->tabsz, (char *const *)b->v, sizeof(*b->v), name);
+	if (k >= 0) {
+		if (b->v[k].first != i)
+			b->v[k].stopped = true;         /* an upper layer's: nothing more below */
+		return 0;
+	}
+	struct bent be = { .name = strdup(name), .d_type = DT_CHR, .whiteout = true,
+			   .stopped = true, .bottom = i, .first = i };
+	if (!be.name)
+		return -ENOMEM;
+	int err = build_add(b, &be);
+	if (err)
+		free(be.name);
+	return err;
+}
+
 static int read_layer(struct ovl_fs *fs, const struct ovl_dir *d, int i, struct build *b)
 {
+	bool oci = fs->layers[d->layer[i]].oci;
+	char **marks = NULL;            /* an OCI layer's whiteout markers' names */
+	size_t nmarks = 0;
 	/* own open file description: the shared fd's offset is not ours */
 	int fd = openat(d->fd[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -301,9 +325,28 @@ static int read_layer(struct ovl_fs *fs, const struct ovl_dir *d, int i, struct 
 			const char *nm = de->d_name;
 			if (nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2])))
 				continue;
+			if (oci && ovl_oci_marker(nm)) {
+				const char *name = nm + sizeof(OVL_OCI_WHITEOUT) - 1;
+				if (!strcmp(nm, OVL_OCI_OPAQUE) || !name[0])
+					continue;       /* (opaque: the lookup stopped there) */
+				char **grown = realloc(marks, (nmarks + 1) * sizeof(*marks));
+				if (grown)
+					marks = grown;
+				if (!grown || !(marks[nmarks] = strdup(name)))
+					err = -ENOMEM;
+				else
+					nmarks++;
+				continue;
+			}
 			err = merge_name(fs, d, i, nm, de->d_type, de->d_ino, b);
 		}
 	}
+	for (size_t m = 0; m < nmarks; m++) {
+		if (!err)
+			err = merge_whiteout(marks[m], i, b);
+		free(marks[m]);
+	}
+	free(marks);
 	free(buf);
 	close(fd);
 	return err;

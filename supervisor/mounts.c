@@ -255,6 +255,7 @@ int mounts_setup(struct sup *s)
 	}
 	free(lower_tree);
 	cfg.nlower = s->opt.nlower;
+	cfg.lower_oci = s->opt.lower_oci;
 
 	path_join(s->shadow, s->staging, "/root");
 	s->shadow_len = strlen(s->shadow);

@@ -21,6 +21,9 @@ void options_usage(FILE *out)
 	      "  --index=on|off    off (default): as the kernel's index=off; on: hard links\n"
 	      "                    of lowers stay one file across copy-up (the index is kept\n"
 	      "                    in the work dir, which then outlives the run)\n"
+	      "  --lower-format=kernel|oci  kernel (default): whiteouts are 0/0 char devices;\n"
+	      "                    oci: the lowers are OCI image layers as unpacked (.wh.NAME\n"
+	      "                    whiteouts, .wh..wh..opq opaque dirs)\n"
 	      "  --tmp-upper[=SIZE] a writable layer of our own, removed when ovlrun exits;\n"
 	      "                    with SIZE (e.g. 512M, 2G) on a tmpfs of that size\n"
 	      "  --allow-shared-upper  run a root command on an upper other host users can reach\n"
@@ -41,6 +44,13 @@ void options_usage(FILE *out)
 	      "  --version     print the version\n"
 	      "Exit status: the command's (128+N if killed by signal N), 125 if ovlrun\n"
 	      "itself fails, 126 if CMD is not executable, 127 if it is not found.\n", out);
+}
+
+bool options_lower_format(const char *arg)
+{
+	if (strcmp(arg, "kernel") && strcmp(arg, "oci"))
+		die_setup("--lower-format=%s: expected kernel or oci", arg);
+	return !strcmp(arg, "oci");
 }
 
 static int split_lowers(char *spec, struct options *o)
@@ -101,12 +111,13 @@ int options_parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_LOWER = 256, OPT_UPPER, OPT_WORK, OPT_VERSION, OPT_TMP_UPPER, OPT_BIND,
 	       OPT_RO_BIND, OPT_CHDIR, OPT_SETENV, OPT_UNSETENV, OPT_UID, OPT_GID, OPT_NET,
-	       OPT_SHM_SIZE, OPT_ALLOW_SHARED_UPPER, OPT_STATS, OPT_INDEX };
+	       OPT_SHM_SIZE, OPT_ALLOW_SHARED_UPPER, OPT_STATS, OPT_INDEX, OPT_LOWER_FORMAT };
 	static const struct option longopts[] = {
 		{ "lower", required_argument, NULL, OPT_LOWER },
 		{ "upper", required_argument, NULL, OPT_UPPER },
 		{ "work", required_argument, NULL, OPT_WORK },
 		{ "index", required_argument, NULL, OPT_INDEX },
+		{ "lower-format", required_argument, NULL, OPT_LOWER_FORMAT },
 		{ "tmp-upper", optional_argument, NULL, OPT_TMP_UPPER },
 		{ "allow-shared-upper", no_argument, NULL, OPT_ALLOW_SHARED_UPPER },
 		{ "net", required_argument, NULL, OPT_NET },
@@ -146,6 +157,9 @@ int options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_WORK:
 			o->work = optarg;
+			break;
+		case OPT_LOWER_FORMAT:
+			o->lower_oci = options_lower_format(optarg);
 			break;
 		case OPT_TMP_UPPER:
 			o->tmp_upper = true;

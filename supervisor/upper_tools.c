@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include "ovlrun/supervisor.h"
 #include "upper_tools.h"
 
 static const char *const tools[] = { "diff", "commit", "export" };
@@ -23,9 +24,9 @@ bool upper_tool_named(const char *arg)
 
 static void usage(FILE *out)
 {
-	fputs("usage: ovlrun diff UPPER [--lower=DIR[:DIR...]] [--stat]\n"
-	      "       ovlrun export UPPER [--lower=DIR[:DIR...]] > layer.tar\n"
-	      "       ovlrun commit UPPER --lower=DIR\n"
+	fputs("usage: ovlrun diff UPPER [--lower=DIR[:DIR...]] [--lower-format=oci] [--stat]\n"
+	      "       ovlrun export UPPER [--lower=DIR[:DIR...]] [--lower-format=oci] > layer.tar\n"
+	      "       ovlrun commit UPPER --lower=DIR [--lower-format=oci]\n"
 	      "diff lists what the upper changed over the lowers (A added, C changed,\n"
 	      "D deleted); export writes it as an OCI layer tarball (.wh. whiteouts);\n"
 	      "commit applies it to DIR (a writable copy of the one lower), then\n"
@@ -91,6 +92,7 @@ static int view_open(struct upper_view *v)
 		}
 	}
 	cfg.nlower = v->nlower;
+	cfg.lower_oci = v->lower_oci;
 	struct stat st;
 	cfg.dir_dev = fstat(v->upper_fd, &st) ? 0 : st.st_dev;
 	int err = ovl_fs_new(&cfg, &v->fs);
@@ -115,6 +117,7 @@ int upper_tool_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "lower", required_argument, NULL, 'l' },
+		{ "lower-format", required_argument, NULL, 'f' },
 		{ "stat", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -141,6 +144,9 @@ int upper_tool_main(int argc, char **argv)
 		case 's':
 			stat_only = true;
 			break;
+		case 'f':
+			v.lower_oci = options_lower_format(optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -158,6 +164,11 @@ int upper_tool_main(int argc, char **argv)
 	v.upper = argv[optind];
 	if (stat_only && strcmp(tool, "diff")) {
 		fprintf(stderr, "ovlrun %s: --stat is diff's\n", tool);
+		return 1;
+	}
+	if (!strcmp(tool, "commit") && v.lower_oci) {
+		fprintf(stderr, "ovlrun commit: --lower=DIR is a plain dir the changes go into, not an "
+			"OCI layer\n");
 		return 1;
 	}
 	if (!strcmp(tool, "commit") && v.nlower != 1) {

@@ -17,6 +17,7 @@ struct upper_view {
 	struct ovl_fs *fs;              /* a read-only overlay of the lowers (a placeholder
 					 * without them) */
 	bool lowers_known;
+	bool lower_oci;                 /* --lower-format=oci */
 	int nlower;
 	char *lower[OVL_MAX_LOWER];
 	char placeholder[64];           /* the empty dir made without lowers, "" if none */

@@ -19,6 +19,8 @@
 
 /* options.c */
 int options_parse(int argc, char **argv, struct options *o);
+/* --lower-format's argument: true for oci (exits 125 naming a bad one). */
+bool options_lower_format(const char *arg);
 void options_usage(FILE *out);
 
 /* mounts.c: staging area, layer mounts, shadow root skeleton */

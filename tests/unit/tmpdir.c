@@ -66,6 +66,7 @@ int tfs_mount(struct tfs *t)
 		die("stat", t->root);
 	cfg.dir_dev = makedev(0, 4242);
 	cfg.index = t->index;
+	cfg.lower_oci = t->oci;
 	return ovl_fs_new(&cfg, &t->fs);
 }
 
