@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config        # build (gcc, make, binutils)
 	libseccomp-dev libcap-dev libcmocka-dev # libraries of ovlrun and its unit tests
-	libarchive-dev                          # ovlrun export's tar (OCI layers)
+	libarchive-dev                          # ovlrun export's tar, OCI image layers
+	libjansson-dev libssl-dev               # OCI image layouts: their JSON, sha256 digests
 	busybox-static                          # the test/demo image
 	attr                                    # getfattr/setfattr (tests check xattrs)
 	debootstrap                             # the Debian rootfs of the distribution tests (tests/lib.sh)

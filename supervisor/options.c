@@ -24,6 +24,10 @@ void options_usage(FILE *out)
 	      "  --lower-format=kernel|oci  kernel (default): whiteouts are 0/0 char devices;\n"
 	      "                    oci: the lowers are OCI image layers as unpacked (.wh.NAME\n"
 	      "                    whiteouts, .wh..wh..opq opaque dirs)\n"
+	      "  --lower=oci:DIR[:TAG]  the layers of the OCI image layout DIR (the manifest\n"
+	      "                    tagged TAG), unpacked once into the cache\n"
+	      "  --oci-cache=DIR   where image layers are unpacked (default "
+	      OVLRUN_OCI_CACHE_DEFAULT ")\n"
 	      "  --tmp-upper[=SIZE] a writable layer of our own, removed when ovlrun exits;\n"
 	      "                    with SIZE (e.g. 512M, 2G) on a tmpfs of that size\n"
 	      "  --allow-shared-upper  run a root command on an upper other host users can reach\n"
@@ -111,13 +115,15 @@ int options_parse(int argc, char **argv, struct options *o)
 {
 	enum { OPT_LOWER = 256, OPT_UPPER, OPT_WORK, OPT_VERSION, OPT_TMP_UPPER, OPT_BIND,
 	       OPT_RO_BIND, OPT_CHDIR, OPT_SETENV, OPT_UNSETENV, OPT_UID, OPT_GID, OPT_NET,
-	       OPT_SHM_SIZE, OPT_ALLOW_SHARED_UPPER, OPT_STATS, OPT_INDEX, OPT_LOWER_FORMAT };
+	       OPT_SHM_SIZE, OPT_ALLOW_SHARED_UPPER, OPT_STATS, OPT_INDEX, OPT_LOWER_FORMAT,
+	       OPT_OCI_CACHE };
 	static const struct option longopts[] = {
 		{ "lower", required_argument, NULL, OPT_LOWER },
 		{ "upper", required_argument, NULL, OPT_UPPER },
 		{ "work", required_argument, NULL, OPT_WORK },
 		{ "index", required_argument, NULL, OPT_INDEX },
 		{ "lower-format", required_argument, NULL, OPT_LOWER_FORMAT },
+		{ "oci-cache", required_argument, NULL, OPT_OCI_CACHE },
 		{ "tmp-upper", optional_argument, NULL, OPT_TMP_UPPER },
 		{ "allow-shared-upper", no_argument, NULL, OPT_ALLOW_SHARED_UPPER },
 		{ "net", required_argument, NULL, OPT_NET },
@@ -145,7 +151,11 @@ int options_parse(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, "+:hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_LOWER:
-			split_lowers(optarg, o);
+			/* an image is one entry: its spec has colons of its own */
+			if (!strncmp(optarg, "oci:", 4) && o->nlower < OVL_MAX_LOWER)
+				o->lower[o->nlower++] = optarg;
+			else
+				split_lowers(optarg, o);
 			break;
 		case OPT_UPPER:
 			o->upper = optarg;
@@ -157,6 +167,9 @@ int options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_WORK:
 			o->work = optarg;
+			break;
+		case OPT_OCI_CACHE:
+			o->oci_cache = optarg;
 			break;
 		case OPT_LOWER_FORMAT:
 			o->lower_oci = options_lower_format(optarg);
@@ -219,6 +232,7 @@ int options_parse(int argc, char **argv, struct options *o)
 			die_setup("unknown option %s (see --help)", argv[optind - 1]);
 		}
 	}
+	oci_expand_lowers(o);
 	if (!o->nlower)
 		die_setup("--lower is required (see --help)");
 	if (optind >= argc)

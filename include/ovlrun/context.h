@@ -106,7 +106,8 @@ struct options {
 	char *upper;                    /* NULL: read-only overlay */
 	char *work;                     /* NULL: default sibling of upper */
 	bool index;                     /* --index=on */
-	bool lower_oci;                 /* --lower-format=oci */
+	bool lower_oci;                 /* --lower-format=oci, or an oci: image among the lowers */
+	const char *oci_cache;          /* --oci-cache, NULL: OVLRUN_OCI_CACHE_DEFAULT */
 	bool tmp_upper;                 /* make an upper, remove it at exit */
 	unsigned long long tmp_upper_size; /* --tmp-upper=SIZE: a sized tmpfs holds it; 0: $TMPDIR */
 	bool allow_shared_upper;        /* root command, upper other users can reach: the user knows */

@@ -14,11 +14,15 @@
 #define OVLRUN_EXIT_FAILURE 125
 
 #define OVLRUN_SHM_SIZE_DEFAULT (64ULL << 20)
+#define OVLRUN_OCI_CACHE_DEFAULT "/var/cache/ovlrun/oci"   /* unpacked image layers */
 #define OVLRUN_MAX_SERVERS 512          /* threads serving calls (loop.c): as many as calls are
 					 * served at once, never more than this */
 
 /* options.c */
 int options_parse(int argc, char **argv, struct options *o);
+/* --lower=oci:DIR[:TAG] entries replaced by their images' layers, unpacked
+ * into the cache (oci_image.c); exits 125 naming what failed. */
+void oci_expand_lowers(struct options *o);
 /* --lower-format's argument: true for oci (exits 125 naming a bad one). */
 bool options_lower_format(const char *arg);
 void options_usage(FILE *out);

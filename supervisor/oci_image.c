@@ -1,0 +1,284 @@
+/*
+ * --lower=oci:DIR[:TAG]: an OCI image layout (the image spec's
+ * oci-layout, index.json, blobs/sha256/...) as lowers.  The manifest
+ * named TAG (its org.opencontainers.image.ref.name; without TAG the only
+ * one, else "latest") lists the layers, base first; each layer blob is
+ * checked against its digest and unpacked once into the cache
+ * (--oci-cache, a dir per digest, made under a temporary name and renamed
+ * in whole), markers and all: the lowers are then read in the OCI layer
+ * format (oci.c), top layer first.  Setup code: exits 125 naming what
+ * failed.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "ovlrun/supervisor.h"
+#include "fsutil.h"
+
+#define REF_NAME "org.opencontainers.image.ref.name"
+#define MT_INDEX "application/vnd.oci.image.index.v1+json"
+#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+
+struct image {
+	const char *spec;               /* as given, for messages */
+	char dir[PATH_MAX];
+	const char *tag;                /* NULL: the only one, or "latest" */
+};
+
+/* blobs/<alg>/<hex> of digest "sha256:<hex>", checked to be one. */
+static void blob_path(const struct image *im, const char *digest, char *out)
+{
+	const char *hex = strncmp(digest, "sha256:", 7) ? NULL : digest + 7;
+	if (!hex || strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+		die_setup("%s: digest %s: only sha256 digests are read", im->spec, digest);
+	if (snprintf(out, PATH_MAX, "%s/blobs/sha256/%s", im->dir, hex) >= PATH_MAX)
+		die_setup("%s: path too long", im->spec);
+}
+
+/* The blob at path has digest "sha256:<hex>". */
+static void verify(const struct image *im, const char *path, const char *digest)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die_setup("%s: blob %s: open: %s", im->spec, path, strerror(errno));
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		die_setup("%s: sha256: no digest context", im->spec);
+	static unsigned char buf[1 << 16];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	if (n < 0)
+		die_setup("%s: blob %s: read: %s", im->spec, path, strerror(errno));
+	close(fd);
+	unsigned char md[32];
+	unsigned len = 0;
+	EVP_DigestFinal_ex(ctx, md, &len);
+	EVP_MD_CTX_free(ctx);
+	char hex[65];
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	if (strcmp(hex, digest + 7))
+		die_setup("%s: blob %s: its content's digest is sha256:%s, not %s (damaged or "
+			  "altered)", im->spec, path, hex, digest);
+}
+
+static json_t *load_json(const struct image *im, const char *path, const char *digest)
+{
+	if (digest)
+		verify(im, path, digest);
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+	if (!j || !json_is_object(j))
+		die_setup("%s: %s: not a JSON object (%s, line %d)", im->spec, path,
+			  j ? "" : e.text, e.line);
+	return j;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* The manifest descriptor index.json (or a nested index) names for im. */
+static json_t *pick(const struct image *im, json_t *index, const char *where)
+{
+	json_t *ms = json_object_get(index, "manifests"), *m, *found = NULL, *latest = NULL;
+	size_t i;
+	if (!json_is_array(ms) || !json_array_size(ms))
+		die_setup("%s: %s lists no manifests", im->spec, where);
+	json_array_foreach(ms, i, m) {
+		const char *ref = str(json_object_get(m, "annotations"), REF_NAME);
+		json_t *p = json_object_get(m, "platform");
+		if (p && (!str(p, "os") || strcmp(str(p, "os"), "linux") || !str(p, "architecture") ||
+			  strcmp(str(p, "architecture"), "amd64")))
+			continue;       /* another platform's */
+		if (im->tag && ref && !strcmp(ref, im->tag))
+			found = m;
+		if (ref && !strcmp(ref, "latest"))
+			latest = m;
+	}
+	if (!im->tag && !found)
+		found = json_array_size(ms) == 1 ? json_array_get(ms, 0) : latest;
+	if (!found)
+		die_setup("%s: %s has no manifest %s%s (for linux/amd64)", im->spec, where,
+			  im->tag ? "tagged " : "tagged latest, and more than one",
+			  im->tag ? im->tag : "");
+	return found;
+}
+
+/* Unpack layer blob (checked) into dir, markers and all, never outside it. */
+static void unpack(const struct image *im, const char *blob, const char *digest, const char *dir)
+{
+	verify(im, blob, digest);
+	struct archive *r = archive_read_new(), *w = archive_write_disk_new();
+	archive_read_support_filter_all(r);
+	archive_read_support_format_tar(r);
+	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+					  ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_XATTR |
+					  ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+					  ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+					  ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+	archive_write_disk_set_standard_lookup(w);
+	if (archive_read_open_filename(r, blob, 1 << 16) != ARCHIVE_OK)
+		die_setup("%s: layer %s: %s", im->spec, blob, archive_error_string(r));
+	/* names are taken relative to the cwd, and none may leave it (the
+	 * SECURE_ flags): dir is the cwd meanwhile (setup: one thread) */
+	int back = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (back < 0 || chdir(dir))
+		die_setup("%s: chdir %s: %s", im->spec, dir, strerror(errno));
+	struct archive_entry *e;
+	char name[256];
+	int rc;
+	while ((rc = archive_read_next_header(r, &e)) == ARCHIVE_OK) {
+		snprintf(name, sizeof(name), "%s", archive_entry_pathname(e));
+		if (!strcmp(name, ".") || !strcmp(name, "./") || !strcmp(name, "/"))
+			continue;       /* the layer's root: dir's */
+		if (archive_write_header(w, e) != ARCHIVE_OK)
+			die_setup("%s: layer %s: %s: %s", im->spec, digest, name, archive_error_string(w));
+		const void *buf;
+		size_t size;
+		la_int64_t off;
+		while ((rc = archive_read_data_block(r, &buf, &size, &off)) == ARCHIVE_OK)
+			if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK)
+				die_setup("%s: layer %s: %s: %s", im->spec, digest, name,
+					  archive_error_string(w));
+		if (rc != ARCHIVE_EOF)
+			die_setup("%s: layer %s: %s: %s", im->spec, digest, name, archive_error_string(r));
+		if (archive_write_finish_entry(w) != ARCHIVE_OK)
+			die_setup("%s: layer %s: %s: %s", im->spec, digest, name, archive_error_string(w));
+	}
+	if (rc != ARCHIVE_EOF)
+		die_setup("%s: layer %s: %s", im->spec, digest, archive_error_string(r));
+	if (fchdir(back))
+		die_setup("%s: back to the cwd: %s", im->spec, strerror(errno));
+	close(back);
+	archive_read_free(r);
+	archive_write_close(w);
+	archive_write_free(w);
+}
+
+/* The cached dir of layer digest, unpacked now if it is not yet. */
+static char *layer_dir(const struct image *im, const char *cache, const char *digest)
+{
+	char blob[PATH_MAX], *dir = malloc(PATH_MAX), tmp[PATH_MAX];
+	blob_path(im, digest, blob);
+	if (!dir || snprintf(dir, PATH_MAX, "%s/sha256-%s", cache, digest + 7) >= PATH_MAX)
+		die_setup("%s: the cache path %s is too long", im->spec, cache);
+	struct stat st;
+	if (!lstat(dir, &st) && S_ISDIR(st.st_mode))
+		return dir;             /* unpacked (and checked) by an earlier run */
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-%s-%d", cache, digest + 7, (int)getpid());
+	remove_tree_at(AT_FDCWD, tmp, false);
+	if (mkdir(tmp, 0755))
+		die_setup("%s: mkdir %s: %s", im->spec, tmp, strerror(errno));
+	unpack(im, blob, digest, tmp);
+	/* whole or not at all; another run may have made it meanwhile */
+	if (rename(tmp, dir) && !(errno == ENOTEMPTY || errno == EEXIST))
+		die_setup("%s: rename %s to %s: %s", im->spec, tmp, dir, strerror(errno));
+	remove_tree_at(AT_FDCWD, tmp, false);
+	return dir;
+}
+
+/* Layers of im, top first, into lower[] (room for max). */
+static int image_layers(struct image *im, const char *cache, char **lower, int max)
+{
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof(path), "%s/index.json", im->dir);
+	json_t *index = load_json(im, path, NULL);
+	json_t *d = pick(im, index, "index.json");
+	const char *mt = str(d, "mediaType"), *digest = str(d, "digest");
+	json_t *nested = NULL;
+	if (mt && (!strcmp(mt, MT_INDEX) || !strcmp(mt, MT_DOCKER_LIST))) {
+		blob_path(im, digest, path);
+		nested = load_json(im, path, digest);
+		struct image any = *im;
+		any.tag = NULL;
+		d = pick(&any, nested, digest);
+		digest = str(d, "digest");
+	}
+	if (!digest)
+		die_setup("%s: a manifest descriptor without a digest", im->spec);
+	blob_path(im, digest, path);
+	json_t *manifest = load_json(im, path, digest);
+	json_t *layers = json_object_get(manifest, "layers"), *l;
+	size_t n = json_is_array(layers) ? json_array_size(layers) : 0, i;
+	if (!n)
+		die_setup("%s: manifest %s lists no layers", im->spec, digest);
+	if ((int)n > max)
+		die_setup("%s: %zu layers: more than %d lower dirs in all", im->spec, n, OVL_MAX_LOWER);
+	json_array_foreach(layers, i, l) {
+		const char *ld = str(l, "digest");
+		if (!ld)
+			die_setup("%s: a layer descriptor without a digest", im->spec);
+		lower[n - 1 - i] = layer_dir(im, cache, ld);    /* base first: top first */
+	}
+	json_decref(manifest);
+	json_decref(nested);
+	json_decref(index);
+	return (int)n;
+}
+
+/* The cache (made 0700 if missing, its parents too): what is in it becomes
+ * the sandbox's files, so only root may change it. */
+static void cache_open(struct options *o)
+{
+	if (!o->oci_cache)
+		o->oci_cache = OVLRUN_OCI_CACHE_DEFAULT;
+	char p[PATH_MAX];
+	if (snprintf(p, sizeof(p), "%s", o->oci_cache) >= (int)sizeof(p) || p[0] != '/')
+		die_setup("--oci-cache=%s: an absolute path is needed", o->oci_cache);
+	for (char *s = p + 1;; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+		*s = 0;
+		if (mkdir(p, 0700) && errno != EEXIST)
+			die_setup("--oci-cache: mkdir %s: %s", p, strerror(errno));
+		*s = c;
+		if (!c)
+			break;
+	}
+	struct stat st;
+	if (lstat(p, &st) || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		die_setup("--oci-cache=%s: must be a dir of root's that only root may change",
+			  o->oci_cache);
+}
+
+void oci_expand_lowers(struct options *o)
+{
+	char *in[OVL_MAX_LOWER];
+	int n = o->nlower, out = 0;
+	memcpy(in, o->lower, sizeof(*in) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		if (strncmp(in[i], "oci:", 4)) {
+			if (out == OVL_MAX_LOWER)
+				die_setup("--lower: more than %d lower dirs", OVL_MAX_LOWER);
+			o->lower[out++] = in[i];
+			continue;
+		}
+		struct image im = { .spec = in[i] };
+		/* DIR[:TAG]: a tag has no '/' */
+		const char *colon = strrchr(in[i] + 4, ':');
+		if (colon && !strchr(colon, '/'))
+			im.tag = colon + 1;
+		size_t len = colon && im.tag ? (size_t)(colon - in[i] - 4) : strlen(in[i] + 4);
+		if (!len || len >= sizeof(im.dir))
+			die_setup("%s: expected oci:DIR[:TAG]", in[i]);
+		memcpy(im.dir, in[i] + 4, len);
+		im.dir[len] = 0;
+		cache_open(o);
+		out += image_layers(&im, o->oci_cache, o->lower + out, OVL_MAX_LOWER - out);
+		o->lower_oci = true;
+	}
+	o->nlower = out;
+}
