@@ -4,7 +4,10 @@
 # one, rm) reach the file's watch; the dir watches hear only their own
 # names; the file's watch ends (DELETE_SELF, its IGNORED unprinted) with
 # the last name, and the dirs' with them.  (Readiness: inotifywait's
-# "Watches established."; the end: a file made in a third watched dir.)
+# "Watches established."; the end: a file made in a third watched dir.
+# The ATTRIB of the name replaced by mv and rm's are identical: the kernel
+# merges an event into the identical one before it while that is unread,
+# so rm waits until inotifywait has printed, i.e. read, the first.)
 image=debian
 script=$(cat <<'EOS'
 mkdir -p /w/d1 /w/d2 /w/s; cd /w
@@ -15,6 +18,8 @@ exec 4< /tmp/ev 3< /tmp/err
 while read line <&3 && echo "$line" && [ "$line" != "Watches established." ]; do :; done
 echo more >> d1/b; chmod 600 d2/c; touch d2/c; ln d2/c d2/e
 mv d1/b d2/b; echo o > d2/o; mv d2/o d2/c
+while read line <&4 && echo "$line" && [ "$line" != "d2/|c|MOVED_TO" ]; do :; done
+read line <&4 && echo "$line"
 rm d1/a; echo "last names: $(ls d2)"; rm d2/e; rm d2/b
 echo new > d1/a; echo more >> d1/a
 rmdir d1 2>&1; rm d1/a; rm -rf d2; rmdir d1

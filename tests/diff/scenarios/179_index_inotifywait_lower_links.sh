@@ -3,7 +3,10 @@
 # other names (a save by rename replaces one name: the watch stays on the file;
 # echo >> copies up through the index; chmod; cp over; ln; mv; rm of all
 # names) reaches the file's watch.  (Readiness: "Watches established.";
-# the end: a file made in a third watched dir.)
+# the end: a file made in a third watched dir.  The ATTRIB of the name
+# replaced by mv and ln's are identical: the kernel merges an event into
+# the identical one before it while that is unread, so ln waits until
+# inotifywait has printed, i.e. read, the first.)
 index=on
 image=debian
 setup_top_lower() {
@@ -16,7 +19,10 @@ inotifywait -m -e modify,attrib,close_write,move,move_self,create,delete,delete_
 exec 4< /tmp/ev 3< /tmp/err
 while read line <&3 && echo "$line" && [ "$line" != "Watches established." ]; do :; done
 echo more >> d1/b; chmod 600 d2/c; cp /etc/hostname d2/c
-echo y > d2/s.tmp; mv d2/s.tmp d2/s; ln d2/c d2/e; mv d1/b d2/b
+echo y > d2/s.tmp; mv d2/s.tmp d2/s
+while read line <&4 && echo "$line" && [ "$line" != "d2/|s|MOVED_TO" ]; do :; done
+read line <&4 && echo "$line"
+ln d2/c d2/e; mv d1/b d2/b
 rm d1/a; rm d2/e d2/b; echo "left: $(cat d2/c | wc -l) lines, $(stat -c %h d2/c) links"; rm d2/c
 touch s/end
 while read line <&4 && echo "$line" | sed "s/sed[[:alnum:]]\{6\}/sedXXXXXX/" && [ "$line" != "s/|end|CLOSE_WRITE,CLOSE" ]; do :; done
