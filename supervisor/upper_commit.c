@@ -37,20 +37,13 @@ struct change {
 	struct change *next;
 };
 
-struct linked {
-	dev_t dev;
-	ino_t ino;
-	char *path;
-	struct linked *next;
-};
-
 struct committer {
 	const char *upper, *target;
 	int tfd;                        /* DIR */
 	int sfd;                        /* the staging dir in it */
 	char stage[32];                 /* its name */
 	struct change *head, **tail;
-	struct linked *links;
+	struct upper_link *links;       /* files with several names: their first staged */
 	const char *replacing;          /* the last dir that goes in whole: below it, staged only */
 };
 
@@ -105,31 +98,12 @@ static int copy_file(int from, int to)
 	}
 }
 
-/* A second name of a regular file staged already: its first staged path. */
-static const char *first_name(struct committer *c, const struct stat *st, const char *p)
-{
-	if (!S_ISREG(st->st_mode) || st->st_nlink < 2)
-		return NULL;
-	for (struct linked *l = c->links; l; l = l->next)
-		if (l->dev == st->st_dev && l->ino == st->st_ino)
-			return l->path;
-	struct linked *l = malloc(sizeof(*l));
-	if (l && (l->path = strdup(p))) {
-		*l = (struct linked){ .dev = st->st_dev, .ino = st->st_ino, .path = l->path,
-				      .next = c->links };
-		c->links = l;
-	} else {
-		free(l);
-	}
-	return NULL;
-}
-
 /* The entry of it, made in the staging dir at its path. */
 static int stage(struct committer *c, const struct ovl_upper_item *it)
 {
 	const struct stat *st = it->st;
 	const char *p = rel(it->path);
-	const char *first = first_name(c, st, p);
+	const char *first = upper_link_first(&c->links, st, p);
 	if (first)
 		return linkat(c->sfd, first, c->sfd, p, 0) ? -errno : 0;
 	int err = 0;
@@ -303,10 +277,6 @@ int upper_commit(struct upper_view *v)
 		free(ch->path);
 		free(ch);
 	}
-	for (struct linked *l = c.links, *next; l; l = next) {
-		next = l->next;
-		free(l->path);
-		free(l);
-	}
+	upper_links_free(c.links);
 	return err;
 }

@@ -21,16 +21,9 @@
 #define WHITEOUT ".wh."
 #define OPAQUE ".wh..wh..opq"
 
-struct linked {                         /* a regular file with several names */
-	dev_t dev;
-	ino_t ino;
-	char *path;                     /* the first one written */
-	struct linked *next;
-};
-
 struct exporter {
 	struct archive *a;
-	struct linked *links;
+	struct upper_link *links;       /* files with several names: their first written */
 	const char *upper;
 };
 
@@ -74,26 +67,6 @@ static int add_xattr(void *ctx, const char *name, const void *value, size_t size
 	return 0;
 }
 
-/* A second name of a regular file written already: its first one. */
-static const char *first_name(struct exporter *x, const struct stat *st, const char *path)
-{
-	if (!S_ISREG(st->st_mode) || st->st_nlink < 2)
-		return NULL;
-	for (struct linked *l = x->links; l; l = l->next)
-		if (l->dev == st->st_dev && l->ino == st->st_ino)
-			return l->path;
-	struct linked *l = malloc(sizeof(*l));
-	if (l && (l->path = strdup(tar_name(path)))) {
-		l->dev = st->st_dev;
-		l->ino = st->st_ino;
-		l->next = x->links;
-		x->links = l;
-	} else {
-		free(l);
-	}
-	return NULL;
-}
-
 static int copy_data(struct exporter *x, int dirfd, const char *name, const char *path)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -125,7 +98,7 @@ static int entry(struct exporter *x, const struct ovl_upper_item *it)
 		return -ENOMEM;
 	archive_entry_set_pathname(e, tar_name(it->path));
 	archive_entry_copy_stat(e, st);
-	const char *first = first_name(x, st, it->path);
+	const char *first = upper_link_first(&x->links, st, tar_name(it->path));
 	char target[PATH_MAX];
 	int err = 0;
 	if (first) {
@@ -217,11 +190,7 @@ int upper_export(struct upper_view *v)
 	if (archive_write_close(x.a) != ARCHIVE_OK && !err)
 		err = fail(&x, "closing", "the tar");
 	archive_write_free(x.a);
-	for (struct linked *l = x.links, *next; l; l = next) {
-		next = l->next;
-		free(l->path);
-		free(l);
-	}
+	upper_links_free(x.links);
 	if (err && err != -EIO && err != -EINVAL)
 		fprintf(stderr, "ovlrun export %s: %s\n", v->upper, strerror(-err));
 	return err;

@@ -54,6 +54,33 @@ int upper_xattrs(int dirfd, const char *name, upper_xattr_fn fn, void *ctx)
 	return err;
 }
 
+const char *upper_link_first(struct upper_link **links, const struct stat *st, const char *name)
+{
+	if (!S_ISREG(st->st_mode) || st->st_nlink < 2)
+		return NULL;
+	for (struct upper_link *l = *links; l; l = l->next)
+		if (l->dev == st->st_dev && l->ino == st->st_ino)
+			return l->name;
+	struct upper_link *l = malloc(sizeof(*l));
+	char *copy = l ? strdup(name) : NULL;
+	if (!copy) {
+		free(l);
+		return NULL;    /* (without memory: written again, not linked) */
+	}
+	*l = (struct upper_link){ .dev = st->st_dev, .ino = st->st_ino, .name = copy, .next = *links };
+	*links = l;
+	return NULL;
+}
+
+void upper_links_free(struct upper_link *links)
+{
+	for (struct upper_link *l = links, *next; l; l = next) {
+		next = l->next;
+		free(l->name);
+		free(l);
+	}
+}
+
 static int view_open(struct upper_view *v)
 {
 	struct ovl_config cfg = { .upper_fd = -1, .work_fd = -1 };

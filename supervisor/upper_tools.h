@@ -8,6 +8,7 @@
 #define OVLRUN_UPPER_TOOLS_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include "ovlrun/overlay.h"
 
 /* The upper and what it is told against. */
@@ -32,6 +33,19 @@ int upper_tool_main(int argc, char **argv);
  * (trusted.overlay.*): 0, fn's non-zero, or -errno. */
 typedef int (*upper_xattr_fn)(void *ctx, const char *name, const void *value, size_t size);
 int upper_xattrs(int dirfd, const char *name, upper_xattr_fn fn, void *ctx);
+
+/* The names of regular files with several links seen so far (export and
+ * commit write a second name as a link to the first). */
+struct upper_link {
+	dev_t dev;
+	ino_t ino;
+	char *name;                     /* the first one seen */
+	struct upper_link *next;
+};
+/* A second name of st's file: its first one; else NULL (and name is
+ * remembered if the file has other links). */
+const char *upper_link_first(struct upper_link **links, const struct stat *st, const char *name);
+void upper_links_free(struct upper_link *links);
 
 int upper_diff(struct upper_view *v, bool stat_only);
 int upper_export(struct upper_view *v);
