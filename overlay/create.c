@@ -152,8 +152,11 @@ int ovl_create_upper(struct ovl_fs *fs, struct ovl_entry *e, const struct ovl_ne
 		char tmp[OVL_TMPNAME_MAX];
 		int berr = -EEXIST;
 		/* a new dir in a merged one is opaque too, as the kernel makes
-		 * it with redirect_dir (nothing a lower gets later merges) */
-		bool opaque = wh || (S_ISDIR(n->mode) && !n->link_name && e->parent.n > 1);
+		 * it with redirect_dir or the index (nothing a lower gets later
+		 * merges); without either it allows offline changes of the
+		 * lowers, and does not (its userxattr mounts) */
+		bool opaque = wh || (S_ISDIR(n->mode) && !n->link_name && e->parent.n > 1 &&
+				     (!fs->no_redirect || fs->index_fd >= 0));
 		for (int i = 0; i < 8 && berr == -EEXIST; i++) {
 			ovl_tmpname(fs, tmp);
 			berr = build_in_work(fs, tmp, n, opaque, fdp);

@@ -81,6 +81,7 @@ struct ovl_fs {
 	unsigned fsidx_shift;           /* where a dir's inode number carries its fsidx (fs.c) */
 	int work_fd;                    /* -1 without upper */
 	dev_t dir_dev;
+	bool no_redirect;               /* cfg's: redirect_dir=nofollow */
 	bool same_dev;                  /* every layer on one filesystem: non-dirs report
 					 * dir_dev too, as the kernel's st_dev then is one */
 	int npassthrough;

@@ -80,8 +80,8 @@ int ovl_dir_marks(const struct ovl_fs *fs, int dirfd, bool *opaque, char *redire
 		if (op)
 			return *opaque = op > 0, op < 0 ? op : 0;  /* opaque: no redirect followed */
 	}
-	if (!has_redirect)
-		return 0;
+	if (!has_redirect || fs->no_redirect)
+		return 0;               /* (nofollow: a redirect there is not followed) */
 	ssize_t r = fgetxattr(dirfd, fs->xa_redirect, redirect, PATH_MAX - 1);
 	if (r < 0) {
 		redirect[0] = 0;

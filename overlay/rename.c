@@ -32,6 +32,12 @@ static bool lower_dir(const struct ovl_entry *e)
 	return S_ISDIR(e->type) && e->dir.n > 1;
 }
 
+/* A dir a lower has (merged, or a lower's alone). */
+static bool has_lower_dir(const struct ovl_entry *e)
+{
+	return S_ISDIR(e->type) && (e->layer != OVL_UPPER || e->dir.n > 1);
+}
+
 static bool same_object(const struct ovl_fs *fs, const struct ovl_entry *a,
 			const struct ovl_entry *b)
 {
@@ -92,6 +98,9 @@ static int check(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
 	if (moves && exchange && new_dir &&
 	    (err = ovl_permission(cred, &new_e->st, OVL_MAY_WRITE)))
 		return err;
+	/* without redirects a dir a lower has cannot move: the mover copies */
+	if (fs->no_redirect && (has_lower_dir(old_e) || (exchange && has_lower_dir(new_e))))
+		return -EXDEV;
 	if (!exchange && new_dir) {
 		err = ovl_dir_is_empty(fs, new_e);
 		if (err <= 0)

@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	signal(SIGTTOU, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	if (geteuid() != 0)
-		die_setup("must run as root (unprivileged mode is not implemented yet)");
+		rootless_enter(&s);     /* root of a user namespace of its own */
 	/* Every server thread would get a malloc arena of its own (up to
 	 * eight per CPU), each keeping what its handlers freed: a few shared
 	 * ones serve short-lived allocations as well and bound the RSS. */

@@ -255,6 +255,11 @@ int mounts_setup(struct sup *s)
 	}
 	free(lower_tree);
 	cfg.nlower = s->opt.nlower;
+	/* (a user namespace may not write trusted.*: the kernel's userxattr form) */
+	if (s->rootless) {
+		cfg.xattr_prefix = "user.overlay.";
+		cfg.no_redirect = true; /* (userxattr mounts do not follow redirects) */
+	}
 	cfg.lower_oci = s->opt.lower_oci;
 
 	path_join(s->shadow, s->staging, "/root");

@@ -157,6 +157,8 @@ struct sup {
 	struct shadow_gone *gone;       /* removed dirs' stats by mirror: own lock (shadow_gone.h) */
 	int upper_fd, work_fd;          /* through the nosuid,nodev upper mount */
 	bool work_created;              /* remove the work dir at exit */
+	bool rootless;                  /* run by a user: root of a user namespace of our own,
+					 * the upper in the userxattr format (rootless.c) */
 	char work_path[PATH_MAX];
 	char upper_rel[PATH_MAX];       /* upper and work dirs relative to the dir whose */
 	char work_rel[PATH_MAX];        /* mount clone holds both */

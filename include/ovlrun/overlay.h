@@ -145,6 +145,9 @@ struct ovl_config {
 	int nhide;
 	struct { dev_t dev; ino_t ino; } hide[OVL_MAX_HIDE]; /* real dirs invisible in lowers (upper/work inside a lower) */
 	const char *xattr_prefix;       /* "trusted.overlay." ; NULL means that */
+	bool no_redirect;               /* the kernel's redirect_dir=nofollow (as its userxattr
+					 * mounts): a dir a lower has cannot move (EXDEV),
+					 * redirects are not followed */
 	bool lower_oci;                 /* the lowers are OCI image layers as unpacked: ".wh."
 					 * files are whiteouts, ".wh..wh..opq" marks an opaque
 					 * dir (overlay/oci.c) */

@@ -20,6 +20,10 @@
 
 /* options.c */
 int options_parse(int argc, char **argv, struct options *o);
+/* Not run as root: root of a user namespace of ovlrun's own, with a mount
+ * namespace it owns; sets sup.rootless (rootless.c).  Exits 125 naming
+ * what failed. */
+void rootless_enter(struct sup *s);
 /* --lower=oci:DIR[:TAG] entries replaced by their images' layers, unpacked
  * into the cache (oci_image.c); exits 125 naming what failed. */
 void oci_expand_lowers(struct options *o);
