@@ -14,6 +14,7 @@ packages=(
 	debootstrap                             # the Debian rootfs of the distribution tests (tests/lib.sh)
 	dpkg-dev                                # dpkg-scanpackages: that image's local apt repository
 	util-linux mount                        # unshare, setpriv, flock, findmnt, mount (kernel reference)
+	uidmap                                  # newuidmap/newgidmap: a rootless run's /etc/subuid ranges
 	tmux                                    # a terminal for t_terminal (the sandbox's own pty)
 	coreutils findutils diffutils mawk sed grep tar e2fsprogs kmod procps
 )
