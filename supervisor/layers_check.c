@@ -71,8 +71,11 @@ static void unescape(char *s)
 	*o = 0;
 }
 
-/* The mountinfo line of the mount with this id; 0 or -errno. */
-static int mount_info(uint64_t id, struct mnt_info *mi)
+/* fn for each line of our mountinfo (its id, root, mount point and type,
+ * unescaped) until it returns other than -ENOENT: that, or -ENOENT. */
+static int each_mount(int (*fn)(void *ctx, uint64_t id, const char *root, const char *point,
+				const char *fstype),
+		      void *ctx)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
@@ -88,23 +91,43 @@ static int mount_info(uint64_t id, struct mnt_info *mi)
 			tok[n++] = t;
 			t = n < 6 ? strtok_r(NULL, " \n", &save) : NULL;
 		}
-		if (n < 6 || strtoull(tok[0], NULL, 10) != id)
+		if (n < 6)
 			continue;
 		while ((t = strtok_r(NULL, " \n", &save)) && strcmp(t, "-"))
 			;
 		t = t ? strtok_r(NULL, " \n", &save) : NULL;
-		err = t ? 0 : -EINVAL;
-		if (t) {
-			unescape(tok[3]);
-			unescape(tok[4]);
-			snprintf(mi->root, sizeof(mi->root), "%s", tok[3]);
-			snprintf(mi->point, sizeof(mi->point), "%s", tok[4]);
-			snprintf(mi->fstype, sizeof(mi->fstype), "%s", t);
-		}
+		if (!t)
+			continue;
+		unescape(tok[3]);
+		unescape(tok[4]);
+		err = fn(ctx, strtoull(tok[0], NULL, 10), tok[3], tok[4], t);
 	}
 	free(line);
 	fclose(f);
 	return err;
+}
+
+struct id_query {
+	uint64_t id;
+	struct mnt_info *mi;
+};
+
+static int id_matches(void *ctx, uint64_t id, const char *root, const char *point,
+		      const char *fstype)
+{
+	struct id_query *q = ctx;
+	if (id != q->id)
+		return -ENOENT;
+	snprintf(q->mi->root, sizeof(q->mi->root), "%s", root);
+	snprintf(q->mi->point, sizeof(q->mi->point), "%s", point);
+	snprintf(q->mi->fstype, sizeof(q->mi->fstype), "%s", fstype);
+	return 0;
+}
+
+/* The mountinfo line of the mount with this id; 0 or -errno. */
+static int mount_info(uint64_t id, struct mnt_info *mi)
+{
+	return each_mount(id_matches, &(struct id_query){ .id = id, .mi = mi });
 }
 
 /* The mount dir fd is on: its id and mountinfo line. */
@@ -119,6 +142,31 @@ static bool path_within(const char *a, const char *b)
 {
 	size_t n = strlen(b);
 	return !strcmp(b, "/") || (!strncmp(a, b, n) && (!a[n] || a[n] == '/'));
+}
+
+struct below_query {
+	const char *dir;
+	char *found;
+};
+
+static int mounted_below(void *ctx, uint64_t id, const char *root, const char *point,
+			 const char *fstype)
+{
+	(void)id, (void)root, (void)fstype;
+	struct below_query *q = ctx;
+	if (!strcmp(point, q->dir) || !path_within(point, q->dir))
+		return -ENOENT;
+	snprintf(q->found, PATH_MAX, "%s", point);
+	return 0;
+}
+
+int layers_mount_below(const char *dir, char *found)
+{
+	char real[PATH_MAX];
+	if (!realpath(dir, real))
+		return -errno;
+	int err = each_mount(mounted_below, &(struct below_query){ .dir = real, .found = found });
+	return err == -ENOENT ? 0 : err ? err : 1;
 }
 
 /* The path of dir fd in its filesystem: its mount's root followed by the

@@ -17,5 +17,8 @@ void layers_check_fs(int fd, const char *what, const char *path);
  * that ovlrun did not make must be empty: ovlrun clears its work dir. */
 void layers_check_overlap(const struct sup *s, const char *upper, int upper_fd,
 			  const char *work, int work_fd, bool work_ours);
+/* A mount point below dir (not dir itself), into found (PATH_MAX): 1, 0 if
+ * none, -errno. */
+int layers_mount_below(const char *dir, char *found);
 
 #endif

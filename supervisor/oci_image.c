@@ -43,43 +43,98 @@ static void blob_path(const struct image *im, const char *digest, char *out)
 		die_setup("%s: path too long", im->spec);
 }
 
-/* The blob at path has digest "sha256:<hex>". */
-static void verify(const struct image *im, const char *path, const char *digest)
+/* A file of the layout, opened for reading: a regular file, no link
+ * followed at its last name (the layout is the image maker's; a FIFO's
+ * open does not wait for a writer: O_NONBLOCK, which a regular file's
+ * reads ignore). */
+static int open_regular(const struct image *im, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die_setup("%s: blob %s: open: %s", im->spec, path, strerror(errno));
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st))
+		die_setup("%s: %s: open: %s", im->spec, path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		die_setup("%s: %s: not a regular file", im->spec, path);
+	return fd;
+}
+
+/* A sha256 of the bytes as they are read: what is checked is what is used. */
+struct hashed {
+	EVP_MD_CTX *ctx;
+	int fd;
+	unsigned char buf[1 << 16];
+};
+
+static void hashed_open(const struct image *im, struct hashed *h, int fd)
+{
+	h->fd = fd;
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL))
 		die_setup("%s: sha256: no digest context", im->spec);
-	static unsigned char buf[1 << 16];
+}
+
+static ssize_t hashed_read(struct hashed *h, void *buf, size_t n)
+{
+	ssize_t r = read(h->fd, buf, n);
+	if (r > 0)
+		EVP_DigestUpdate(h->ctx, buf, (size_t)r);
+	return r;
+}
+
+/* The rest to its end, then the digest of all read compared with digest. */
+static void hashed_check(const struct image *im, struct hashed *h, const char *what,
+			 const char *digest)
+{
 	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	while ((n = hashed_read(h, h->buf, sizeof(h->buf))) > 0)
+		;
 	if (n < 0)
-		die_setup("%s: blob %s: read: %s", im->spec, path, strerror(errno));
-	close(fd);
+		die_setup("%s: %s: read: %s", im->spec, what, strerror(errno));
 	unsigned char md[32];
 	unsigned len = 0;
-	EVP_DigestFinal_ex(ctx, md, &len);
-	EVP_MD_CTX_free(ctx);
+	EVP_DigestFinal_ex(h->ctx, md, &len);
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
 	char hex[65];
 	for (unsigned i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	if (strcmp(hex, digest + 7))
 		die_setup("%s: blob %s: its content's digest is sha256:%s, not %s (damaged or "
-			  "altered)", im->spec, path, hex, digest);
+			  "altered)", im->spec, what, hex, digest);
 }
 
+/* A JSON object of the layout, read once (and checked against digest
+ * when one names it). */
 static json_t *load_json(const struct image *im, const char *path, const char *digest)
 {
+	struct hashed *h = malloc(sizeof(*h));
+	if (!h)
+		die_setup("%s: no memory", im->spec);
+	hashed_open(im, h, open_regular(im, path));
+	size_t len = 0, cap = 1 << 16;
+	char *text = malloc(cap);
+	ssize_t n;
+	while (text && (n = hashed_read(h, text + len, cap - len)) > 0) {
+		len += (size_t)n;
+		if (len == cap && cap < (64u << 20))
+			text = realloc(text, cap *= 2);
+		else if (len == cap)
+			die_setup("%s: %s: more than 64 MiB of JSON", im->spec, path);
+	}
+	if (!text)
+		die_setup("%s: no memory", im->spec);
 	if (digest)
-		verify(im, path, digest);
+		hashed_check(im, h, path, digest);
+	else
+		EVP_MD_CTX_free(h->ctx);
+	close(h->fd);
+	free(h);
 	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
+	json_t *j = json_loadb(text, len, 0, &e);
+	free(text);
+	/* (the error's text quotes the file: not echoed) */
 	if (!j || !json_is_object(j))
-		die_setup("%s: %s: not a JSON object (%s, line %d)", im->spec, path,
-			  j ? "" : e.text, e.line);
+		die_setup("%s: %s: not a JSON object (line %d)", im->spec, path, j ? 0 : e.line);
 	return j;
 }
 
@@ -116,10 +171,34 @@ static json_t *pick(const struct image *im, json_t *index, const char *where)
 	return found;
 }
 
-/* Unpack layer blob (checked) into dir, markers and all, never outside it. */
+/* The blob could not be read as a layer: first whether it is the one its
+ * digest names (a damaged one says so), then libarchive's words. */
+static void unreadable(const struct image *im, struct hashed *h, const char *blob,
+		       const char *digest, const char *what, const char *why)
+{
+	char msg[512];
+	snprintf(msg, sizeof(msg), "%s", why ? why : "unreadable");
+	hashed_check(im, h, blob, digest);
+	die_setup("%s: layer %s: %s%s%s", im->spec, digest, what ? what : "", what ? ": " : "", msg);
+}
+
+static la_ssize_t feed(struct archive *a, void *data, const void **buf)
+{
+	(void)a;
+	struct hashed *h = data;
+	*buf = h->buf;
+	return hashed_read(h, h->buf, sizeof(h->buf));
+}
+
+/* Unpack layer blob into dir, markers and all, never outside it, hashing
+ * the very bytes unpacked: a blob that is not what its digest says is
+ * refused before dir is put in the cache. */
 static void unpack(const struct image *im, const char *blob, const char *digest, const char *dir)
 {
-	verify(im, blob, digest);
+	struct hashed *h = malloc(sizeof(*h));
+	if (!h)
+		die_setup("%s: no memory", im->spec);
+	hashed_open(im, h, open_regular(im, blob));
 	struct archive *r = archive_read_new(), *w = archive_write_disk_new();
 	archive_read_support_filter_all(r);
 	archive_read_support_format_tar(r);
@@ -129,8 +208,8 @@ static void unpack(const struct image *im, const char *blob, const char *digest,
 					  ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 					  ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
 	archive_write_disk_set_standard_lookup(w);
-	if (archive_read_open_filename(r, blob, 1 << 16) != ARCHIVE_OK)
-		die_setup("%s: layer %s: %s", im->spec, blob, archive_error_string(r));
+	if (archive_read_open(r, h, NULL, feed, NULL) != ARCHIVE_OK)
+		unreadable(im, h, blob, digest, NULL, archive_error_string(r));
 	/* names are taken relative to the cwd, and none may leave it (the
 	 * SECURE_ flags): dir is the cwd meanwhile (setup: one thread) */
 	int back = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -153,18 +232,21 @@ static void unpack(const struct image *im, const char *blob, const char *digest,
 				die_setup("%s: layer %s: %s: %s", im->spec, digest, name,
 					  archive_error_string(w));
 		if (rc != ARCHIVE_EOF)
-			die_setup("%s: layer %s: %s: %s", im->spec, digest, name, archive_error_string(r));
+			unreadable(im, h, blob, digest, name, archive_error_string(r));
 		if (archive_write_finish_entry(w) != ARCHIVE_OK)
 			die_setup("%s: layer %s: %s: %s", im->spec, digest, name, archive_error_string(w));
 	}
 	if (rc != ARCHIVE_EOF)
-		die_setup("%s: layer %s: %s", im->spec, digest, archive_error_string(r));
+		unreadable(im, h, blob, digest, NULL, archive_error_string(r));
 	if (fchdir(back))
 		die_setup("%s: back to the cwd: %s", im->spec, strerror(errno));
 	close(back);
 	archive_read_free(r);
 	archive_write_close(w);
 	archive_write_free(w);
+	hashed_check(im, h, blob, digest);
+	close(h->fd);
+	free(h);
 }
 
 /* The cached dir of layer digest, unpacked now if it is not yet. */
@@ -198,6 +280,8 @@ static int image_layers(struct image *im, const char *cache, char **lower, int m
 	json_t *d = pick(im, index, "index.json");
 	const char *mt = str(d, "mediaType"), *digest = str(d, "digest");
 	json_t *nested = NULL;
+	if (!digest)
+		die_setup("%s: a manifest descriptor without a digest", im->spec);
 	if (mt && (!strcmp(mt, MT_INDEX) || !strcmp(mt, MT_DOCKER_LIST))) {
 		blob_path(im, digest, path);
 		nested = load_json(im, path, digest);
@@ -228,8 +312,11 @@ static int image_layers(struct image *im, const char *cache, char **lower, int m
 	return (int)n;
 }
 
-/* The cache (made 0700 if missing, its parents too): what is in it becomes
- * the sandbox's files, so only root may change it. */
+/* The cache (made 0700 if missing, its parents too), walked from "/"
+ * without following links: what is in it becomes the sandbox's files,
+ * set-id ones too, so no one but root may reach into it (0700, root's)
+ * or replace it (every dir above it root's, writable by others only when
+ * sticky, as /tmp). */
 static void cache_open(struct options *o)
 {
 	if (!o->oci_cache)
@@ -237,21 +324,24 @@ static void cache_open(struct options *o)
 	char p[PATH_MAX];
 	if (snprintf(p, sizeof(p), "%s", o->oci_cache) >= (int)sizeof(p) || p[0] != '/')
 		die_setup("--oci-cache=%s: an absolute path is needed", o->oci_cache);
-	for (char *s = p + 1;; s++) {
-		if (*s && *s != '/')
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(p, 0700) && errno != EEXIST)
-			die_setup("--oci-cache: mkdir %s: %s", p, strerror(errno));
-		*s = c;
-		if (!c)
-			break;
-	}
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
-	if (lstat(p, &st) || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
-		die_setup("--oci-cache=%s: must be a dir of root's that only root may change",
-			  o->oci_cache);
+	for (char *save = NULL, *c = strtok_r(p, "/", &save); fd >= 0 && c;) {
+		if (fstat(fd, &st) || st.st_uid != 0 ||
+		    ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
+			die_setup("--oci-cache=%s: a dir above it is not root's alone to change",
+				  o->oci_cache);
+		if (mkdirat(fd, c, 0700) && errno != EEXIST)
+			die_setup("--oci-cache: mkdir %s: %s", c, strerror(errno));
+		int next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+		c = strtok_r(NULL, "/", &save);
+	}
+	if (fd < 0 || fstat(fd, &st) || st.st_uid != 0 || (st.st_mode & 077))
+		die_setup("--oci-cache=%s: must be a dir of root's that no one else may enter "
+			  "(mode 0700)", o->oci_cache);
+	close(fd);
 }
 
 void oci_expand_lowers(struct options *o)

@@ -27,6 +27,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 #include "fsutil.h"
+#include "layers_check.h"
 #include "upper_tools.h"
 
 struct change {
@@ -45,6 +46,7 @@ struct committer {
 	struct change *head, **tail;
 	struct upper_link *links;       /* files with several names: their first staged */
 	const char *replacing;          /* the last dir that goes in whole: below it, staged only */
+	const char *private;            /* the overlay's xattr prefix */
 };
 
 static const char *rel(const char *path)
@@ -73,7 +75,7 @@ static int set_meta(struct committer *c, const char *p, const struct stat *st, i
 	if (!err && !S_ISLNK(st->st_mode) && fchmodat(c->sfd, p, st->st_mode & 07777, 0))
 		err = -errno;
 	if (!err)
-		err = upper_xattrs(sdirfd, sname, set_xattr, proc);
+		err = upper_xattrs(c->private, sdirfd, sname, set_xattr, proc);
 	struct timespec t[2] = { st->st_atim, st->st_mtim };
 	if (!err && utimensat(c->sfd, p, t, AT_SYMLINK_NOFOLLOW))
 		err = -errno;
@@ -197,7 +199,7 @@ static int place(struct committer *c, const struct change *ch)
 			return -errno;
 		if (fchownat(c->tfd, p, s.st_uid, s.st_gid, 0) || fchmodat(c->tfd, p, s.st_mode & 07777, 0))
 			return -errno;
-		return upper_xattrs(c->sfd, p, set_xattr, proc);
+		return upper_xattrs(NULL, c->sfd, p, set_xattr, proc);     /* (staged: as is) */
 	}
 	/* a dir (or a file over a dir) cannot be renamed over a dir with names */
 	if (there && (S_ISDIR(t.st_mode) || ch->dir)) {
@@ -247,8 +249,20 @@ static int empty_upper(struct committer *c, int ufd)
 
 int upper_commit(struct upper_view *v)
 {
-	struct committer c = { .upper = v->upper, .target = v->lower[0], .sfd = -1 };
+	struct committer c = { .upper = v->upper, .target = v->lower[0], .sfd = -1,
+			       .private = v->xattr_prefix };
 	c.tail = &c.head;
+	/* its removals would reach into a mount below it (a bind of host data) */
+	char mount[PATH_MAX];
+	int below = layers_mount_below(c.target, mount);
+	if (below < 0)
+		return report(&c, "reading the mounts below", c.target, below);
+	if (below) {
+		fprintf(stderr, "ovlrun commit %s: %s has a mount below it (%s): its removals "
+			"would reach into it; commit into a dir with no mounts below\n", c.upper,
+			c.target, mount);
+		return -EXDEV;
+	}
 	c.tfd = open(c.target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c.tfd < 0)
 		return report(&c, "opening", c.target, -errno);

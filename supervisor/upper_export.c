@@ -25,6 +25,7 @@ struct exporter {
 	struct archive *a;
 	struct upper_link *links;       /* files with several names: their first written */
 	const char *upper;
+	const char *private;            /* the overlay's xattr prefix */
 };
 
 /* The tar name of overlay path p (relative, no leading "/"). */
@@ -116,7 +117,7 @@ static int entry(struct exporter *x, const struct ovl_upper_item *it)
 	if (!S_ISREG(st->st_mode))
 		archive_entry_set_size(e, 0);
 	if (!err)
-		err = upper_xattrs(it->dirfd, it->name, add_xattr, e);
+		err = upper_xattrs(x->private, it->dirfd, it->name, add_xattr, e);
 	if (!err && archive_write_header(x->a, e) != ARCHIVE_OK)
 		err = fail(x, "writing", it->path);
 	if (!err && !first && S_ISREG(st->st_mode))
@@ -174,7 +175,8 @@ int upper_export(struct upper_view *v)
 			"(ovlrun export %s > layer.tar)\n", v->upper, v->upper);
 		return -EINVAL;
 	}
-	struct exporter x = { .a = archive_write_new(), .upper = v->upper };
+	struct exporter x = { .a = archive_write_new(), .upper = v->upper,
+			      .private = v->xattr_prefix };
 	/* xattrs as SCHILY.xattr records, which GNU tar and Go's archive/tar
 	 * (docker, podman) read */
 	if (!x.a || archive_write_set_format_pax_restricted(x.a) != ARCHIVE_OK ||

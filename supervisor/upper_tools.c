@@ -24,28 +24,31 @@ bool upper_tool_named(const char *arg)
 
 static void usage(FILE *out)
 {
-	fputs("usage: ovlrun diff UPPER [--lower=DIR[:DIR...]] [--lower-format=oci] [--stat]\n"
-	      "       ovlrun export UPPER [--lower=DIR[:DIR...]] [--lower-format=oci] > layer.tar\n"
-	      "       ovlrun commit UPPER --lower=DIR [--lower-format=oci]\n"
+	fputs("usage: ovlrun diff UPPER [--lower=DIR[:DIR...]] [OPTIONS] [--stat]\n"
+	      "       ovlrun export UPPER [--lower=DIR[:DIR...]] [OPTIONS] > layer.tar\n"
+	      "       ovlrun commit UPPER --lower=DIR [OPTIONS]\n"
+	      "OPTIONS: --lower-format=oci (the lowers' whiteouts), --userxattr (a rootless\n"
+	      "run's upper: user.overlay.* xattrs; the default when not run by root)\n"
 	      "diff lists what the upper changed over the lowers (A added, C changed,\n"
 	      "D deleted); export writes it as an OCI layer tarball (.wh. whiteouts);\n"
 	      "commit applies it to DIR (a writable copy of the one lower), then\n"
 	      "empties the upper.\n", out);
 }
 
-int upper_xattrs(int dirfd, const char *name, upper_xattr_fn fn, void *ctx)
+int upper_xattrs(const char *private, int dirfd, const char *name, upper_xattr_fn fn, void *ctx)
 {
-	static const char private[] = "trusted.overlay.";
+	size_t plen = private ? strlen(private) : 0;
 	char proc[64 + NAME_MAX], *list = malloc(65536), *val = malloc(65536);
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dirfd, name);
 	ssize_t n = list && val ? llistxattr(proc, list, 65536) : (errno = ENOMEM, -1);
 	int err = n < 0 && errno != ENOTSUP ? -errno : 0;
 	for (ssize_t i = 0; !err && i < n; i += (ssize_t)strlen(list + i) + 1) {
-		if (!strncmp(list + i, private, sizeof(private) - 1))
+		const char *x = list + i;
+		if (plen && !strncmp(x, private, plen))
 			continue;
-		ssize_t v = lgetxattr(proc, list + i, val, 65536);
+		ssize_t v = lgetxattr(proc, x, val, 65536);
 		if (v >= 0)
-			err = fn(ctx, list + i, val, (size_t)v);
+			err = fn(ctx, x, val, (size_t)v);
 		else if (errno != ENODATA)
 			err = -errno;
 	}
@@ -120,6 +123,7 @@ static int view_open(struct upper_view *v)
 	}
 	cfg.nlower = v->nlower;
 	cfg.lower_oci = v->lower_oci;
+	cfg.xattr_prefix = v->xattr_prefix;
 	struct stat st;
 	cfg.dir_dev = fstat(v->upper_fd, &st) ? 0 : st.st_dev;
 	int err = ovl_fs_new(&cfg, &v->fs);
@@ -145,12 +149,15 @@ int upper_tool_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "lower", required_argument, NULL, 'l' },
 		{ "lower-format", required_argument, NULL, 'f' },
+		{ "userxattr", no_argument, NULL, 'u' },
 		{ "stat", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *tool = argv[1];
-	struct upper_view v = { .upper_fd = -1 };
+	/* run by a user, the upper is a rootless run's */
+	struct upper_view v = { .upper_fd = -1,
+				.xattr_prefix = geteuid() ? "user.overlay." : "trusted.overlay." };
 	bool stat_only = false;
 	int c;
 	opterr = 0;
@@ -173,6 +180,9 @@ int upper_tool_main(int argc, char **argv)
 			break;
 		case 'f':
 			v.lower_oci = options_lower_format(optarg);
+			break;
+		case 'u':
+			v.xattr_prefix = "user.overlay.";
 			break;
 		case 'h':
 			usage(stdout);

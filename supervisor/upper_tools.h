@@ -19,6 +19,8 @@ struct upper_view {
 					 * without them) */
 	bool lowers_known;
 	bool lower_oci;                 /* --lower-format=oci */
+	const char *xattr_prefix;       /* the upper's: "trusted.overlay.", or "user.overlay."
+					 * (--userxattr, or run by a user: a rootless upper) */
 	int nlower;
 	char *lower[OVL_MAX_LOWER];
 	char placeholder[64];           /* the empty dir made without lowers, "" if none */
@@ -29,10 +31,13 @@ bool upper_tool_named(const char *arg);
 /* Run it: the exit status (0, 1 for a usage or an operational error). */
 int upper_tool_main(int argc, char **argv);
 
-/* fn for each xattr of dirfd/name (a symlink's too) but the overlay's own
- * (trusted.overlay.*): 0, fn's non-zero, or -errno. */
+/* fn for each xattr of dirfd/name (a symlink's too) but, with private
+ * (the overlay's prefix), those with that prefix: the overlay's own, and
+ * the command's own of that prefix (stored escaped), which outside the
+ * overlay would read as overlay metadata; NULL: all.  0, fn's non-zero, or
+ * -errno. */
 typedef int (*upper_xattr_fn)(void *ctx, const char *name, const void *value, size_t size);
-int upper_xattrs(int dirfd, const char *name, upper_xattr_fn fn, void *ctx);
+int upper_xattrs(const char *private, int dirfd, const char *name, upper_xattr_fn fn, void *ctx);
 
 /* The names of regular files with several links seen so far (export and
  * commit write a second name as a link to the first). */

@@ -4,8 +4,9 @@
 # tar) and a layer of changes (tar+gzip: a new file, a whiteout, an opaque
 # dir).  apt-get and dpkg inside ovlrun give the kernel's overlayfs's
 # output over the same two layers in the kernel's format; a second run
-# takes the layers from the cache as they are; a damaged blob, an unknown
-# tag and a cache others may change are refused (status 125).
+# takes the layers from the cache as they are; a damaged blob, a blob that
+# is no regular file, an unknown tag, a descriptor without a digest and a
+# cache others may enter are refused (status 125).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init
 require_kernel_overlay
@@ -98,8 +99,23 @@ printf 'X' | dd of="$T/bad/blobs/sha256/${l2#sha256:}" bs=1 seek=100 conv=notrun
 run_ovl --oci-cache="$T/c/cache2" --lower="oci:$T/bad:v1" -- /bin/true
 assert_status 125
 assert_stderr_contains "not $l2 (damaged or altered)"
-mkdir -m 777 "$T/open"
-run_ovl --oci-cache="$T/open" --lower="oci:$lay:v1" -- /bin/true
+for mode in 777 755; do     # (set-id files of a layer must not be reachable)
+	mkdir -m $mode "$T/open$mode"
+	run_ovl --oci-cache="$T/open$mode" --lower="oci:$lay:v1" -- /bin/true
+	assert_status 125
+	assert_stderr_contains "no one else may enter"
+done
+# a blob that is no regular file (a FIFO could feed the digest's bytes,
+# then others): refused; a descriptor without a digest: refused
+cp -a "$lay" "$T/fifo"
+rm "$T/fifo/blobs/sha256/${l2#sha256:}"
+mkfifo "$T/fifo/blobs/sha256/${l2#sha256:}"
+run_ovl --oci-cache="$T/c/cache3" --lower="oci:$T/fifo:v1" -- /bin/true
 assert_status 125
-assert_stderr_contains "only root may change"
+assert_stderr_contains "not a regular file"
+mkdir -p "$T/nodig"
+echo '{"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json"}]}' > "$T/nodig/index.json"
+run_ovl --oci-cache="$T/c/cache3" --lower="oci:$T/nodig" -- /bin/true
+assert_status 125
+assert_stderr_contains "without a digest"
 finish

@@ -63,6 +63,16 @@ grep -q 'user.overlay.opaque="y"' "$T/o.dump" || fail "no user.overlay.opaque in
 ! grep -q 'overlay.redirect' "$T/o.dump" || fail "a redirect in a rootless upper"
 [[ $(stat -c %u "$T/o/u/t/new") == "$user" ]] || fail "the upper's files are not the user's"
 
+# the subcommands read a rootless upper (user.overlay.*, by the user too)
+STATUS=0
+OUT=$(as_user "$OVLRUN" diff "$T/o/u" --lower="$L" 2>&1) || STATUS=$?
+assert_status 0
+for line in "D /t/gone" "C /t/op" "D /t/op/old" "A /t/op/new" "A /t/nd2/in/z"; do
+	grep -qx "$line" <<< "$OUT" || fail "diff of the rootless upper: no \"$line\" in: $OUT"
+done
+as_user "$OVLRUN" export "$T/o/u" --lower="$L" > "$T/layer.tar" || fail "export of the rootless upper"
+tar tf "$T/layer.tar" | grep -qx 't/op/.wh..wh..opq' || fail "export of the rootless upper: no opaque mark"
+
 # each reads the other's upper: the same tree
 tree='find /t | sort; cat /t/keep/f; ls -la /t/op | wc -l'
 run_ovl_user "$tree"

@@ -152,6 +152,15 @@ check() {
 	run_ovl commit "$U" --lower="$L:$T/$tag.target"
 	assert_status 1
 	assert_stderr_contains "--lower=DIR names the one dir"
+	# a mount below the dir (host data bound there): refused, nothing removed
+	cp -a "$L" "$T/$tag.target2"
+	mkdir -p "$T/$tag.hostdata/gone/deep"; echo keep > "$T/$tag.hostdata/gone/deep/g"
+	STATUS=0
+	ERR=$(unshare -m bash -c "mount --bind '$T/$tag.hostdata' '$T/$tag.target2/t' &&
+		'$OVLRUN' commit '$U' --lower='$T/$tag.target2'" 2>&1) || STATUS=$?
+	assert_status 1
+	[[ $ERR == *"has a mount below it"* ]] || fail "$tag upper: commit over a mount: $ERR"
+	assert_file_content "$T/$tag.hostdata/gone/deep/g" keep
 }
 
 check "$U" ovlrun
