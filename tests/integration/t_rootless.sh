@@ -71,7 +71,10 @@ for line in "D /t/gone" "C /t/op" "D /t/op/old" "A /t/op/new" "A /t/nd2/in/z"; d
 	grep -qx "$line" <<< "$OUT" || fail "diff of the rootless upper: no \"$line\" in: $OUT"
 done
 as_user "$OVLRUN" export "$T/o/u" --lower="$L" > "$T/layer.tar" || fail "export of the rootless upper"
-tar tf "$T/layer.tar" | grep -qx 't/op/.wh..wh..opq' || fail "export of the rootless upper: no opaque mark"
+# (the listing whole first: grep -q stopping early would kill tar, and
+# pipefail would call that a failure)
+listing=$(tar tf "$T/layer.tar")
+grep -qx 't/op/.wh..wh..opq' <<< "$listing" || fail "export of the rootless upper: no opaque mark"
 
 # each reads the other's upper: the same tree
 tree='find /t | sort; cat /t/keep/f; ls -la /t/op | wc -l'
