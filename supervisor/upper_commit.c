@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "fsutil.h"
 #include "layers_check.h"
@@ -152,6 +154,37 @@ static int remember(struct committer *c, const struct ovl_upper_item *it, bool r
 	return 0;
 }
 
+/* The dir in DIR that holds path (an O_PATH fd) and path's last name: its
+ * dirs taken beneath DIR and through no symlink, so that no change of the
+ * commit lands outside DIR, whatever DIR holds (one that is not the lower
+ * the upper was made on may have a symlink where the upper has a dir).
+ * -ELOOP, -EXDEV or -ENOTDIR then. */
+static int parent_in(const struct committer *c, const char *path, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	*name = slash + 1;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, c->tfd, dir[1] ? dir + 1 : ".", &how, sizeof(how));
+	return fd < 0 ? -errno : fd;
+}
+
+/* lstat of path in DIR (parent_in's rules): 0, -ENOENT, -errno. */
+static int target_stat(const struct committer *c, const char *path, struct stat *st)
+{
+	const char *name;
+	int pfd = parent_in(c, path, &name);
+	if (pfd < 0)
+		return pfd;
+	int err = fstatat(pfd, name, st, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+	close(pfd);
+	return err;
+}
+
 static bool below(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
@@ -171,9 +204,11 @@ static int one(void *ctx, const struct ovl_upper_item *it)
 		return 0;       /* goes in with the dir above it */
 	struct stat t;
 	bool dir = S_ISDIR(it->st->st_mode);
+	int there = target_stat(c, it->path, &t);
+	if (there && there != -ENOENT)
+		return report(c, "looking in the target at", it->path, there);
 	/* a dir goes in whole unless it merges with one there */
-	bool replaces = dir && (it->opaque || it->moved || it->kind == 'A' ||
-				fstatat(c->tfd, rel(it->path), &t, AT_SYMLINK_NOFOLLOW) ||
+	bool replaces = dir && (it->opaque || it->moved || it->kind == 'A' || there ||
 				!S_ISDIR(t.st_mode));
 	if (replaces) {
 		free((char *)c->replacing);
@@ -187,27 +222,34 @@ static int one(void *ctx, const struct ovl_upper_item *it)
 /* Put the staged entry at path into DIR, over what is there. */
 static int place(struct committer *c, const struct change *ch)
 {
-	const char *p = rel(ch->path);
-	struct stat t;
-	bool there = !fstatat(c->tfd, p, &t, AT_SYMLINK_NOFOLLOW);
+	const char *p = rel(ch->path), *name;
+	int pfd = parent_in(c, ch->path, &name);
+	if (pfd < 0)
+		return pfd;
+	struct stat t, s;
+	bool there = !fstatat(pfd, name, &t, AT_SYMLINK_NOFOLLOW);
+	int err = 0;
 	if (ch->dir && !ch->replaces) {
 		/* merges with the dir there: its metadata, its names later */
-		char proc[64 + PATH_MAX];
-		struct stat s;
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", c->tfd, p);
-		if (fstatat(c->sfd, p, &s, AT_SYMLINK_NOFOLLOW))
-			return -errno;
-		if (fchownat(c->tfd, p, s.st_uid, s.st_gid, 0) || fchmodat(c->tfd, p, s.st_mode & 07777, 0))
-			return -errno;
-		return upper_xattrs(NULL, c->sfd, p, set_xattr, proc);     /* (staged: as is) */
+		int dfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dfd);
+		if (dfd < 0 || fstatat(c->sfd, p, &s, AT_SYMLINK_NOFOLLOW) ||
+		    fchown(dfd, s.st_uid, s.st_gid) || fchmod(dfd, s.st_mode & 07777))
+			err = -errno;
+		if (!err)
+			err = upper_xattrs(NULL, c->sfd, p, set_xattr, proc);  /* (staged: as is) */
+		if (dfd >= 0)
+			close(dfd);
+	} else {
+		/* a dir (or a file over a dir) cannot be renamed over a dir with names */
+		if (there && (S_ISDIR(t.st_mode) || ch->dir))
+			err = remove_tree_at(pfd, name, false);
+		if (!err && renameat(c->sfd, p, pfd, name))
+			err = -errno;
 	}
-	/* a dir (or a file over a dir) cannot be renamed over a dir with names */
-	if (there && (S_ISDIR(t.st_mode) || ch->dir)) {
-		int err = remove_tree_at(c->tfd, p, false);
-		if (err)
-			return err;
-	}
-	return renameat(c->sfd, p, c->tfd, p) ? -errno : 0;
+	close(pfd);
+	return err;
 }
 
 static int apply(struct committer *c)
@@ -215,9 +257,18 @@ static int apply(struct committer *c)
 	int err = 0;
 	for (struct change *ch = c->head; !err && ch; ch = ch->next) {
 		if (ch->kind == 'D') {
+			const char *name;
 			struct stat t;
-			if (!fstatat(c->tfd, rel(ch->path), &t, AT_SYMLINK_NOFOLLOW) &&
-			    (err = remove_tree_at(c->tfd, rel(ch->path), false)))
+			int pfd = parent_in(c, ch->path, &name);
+			err = pfd < 0 ? pfd : 0;
+			if (!err && !fstatat(pfd, name, &t, AT_SYMLINK_NOFOLLOW))
+				err = remove_tree_at(pfd, name, false);
+			if (pfd >= 0)
+				close(pfd);
+			/* (no parent there: nothing to remove) */
+			if (err == -ENOENT)
+				err = 0;
+			if (err)
 				report(c, "removing", ch->path, err);
 			continue;
 		}
@@ -225,10 +276,17 @@ static int apply(struct committer *c)
 			report(c, "placing", ch->path, err);
 	}
 	/* a merged dir's times once its names changed */
-	for (struct change *ch = c->head; !err && ch; ch = ch->next)
-		if (ch->dir && !ch->replaces && ch->kind != 'D' &&
-		    utimensat(c->tfd, rel(ch->path), ch->times, AT_SYMLINK_NOFOLLOW))
-			err = report(c, "setting the times of", ch->path, -errno);
+	for (struct change *ch = c->head; !err && ch; ch = ch->next) {
+		if (!ch->dir || ch->replaces || ch->kind == 'D')
+			continue;
+		const char *name;
+		int pfd = parent_in(c, ch->path, &name);
+		err = pfd < 0 ? pfd : utimensat(pfd, name, ch->times, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
+		if (pfd >= 0)
+			close(pfd);
+		if (err)
+			report(c, "setting the times of", ch->path, err);
+	}
 	return err;
 }
 

@@ -140,6 +140,7 @@ check() {
 	# ---- commit, on copies: the lower must stay as it was for the checks above
 	cp -a "$L" "$T/$tag.target"
 	cp -a "$U" "$T/$tag.uc"
+	cp -a "$U" "$T/$tag.uc3"
 	run_ovl commit "$T/$tag.uc" --lower="$T/$tag.target"
 	assert_status 0
 	tree_dump "$T/$tag.target" > "$T/$tag.target.dump"
@@ -161,6 +162,16 @@ check() {
 	assert_status 1
 	[[ $ERR == *"has a mount below it"* ]] || fail "$tag upper: commit over a mount: $ERR"
 	assert_file_content "$T/$tag.hostdata/gone/deep/g" keep
+	# a target that is not the lower: a symlink to outside where the upper
+	# has a dir: replaced, nothing written through it
+	cp -a "$L" "$T/$tag.target3"
+	mv "$T/$tag.target3/t" "$T/$tag.outside"
+	ln -s "$T/$tag.outside" "$T/$tag.target3/t"
+	tree_dump "$T/$tag.outside" > "$T/$tag.outside.before"
+	run_ovl commit "$T/$tag.uc3" --lower="$T/$tag.target3"
+	tree_dump "$T/$tag.outside" > "$T/$tag.outside.after"
+	diff -u "$T/$tag.outside.before" "$T/$tag.outside.after" >&2 ||
+		fail "$tag upper: commit wrote through a symlink of the target"
 }
 
 check "$U" ovlrun
