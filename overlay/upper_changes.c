@@ -133,11 +133,6 @@ static int in_lowers(struct uwalk *u, const char *path, struct ovl_entry *e)
 	return has;
 }
 
-static int emit(struct uwalk *u, const struct ovl_upper_item *it)
-{
-	return u->fn(u->ctx, it);
-}
-
 static int join(char *out, const char *dir, const char *name)
 {
 	int n = snprintf(out, OVL_PATH_MAX, "%s%s%s", dir, dir[1] ? "/" : "", name);
@@ -180,7 +175,7 @@ static int upper_entry(struct uwalk *u, int ufd, const char *name, const char *p
 		if (added)
 			return 0;       /* hides a name of what a moved dir brings */
 		int has = u->lowers_known ? in_lowers(u, path, NULL) : 1;
-		return has <= 0 ? has : emit(u, &(struct ovl_upper_item){ .path = path, .kind = 'D',
+		return has <= 0 ? has : u->fn(u->ctx, &(struct ovl_upper_item){ .path = path, .kind = 'D',
 							.st = &st, .dirfd = ufd, .name = name });
 	}
 	bool was = false;
@@ -194,7 +189,7 @@ static int upper_entry(struct uwalk *u, int ufd, const char *name, const char *p
 	struct ovl_upper_item it = { .path = path, .kind = was ? 'C' : 'A', .st = &st, .dirfd = ufd,
 				     .name = name };
 	if (!S_ISDIR(st.st_mode))
-		return emit(u, &it);
+		return u->fn(u->ctx, &it);
 	int dfd = openat(ufd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
@@ -210,7 +205,7 @@ static int upper_entry(struct uwalk *u, int ufd, const char *name, const char *p
 		it.kind = moved ? 'A' : it.kind;
 		it.opaque = opaque || moved;
 		it.moved = moved;
-		err = emit(u, &it);
+		err = u->fn(u->ctx, &it);
 		/* what an opaque dir hides of the lowers is gone */
 		struct names gone = { 0 }, here = { 0 };
 		if (!err && opaque && was && !moved && !(err = list_lower(u, path, &gone)) &&
@@ -219,7 +214,7 @@ static int upper_entry(struct uwalk *u, int ufd, const char *name, const char *p
 			for (size_t i = 0; !err && i < gone.n; i++)
 				if (!names_has(&here, gone.v[i]))
 					err = !p ? -ENOMEM : join(p, path, gone.v[i]) ? -ENAMETOOLONG
-					      : emit(u, &(struct ovl_upper_item){ .path = p, .kind = 'D',
+					      : u->fn(u->ctx, &(struct ovl_upper_item){ .path = p, .kind = 'D',
 							.dirfd = -1, .name = gone.v[i],
 							.below_opaque = true });
 			free(p);
@@ -244,7 +239,7 @@ static int lower_entry(struct uwalk *u, const char *path, const char *lower)
 		return has;
 	const char *name;
 	int dirfd = ovl_entry_real_at(&e, &name);
-	int err = dirfd < 0 ? dirfd : emit(u, &(struct ovl_upper_item){ .path = path, .kind = 'A',
+	int err = dirfd < 0 ? dirfd : u->fn(u->ctx, &(struct ovl_upper_item){ .path = path, .kind = 'A',
 							.st = &e.st, .dirfd = dirfd, .name = name });
 	if (!err && e.type == S_IFDIR)
 		err = walk_dir(u, -1, path, lower, true);

@@ -26,7 +26,6 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include "fsutil.h"
 #include "layers_check.h"
@@ -161,16 +160,14 @@ static int remember(struct committer *c, const struct ovl_upper_item *it, bool r
  * -ELOOP, -EXDEV or -ENOTDIR then. */
 static int parent_in(const struct committer *c, const char *path, const char **name)
 {
-	const char *slash = strrchr(path, '/');
-	*name = slash + 1;
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	char dir[OVL_PATH_MAX];
+	if (split_parent(path, dir, name))
+		return -EINVAL;
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
-	int fd = (int)syscall(SYS_openat2, c->tfd, dir[1] ? dir + 1 : ".", &how, sizeof(how));
-	return fd < 0 ? -errno : fd;
+	return openat2_long(c->tfd, dir[1] ? dir + 1 : ".", &how);
 }
 
 /* lstat of path in DIR (parent_in's rules): 0, -ENOENT, -errno. */
