@@ -82,6 +82,7 @@ struct ovl_fs {
 	int work_fd;                    /* -1 without upper */
 	dev_t dir_dev;
 	bool no_redirect;               /* cfg's: redirect_dir=nofollow */
+	bool no_fh;                     /* cfg's no_file_handles: no origins, no index */
 	bool same_dev;                  /* every layer on one filesystem: non-dirs report
 					 * dir_dev too, as the kernel's st_dev then is one */
 	int npassthrough;

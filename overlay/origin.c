@@ -92,6 +92,8 @@ size_t ovl_origin_record_at(const struct ovl_fs *fs, int dirfd, const char *name
 	union { struct file_handle fh; char buf[sizeof(struct file_handle) + MAX_HANDLE]; } h;
 	struct stat st;
 	int mnt, at = name[0] ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW;
+	if (fs->no_fh)
+		return 0;
 	h.fh.handle_bytes = MAX_HANDLE;
 	if (name_to_handle_at(dirfd, name, &h.fh, &mnt, name[0] ? 0 : AT_EMPTY_PATH) ||
 	    h.fh.handle_bytes > MAX_HANDLE || h.fh.handle_type < 0 || h.fh.handle_type >= 256)
@@ -119,7 +121,14 @@ int ovl_set_origin(struct ovl_fs *fs, const struct ovl_xnode *src, const struct 
 {
 	unsigned char fb[ORIGIN_MAX];
 	size_t len = origin_record(fs, src->fd, fb);
+	/* (origin unknown, len 0: an empty record still says "copied up", as
+	 * the kernel's null one) */
 	int err = ovl_xnode_set(dst, fs->xa_origin, fb, len);
+	/* user.* xattrs exist on regular files and dirs alone: a symlink or
+	 * special file copied up in the unprivileged format has no record, as
+	 * the kernel's userxattr mount keeps none */
+	if (err == -EPERM && !strncmp(fs->xa_origin, "user.", 5))
+		return 0;
 	return err == -EOPNOTSUPP ? 0 : err;
 }
 

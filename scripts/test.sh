@@ -51,7 +51,7 @@ run_pass() { # NAME BUILD-DIR CMAKE-ARGS...
 	fi
 	# Counts per kind from ctest's own result lines.
 	local log=$dir/ctest.out kind counts="" total_pass=0
-	for kind in unit integration security diff; do
+	for kind in unit integration security diff rootless; do
 		local p f s
 		p=$(grep -cE "Test +#[0-9]+: $kind/.* Passed" "$log" || true)
 		f=$(grep -E "Test +#[0-9]+: $kind/" "$log" | grep -cvE ' Passed |Not Run|\*Skipped ' || true)

@@ -259,6 +259,7 @@ int mounts_setup(struct sup *s)
 	if (s->rootless) {
 		cfg.xattr_prefix = "user.overlay.";
 		cfg.no_redirect = true; /* (userxattr mounts do not follow redirects) */
+		cfg.no_file_handles = true;
 	}
 	cfg.lower_oci = s->opt.lower_oci;
 
@@ -332,8 +333,10 @@ int mounts_setup(struct sup *s)
 	if (cfg.index && !ovl_fs_indexed(s->fs))
 		s->index_prefix[0] = 0;         /* (no index fds: the quick way again) */
 	if (cfg.index && !ovl_fs_indexed(s->fs))
-		fprintf(stderr, "ovlrun: --index=on: a layer's filesystem cannot make file handles: "
-			"going on with --index=off, as the kernel's overlayfs falls back\n");
+		fprintf(stderr, "ovlrun: --index=on: %s: going on with --index=off, as the "
+			"kernel's overlayfs falls back\n",
+			cfg.no_file_handles ? "a run by a user cannot open file handles"
+					    : "a layer's filesystem cannot make file handles");
 	for (int i = 0; i < cfg.nlower; i++)
 		close(cfg.lower_fd[i]);         /* the engine has its own */
 	for (int i = 0; i < s->opt.nbind; i++)

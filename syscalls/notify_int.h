@@ -94,6 +94,9 @@ struct notify {
 	int ffd;                        /* fanotify on the sandbox's mounts (made before the
 					 * loop's threads start: they poll it), -1 if none */
 	bool marked;                    /* the sandbox's mounts are marked (first watch) */
+	bool inode_marks;               /* rootless: no mount marks (they need the host's
+					 * CAP_SYS_ADMIN): each real object a watch is on is
+					 * marked instead, once, for the run (notify_real.c) */
 	int ifd;                        /* kernel inotify for ROLE_RAW, made with ffd */
 	uint64_t shadow_fsid;           /* the shadow root's filesystem id */
 	int ninst;

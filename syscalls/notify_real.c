@@ -14,6 +14,16 @@
  *
  * Kernel-served mounts (/dev) are the sandbox's own: a watch there is a
  * plain kernel inotify watch (ROLE_RAW), relayed as it comes.
+ *
+ * Run by a user (rootless), fanotify marks no mount (that needs CAP_SYS_ADMIN
+ * on the host): each real object a watch is attached to gets an inode mark
+ * (a dir's also for its children) when first attached, kept for the run
+ * (unmarking would need a path to it; a mark costs the kernel a few bytes).
+ * Such marks see any process's I/O on the object, and the kernel tells an
+ * unprivileged listener no pid but its own: so the supervisor's own work is
+ * still dropped, while a host process reading the user's lower while a watch
+ * is on it is reported too (README: Differences), and a dir fd's close on a
+ * mirror is not seen.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -149,7 +159,7 @@ static void mark_sandbox_mount(struct sup *s, struct notify *n, const char *path
 
 void notify_mount_added(struct sup *s, const char *canon)
 {
-	if (!s->notify || !s->notify->marked)
+	if (!s->notify || !s->notify->marked || s->notify->inode_marks)
 		return;
 	mark_sandbox_mount(s, s->notify, canon);
 }
@@ -207,6 +217,7 @@ void notify_prepare(struct sup *s)
 	n->ffd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET | FAN_NONBLOCK |
 			       FAN_CLOEXEC, O_RDONLY);
 	n->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	n->inode_marks = s->rootless;
 }
 
 /* Mark the sandbox's mounts, once: lowers, upper, shadow root. */
@@ -220,6 +231,8 @@ static int mark_mounts(struct sup *s, struct notify *n)
 		return -EOPNOTSUPP;
 	}
 	n->marked = true;
+	if (n->inode_marks)
+		return 0;  /* (marked one by one: want) */
 	const char *mounts[OVL_MAX_LOWER + 2];
 	int k = 0;
 	for (int i = 0; i < s->opt.nlower; i++)
@@ -259,6 +272,22 @@ static struct nreal *new_real(struct nwatch *w, enum real_role role, bool *keep)
 	return x;
 }
 
+/* The inode mark of a rootless run on the object fd refers to (k), unless
+ * an attachment on it already made it. */
+static void mark_inode(struct notify *n, int fd, const struct nkey *k, bool dir)
+{
+	for (struct nreal *x = n->real_hash[hash_key(k)]; x; x = x->next)
+		if (x->role != ROLE_RAW && same_key(&x->key, k))
+			return;
+	/* (a non-dir's mark takes no dir bits: ENOTDIR for a TARGET_FID group) */
+	uint64_t mask = dir ? FAN_DATA | FAN_EVENT_ON_CHILD : FAN_DATA & ~(uint64_t)FAN_ONDIR;
+	char proc[64];
+	/* (fd may be O_PATH: the mark is taken by its /proc name) */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (fanotify_mark(n->ffd, FAN_MARK_ADD | FAN_MARK_INODE, mask, AT_FDCWD, proc))
+		fprintf(stderr, "ovlrun: fanotify_mark of a watched object: %s\n", strerror(errno));
+}
+
 static void link_real(struct notify *n, struct nreal *x)
 {
 	unsigned h = hash_key(&x->key);
@@ -286,6 +315,8 @@ static void want(struct notify *n, struct nwatch *w, int fd, enum real_role role
 			x->dev = st.st_dev;
 			x->ino = st.st_ino;
 		}
+		if (n->inode_marks)
+			mark_inode(n, fd, &k, S_ISDIR(st.st_mode));
 		link_real(n, x);
 	}
 }

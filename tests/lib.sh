@@ -18,13 +18,21 @@
 #   CI=true      every skip is a failure (skip() exits 1, not 77)
 #   OVLRUN_TIMEOUT  seconds per ovlrun invocation (default 120)
 #   OVLRUN_KEEP=1   keep $T for debugging
+#   OVLRUN_ROOTLESS=1  the rootless pass (tests/tools/rootless_test): the test
+#                runs as a user without privileges, ovlrun and the kernel's
+#                side (kovlrun) in user namespaces of that user; the images
+#                are the user's own copies in $OVLRUN_CACHE
 set -euo pipefail
 
 OVLRUN_SRC=${OVLRUN_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 OVLRUN_CACHE=${OVLRUN_CACHE:-$OVLRUN_SRC/.cache}
 OVLRUN_TIMEOUT=${OVLRUN_TIMEOUT:-120}
 KOVLRUN=$OVLRUN_SRC/tests/tools/kovlrun
-export OVLRUN_SRC OVLRUN_CACHE
+OVLRUN_ROOTLESS=${OVLRUN_ROOTLESS:-}
+export OVLRUN_SRC OVLRUN_CACHE OVLRUN_ROOTLESS
+# The overlay's xattrs: the kernel's unprivileged format (userxattr) in the
+# rootless pass.
+if [[ $OVLRUN_ROOTLESS == 1 ]]; then OVL_XATTR=user.overlay; else OVL_XATTR=trusted.overlay; fi
 
 T=""
 OVL_TEST_NAME=${OVL_TEST_NAME:-$(basename "${0%.sh}")}
@@ -72,6 +80,35 @@ require_root() {
 	[[ $(id -u) -eq 0 ]] || skip "needs root"
 }
 
+# userns_map_args: unshare(1)'s options for a user namespace that maps ids
+# as ovlrun run by this user maps them (supervisor/rootless.c): 0 is the
+# user; 1.. its first ranges in /etc/subuid and /etc/subgid, when it has
+# both and newuidmap/newgidmap exist.
+userns_map_args() {
+	local u g us un gs gn name
+	u=$(id -u) g=$(id -g) name=$(id -un 2> /dev/null || echo "$u")
+	read -r us un < <(awk -F: -v a="$u" -v b="$name" '($1 == a || $1 == b) && $3 > 0 {print $2, $3; exit}' /etc/subuid 2> /dev/null) || true
+	read -r gs gn < <(awk -F: -v a="$u" -v b="$name" '($1 == a || $1 == b) && $3 > 0 {print $2, $3; exit}' /etc/subgid 2> /dev/null) || true
+	if [[ -n ${un:-} && -n ${gn:-} && -x /usr/bin/newuidmap && -x /usr/bin/newgidmap ]]; then
+		echo "--map-user=0 --map-group=0 --map-users=$us,1,$un --map-groups=$gs,1,$gn"
+	else
+		echo "--map-root-user"
+	fi
+}
+
+# as_ns_root CMD...: in the rootless pass, CMD as root of a user namespace
+# mapping ids as ovlrun's (with a mount namespace of its own): the host side
+# of a test makes and reads its layers there, so that owners read as they
+# do inside; otherwise (or there already) CMD itself.
+as_ns_root() {
+	if [[ $OVLRUN_ROOTLESS == 1 && $(id -u) -ne 0 ]]; then
+		# shellcheck disable=SC2046 # the options are words
+		unshare $(userns_map_args) -m -- "$@"
+	else
+		"$@"
+	fi
+}
+
 # Resolve $OVLRUN; skip when it does not exist yet.
 require_ovlrun() {
 	if [[ ${OVLRUN:-} == kernel ]]; then
@@ -109,8 +146,14 @@ _ovl_cleanup() {
 		if [[ ${OVLRUN_KEEP:-} == 1 ]]; then
 			log "kept $T"
 		else
-			# (an immutable/append-only flag set by a bug would block removal)
-			rm -rf "$T" 2>/dev/null || { chattr -R -i -a "$T" >/dev/null 2>&1; rm -rf "$T"; }
+			# (an immutable/append-only flag set by a bug would block removal;
+			# rootless: files of the user's other ids are removed as they
+			# were made, and the kernel's work dirs are mode 0)
+			if [[ $OVLRUN_ROOTLESS == 1 ]]; then
+				as_ns_root sh -c 'find "$1" -type d -exec chmod u+rwx {} \; 2> /dev/null; rm -rf "$1"' sh "$T"
+			else
+				rm -rf "$T" 2>/dev/null || { chattr -R -i -a "$T" >/dev/null 2>&1; rm -rf "$T"; }
+			fi
 		fi
 	fi
 	exit "$rc"
@@ -118,7 +161,11 @@ _ovl_cleanup() {
 
 # ovl_init [--no-binary]: standard prologue of a test.
 ovl_init() {
-	require_root
+	if [[ $OVLRUN_ROOTLESS == 1 ]]; then
+		[[ $(id -u) -ne 0 ]] || fatal "OVLRUN_ROOTLESS=1 as root (tests/tools/rootless_test runs it as the test user)"
+	else
+		require_root
+	fi
 	[[ ${1:-} == --no-binary ]] || require_ovlrun
 	T=$(mktemp -d "${TMPDIR:-/tmp}/ovlrun-test.XXXXXX")
 	chmod 0700 "$T"  # only root enters: uppers made in it are not shared (--allow-shared-upper)
@@ -163,6 +210,13 @@ _build_image() {
 image_dir() {
 	local img=$OVLRUN_CACHE/image key
 	key=$(_image_key)
+	if [[ $OVLRUN_ROOTLESS == 1 ]]; then
+		# (the user's copy, made by tests/tools/rootless_test)
+		[[ -f $img.key && $(cat "$img.key") == "$key" ]] ||
+			{ log "rootless: no current copy of the image in $img"; return 1; }
+		printf '%s\n' "$img"
+		return 0
+	fi
 	if ! [[ -d $img && -f $img.key && $(cat "$img.key") == "$key" ]]; then
 		with_lock "$OVLRUN_CACHE/image.lock" _build_image "$img" "$key"
 	fi
@@ -203,6 +257,12 @@ _build_debian() {
 # debian_image: print the cached Debian image directory, building it on
 # demand (needs debootstrap and Debian's package registry).
 debian_image() {
+	if [[ $OVLRUN_ROOTLESS == 1 ]]; then
+		[[ -f $OVLRUN_CACHE/debian/.complete ]] ||
+			{ log "rootless: no copy of the Debian image in $OVLRUN_CACHE"; return 1; }
+		printf '%s\n' "$OVLRUN_CACHE/debian"
+		return 0
+	fi
 	command -v debootstrap > /dev/null || { log "debootstrap is not installed"; return 1; }
 	with_lock "$OVLRUN_CACHE/debian.lock" _build_debian "$OVLRUN_CACHE/debian" \
 		"$DEBIAN_PACKAGES;repo:$DEBIAN_REPO_DEBS" >&2 ||
@@ -253,7 +313,7 @@ new_lower() {
 	local dir=${1:-} img
 	if [[ -z $dir ]]; then dir=$(mktemp -d "$T/lower.XXXXXX"); rmdir "$dir"; fi
 	img=$(image_dir)
-	cp -a "$img" "$dir"
+	as_ns_root cp -a "$img" "$dir"
 	printf '%s\n' "$dir"
 }
 
@@ -262,14 +322,15 @@ new_lower() {
 # (type, mode, owner, nlink, size, sha256, symlink target, rdev, xattrs;
 # no times, no inode numbers).
 tree_dump() {
-	local dir=$1; shift
-	"$(tool treedump)" "$@" "$dir"
+	local dir=$1 dump; shift
+	dump=$(tool treedump)
+	as_ns_root "$dump" "$@" "$dir"
 }
 
 # The kernel's private bookkeeping xattrs: their values are file handles and
 # uuids of one mount instance; see README.md "Differences from overlayfs".
-OVL_BOOKKEEPING_XATTRS=(trusted.overlay.origin trusted.overlay.impure trusted.overlay.uuid
-	trusted.overlay.nlink trusted.overlay.upper)
+OVL_BOOKKEEPING_XATTRS=("$OVL_XATTR.origin" "$OVL_XATTR.impure" "$OVL_XATTR.uuid"
+	"$OVL_XATTR.nlink" "$OVL_XATTR.upper")
 upper_dump() {
 	local args=() x
 	for x in "${OVL_BOOKKEEPING_XATTRS[@]}"; do args+=(-x "$x"); done
@@ -404,14 +465,14 @@ assert_owner() { # PATH UID:GID
 assert_whiteout() {
 	assert_eq "character special file 0:0" "$(stat -c '%F %t:%T' "$1" 2>&1)" "whiteout $1"
 }
-# An opaque directory: trusted.overlay.opaque="y".
+# An opaque directory: trusted.overlay.opaque="y" (user.overlay. rootless).
 assert_opaque() {
 	local v
-	v=$(getfattr --absolute-names --only-values -n trusted.overlay.opaque "$1" 2>&1) || true
-	assert_eq "y" "$v" "trusted.overlay.opaque of $1"
+	v=$(getfattr --absolute-names --only-values -n "$OVL_XATTR.opaque" "$1" 2>&1) || true
+	assert_eq "y" "$v" "$OVL_XATTR.opaque of $1"
 }
 assert_not_opaque() {
-	if getfattr --absolute-names -n trusted.overlay.opaque "$1" >/dev/null 2>&1; then
+	if getfattr --absolute-names -n "$OVL_XATTR.opaque" "$1" >/dev/null 2>&1; then
 		fail "$1 is opaque, expected not"
 	fi
 }

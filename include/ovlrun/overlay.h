@@ -148,6 +148,10 @@ struct ovl_config {
 	bool no_redirect;               /* the kernel's redirect_dir=nofollow (as its userxattr
 					 * mounts): a dir a lower has cannot move (EXDEV),
 					 * redirects are not followed */
+	bool no_file_handles;           /* file handles cannot be opened (a user namespace:
+					 * open_by_handle_at needs the host's
+					 * CAP_DAC_READ_SEARCH): as the kernel's overlayfs
+					 * there (its nofh), no origin records and no index */
 	bool lower_oci;                 /* the lowers are OCI image layers as unpacked: ".wh."
 					 * files are whiteouts, ".wh..wh..opq" marks an opaque
 					 * dir (overlay/oci.c) */

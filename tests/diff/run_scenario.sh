@@ -70,7 +70,12 @@ OVL_TEST_NAME=diff/$(basename "${scenario%.sh}")
 source "$here/../lib.sh"
 
 [[ -f $scenario ]] || fatal "no such scenario: $1"
-if [[ $kernel_only -eq 1 ]]; then ovl_init --no-binary; else ovl_init; fi
+# (a phase of the host side run again as root of the user's namespace,
+# see host_side: in the caller's $T)
+phase=${OVL_PHASE:-}
+if [[ -n $phase ]]; then
+	T=$OVL_PHASE_T
+elif [[ $kernel_only -eq 1 ]]; then ovl_init --no-binary; else ovl_init; fi
 require_kernel_overlay
 
 script="" no_upper="" index="" lowers="" skip_reason="" documented_difference="" image="" volatile_files=""
@@ -189,7 +194,7 @@ index_report() {
 	for f in "$1"/*; do
 		[[ (-e $f || -L $f) && $(basename "$f") != \#* ]] || continue
 		printf '%s links=%s nlink=%s names=%s\n' "$(stat -c %F "$f")" "$(stat -c %h "$f")" \
-			"$(getfattr --only-values -h -n trusted.overlay.nlink "$f" 2>/dev/null || echo -)" \
+			"$(getfattr --only-values -h -n "$OVL_XATTR.nlink" "$f" 2>/dev/null || echo -)" \
 			"$(find "$UPPER" -inum "$(stat -c %i "$f")" -printf '/%P\n' | sort | paste -sd, -)"
 	done | sort
 }
@@ -203,8 +208,14 @@ run_side() { # SIDE BINARY -> $T/SIDE.report
 	( umask 022; cd /; env -i PATH="$run_path" HOME=/root "${SAN_ENV[@]}" \
 		timeout -k 10 "$OVLRUN_TIMEOUT" "$bin" "${args[@]}" -- /bin/sh -c "$script" \
 		< /dev/null > "$d/stdout" 2> "$d/stderr" ) || st=$?
+	echo "$st" > "$d/status"
+	host_side report "$side"
+}
+
+report() { # SIDE -> $T/SIDE.report, of $T/SIDE/{status,stdout,stderr}, the upper, the lowers
+	local side=$1 d=$T/$1
 	{
-		echo "== exit status"; echo "$st"
+		echo "== exit status"; cat "$d/status"
 		echo "== stdout"; cat "$d/stdout"
 		echo "== stderr"; cat "$d/stderr"
 		if [[ -z $no_upper ]]; then
@@ -228,20 +239,47 @@ run_side() { # SIDE BINARY -> $T/SIDE.report
 		done
 		# Nothing may be left next to the layers (default work dir removed).
 		local left
-		left=$(cd "$d" && ls -A | grep -v -x -e lower -e top -e upper -e stdout -e stderr \
+		left=$(cd "$d" && ls -A | grep -v -x -e lower -e top -e upper -e stdout -e stderr -e status \
 			-e lower.before -e lower.after -e top.before -e top.after -e stack \
 			${index:+-e work} || true)
 		if [[ -n $left ]]; then echo "== left behind next to the upper:"; echo "$left"; fi
 	} > "$T/$side.report"
 }
 
-prepare kernel
+# host_side PHASE SIDE: prepare (the layers) or report, on the host.  In the
+# rootless pass as root of a user namespace mapping ids as ovlrun's
+# (as_ns_root): the layers are made with the owners the scenario gives
+# them, as they show inside, and read back alike.  prepare's results
+# (LOWER lowers TOP STACK UPPER) come back through $T/SIDE.vars.
+host_side() {
+	if [[ $OVLRUN_ROOTLESS == 1 && -z $phase ]]; then
+		as_ns_root env OVL_PHASE="$1" OVL_PHASE_SIDE="$2" OVL_PHASE_T="$T" bash "${BASH_SOURCE[0]}" "$scenario" ||
+			fatal "$1 $2 (as root of the user's namespace) failed"
+	else
+		"$1" "$2"
+	fi
+	if [[ $1 == prepare ]]; then
+		if [[ -n $phase ]]; then
+			printf 'LOWER=%q lowers=%q TOP=%q STACK=%q UPPER=%q\n' "$LOWER" "$lowers" \
+				"${TOP:-}" "${STACK:-}" "$UPPER" > "$T/$2.vars"
+		elif [[ $OVLRUN_ROOTLESS == 1 ]]; then
+			source "$T/$2.vars"
+		fi
+	fi
+}
+if [[ -n $phase ]]; then
+	[[ $phase != report ]] || source "$T/$OVL_PHASE_SIDE.vars"
+	host_side "$phase" "$OVL_PHASE_SIDE"
+	exit 0
+fi
+
+host_side prepare kernel
 run_side kernel "$KOVLRUN"
 if [[ $kernel_only -eq 1 ]]; then
 	cat "$T/kernel.report"
 	exit 0
 fi
-prepare ovlrun
+host_side prepare ovlrun
 run_side ovlrun "$OVLRUN"
 
 same=0

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs host root: its workers rename lower dirs, which needs redirects (the unprivileged format has none: EXDEV)
 # Concurrency: many processes racing renames, copy-ups, unlinks and chmods
 # in the same directories, with walkers listing and reading meanwhile, and
 # processes racing on one file, one name and one path; checked as they go

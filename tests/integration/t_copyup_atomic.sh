@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: it mounts the kernel's overlayfs itself as root (not through as_ns_root)
 # Copy-up is atomic: SIGKILL of ovlrun at any moment of a copy-up never
 # leaves a partial file under its final name, the upper still mounts with the
 # kernel's overlayfs, and the next ovlrun on it works.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: test_posix fails in the rootless run (cause not yet looked into)
 # CPython's own regression tests for files and directories, from Debian's
 # libpython3.11-testsuite in the Debian image: the same modules pass inside
 # ovlrun as on the kernel's overlayfs, and the lower is unchanged.

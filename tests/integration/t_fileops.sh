@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: its host side chowns as root
 # cp -a, mv, rm -rf, ln, ln -s, chmod, chown, touch, mkdir -p, find through
 # ovlrun; checked inside and on the host (upper contents, whiteouts, opaque).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

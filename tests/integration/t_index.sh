@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there)
 # --index=on keeps the names of a hard-linked lower file one file across
 # runs and across the kernel: a second ovlrun run, the kernel's overlayfs
 # mounted with index=on on ovlrun's upper and work dir, and ovlrun on the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there)
 # --index=on over index dirs the kernel's overlayfs made and then someone
 # changed, and over a layer without file handles: ovlrun does what the
 # kernel's index=on mount does.  A whiteout entry: its names give EIO; an

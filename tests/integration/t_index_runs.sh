@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there)
 # --index=on over three runs on one upper and work dir, with real programs
 # (GNU tar, cp -al, sed -i, python, perl, find, du) on the Debian image with
 # a top lower of hard-linked files: the chains kernel-kernel-kernel (the

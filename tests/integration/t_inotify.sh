@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: the watch's events differ (inode marks: see README Limits)
 # inotify in the Debian image: what `inotifywait -m` prints while files and
 # dirs of the lower and of the upper are created, modified, deleted,
 # renamed, chmod-ed and removed is what it prints on the kernel's overlayfs;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: its host side writes trusted.* xattrs
 # --lower=A:B:C, leftmost on top: shadowing, whiteouts and opaque dirs in
 # the lower layers; copy-up takes the topmost file.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

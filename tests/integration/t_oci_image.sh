@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: its kernel half writes trusted.* xattrs
 # --lower=oci:DIR:TAG: a Debian image as an OCI image layout, made here
 # from the Debian test image with tar (no registry): a base layer (plain
 # tar) and a layer of changes (tar+gzip: a new file, a whiteout, an opaque

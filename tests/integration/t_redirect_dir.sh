@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs host root: redirects, which the unprivileged format has not
 # Moved directories are recorded in the kernel's redirect_dir format: the
 # kernel's overlayfs (redirect_dir=on) mounted on an upper ovlrun wrote
 # shows the same tree, ovlrun shows the tree of an upper the kernel wrote,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs host root: it switches to a user itself
 # ovlrun run by a user without privileges (here nobody, no setuid helper,
 # no capabilities): root inside is the user (a user namespace of its own),
 # and the upper is in the kernel's unprivileged format (userxattr).  The

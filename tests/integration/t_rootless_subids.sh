@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs host root: it switches to a user itself and writes /etc/subuid
 # A rootless run with subordinate ids: the user (nobody here) has ranges in
 # /etc/subuid and /etc/subgid (added for the test, put back after), which
 # ovlrun maps to ids 1 and up through newuidmap/newgidmap.  Files of other

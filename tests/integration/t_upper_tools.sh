@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: its host side is root's (not yet through as_ns_root)
 # ovlrun diff, export and commit against the kernel's view of the same
 # upper: the kernel's overlayfs mounts the upper over the lower read-only
 # (lowerdir=UPPER:LOWER, redirects followed) and its tree is the oracle.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs host root: the target is a root-owned host file
 # Issue 7, point 8: races on arguments the kernel reads again after the
 # supervisor's check.  A sibling thread flips, in a loop, the path string,
 # the open_how flags, the AT_EMPTY_PATH path or the fd number of the main

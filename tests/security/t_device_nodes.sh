@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs host root: its lower holds device nodes, which a user cannot make
 # Device nodes in the overlay: only those of the sandbox's own /dev devices
 # (null, zero, full, random, urandom, tty) open (diff/073_device_open); a
 # node of any other device, found in a lower or made with mknod in the

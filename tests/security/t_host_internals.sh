@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: its control run (plain unshare/chroot) is root's
 # Issue 7, point 6: host internals stay hidden.  The command has a mount
 # namespace of its own whose root is a read-only view of the shadow root
 # (pivot_root: the staging area and the layer mounts are not in it), and the

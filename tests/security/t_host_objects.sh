@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs host root: the target is a root-owned host file
 # What the sandbox shares with the host stays out of reach: a host file
 # passed as stdin, the host's /dev nodes, its SysV IPC, its terminal input,
 # and other processes' /proc links.  Each probe also shows what does work.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: its control run (plain unshare/chroot) is root's
 # Issue 7, point 7: the sandbox cannot exhaust host memory through its
 # memory-backed mounts.  /dev/shm is a tmpfs of --shm-size (64 MiB by
 # default): root in a plain chroot with the host's /dev/shm fills what the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: its control run (plain unshare/chroot) is root's
 # Issue 7, point 5: the host's network stays out of reach.  Root in a plain
 # chroot connects to host loopback services and abstract AF_UNIX sockets and
 # lists the host's sockets in /proc/net; inside ovlrun (default --net=none:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: its control run (plain unshare/chroot) is root's
 # Issue 7 point 9: overlapping layers.  A lower that is, or lies inside, the
 # upper or the work dir is a lower the command rewrites: its writes land in
 # the upper, and ovlrun clears and fills its work dir.  The kernel's

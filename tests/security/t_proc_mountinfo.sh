@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: its control run (plain unshare/chroot) is root's
 # Issue 7, point 6 (mountinfo): the command's mount table names no host
 # path.  The kernel's /proc/<pid>/mountinfo gives, as each mount's root, its
 # path inside its filesystem: for the binds of layer files (executables,

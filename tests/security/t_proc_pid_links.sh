@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs host root: the target is a root-owned host file
 # Issue 7, point 8: every /proc/<pid>/... and /proc/<pid>/task/<tid>/...
 # magic link (fd/N, cwd, root, exe) is policed as /proc/self/... is: by
 # numeric pid, by task dir, of the command itself and of other processes,

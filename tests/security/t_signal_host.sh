@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# rootless pass: not yet: its control run (plain unshare/chroot) is root's
 # Issue 7, points 1 and 2: nothing inside can signal or renice the host
 # processes around ovlrun.  A host "victim" shares the process group and
 # session that ovlrun is started from; the command attacks its own process

@@ -7,7 +7,7 @@ setup_lower() {
 setup_top_lower() {
 	mkdir -p data/dir
 	echo top > data/dir/topfile
-	setfattr -n trusted.overlay.opaque -v y data/dir
+	setfattr -n "$OVL_XATTR.opaque" -v y data/dir
 }
 script=$(cat <<'EOS'
 ls -a /data/dir

@@ -1,4 +1,5 @@
 # mknod of devices as root; a lower device node (opening them: 073).
+# needs host root: its lower holds device nodes, which a user cannot make
 setup_lower() {
 	mkdir -p data
 	mknod data/lnull c 1 3

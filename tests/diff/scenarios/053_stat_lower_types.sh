@@ -1,4 +1,5 @@
 # stat of every file type in the lower.
+# needs host root: its lower holds device nodes, which a user cannot make
 setup_lower() {
 	mkdir -p data/dir
 	echo f > data/file

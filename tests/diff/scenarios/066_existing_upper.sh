@@ -9,7 +9,7 @@ setup_lower() {
 setup_upper() {
 	mkdir -p data/opq data/merged
 	mknod data/gone c 0 0
-	setfattr -n trusted.overlay.opaque -v y data/opq
+	setfattr -n "$OVL_XATTR.opaque" -v y data/opq
 	echo upper > data/opq/u
 	echo upper > data/merged/u
 	echo upper > data/over

@@ -1,4 +1,5 @@
 # Opening device nodes that live in the overlay (created by mknod or in the
+# needs host root: its lower holds device nodes, which a user cannot make
 # lower): a node of one of the sandbox's /dev devices (null, zero, full,
 # random, urandom, tty) opens that device, wherever it is, as on overlayfs;
 # its own mode still decides (a 0600 node is root's).  Other devices stay

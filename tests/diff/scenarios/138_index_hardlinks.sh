@@ -1,4 +1,5 @@
 # index=on: the names of a hard-linked lower file stay one file across
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # copy-up (write, chmod, link, rename, rename over, truncate, unlink), with
 # the lower's inode number and the overlay's link count; hard-linked
 # symlinks too.  The index report shows each entry's count record.

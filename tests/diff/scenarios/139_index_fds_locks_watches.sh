@@ -1,4 +1,5 @@
 # index=on: an fd, a lock and an inotify watch on any name of a hard-linked
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # lower file see the one object: an fd of b opened before a's copy-up
 # reads a's write (after a trapped call), its /proc link names /data/b;
 # flock through b and through a conflict; a watch on b hears a write and a

@@ -13,7 +13,7 @@ layer_files() { # L: what layer L holds
 	if ((l >= 200)); then
 		mkdir opq
 		printf 'opq %s\n' "$l" > "opq/o$l"
-		if ((l == 250)); then setfattr -n trusted.overlay.opaque -v y opq; fi
+		if ((l == 250)); then setfattr -n "$OVL_XATTR.opaque" -v y opq; fi
 	fi
 }
 setup_top_lower() { layer_files 1; }

@@ -1,4 +1,5 @@
 # index=on: a change through a read-only fd of a lower name whose object is
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # in the index (fchmod, fchown, fsetxattr) links the fd's name up first, as
 # the kernel does, and every name shows it.
 index=on

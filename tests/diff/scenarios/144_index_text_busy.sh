@@ -1,4 +1,5 @@
 # A program running from one name of a lower file while it, or another
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # name, is opened for writing or truncated: the kernel says ETXTBSY (its
 # writes are denied while it runs) and copies nothing; with index=on every
 # name of the file is the one inode (also a name copied up while it runs).

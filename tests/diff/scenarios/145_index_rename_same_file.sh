@@ -1,4 +1,5 @@
 # index=on: renames between names of one hard-linked lower file, with
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # neither, one or both copied up: rename(2) is a no-op (one inode),
 # RENAME_NOREPLACE says EEXIST, RENAME_EXCHANGE swaps nothing visible;
 # link(2) onto an existing name of the same file is EEXIST; a read-only

@@ -1,4 +1,5 @@
 # index=on: GNU tar c stores the names of a hard-linked lower file once
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # (the others as links), before and after a copy-up through one name, and
 # with --hard-dereference each name in full; the listing and the extracted
 # copy (in the upper) are the kernel's.

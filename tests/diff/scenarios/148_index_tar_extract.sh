@@ -1,4 +1,5 @@
 # index=on: GNU tar x over the names of hard-linked lower files: an archive
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # whose member replaces one name (tar unlinks it: that name leaves the
 # group), one that writes a hard link onto an existing name of the same
 # file, --overwrite (writes into the existing file through its name: every

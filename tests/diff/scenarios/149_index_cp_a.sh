@@ -1,4 +1,5 @@
 # index=on: cp -a of a tree holding hard-linked lower files keeps each
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # group one file in the copy (cp tells names apart by st_dev/st_ino), also
 # after one name was copied up, and cp -al (a link per name: every name
 # is copied up into the index entry) and cp over a name (written in place).

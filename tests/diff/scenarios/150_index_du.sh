@@ -1,4 +1,5 @@
 # index=on: du counts a hard-linked lower file once (du -l: once per name),
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # before and after copy-ups through some names, after a name leaves the
 # group (rename over it) and after a new link; du --inodes too.
 index=on

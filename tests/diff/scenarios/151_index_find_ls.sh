@@ -1,4 +1,5 @@
 # index=on: find -samefile, -links N, -inum and ls -li over the names of
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # hard-linked lower files, before and after copy-ups through some names,
 # a new link and an unlink: every name shows the lower's inode number and
 # the overlay's link count; readdir's d_ino (find -printf %i without a

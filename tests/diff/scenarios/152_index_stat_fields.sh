@@ -1,4 +1,5 @@
 # index=on: every stat field (mode, owner, size, blocks, times, inode,
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # device, link count) agrees between the names of a hard-linked lower file
 # after a change through any one of them (write, chmod, chown, touch -d,
 # utime, a link, an unlink), whether or not the others were looked up

@@ -1,4 +1,5 @@
 # index=on: ln, mv and rm over the names of hard-linked lower files:
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # rename(2) of one name onto another name of the same file (a no-op:
 # both stay, as the names are one inode), mv and ln -f onto a name of the
 # same file (coreutils refuse or unlink), mv of a name over a name of

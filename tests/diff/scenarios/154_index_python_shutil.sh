@@ -1,4 +1,5 @@
 # index=on: python over the names of hard-linked lower files: os.link,
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # shutil.copy2 onto a name (written in place through it: every name sees
 # it), shutil.copy2 from a name (times and mode carried), os.replace of a
 # new file over a name (that name leaves the group), os.replace of one

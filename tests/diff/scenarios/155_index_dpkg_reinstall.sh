@@ -1,4 +1,5 @@
 # index=on: dpkg over the Debian image's own hard links (gzip's gunzip and
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # uncompress, perl's perlbug and perlthanks; in the image their link
 # counts also hold links outside it, so counts are shown relative to the
 # start): a chmod through one name (copied up through the index, the

@@ -1,4 +1,5 @@
 # index=on: apt over the Debian image (whose files, in a cache shared by
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # checkouts, may all be hard links): apt-get update from the local file:
 # repository (lists renamed over lower names), install of jq and its two
 # libraries, --reinstall of gzip from the cached .deb by path

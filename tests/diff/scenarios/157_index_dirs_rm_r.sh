@@ -1,4 +1,5 @@
 # index=on: directories holding names of hard-linked lower files: mv of a
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # lower directory (a redirect) and a change through a name under it, mv of
 # a directory over an empty one, rm -r of a directory holding some names
 # (the others keep the file, one link per removed name less), rm -r of a

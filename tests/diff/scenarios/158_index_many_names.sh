@@ -1,4 +1,5 @@
 # index=on: a lower file with 300 names in 3 directories: a write through
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # one, then links, renames and removals of most names in a shuffled (but
 # fixed) order, checking after each batch that every remaining name
 # shows one file with the count of names left; then a second group whose

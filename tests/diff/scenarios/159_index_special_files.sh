@@ -1,4 +1,5 @@
 # index=on: hard-linked lower FIFOs, character devices, sockets and
+# needs host root: its lower holds device nodes, which a user cannot make
 # symlinks: chown/chmod/touch through one name (the metadata copy-up goes
 # through the index: every name sees it), a link and an unlink, a FIFO
 # opened through two names (one pipe), and stat of each name.

@@ -1,4 +1,5 @@
 # index=on: the first copy-up of a hard-linked lower file raced through
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # two of its names by two processes at once (writes at each one's own
 # offset, chmod and link),
 # for 40 groups: every group ends as one file holding both writes, with

@@ -1,4 +1,5 @@
 # index=on: rename(2) and RENAME_EXCHANGE between two names of one
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # hard-linked lower file do nothing (one overlay inode): nothing is copied
 # up, and no watch hears a move.
 index=on

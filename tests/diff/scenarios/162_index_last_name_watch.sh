@@ -1,4 +1,5 @@
 # index=on: when the last name of a hard-linked lower file goes (unlink,
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # a rename over it), its watch hears DELETE_SELF and IN_IGNORED; before,
 # removing the other names is only a link count change (ATTRIB).
 index=on

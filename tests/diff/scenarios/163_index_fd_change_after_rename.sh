@@ -1,4 +1,5 @@
 # index=on: a change (fchmod, fsetxattr, fchown) through a read-only fd of
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # a lower name of a hard-linked file, after that name was renamed over or
 # removed and made anew, changes the fd's own file, not what the name holds
 # now; the fd's /proc link says "(deleted)".

@@ -1,4 +1,5 @@
 # index=on: /proc links of fds opened by several lower names of one
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # hard-linked file, through renames and unlinks of those names.  ovlrun
 # knows one name per file: every such fd shows the name last opened.
 documented_difference="README Differences 6: fds of several names of one indexed file show one name"

@@ -1,4 +1,5 @@
 # A running lower binary reached by other ways than its own name: a new
+# rootless pass: not yet: ETXTBSY through another name of a running file is not given
 # hard link made while it runs (ln: the copy-up and the link are the
 # running file), a rename while it runs (mv: the new name), a symlink to
 # it; the interpreter of a running #! script (the script itself stays

@@ -1,4 +1,5 @@
 # index=on: inotifywait -m on one name of a lower file with three names
+# needs host root: the kernel's overlayfs keeps no index in a user namespace (it cannot decode file handles there; ovlrun falls back alike)
 # (one overlay inode) and on its dirs; what real programs do through the
 # other names (a save by rename replaces one name: the watch stays on the file;
 # echo >> copies up through the index; chmod; cp over; ln; mv; rm of all

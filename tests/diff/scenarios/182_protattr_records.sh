@@ -1,4 +1,5 @@
 # The protattr record as the kernel's overlayfs reads it: upper objects
+# needs host root: trusted.* xattrs need CAP_SYS_ADMIN on the host
 # that carry one from an earlier mount ("i", "a", "ai", "ia", "ii"), ill-
 # formed ones ("x", "ix", "ai?", "", one too long: no flags, as the
 # kernel ignores a record it cannot read whole), a merged dir's; a lower

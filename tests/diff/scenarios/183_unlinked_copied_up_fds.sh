@@ -1,4 +1,5 @@
 # fds of files unlinked while open: a lower file copied up by the open
+# rootless pass: not yet: flistxattr through an fd of an unlinked copied-up file lists user.overlay.origin
 # (its removal leaves a whiteout), one copied up before, and one made in
 # the upper; the calls through each fd (readlink of its /proc link,
 # fstat's type and link count, fchmod, fchown, futimens, fsetxattr and
