@@ -38,7 +38,18 @@ static int set_meta_fd(struct ovl_fs *fs, int fd, const struct ovl_xnode *src,
 	struct ovl_xnode dst;
 	struct timespec ts[2] = { st->st_atim, st->st_mtim };
 	ovl_xnode_init(&dst, fd, false);
-	if (fchown(fd, st->st_uid, st->st_gid) || fchmod(fd, st->st_mode & 07777))
+	if (fchown(fd, st->st_uid, st->st_gid)) {
+		/* EINVAL: an owner the host takes from no one here (a run by a
+		 * user): kept in a record with the mode (override.c) */
+		if (errno != EINVAL || !fs->override_stat)
+			return -errno;
+		if (fchmod(fd, st->st_mode & 07777))
+			return -errno;
+		int err = ovl_override_chown_at(fs, fd, "", st->st_uid, st->st_gid);
+		if (err)
+			return err;
+	}
+	if (fchmod(fd, st->st_mode & 07777))
 		return -errno;
 	int err = ovl_copy_xattrs(fs, src, &dst);
 	if (!err)
@@ -341,6 +352,12 @@ static int copy_up_one(struct ovl_fs *fs, int parent, const char *name, int src_
 	if (!err && !indexed && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
 		err = ovl_copy_fsflags(fs, src, parent, name);
 	close(src);
+	/* no_fh: which lower file the copy is, for this run (no record can
+	 * say it; origin.c) */
+	struct stat ust;
+	if (!err && fs->no_fh && !S_ISDIR(st.st_mode) && st.st_nlink == 1 &&
+	    !fstatat(parent, name, &ust, AT_SYMLINK_NOFOLLOW))
+		ovl_origin_remember(fs, ust.st_dev, ust.st_ino, st.st_dev, st.st_ino);
 	if (!err)
 		ovl_restore_times(parent, &pst);
 	return err;

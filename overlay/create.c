@@ -31,28 +31,36 @@ int ovl_create_prepare(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 		return err;
 	memset(n, 0, sizeof(*n));
 	n->link_parent = -1;
-	err = ovl_set_owner_for_new(cred, e, &mode, &n->uid, &n->gid);
+	err = ovl_set_owner_for_new(fs, cred, e, &mode, &n->uid, &n->gid);
 	n->mode = mode;
 	return err;
 }
 
-static int chown_chmod_fd(int fd, const struct ovl_new *n)
+static int chown_chmod_fd(const struct ovl_fs *fs, int fd, const struct ovl_new *n)
 {
 	/* chown before chmod: chown clears set-id bits. */
-	if ((n->uid || n->gid) && fchown(fd, n->uid, n->gid))
-		return -errno;
+	if ((n->uid || n->gid) && fchown(fd, n->uid, n->gid)) {
+		/* (an id the host refuses, e.g. a set-gid dir's recorded group:
+		 * in the record, with the mode) */
+		if (errno != EINVAL || !fs->override_stat)
+			return -errno;
+		if (fchmod(fd, n->mode & 07777))
+			return -errno;
+		return ovl_override_chown_at(fs, fd, "", n->uid, n->gid);
+	}
 	return fchmod(fd, n->mode & 07777) ? -errno : 0;
 }
 
 /* A regular file onto a free name: unnamed, then linked in. */
-static int create_reg_unnamed(int parent, const char *name, const struct ovl_new *n, int *fdp)
+static int create_reg_unnamed(const struct ovl_fs *fs, int parent, const char *name,
+			      const struct ovl_new *n, int *fdp)
 {
 	int acc = n->open_flags & O_ACCMODE;
 	int oflags = (n->open_flags & ~O_ACCMODE) | (acc == O_RDONLY ? O_RDWR : acc);
 	int fd = openat(parent, ".", O_TMPFILE | oflags | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	int err = chown_chmod_fd(fd, n);
+	int err = chown_chmod_fd(fs, fd, n);
 	if (!err && linkat(fd, "", parent, name, AT_EMPTY_PATH)) {
 		char proc[32];
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
@@ -88,7 +96,7 @@ static int build_in_work(struct ovl_fs *fs, const char *tmp, const struct ovl_ne
 			    O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return -errno;
-		err = chown_chmod_fd(fd, n);
+		err = chown_chmod_fd(fs, fd, n);
 		if (!err && fdp && (n->open_flags & O_ACCMODE) != O_RDWR) {
 			/* Reopen for the access mode asked (the file is complete). */
 			int fd2 = openat(w, tmp, n->open_flags | O_NOFOLLOW | O_CLOEXEC);
@@ -111,7 +119,7 @@ static int build_in_work(struct ovl_fs *fs, const char *tmp, const struct ovl_ne
 		fd = openat(w, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
-		err = chown_chmod_fd(fd, n);
+		err = chown_chmod_fd(fs, fd, n);
 		if (!err && opaque)
 			err = ovl_set_opaque(fs, fd);
 		close(fd);
@@ -124,8 +132,13 @@ static int build_in_work(struct ovl_fs *fs, const char *tmp, const struct ovl_ne
 			return -errno;
 		return 0;
 	}
-	if (mknodat(w, tmp, type | 0600, n->rdev))
+	if (mknodat(w, tmp, type | 0600, n->rdev)) {
+		/* a device node a user may not make: an empty file recorded as it */
+		if (errno == EPERM && fs->override_stat && (S_ISCHR(type) || S_ISBLK(type)))
+			return ovl_override_node_at(fs, w, tmp, type | (n->mode & 07777), n->rdev,
+						    n->uid, n->gid);
 		return -errno;
+	}
 	if ((n->uid || n->gid) && fchownat(w, tmp, n->uid, n->gid, AT_SYMLINK_NOFOLLOW))
 		return -errno;
 	return fchmodat(w, tmp, n->mode & 07777, 0) ? -errno : 0;
@@ -147,7 +160,7 @@ int ovl_create_upper(struct ovl_fs *fs, struct ovl_entry *e, const struct ovl_ne
 	if (!wh && n->link_name)
 		err = linkat(n->link_parent, n->link_name, parent, e->name, n->link_flags) ? -errno : 0;
 	else if (!wh && S_ISREG(n->mode))
-		err = create_reg_unnamed(parent, e->name, n, fdp);
+		err = create_reg_unnamed(fs, parent, e->name, n, fdp);
 	else {
 		char tmp[OVL_TMPNAME_MAX];
 		int berr = -EEXIST;

@@ -81,6 +81,20 @@ int ovl_statx(struct ovl_fs *fs, const struct ovl_entry *e, unsigned mask,
 	int flags = (int)(atflags & AT_STATX_SYNC_TYPE) | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH;
 	if (statx(dirfd, name, flags, mask | STATX_TYPE | STATX_INO, stx))
 		return -errno;
+	if (fs->override_stat) {
+		struct stat st = { .st_mode = stx->stx_mode, .st_uid = stx->stx_uid,
+				   .st_gid = stx->stx_gid, .st_size = (off_t)stx->stx_size,
+				   .st_rdev = makedev(stx->stx_rdev_major, stx->stx_rdev_minor) };
+		int err = ovl_override_at(fs, dirfd, name, &st);
+		if (err)
+			return err;
+		stx->stx_mode = (uint16_t)st.st_mode;
+		stx->stx_uid = st.st_uid;
+		stx->stx_gid = st.st_gid;
+		stx->stx_size = (uint64_t)st.st_size;
+		stx->stx_rdev_major = major(st.st_rdev);
+		stx->stx_rdev_minor = minor(st.st_rdev);
+	}
 	if (!S_ISDIR(stx->stx_mode)) {
 		dev_t dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
 		ino_t ino = stx->stx_ino;
@@ -145,23 +159,25 @@ static int copy_up_for_setattr(struct ovl_fs *fs, struct ovl_entry *e, unsigned 
 }
 
 /* Re-read e->st from upper after a change. */
-static int refresh_st(struct ovl_entry *e)
+static int refresh_st(const struct ovl_fs *fs, struct ovl_entry *e)
 {
 	const char *name;
 	int dirfd = ovl_entry_real_at(e, &name);
 	if (dirfd < 0)
 		return dirfd;
-	return fstatat(dirfd, name, &e->st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) ? -errno : 0;
+	if (fstatat(dirfd, name, &e->st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -errno;
+	return ovl_override_at(fs, dirfd, name, &e->st);
 }
 
-static int upper_chmod(struct ovl_entry *e, mode_t mode)
+static int upper_chmod(const struct ovl_fs *fs, struct ovl_entry *e, mode_t mode)
 {
 	const char *name;
 	int dirfd = ovl_entry_real_at(e, &name);
 	if (dirfd < 0)
 		return dirfd;
 	int r = name[0] ? fchmodat(dirfd, name, mode, AT_SYMLINK_NOFOLLOW) : fchmod(dirfd, mode);
-	return r ? -errno : 0;
+	return r ? -errno : ovl_override_chmod_at(fs, dirfd, name, mode);
 }
 
 static int check_target(struct ovl_fs *fs, const struct ovl_entry *e)
@@ -186,13 +202,13 @@ static int chmod_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl
 		mode &= ~S_ISGID;
 	if ((err = copy_up_for_setattr(fs, e, 0)))
 		return err;
-	err = upper_chmod(e, mode);
+	err = upper_chmod(fs, e, mode);
 	/* a dir's mode decides search permission in cached walks */
 	ovl_dcache_invalidate(fs, e->path, false);
 	if (err)
 		return err;
 	ovl_changed_attr(fs, e, OVL_ATTR_MODE);
-	return refresh_st(e);
+	return refresh_st(fs, e);
 }
 
 static int chown_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
@@ -229,19 +245,21 @@ static int chown_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl
 	int dirfd = ovl_entry_real_at(e, &name);
 	if (dirfd < 0)
 		return dirfd;
-	int r = fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
+	/* (an id the host refuses kept in a record: override.c) */
+	int r = fs->override_stat ? ovl_override_chown_at(fs, dirfd, name, uid, gid)
+		: fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) ? -errno : 0;
 	/* owner (and maybe set-id bits) decide search permission in cached walks */
 	ovl_dcache_invalidate(fs, e->path, false);
 	if (r)
-		return -errno;
+		return r;
 	ovl_changed_attr(fs, e, OVL_ATTR_OWNER);
-	if ((err = refresh_st(e)))
+	if ((err = refresh_st(fs, e)))
 		return err;
 	/* the host kernel, acting as root, may have kept a bit the caller loses */
 	if (!S_ISLNK(e->st.st_mode) && (e->st.st_mode & 07777) != mode) {
-		if ((err = upper_chmod(e, mode)))
+		if ((err = upper_chmod(fs, e, mode)))
 			return err;
-		err = refresh_st(e);
+		err = refresh_st(fs, e);
 	}
 	return err;
 }
@@ -282,7 +300,7 @@ static int utimens_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct o
 	else if (ts && ts[1].tv_nsec == UTIME_OMIT)
 		attr = OVL_ATTR_ATIME;
 	ovl_changed_attr(fs, e, attr);
-	return refresh_st(e);
+	return refresh_st(fs, e);
 }
 
 static int truncate_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
@@ -328,7 +346,7 @@ static int truncate_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct 
 	if (err)
 		return err;
 	ovl_changed_attr(fs, e, OVL_ATTR_SIZE);
-	return refresh_st(e);
+	return refresh_st(fs, e);
 }
 
 /* ---- under the hold of the object's dir (internal.h: ovl_hold) ---- */

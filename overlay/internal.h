@@ -83,6 +83,7 @@ struct ovl_fs {
 	dev_t dir_dev;
 	bool no_redirect;               /* cfg's: redirect_dir=nofollow */
 	bool no_fh;                     /* cfg's no_file_handles: no origins, no index */
+	bool override_stat;             /* cfg's: owners, modes, types in records (override.c) */
 	bool same_dev;                  /* every layer on one filesystem: non-dirs report
 					 * dir_dev too, as the kernel's st_dev then is one */
 	int npassthrough;
@@ -125,6 +126,10 @@ struct ovl_fs {
 	pthread_mutex_t origin_lock;
 	struct ovl_origin_slot *origins;
 	uint64_t origin_gen;            /* bumped by each ovl_origin_forget (origin_lock) */
+	/* no_fh: which lower inode each copy of this run came from, exactly
+	 * (no record says it there); open addressing, origin_lock */
+	struct ovl_copy_rec { dev_t udev, ldev; ino_t uino, lino; } *copies;
+	size_t ncopies, ccopies;        /* used (deleted ones too), capacity (a power of 2) */
 
 	/* handed.c: overlay paths of lower files handed out, by (dev, ino),
 	 * and the renames since; handed_lock guards them (a leaf lock). */
@@ -215,6 +220,9 @@ size_t ovl_origin_record_at(const struct ovl_fs *fs, int dirfd, const char *name
 			    unsigned char *rec);
 /* The upper inode (dev, ino) is going away: its number may come back. */
 void ovl_origin_forget(struct ovl_fs *fs, dev_t dev, ino_t ino);
+/* no_fh: the copy (udev, uino) of this run is of the lower inode (ldev,
+ * lino) (copy_up.c), which ovl_is_origin and the copy's number then tell. */
+void ovl_origin_remember(struct ovl_fs *fs, dev_t udev, ino_t uino, dev_t ldev, ino_t lino);
 
 /* redirect.c: a dir's marks for the layers below it, read once: opaque
  * (nothing below), or a redirect (where they keep it: a name in the
@@ -417,8 +425,8 @@ void ovl_listings_free(struct ovl_fs *fs);
 /* perm.c helpers used by the namespace ops */
 int ovl_may_create(const struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e);
 int ovl_may_delete(const struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e);
-int ovl_set_owner_for_new(const struct ovl_cred *cred, const struct ovl_entry *e,
-			  mode_t *mode, uid_t *uid, gid_t *gid);
+int ovl_set_owner_for_new(const struct ovl_fs *fs, const struct ovl_cred *cred,
+			  const struct ovl_entry *e, mode_t *mode, uid_t *uid, gid_t *gid);
 /* cred's fsgid or one of its supplementary groups is gid. */
 bool ovl_in_group(const struct ovl_cred *cred, gid_t gid);
 /* inode.c: the caller may plausibly change e's attributes (worth staging
@@ -456,5 +464,18 @@ static inline nlink_t ovl_object_names(const struct ovl_entry *e)
 {
 	return e->layer == OVL_UPPER ? e->st.st_nlink : 1;
 }
+
+/* override.c: owners, modes and types kept in user.containers.override_stat
+ * (cfg override_stat).  ovl_override_at applies the record of (dirfd, name;
+ * "" for dirfd) to st, its lstat.  ovl_override_chown_at changes the owner,
+ * in the record when the file has one or the host refuses the ids (EINVAL);
+ * ovl_override_chmod_at keeps a record's mode with the file's;
+ * ovl_override_node_at makes name an empty file recorded as the node. */
+int ovl_override_at(const struct ovl_fs *fs, int dirfd, const char *name, struct stat *st);
+int ovl_override_chown_at(const struct ovl_fs *fs, int dirfd, const char *name, uid_t uid,
+			  gid_t gid);
+int ovl_override_chmod_at(const struct ovl_fs *fs, int dirfd, const char *name, mode_t mode);
+int ovl_override_node_at(const struct ovl_fs *fs, int dirfd, const char *name, mode_t mode,
+			 dev_t rdev, uid_t uid, gid_t gid);
 
 #endif

@@ -35,7 +35,7 @@ int ovl_layer_lstat(const struct ovl_fs *fs, int layer, int dirfd, const char *n
 	if (o && ovl_oci_marker(name))
 		return -ENOENT;
 	if (!fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW))
-		return 0;
+		return ovl_override_at(fs, dirfd, name, st);
 	if (errno != ENOENT || !o)
 		return -errno;
 	char wh[NAME_MAX + sizeof(OVL_OCI_WHITEOUT)];

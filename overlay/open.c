@@ -108,7 +108,7 @@ static int open_tmpfile(struct ovl_fs *fs, const struct ovl_cred *cred, struct o
 	mode_t m = S_IFREG | (mode & 07777);
 	uid_t uid;
 	gid_t gid;
-	err = ovl_set_owner_for_new(cred, child, &m, &uid, &gid);
+	err = ovl_set_owner_for_new(fs, cred, child, &m, &uid, &gid);
 	free(child);
 	if (err)
 		return err;

@@ -72,6 +72,70 @@ void ovl_origin_free(struct ovl_fs *fs)
 {
 	free(fs->origins);
 	fs->origins = NULL;
+	free(fs->copies);
+	fs->copies = NULL;
+}
+
+/* ---- no_fh: the copies of this run (origin_lock) ---- */
+
+static size_t copy_hash(const struct ovl_fs *fs, dev_t dev, ino_t ino)
+{
+	uint64_t h = ((uint64_t)ino ^ ((uint64_t)dev << 40)) * 0x9e3779b97f4a7c15ULL;
+	return (size_t)(h >> 20) & (fs->ccopies - 1);
+}
+
+/* Its record, or where it goes (a free one: uino 0). */
+static struct ovl_copy_rec *copy_slot(struct ovl_fs *fs, dev_t dev, ino_t ino)
+{
+	for (size_t i = copy_hash(fs, dev, ino);; i = (i + 1) & (fs->ccopies - 1)) {
+		struct ovl_copy_rec *c = &fs->copies[i];
+		if (!c->uino || (c->udev == dev && c->uino == ino))
+			return c;
+	}
+}
+
+void ovl_origin_remember(struct ovl_fs *fs, dev_t udev, ino_t uino, dev_t ldev, ino_t lino)
+{
+	pthread_mutex_lock(&fs->origin_lock);
+	/* grown at half full: deleted records (lino 0) count till then */
+	if (2 * (fs->ncopies + 1) > fs->ccopies) {
+		size_t oc = fs->ccopies, nc = oc ? 2 * oc : 64;
+		struct ovl_copy_rec *old = fs->copies, *t = calloc(nc, sizeof(*t));
+		if (t) {
+			fs->copies = t;
+			fs->ccopies = nc;
+			fs->ncopies = 0;
+			for (size_t i = 0; i < oc; i++)
+				if (old[i].uino && old[i].lino) {
+					*copy_slot(fs, old[i].udev, old[i].uino) = old[i];
+					fs->ncopies++;
+				}
+			free(old);
+		}
+	}
+	if (fs->copies && 2 * (fs->ncopies + 1) <= fs->ccopies) {
+		struct ovl_copy_rec *c = copy_slot(fs, udev, uino);
+		fs->ncopies += !c->uino;
+		*c = (struct ovl_copy_rec){ .udev = udev, .uino = uino, .ldev = ldev, .lino = lino };
+	}
+	pthread_mutex_unlock(&fs->origin_lock);
+}
+
+/* The lower inode copy (dev, ino) of this run came from. */
+static bool copy_of(struct ovl_fs *fs, dev_t dev, ino_t ino, dev_t *ldev, ino_t *lino)
+{
+	bool found = false;
+	pthread_mutex_lock(&fs->origin_lock);
+	if (fs->ccopies) {
+		const struct ovl_copy_rec *c = copy_slot(fs, dev, ino);
+		if (c->uino && c->lino) {
+			*ldev = c->ldev;
+			*lino = c->lino;
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&fs->origin_lock);
+	return found;
 }
 
 /* The lower layer whose filesystem holds st_dev, or NULL. */
@@ -151,6 +215,21 @@ int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd)
 	}
 	if (e->layer != OVL_UPPER)
 		return st.st_dev == e->st.st_dev && st.st_ino == e->st.st_ino;
+	if (fs->no_fh) {
+		/* no record to compare (a user namespace): the copies of this
+		 * run say it; else the topmost lower object at the copy's own
+		 * name (through the parent's layer dirs: any depth) */
+		dev_t ldev;
+		ino_t lino;
+		if (copy_of(fs, e->st.st_dev, e->st.st_ino, &ldev, &lino))
+			return ldev == st.st_dev && lino == st.st_ino;
+		struct stat ls;
+		for (int i = 0; i < e->parent.n; i++)
+			if (e->parent.layer[i] != OVL_UPPER &&
+			    !fstatat(e->parent.fd[i], e->name, &ls, AT_SYMLINK_NOFOLLOW))
+				return ls.st_dev == st.st_dev && ls.st_ino == st.st_ino;
+		return 0;
+	}
 	size_t wl = origin_record(fs, real_fd, want);
 	int fd = ovl_open_real(fs, e, O_PATH);
 	if (fd < 0)
@@ -256,6 +335,11 @@ void ovl_origin_forget(struct ovl_fs *fs, dev_t dev, ino_t ino)
 	if (s->used && s->dev == dev && s->ino == ino)
 		s->used = false;
 	fs->origin_gen++;
+	if (fs->ccopies) {
+		struct ovl_copy_rec *c = copy_slot(fs, dev, ino);
+		if (c->uino)
+			c->lino = 0;    /* (deleted: kept for the probe chain) */
+	}
 	pthread_mutex_unlock(&fs->origin_lock);
 }
 
@@ -293,6 +377,10 @@ static bool renumbered(struct ovl_fs *fs, int parent, const char *name, int fd, 
 	uint64_t gen;
 	if (S_ISDIR(type) || !fs->origins)
 		return false;
+	/* no_fh: a copy of this run keeps its lower number, as the kernel's
+	 * inode does while mounted and cached; later runs see the copy's own */
+	if (fs->no_fh)
+		return copy_of(fs, *dev, *ino, dev, ino);
 	dev_t udev = *dev;
 	ino_t uino = *ino;
 	if (!cache_get(fs, *dev, *ino, &s, &gen)) {

@@ -59,11 +59,14 @@ int ovl_permission(const struct ovl_cred *cred, const struct stat *st, int mask)
 }
 
 /* lstat of the topmost real dir of e's parent. */
-static int parent_stat(const struct ovl_entry *e, struct stat *st)
+/* The parent dir as the overlay shows it (its owner record: override.c). */
+static int parent_stat(const struct ovl_fs *fs, const struct ovl_entry *e, struct stat *st)
 {
 	if (e->parent.n == 0)
 		return -ENOENT;
-	return fstat(e->parent.fd[0], st) ? -errno : 0;
+	if (fstat(e->parent.fd[0], st))
+		return -errno;
+	return ovl_override_at(fs, e->parent.fd[0], "", st);
 }
 
 int ovl_may_create(const struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e)
@@ -75,7 +78,7 @@ int ovl_may_create(const struct ovl_fs *fs, const struct ovl_cred *cred, const s
 	if (!ovl_fs_writable(fs))
 		return -EROFS;
 	struct stat pst;
-	int err = parent_stat(e, &pst);
+	int err = parent_stat(fs, e, &pst);
 	if (err)
 		return err;
 	if (ovl_parent_prot_flags(fs, e) & FS_IMMUTABLE_FL)
@@ -92,7 +95,7 @@ int ovl_may_delete(const struct ovl_fs *fs, const struct ovl_cred *cred, const s
 	if (e->parent.n == 0)
 		return -EBUSY;
 	struct stat pst;
-	int err = parent_stat(e, &pst);
+	int err = parent_stat(fs, e, &pst);
 	if (err)
 		return err;
 	/* an immutable dir (before the mode), an append-only one after */
@@ -111,11 +114,11 @@ int ovl_may_delete(const struct ovl_fs *fs, const struct ovl_cred *cred, const s
 	return ovl_prot_flags(fs, e) ? -EPERM : 0;
 }
 
-int ovl_set_owner_for_new(const struct ovl_cred *cred, const struct ovl_entry *e,
-			  mode_t *mode, uid_t *uid, gid_t *gid)
+int ovl_set_owner_for_new(const struct ovl_fs *fs, const struct ovl_cred *cred,
+			  const struct ovl_entry *e, mode_t *mode, uid_t *uid, gid_t *gid)
 {
 	struct stat pst;
-	int err = parent_stat(e, &pst);
+	int err = parent_stat(fs, e, &pst);
 	if (err)
 		return err;
 	mode_t m = *mode;

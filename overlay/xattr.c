@@ -58,6 +58,14 @@ bool ovl_xattr_is_private(const struct ovl_fs *fs, const char *name)
 	return is_own(fs, name) && !is_escaped(fs, name);
 }
 
+/* The owner records (override.c): the command never sees nor sets them
+ * (a name as the caller gives it and as it is on the object: it is not
+ * in the overlay's own name space), while copy-up copies them. */
+static bool is_record(const struct ovl_fs *fs, const char *name)
+{
+	return fs->override_stat && !strcmp(name, OVL_OVERRIDE_XATTR);
+}
+
 /* The name on the real object for a caller's name (real: XATTR_NAME_MAX
  * + 1 bytes). */
 static int real_name(const struct ovl_fs *fs, const char *name, char *real)
@@ -233,6 +241,8 @@ ssize_t ovl_getxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struc
 		return err;
 	if (!known_namespace(name))
 		return -EOPNOTSUPP;
+	if (is_record(fs, name))
+		return -ENODATA;
 	struct xtarget t;
 	if ((err = real_name(fs, name, real)) || (err = xt_init(e, &t)))
 		return err;
@@ -250,7 +260,7 @@ static size_t filter_names(const struct ovl_fs *fs, const struct ovl_cred *cred,
 	for (size_t i = 0; i < len;) {
 		const char *s = list + i;
 		size_t n = strnlen(s, len - i) + 1;
-		bool keep = !ovl_xattr_is_private(fs, s) &&
+		bool keep = !ovl_xattr_is_private(fs, s) && !is_record(fs, s) &&
 			    (!PFX(s, "trusted.") || trusted_capable(cred));
 		/* "<prefix>overlay" alone has nothing to drop */
 		bool unescape = keep && is_escaped(fs, s) && n - 1 >= p + esc;
@@ -322,6 +332,8 @@ static int may_change(struct ovl_fs *fs, const struct ovl_cred *cred, const stru
 	int err = xattr_permission(cred, &e->st, name, OVL_MAY_WRITE);
 	if (err)
 		return err;
+	if (is_record(fs, name))
+		return -EPERM;
 	if (!known_namespace(name))
 		return -EOPNOTSUPP;
 	return xattr_set_permission(cred, &e->st, name);

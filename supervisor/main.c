@@ -51,6 +51,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (geteuid() != 0)
 		rootless_enter(&s);     /* root of a user namespace of its own */
+	oci_expand_lowers(&s);
 	/* Every server thread would get a malloc arena of its own (up to
 	 * eight per CPU), each keeping what its handlers freed: a few shared
 	 * ones serve short-lived allocations as well and bound the RSS. */

@@ -260,6 +260,7 @@ int mounts_setup(struct sup *s)
 		cfg.xattr_prefix = "user.overlay.";
 		cfg.no_redirect = true; /* (userxattr mounts do not follow redirects) */
 		cfg.no_file_handles = true;
+		cfg.override_stat = true;
 	}
 	cfg.lower_oci = s->opt.lower_oci;
 

@@ -6,8 +6,13 @@
  * checked against its digest and unpacked once into the cache
  * (--oci-cache, a dir per digest, made under a temporary name and renamed
  * in whole), markers and all: the lowers are then read in the OCI layer
- * format (oci.c), top layer first.  Setup code: exits 125 naming what
- * failed.
+ * format (oci.c), top layer first.  Owners are the layer's numbers (names
+ * in it are not looked up on the host, as OCI appliers do).  Run by a user
+ * (rootless.c), layers are unpacked as root of its user namespace, and
+ * what that namespace cannot make (an owner it does not map, a device
+ * node) is made as the user's own file and kept in its owner record, as
+ * rootless image stores unpack (overlay/override.c).  Setup code: exits
+ * 125 naming what failed.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -19,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include "ovlrun/supervisor.h"
 #include "fsutil.h"
@@ -31,6 +37,8 @@ struct image {
 	const char *spec;               /* as given, for messages */
 	char dir[PATH_MAX];
 	const char *tag;                /* NULL: the only one, or "latest" */
+	bool rootless;                  /* unpacked in a user namespace mapping ids 0..mapped */
+	unsigned long mapped;
 };
 
 /* blobs/<alg>/<hex> of digest "sha256:<hex>", checked to be one. */
@@ -193,6 +201,37 @@ static la_ssize_t feed(struct archive *a, void *data, const void **buf)
 /* Unpack layer blob into dir, markers and all, never outside it, hashing
  * the very bytes unpacked: a blob that is not what its digest says is
  * refused before dir is put in the cache. */
+/* Run by a user: an entry the namespace cannot make as it is (an owner it
+ * does not map, a device node other than a whiteout) becomes the user's
+ * own (a device an empty file); rec its owner record.  False when it needs
+ * none, or cannot carry one (only regular files and dirs have user.*
+ * xattrs; a hard link shares its target's). */
+static bool as_user_record(const struct image *im, struct archive_entry *e, struct stat *rec)
+{
+	if (!im->rootless || archive_entry_hardlink(e))
+		return false;
+	mode_t type = archive_entry_filetype(e);
+	la_int64_t u = archive_entry_uid(e), g = archive_entry_gid(e);
+	bool node = (type == AE_IFCHR || type == AE_IFBLK) && archive_entry_rdev(e) != 0;
+	bool unmapped = u < 0 || g < 0 || (unsigned long)u > im->mapped ||
+			(unsigned long)g > im->mapped;
+	if (!node && !unmapped)
+		return false;
+	*rec = (struct stat){ .st_mode = type | (archive_entry_perm(e) & 07777),
+			      .st_uid = (uid_t)u, .st_gid = (gid_t)g,
+			      .st_rdev = archive_entry_rdev(e) };
+	if (node) {
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_size(e, 0);
+		archive_entry_set_perm(e, 0600);
+	}
+	if (unmapped) {
+		archive_entry_set_uid(e, 0);
+		archive_entry_set_gid(e, 0);
+	}
+	return node || type == AE_IFREG || type == AE_IFDIR;
+}
+
 static void unpack(const struct image *im, const char *blob, const char *digest, const char *dir)
 {
 	struct hashed *h = malloc(sizeof(*h));
@@ -207,7 +246,8 @@ static void unpack(const struct image *im, const char *blob, const char *digest,
 					  ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 					  ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 					  ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
-	archive_write_disk_set_standard_lookup(w);
+	/* (no archive_write_disk_set_standard_lookup: the layer's numbers, not
+	 * the host's ids of its names) */
 	if (archive_read_open(r, h, NULL, feed, NULL) != ARCHIVE_OK)
 		unreadable(im, h, blob, digest, NULL, archive_error_string(r));
 	/* names are taken relative to the cwd, and none may leave it (the
@@ -222,6 +262,8 @@ static void unpack(const struct image *im, const char *blob, const char *digest,
 		snprintf(name, sizeof(name), "%s", archive_entry_pathname(e));
 		if (!strcmp(name, ".") || !strcmp(name, "./") || !strcmp(name, "/"))
 			continue;       /* the layer's root: dir's */
+		struct stat rec;
+		bool recorded = as_user_record(im, e, &rec);
 		if (archive_write_header(w, e) != ARCHIVE_OK)
 			die_setup("%s: layer %s: %s: %s", im->spec, digest, name, archive_error_string(w));
 		const void *buf;
@@ -235,6 +277,11 @@ static void unpack(const struct image *im, const char *blob, const char *digest,
 			unreadable(im, h, blob, digest, name, archive_error_string(r));
 		if (archive_write_finish_entry(w) != ARCHIVE_OK)
 			die_setup("%s: layer %s: %s: %s", im->spec, digest, name, archive_error_string(w));
+		char text[96];
+		int n = recorded ? ovl_override_format(&rec, text, sizeof(text)) : 0;
+		if (n > 0 && lsetxattr(archive_entry_pathname(e), OVL_OVERRIDE_XATTR, text, (size_t)n, 0))
+			die_setup("%s: layer %s: %s: its owner record: %s", im->spec, digest, name,
+				  strerror(errno));
 	}
 	if (rc != ARCHIVE_EOF)
 		unreadable(im, h, blob, digest, NULL, archive_error_string(r));
@@ -314,23 +361,43 @@ static int image_layers(struct image *im, const char *cache, char **lower, int m
 
 /* The cache (made 0700 if missing, its parents too), walked from "/"
  * without following links: what is in it becomes the sandbox's files,
- * set-id ones too, so no one but root may reach into it (0700, root's)
- * or replace it (every dir above it root's, writable by others only when
- * sticky, as /tmp). */
-static void cache_open(struct options *o)
+ * set-id ones too, so no one but its owner may reach into it (0700, root's,
+ * or the user's in a run by a user) or replace it (every dir above it
+ * root's or that owner's, writable by others only when sticky, as /tmp).
+ * A user's default is its own cache dir ($XDG_CACHE_HOME, ~/.cache).
+ * Checked with the host's ids, before a user's run enters its namespace. */
+void oci_cache_check(struct options *o)
 {
-	if (!o->oci_cache)
+	bool any = false;
+	for (int i = 0; i < o->nlower; i++)
+		any |= !strncmp(o->lower[i], "oci:", 4);
+	if (!any)
+		return;
+	uid_t me = geteuid();
+	static char home_cache[PATH_MAX];
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	if (!o->oci_cache && me == 0) {
 		o->oci_cache = OVLRUN_OCI_CACHE_DEFAULT;
+	} else if (!o->oci_cache) {
+		int n = xdg && xdg[0] == '/' ? snprintf(home_cache, sizeof(home_cache), "%s/ovlrun/oci", xdg)
+			: home && home[0] == '/' && home[1]
+				? snprintf(home_cache, sizeof(home_cache), "%s/.cache/ovlrun/oci", home)
+				: -1;
+		if (n < 0 || n >= (int)sizeof(home_cache))
+			die_setup("--lower=oci:...: no cache dir of yours (no XDG_CACHE_HOME or HOME): "
+				  "pass --oci-cache=DIR");
+		o->oci_cache = home_cache;
+	}
 	char p[PATH_MAX];
 	if (snprintf(p, sizeof(p), "%s", o->oci_cache) >= (int)sizeof(p) || p[0] != '/')
 		die_setup("--oci-cache=%s: an absolute path is needed", o->oci_cache);
 	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
 	for (char *save = NULL, *c = strtok_r(p, "/", &save); fd >= 0 && c;) {
-		if (fstat(fd, &st) || st.st_uid != 0 ||
+		if (fstat(fd, &st) || (st.st_uid != 0 && st.st_uid != me) ||
 		    ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
-			die_setup("--oci-cache=%s: a dir above it is not root's alone to change",
-				  o->oci_cache);
+			die_setup("--oci-cache=%s: a dir above it is not %s alone to change",
+				  o->oci_cache, me ? "root's and yours" : "root's");
 		if (mkdirat(fd, c, 0700) && errno != EEXIST)
 			die_setup("--oci-cache: mkdir %s: %s", c, strerror(errno));
 		int next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -338,14 +405,15 @@ static void cache_open(struct options *o)
 		fd = next;
 		c = strtok_r(NULL, "/", &save);
 	}
-	if (fd < 0 || fstat(fd, &st) || st.st_uid != 0 || (st.st_mode & 077))
-		die_setup("--oci-cache=%s: must be a dir of root's that no one else may enter "
-			  "(mode 0700)", o->oci_cache);
+	if (fd < 0 || fstat(fd, &st) || st.st_uid != me || (st.st_mode & 077))
+		die_setup("--oci-cache=%s: must be a dir of %s that no one else may enter "
+			  "(mode 0700)", o->oci_cache, me ? "yours" : "root's");
 	close(fd);
 }
 
-void oci_expand_lowers(struct options *o)
+void oci_expand_lowers(struct sup *s)
 {
+	struct options *o = &s->opt;
 	char *in[OVL_MAX_LOWER];
 	int n = o->nlower, out = 0;
 	memcpy(in, o->lower, sizeof(*in) * (size_t)n);
@@ -356,7 +424,7 @@ void oci_expand_lowers(struct options *o)
 			o->lower[out++] = in[i];
 			continue;
 		}
-		struct image im = { .spec = in[i] };
+		struct image im = { .spec = in[i], .rootless = s->rootless, .mapped = s->mapped_ids };
 		/* DIR[:TAG]: a tag has no '/' */
 		const char *colon = strrchr(in[i] + 4, ':');
 		if (colon && !strchr(colon, '/'))
@@ -366,7 +434,6 @@ void oci_expand_lowers(struct options *o)
 			die_setup("%s: expected oci:DIR[:TAG]", in[i]);
 		memcpy(im.dir, in[i] + 4, len);
 		im.dir[len] = 0;
-		cache_open(o);
 		out += image_layers(&im, o->oci_cache, o->lower + out, OVL_MAX_LOWER - out);
 		o->lower_oci = true;
 	}

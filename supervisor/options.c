@@ -232,7 +232,7 @@ int options_parse(int argc, char **argv, struct options *o)
 			die_setup("unknown option %s (see --help)", argv[optind - 1]);
 		}
 	}
-	oci_expand_lowers(o);
+	oci_cache_check(o);
 	if (!o->nlower)
 		die_setup("--lower is required (see --help)");
 	if (optind >= argc)

@@ -145,9 +145,5 @@ void rootless_enter(struct sup *s)
 		proc_write("gid_map", map);
 	}
 	s->rootless = true;
-	/* (a command of another id there: its calls' memory is not read yet) */
-	if (s->opt.uid > 0 || s->opt.gid > 0)
-		die_setup("--uid/--gid: not in a run by a user yet (the command runs as root "
-			  "inside, the user; ids 1 to %lu map to its /etc/subuid and /etc/subgid "
-			  "ranges)", count);
+	s->mapped_ids = count;
 }

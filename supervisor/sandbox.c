@@ -146,6 +146,12 @@ static void set_ids(const struct options *o)
 	}
 	if (o->uid >= 0 && setresuid((uid_t)o->uid, (uid_t)o->uid, (uid_t)o->uid))
 		sandbox_fail("--uid");
+	/* The switch made this process undumpable, and its memory (created
+	 * before a rootless supervisor's user namespace) then needs the host's
+	 * CAP_SYS_PTRACE to read: the supervisor must read the path of the
+	 * execve it is about to trap.  The execve sets dumpability anew. */
+	if ((o->uid >= 0 || o->gid >= 0) && prctl(PR_SET_DUMPABLE, 1))
+		sandbox_fail("--uid: PR_SET_DUMPABLE");
 }
 
 static void reset_signals(void)

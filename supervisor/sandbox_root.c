@@ -79,7 +79,12 @@ void sandbox_root_setup(const struct sup *s)
 	if (mount("proc", p, "proc", vfs, NULL))
 		sandbox_fail("mount /proc");
 	path_join(p, s->shadow, "/sys");
-	if (mount("sysfs", p, "sysfs", vfs | MS_RDONLY, NULL))
+	/* A user namespace mounts a sysfs only with a network namespace of its
+	 * own: with --net=host, a run by a user binds the host's (which that
+	 * user reads anyway), read-only */
+	if (mount("sysfs", p, "sysfs", vfs | MS_RDONLY, NULL) &&
+	    !(s->rootless && errno == EPERM && !mount("/sys", p, NULL, MS_BIND | MS_REC, NULL) &&
+	      !mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | vfs, NULL)))
 		sandbox_fail("mount /sys");
 	mask(s->shadow);
 

@@ -26,6 +26,8 @@ enum real_role {
 	ROLE_LAYER_DIR,                 /* a real dir of a merged dir: its files' data events */
 	ROLE_FILE,                      /* the real object of a watched non-directory */
 	ROLE_RAW,                       /* a kernel-served path (/dev): a kernel inotify watch */
+	ROLE_MIRROR,                    /* rootless: the watched dir's mirror in the shadow
+					 * (inode marks: a dir fd's close comes from it) */
 };
 
 #define NOTIFY_MAX_HANDLE 128           /* MAX_HANDLE_SZ */

@@ -22,8 +22,9 @@
  * Such marks see any process's I/O on the object, and the kernel tells an
  * unprivileged listener no pid but its own: so the supervisor's own work is
  * still dropped, while a host process reading the user's lower while a watch
- * is on it is reported too (README: Differences), and a dir fd's close on a
- * mirror is not seen.
+ * is on it is reported too (README: Limits).  A watched dir's mirror is
+ * marked for its close (a dir fd the command closes), and named back by its
+ * attachment (no file handle opens in a user namespace).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -231,6 +232,9 @@ static int mark_mounts(struct sup *s, struct notify *n)
 		return -EOPNOTSUPP;
 	}
 	n->marked = true;
+	struct statfs sf;
+	if (!fstatfs(s->shadow_fd, &sf))
+		memcpy(&n->shadow_fsid, &sf.f_fsid, sizeof(n->shadow_fsid));
 	if (n->inode_marks)
 		return 0;  /* (marked one by one: want) */
 	const char *mounts[OVL_MAX_LOWER + 2];
@@ -243,9 +247,6 @@ static int mark_mounts(struct sup *s, struct notify *n)
 	for (int i = 0; i < k; i++)
 		mark_mount(n, mounts[i]);
 	mark_shadow_binds(s, n);
-	struct statfs sf;
-	if (!fstatfs(s->shadow_fd, &sf))
-		memcpy(&n->shadow_fsid, &sf.f_fsid, sizeof(n->shadow_fsid));
 	return 0;
 }
 
@@ -273,14 +274,17 @@ static struct nreal *new_real(struct nwatch *w, enum real_role role, bool *keep)
 }
 
 /* The inode mark of a rootless run on the object fd refers to (k), unless
- * an attachment on it already made it. */
-static void mark_inode(struct notify *n, int fd, const struct nkey *k, bool dir)
+ * an attachment on it already made it: its data events (a dir's also of
+ * its children), or a mirror's close. */
+static void mark_inode(struct notify *n, int fd, const struct nkey *k, enum real_role role,
+		       bool dir)
 {
 	for (struct nreal *x = n->real_hash[hash_key(k)]; x; x = x->next)
 		if (x->role != ROLE_RAW && same_key(&x->key, k))
 			return;
 	/* (a non-dir's mark takes no dir bits: ENOTDIR for a TARGET_FID group) */
-	uint64_t mask = dir ? FAN_DATA | FAN_EVENT_ON_CHILD : FAN_DATA & ~(uint64_t)FAN_ONDIR;
+	uint64_t mask = role == ROLE_MIRROR ? FAN_CLOSE_NOWRITE | FAN_ONDIR
+			: dir ? FAN_DATA | FAN_EVENT_ON_CHILD : FAN_DATA & ~(uint64_t)FAN_ONDIR;
 	char proc[64];
 	/* (fd may be O_PATH: the mark is taken by its /proc name) */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
@@ -316,7 +320,7 @@ static void want(struct notify *n, struct nwatch *w, int fd, enum real_role role
 			x->ino = st.st_ino;
 		}
 		if (n->inode_marks)
-			mark_inode(n, fd, &k, S_ISDIR(st.st_mode));
+			mark_inode(n, fd, &k, role, S_ISDIR(st.st_mode));
 		link_real(n, x);
 	}
 }
@@ -375,6 +379,11 @@ void notify_real_attach(struct sup *s, struct nwatch *w)
 			for (int i = 0; i < e.dir.n; i++) {
 				want(n, w, e.dir.fd[i], ROLE_LAYER_DIR, keep);
 				w->has_upper |= e.dir.layer[i] == OVL_UPPER;
+			}
+			int mfd = n->inode_marks ? shadow_dir_for_tracee(s, w->path, O_PATH) : -1;
+			if (mfd >= 0) {
+				want(n, w, mfd, ROLE_MIRROR, keep);
+				close(mfd);
 			}
 		} else if (e.type) {
 			int fd = ovl_open_real(s->fs, &e, O_PATH);
@@ -572,6 +581,16 @@ static void dir_closed(struct sup *s, struct file_handle *fh)
 	notify_path(s, *rest ? rest : "/", IN_CLOSE_NOWRITE, true);
 }
 
+/* The same, rootless: the mirror's attachment names the watched path. */
+static void mirror_closed(struct sup *s, const struct nkey *k)
+{
+	for (struct nreal *x = s->notify->real_hash[hash_key(k)]; x; x = x->next)
+		if (x->role == ROLE_MIRROR && same_key(&x->key, k)) {
+			notify_path(s, x->w->path, IN_CLOSE_NOWRITE, true);
+			return;
+		}
+}
+
 /* One event: md is a copy of its header, raw the event in the buffer
  * (events are 4-byte aligned, the header wants 8). */
 static void fan_event(struct sup *s, const struct fanotify_event_metadata *md, const char *raw)
@@ -615,8 +634,12 @@ static void fan_event(struct sup *s, const struct fanotify_event_metadata *md, c
 	}
 	if (md->mask & FAN_ONDIR) {
 		/* a directory's own event: DFID is the dir, the name "." */
-		if ((md->mask & FAN_CLOSE_NOWRITE) && have_dir && dir.fsid == n->shadow_fsid)
-			dir_closed(s, dir_fh);
+		if ((md->mask & FAN_CLOSE_NOWRITE) && have_dir && dir.fsid == n->shadow_fsid) {
+			if (n->inode_marks)
+				mirror_closed(s, &dir);
+			else
+				dir_closed(s, dir_fh);
+		}
 		return;
 	}
 	each_data_event(s, md->mask, have_obj ? &obj : NULL,

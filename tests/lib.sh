@@ -80,6 +80,29 @@ require_root() {
 	[[ $(id -u) -eq 0 ]] || skip "needs root"
 }
 
+# test_user NAME: make the user NAME once (root; under a lock) and print
+# its uid.  ovlrun-test, a regular user, gets the subordinate ids useradd
+# gives (ranges after every other one if useradd gave none);
+# ovlrun-single, a system user, none: ovlrun maps it alone.
+_make_test_user() {
+	local name=$1 s
+	id -u "$name" > /dev/null 2>&1 || {
+		local kind=()
+		[[ $name != ovlrun-single ]] || kind=(--system)
+		useradd "${kind[@]}" --no-create-home --home-dir / --shell /usr/sbin/nologin \
+			--comment "ovlrun tests" "$name" || return 1
+	}
+	[[ $name == ovlrun-test ]] || return 0
+	grep -q "^$name:" /etc/subuid && grep -q "^$name:" /etc/subgid && return 0
+	s=$(awk -F: 'BEGIN{m=100000} {e=$2+$3; if (e>m) m=e} END{print m}' /etc/subuid /etc/subgid 2> /dev/null)
+	usermod --add-subuids "$s-$((s + 65535))" --add-subgids "$s-$((s + 65535))" "$name"
+}
+test_user() {
+	with_lock /etc/.ovlrun-test-users.lock _make_test_user "$1" > /dev/null ||
+		fatal "cannot make the test user $1"
+	id -u "$1"
+}
+
 # userns_map_args: unshare(1)'s options for a user namespace that maps ids
 # as ovlrun run by this user maps them (supervisor/rootless.c): 0 is the
 # user; 1.. its first ranges in /etc/subuid and /etc/subgid, when it has
@@ -458,8 +481,8 @@ assert_type() { # PATH "regular file"|"directory"|"symbolic link"|...
 assert_mode() { # PATH OCTAL (e.g. 640)
 	assert_eq "$2" "$(stat -c %a "$1" 2>&1)" "mode of $1"
 }
-assert_owner() { # PATH UID:GID
-	assert_eq "$2" "$(stat -c %u:%g "$1" 2>&1)" "owner of $1"
+assert_owner() { # PATH UID:GID (as the overlay shows it: in the user's namespace rootless)
+	assert_eq "$2" "$(as_ns_root stat -c %u:%g "$1" 2>&1)" "owner of $1"
 }
 # A whiteout in an upper dir: a character device 0/0.
 assert_whiteout() {

@@ -159,6 +159,8 @@ struct sup {
 	bool work_created;              /* remove the work dir at exit */
 	bool rootless;                  /* run by a user: root of a user namespace of our own,
 					 * the upper in the userxattr format (rootless.c) */
+	unsigned long mapped_ids;       /* rootless: ids 1..mapped_ids are mapped (0: the user
+					 * alone) */
 	char work_path[PATH_MAX];
 	char upper_rel[PATH_MAX];       /* upper and work dirs relative to the dir whose */
 	char work_rel[PATH_MAX];        /* mount clone holds both */

@@ -152,6 +152,9 @@ struct ovl_config {
 					 * open_by_handle_at needs the host's
 					 * CAP_DAC_READ_SEARCH): as the kernel's overlayfs
 					 * there (its nofh), no origin records and no index */
+	bool override_stat;             /* owners, modes and types the host cannot take kept in
+					 * user.containers.override_stat, as rootless
+					 * containers keep them (overlay/override.c) */
 	bool lower_oci;                 /* the lowers are OCI image layers as unpacked: ".wh."
 					 * files are whiteouts, ".wh..wh..opq" marks an opaque
 					 * dir (overlay/oci.c) */
@@ -449,5 +452,11 @@ struct ovl_upper_item {
 typedef int (*ovl_upper_fn)(void *ctx, const struct ovl_upper_item *it);
 int ovl_upper_changes(struct ovl_fs *fs, int upper_fd, bool lowers_known, ovl_upper_fn fn,
 		      void *ctx);
+
+/* Owner records (overlay/override.c): the xattr rootless containers keep
+ * an owner, mode and type the host cannot take in, and its text for st
+ * ("UID:GID:MODE:TYPE"; its length, or -ENAMETOOLONG if size is short). */
+#define OVL_OVERRIDE_XATTR "user.containers.override_stat"
+int ovl_override_format(const struct stat *st, char *buf, size_t size);
 
 #endif

@@ -24,9 +24,12 @@ int options_parse(int argc, char **argv, struct options *o);
  * namespace it owns; sets sup.rootless (rootless.c).  Exits 125 naming
  * what failed. */
 void rootless_enter(struct sup *s);
-/* --lower=oci:DIR[:TAG] entries replaced by their images' layers, unpacked
- * into the cache (oci_image.c); exits 125 naming what failed. */
-void oci_expand_lowers(struct options *o);
+/* oci_image.c, for --lower=oci:DIR[:TAG]: the cache checked (with the
+ * host's ids: before rootless_enter), then those entries replaced by their
+ * images' layers, unpacked into it (after: a user's run unpacks as root of
+ * its namespace); both exit 125 naming what failed. */
+void oci_cache_check(struct options *o);
+void oci_expand_lowers(struct sup *s);
 /* --lower-format's argument: true for oci (exits 125 naming a bad one). */
 bool options_lower_format(const char *arg);
 void options_usage(FILE *out);

@@ -12,19 +12,27 @@ snapshot_lower "$L"
 
 # kinds: first lock (read-only fd of the lower file), then a writer copies
 # the file up, then a conflicting lock from a fresh open must be refused.
+# (The holder says "locked" through a FIFO and holds until its stdin, a
+# FIFO the script holds, closes: no timing.)
 sh_ovl "$L" "$T/u" '
-ovlprobe lock /data/f posix-r 1500 &
-sleep 0.5
+hold() { # FILE KIND: a holder in the background, its answer printed
+	mkfifo /tmp/hold /tmp/said
+	ovlprobe lock "$1" "$2" stdin < /tmp/hold > /tmp/said &
+	exec 3> /tmp/hold
+	read -r said < /tmp/said
+	echo "$said"
+}
+release() { exec 3>&-; wait; rm /tmp/hold /tmp/said; }
+hold /data/f posix-r
 echo more >> /data/f
 ovlprobe lock /data/f posix-w 0
-wait
+release
 ovlprobe lock /data/f posix-w 0
-ovlprobe lock /data/g flock-s 1500 &
-sleep 0.5
+hold /data/g flock-s
 echo more >> /data/g
 ovlprobe lock /data/g flock-x 0
 ovlprobe lock /data/g ofd-w 0
-wait
+release
 ovlprobe lock /data/g flock-x 0
 cat /data/f /data/g'
 assert_status 0

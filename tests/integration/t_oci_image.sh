@@ -119,4 +119,38 @@ echo '{"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json"}]}' >
 run_ovl --oci-cache="$T/c/cache3" --lower="oci:$T/nodig" -- /bin/true
 assert_status 125
 assert_stderr_contains "without a digest"
+
+# Run by a user without subordinate ids (ovlrun-single): a cache of its
+# own, the layers unpacked as root of its namespace, what that namespace
+# cannot make (shadow's group, _apt's files, the device nodes) the user's
+# own files with owner records, as a rootless image store unpacks: the same
+# output as root's on the kernel's overlayfs.  (apt-get as root: the
+# namespace has no _apt to become.)
+user=$(test_user ovlrun-single)
+chmod 711 "$T"
+mkdir -m 700 "$T/uc" "$T/kroot"
+chown "$user:$user" "$T/uc"
+uscript=${script//apt-get /apt-get -o APT::Sandbox::User=root }
+want=$(timeout 300 "$KOVLRUN" --lower="$T/k2:$D" --upper="$T/kroot/u" -- /usr/bin/env -i \
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root /bin/sh -c "$uscript" 2>&1) ||
+	fatal "the kernel's run: $want"
+STATUS=0
+OUT=$(setpriv --reuid="$user" --regid="$user" --clear-groups timeout 300 "$OVLRUN" \
+	--oci-cache="$T/uc/cache" --lower="oci:$lay:v1" --upper="$T/uc/u" -- /usr/bin/env -i \
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root /bin/sh -c "$uscript" 2>&1 < /dev/null) || STATUS=$?
+assert_status 0
+assert_eq "$(sed '/^$/d' <<< "$want")" "$(sed '/^$/d' <<< "$OUT")" "output over the OCI image, run by a user"
+basedir=$T/uc/cache/sha256-${base#sha256:}
+assert_eq "0:42:0640:file" "$(getfattr --absolute-names --only-values -n user.containers.override_stat "$basedir/etc/shadow" 2>&1)" \
+	"the owner record of /etc/shadow in the user's cache"
+assert_eq "0:0:0666:char-1-3" "$(getfattr --absolute-names --only-values -n user.containers.override_stat "$basedir/dev/null" 2>&1)" \
+	"the owner record of /dev/null in the user's cache"
+[[ $(stat -c %u "$basedir/etc/shadow") == "$user" ]] || fail "/etc/shadow in the user's cache is not the user's"
+mkdir -m 755 "$T/uopen"
+chown "$user:$user" "$T/uopen"
+STATUS=0
+OUT=$(setpriv --reuid="$user" --regid="$user" --clear-groups "$OVLRUN" --oci-cache="$T/uopen" \
+	--lower="oci:$lay:v1" -- /bin/true 2>&1) || STATUS=$?
+assert_status 125
+assert_stdout_contains "must be a dir of yours that no one else may enter"
 finish

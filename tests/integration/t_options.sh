@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: --uid/--gid are refused in a run by a user
 # The bubblewrap-style options: --tmp-upper, --bind/--ro-bind, --chdir,
 # --setenv/--unsetenv, --uid/--gid, and the host root as a lower.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: st_ino across a copy-up (a user namespace cannot open the origin's file handle)
+# rootless pass: not yet: a later run shows a copy's own number (a user namespace cannot open the origin's file handle)
 # A copied-up file keeps its lower inode number through the origin record
 # in the upper (the kernel's format): a second run reports it again, the
 # kernel's overlayfs mounted on ovlrun's upper reports it, and ovlrun reads

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: an option error exits 1, not 125, in a run by a user
+# rootless pass: not yet: its last case binds the upper with unshare -m, which is root's
 # --upper is created if missing; the default work dir is a hidden sibling
 # that is removed at exit; an explicit --work is used and kept.  A work
 # dir left by a run killed with SIGKILL is taken over and removed by the

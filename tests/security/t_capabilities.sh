@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: ovlrun's setup fails (mount /sys: EPERM) in the configuration it uses
+# needs host root: its control runs (a plain chroot) are root's
 # Issue 7, point 4: a root command keeps no capability that acts outside the
 # sandbox's own namespaces.  Root in a plain chroot writes the host's audit
 # log and binds privileged ports of the host's network; inside ovlrun the

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: ovlrun's setup fails (status 125) in the configuration it uses
 # An fd of a lower file opened before a copy-up is replaced by an fd of the
 # copy at its holder's next trapped call (syscalls/stale.c).  A thread of
 # the holder that puts another file at that fd number meanwhile must never

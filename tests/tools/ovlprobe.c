@@ -986,8 +986,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "lock") && argc == 5) {
 		/* lock PATH KIND MS: try a lock without waiting, print locked or
-		 * busy, hold it MS milliseconds.  KIND: posix-r posix-w ofd-w
-		 * flock-s flock-x (the write kinds open the file read-write). */
+		 * busy, hold it MS milliseconds, or until stdin ends for "stdin".
+		 * KIND: posix-r posix-w ofd-w flock-s flock-x (the write kinds
+		 * open the file read-write). */
 		const char *k = argv[3];
 		bool wr = !strcmp(k, "posix-w") || !strcmp(k, "ofd-w");
 		int fd = open(argv[2], wr ? O_RDWR : O_RDONLY);
@@ -1004,7 +1005,13 @@ int main(int argc, char **argv)
 			return fail("lock", argv[2]);
 		printf("%s\n", rc < 0 ? "busy" : "locked");
 		fflush(stdout);
-		usleep((useconds_t)atoi(argv[4]) * 1000);
+		if (!strcmp(argv[4], "stdin")) {
+			char b[64];
+			while (read(0, b, sizeof(b)) > 0)
+				;
+		} else {
+			usleep((useconds_t)atoi(argv[4]) * 1000);
+		}
 		return 0;
 	}
 	if (!strcmp(cmd, "runas") && argc >= 5) {

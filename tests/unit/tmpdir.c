@@ -67,6 +67,7 @@ int tfs_mount(struct tfs *t)
 	cfg.dir_dev = makedev(0, 4242);
 	cfg.index = t->index;
 	cfg.lower_oci = t->oci;
+	cfg.override_stat = t->override_stat;
 	return ovl_fs_new(&cfg, &t->fs);
 }
 

@@ -14,6 +14,7 @@ struct tfs {
 	int upper_fd, work_fd, lower_fd[3];
 	bool index;                     /* mount with the inodes index (set before tfs_mount) */
 	bool oci;                       /* the lowers in the OCI layer format (the same) */
+	bool override_stat;             /* owner records honoured (the same) */
 	struct ovl_fs *fs;
 };
 

@@ -1,5 +1,4 @@
 # st_ino of a file stays the same across its copy-up (overlayfs keeps the
-# rootless pass: not yet: st_ino across a copy-up (a user namespace cannot open the origin's file handle; the kernel keeps the number in its inode cache)
 # lower inode number when lower and upper share a filesystem).
 setup_lower() {
 	mkdir -p data

@@ -1,5 +1,4 @@
 # inotify on a merged directory and on a lower file: create, write,
-# rootless pass: not yet: a dir fd's close is not relayed (inode marks see no mirror dir)
 # append to a lower file (copy-up), read, delete of a lower entry, mkdir/
 # rmdir, renames (within and out of the dir), chmod, touch, listing, unlink
 # of the watched file; no whiteout or copy-up artefacts.

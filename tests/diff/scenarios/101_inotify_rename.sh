@@ -1,5 +1,4 @@
 # inotify and renames: a rename over an existing file (ATTRIB and
-# rootless pass: not yet: a dir fd's close is not relayed (inode marks see no mirror dir)
 # DELETE_SELF of the replaced one), a watched file and a watched dir moved
 # (MOVE_SELF; the watch follows to the new name), RENAME_EXCHANGE, a rename
 # onto another name of the same file (no events), events under the new name.
