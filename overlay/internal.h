@@ -465,6 +465,9 @@ static inline nlink_t ovl_object_names(const struct ovl_entry *e)
 	return e->layer == OVL_UPPER ? e->st.st_nlink : 1;
 }
 
+/* xattr.c: the xattr of (dirfd, name; "" for dirfd), not following a
+ * symlink: its length or -errno (*xattrat, else an O_PATH fd's /proc name). */
+ssize_t ovl_xattr_get_at(int dirfd, const char *name, const char *xattr, void *buf, size_t size);
 /* override.c: owners, modes and types kept in user.containers.override_stat
  * (cfg override_stat).  ovl_override_at applies the record of (dirfd, name;
  * "" for dirfd) to st, its lstat.  ovl_override_chown_at changes the owner,

@@ -731,7 +731,7 @@ static int lookup_cached(struct walk *w, const char *canon, const char *name, bo
 	}
 	int fd = dir_fd_of_layer(&w->cur, hit.layer);
 	if (fd < 0 || fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW) ||
-	    (st->st_mode & S_IFMT) != hit.type) {
+	    ovl_override_at(w->fs, fd, name, st) || (st->st_mode & S_IFMT) != hit.type) {
 		*have_target = false;
 		return 1;               /* looked up afresh, which replaces the entry */
 	}

@@ -80,21 +80,10 @@ int ovl_override_at(const struct ovl_fs *fs, int dirfd, const char *name, struct
 {
 	if (!fs->override_stat || !(S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)))
 		return 0;
-	char rec[RECORD_MAX + 1], proc[64];
-	ssize_t n;
-	if (name[0]) {
-		int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return errno == ENOENT ? 0 : -errno;
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		n = getxattr(proc, OVL_OVERRIDE_XATTR, rec, RECORD_MAX);
-		close(fd);
-	} else {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dirfd);
-		n = getxattr(proc, OVL_OVERRIDE_XATTR, rec, RECORD_MAX);
-	}
+	char rec[RECORD_MAX + 1];
+	ssize_t n = ovl_xattr_get_at(dirfd, name, OVL_OVERRIDE_XATTR, rec, RECORD_MAX);
 	if (n <= 0)
-		return 0;
+		return n == -ENOENT ? 0 : n < 0 && n != -ENODATA && n != -EOPNOTSUPP ? (int)n : 0;
 	rec[n] = 0;
 	(void)parse(rec, st);   /* (a record it cannot read is not the overlay's) */
 	return 0;
@@ -130,9 +119,12 @@ static int record_fd(int fd, const struct stat *st)
 
 static bool has_record(int fd)
 {
-	char proc[64];
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	return getxattr(proc, OVL_OVERRIDE_XATTR, NULL, 0) > 0;
+	return ovl_xattr_get_at(fd, "", OVL_OVERRIDE_XATTR, NULL, 0) > 0;
+}
+
+bool ovl_override_recorded(const struct ovl_fs *fs, int fd)
+{
+	return fs->override_stat && has_record(fd);
 }
 
 int ovl_override_chown_at(const struct ovl_fs *fs, int dirfd, const char *name, uid_t uid,

@@ -141,9 +141,11 @@ static int xt_init(const struct ovl_entry *e, struct xtarget *t)
 	return t->dirfd < 0 ? t->dirfd : 0;
 }
 
-static bool no_xattrat(int err)
+/* Before 6.13 none; and an O_PATH fd itself ("" name) is EBADF to them,
+ * as to fgetxattr: its /proc name serves both. */
+static bool no_xattrat(const struct xtarget *t, int err)
 {
-	return err == ENOSYS;
+	return err == ENOSYS || (err == EBADF && !t->name[0]);
 }
 
 /* Following /proc/self/fd/N of an O_PATH fd lands on the object itself,
@@ -174,7 +176,7 @@ static ssize_t xt_get(struct xtarget *t, const char *name, void *buf, size_t siz
 			 name, &a, sizeof(a));
 	if (r >= 0)
 		return r;
-	if (!no_xattrat(errno))
+	if (!no_xattrat(t, errno))
 		return -errno;
 	int err = xt_fallback(t);
 	if (err)
@@ -189,13 +191,21 @@ static ssize_t xt_list(struct xtarget *t, char *buf, size_t size)
 			 buf, size);
 	if (r >= 0)
 		return r;
-	if (!no_xattrat(errno))
+	if (!no_xattrat(t, errno))
 		return -errno;
 	int err = xt_fallback(t);
 	if (err)
 		return err;
 	ssize_t n = listxattr(t->proc, buf, size);
 	return n < 0 ? -errno : n;
+}
+
+ssize_t ovl_xattr_get_at(int dirfd, const char *name, const char *xattr, void *buf, size_t size)
+{
+	struct xtarget t = { .dirfd = dirfd, .name = name, .opath = -1 };
+	ssize_t n = xt_get(&t, xattr, buf, size);
+	xt_fini(&t);
+	return n;
 }
 
 static int xt_set(struct xtarget *t, const char *name, const void *v, size_t size, int flags)
@@ -206,7 +216,7 @@ static int xt_set(struct xtarget *t, const char *name, const void *v, size_t siz
 			 name, &a, sizeof(a));
 	if (r == 0)
 		return 0;
-	if (!no_xattrat(errno))
+	if (!no_xattrat(t, errno))
 		return -errno;
 	int err = xt_fallback(t);
 	if (err)
@@ -220,7 +230,7 @@ static int xt_remove(struct xtarget *t, const char *name)
 			 name);
 	if (r == 0)
 		return 0;
-	if (!no_xattrat(errno))
+	if (!no_xattrat(t, errno))
 		return -errno;
 	int err = xt_fallback(t);
 	if (err)
@@ -230,23 +240,55 @@ static int xt_remove(struct xtarget *t, const char *name)
 
 /* ---- the operations ---- */
 
-ssize_t ovl_getxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e,
-		     const char *name, void *buf, size_t size)
+/* A get on t, the real object of an overlay object shown as st. */
+static ssize_t get_on(struct ovl_fs *fs, const struct ovl_cred *cred, const struct stat *st,
+		      struct xtarget *t, const char *name, void *buf, size_t size)
 {
-	if (e->type == 0)
-		return -ENOENT;
 	char real[XATTR_NAME_MAX + 1];
-	int err = xattr_permission(cred, &e->st, name, OVL_MAY_READ);
+	int err = xattr_permission(cred, st, name, OVL_MAY_READ);
 	if (err)
 		return err;
 	if (!known_namespace(name))
 		return -EOPNOTSUPP;
 	if (is_record(fs, name))
 		return -ENODATA;
-	struct xtarget t;
-	if ((err = real_name(fs, name, real)) || (err = xt_init(e, &t)))
+	if ((err = real_name(fs, name, real)))
 		return err;
-	ssize_t n = xt_get(&t, real, buf, size);
+	return xt_get(t, real, buf, size);
+}
+
+ssize_t ovl_getxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e,
+		     const char *name, void *buf, size_t size)
+{
+	if (e->type == 0)
+		return -ENOENT;
+	struct xtarget t;
+	int err = xt_init(e, &t);
+	if (err)
+		return err;
+	ssize_t n = get_on(fs, cred, &e->st, &t, name, buf, size);
+	xt_fini(&t);
+	return n;
+}
+
+/* An upper file the overlay no longer names, by an fd of it: its own. */
+static int fd_target(struct ovl_fs *fs, int fd, struct xtarget *t, struct stat *st)
+{
+	*t = (struct xtarget){ .dirfd = fd, .name = "", .opath = -1 };
+	if (fstat(fd, st))
+		return -errno;
+	return ovl_override_at(fs, fd, "", st);
+}
+
+ssize_t ovl_getxattr_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd, const char *name,
+			void *buf, size_t size)
+{
+	struct xtarget t;
+	struct stat st;
+	int err = fd_target(fs, fd, &t, &st);
+	if (err)
+		return err;
+	ssize_t n = get_on(fs, cred, &st, &t, name, buf, size);
 	xt_fini(&t);
 	return n;
 }
@@ -277,15 +319,10 @@ static size_t filter_names(const struct ovl_fs *fs, const struct ovl_cred *cred,
 	return out;
 }
 
-ssize_t ovl_listxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e,
-		      char *buf, size_t size)
+/* A listing of t (a real object), filtered; t is released. */
+static ssize_t list_on(struct ovl_fs *fs, const struct ovl_cred *cred, struct xtarget t,
+		       char *buf, size_t size)
 {
-	if (e->type == 0)
-		return -ENOENT;
-	struct xtarget t;
-	int err = xt_init(e, &t);
-	if (err)
-		return err;
 	/* the real list is longer than the filtered one: read it whole */
 	ssize_t n;
 	char *list = NULL;
@@ -317,6 +354,25 @@ ssize_t ovl_listxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const stru
 	}
 	free(list);
 	return n;
+}
+
+ssize_t ovl_listxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e,
+		      char *buf, size_t size)
+{
+	if (e->type == 0)
+		return -ENOENT;
+	struct xtarget t;
+	int err = xt_init(e, &t);
+	return err ? err : list_on(fs, cred, t, buf, size);
+}
+
+ssize_t ovl_listxattr_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd, char *buf,
+			 size_t size)
+{
+	struct xtarget t;
+	struct stat st;
+	int err = fd_target(fs, fd, &t, &st);
+	return err ? err : list_on(fs, cred, t, buf, size);
 }
 
 /* Checks shared by set and remove, before any copy-up. */

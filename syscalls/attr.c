@@ -48,6 +48,9 @@ static int64_t apply(struct req *r, int dirfd, const char *path, unsigned lflags
 	struct ovl_entry e;
 	const struct ovl_cred *cred;
 	r->want_obj = true;
+	/* (run by a user, an owner past the mapped ids goes in the file's
+	 * owner record, which the kernel's fchown on the file would refuse) */
+	r->via_engine = a->op == OP_CHOWN && r->sup->rootless;
 	int err = req_cred(r, &cred);
 	if (!err)
 		err = req_lookup(r, dirfd, path, lflags, empty_ok, &e);

@@ -9,17 +9,6 @@
 #include <unistd.h>
 #include "ovlrun/syscalls.h"
 
-/* An upper file the overlay no longer names (removed while open: its fd's
- * copy, classified), whose flags the engine keeps on it. */
-static bool unlinked_upper(struct req *r, int copy)
-{
-	char canon[OVL_PATH_MAX];
-	enum fd_kind kind;
-	struct stat st;
-	return req_own_fd_kind(r, copy, canon, &kind) == -ENOENT && kind == FD_UPPER &&
-	       !fstat(copy, &st) && S_ISREG(st.st_mode);
-}
-
 static int64_t fsattr(struct req *r, bool set, bool x)
 {
 	struct ovl_entry e;
@@ -41,7 +30,7 @@ static int64_t fsattr(struct req *r, bool set, bool x)
 	r->via_engine = true;
 	if (!err && !(err = req_cred(r, &cred)))
 		err = req_lookup(r, fd, "", 0, true, &e);
-	if (err == SC_CONTINUE && unlinked_upper(r, copy))
+	if (err == SC_CONTINUE && req_unlinked_upper(r, copy))
 		err = set ? ovl_set_fsattr_fd(r->sup->fs, cred, copy, &a)
 			  : ovl_get_fsattr_fd(r->sup->fs, copy, &a);
 	else if (!err) {

@@ -429,6 +429,15 @@ int req_own_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind)
 	return resolve_own_fd(r, fd, canon, kind, link);
 }
 
+bool req_unlinked_upper(struct req *r, int copy)
+{
+	char canon[OVL_PATH_MAX];
+	enum fd_kind kind;
+	struct stat st;
+	return req_own_fd_kind(r, copy, canon, &kind) == -ENOENT && kind == FD_UPPER &&
+	       !fstat(copy, &st) && S_ISREG(st.st_mode);
+}
+
 /* Our own copy of the tracee's cwd, classified: the object the call then
  * acts on is the one checked. */
 static int cwd_copy_kind(struct req *r, char *canon, enum fd_kind *kind, char *link, int *copy)
@@ -576,7 +585,8 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 	 * watched change, a statfs, or a change through an index entry's fd
 	 * (the engine links its name up first, as the kernel does) */
 	bool upper_as_is = !watched && !r->fs_wide && !r->via_engine &&
-			   !(r->intent == INTENT_MODIFY && kind == FD_UPPER && index_link(r->sup, link));
+			   !(r->intent == INTENT_MODIFY && kind == FD_UPPER && index_link(r->sup, link)) &&
+			   !(kind == FD_UPPER && copy >= 0 && ovl_override_recorded(r->sup->fs, copy));
 	/* but for the ids of a copy that keeps its origin's (named or
 	 * unlinked) */
 	bool upper_file = kind == FD_UPPER && (err == 1 || err == 0 || err == -ENOENT);

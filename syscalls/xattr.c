@@ -4,6 +4,7 @@
 #include <linux/limits.h>
 #include <stdlib.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 #include "ovlrun/syscalls.h"
 
 enum xa_form { XA_PATH, XA_LPATH, XA_FD };
@@ -37,6 +38,19 @@ static int read_name(struct req *r, char *name)
 	return err;
 }
 
+/* The fd form's fd, when it is an upper file the overlay no longer names
+ * (the kernel would list or read its names as they are on the host, the
+ * overlay's own among them): a copy of it, else -1. */
+static int unlinked_copy(struct req *r)
+{
+	int copy = req_getfd(r, (int)ARG(r, 0));
+	if (copy >= 0 && !req_unlinked_upper(r, copy)) {
+		close(copy);
+		copy = -1;
+	}
+	return copy < 0 ? -1 : copy;
+}
+
 static int64_t do_get(struct req *r, enum xa_form form)
 {
 	r->intent = INTENT_READ;
@@ -48,10 +62,20 @@ static int64_t do_get(struct req *r, enum xa_form form)
 	if (size > XATTR_SIZE_MAX)
 		size = XATTR_SIZE_MAX;
 	int err = read_name(r, name);
-	if (err || (err = req_cred(r, &cred)) || (err = xa_target(r, form, &e)))
+	if (err || (err = req_cred(r, &cred)))
 		return err;
-	ssize_t n = ovl_getxattr(r->sup->fs, cred, &e, name, size ? value : NULL, size);
-	ovl_entry_release(&e);
+	ssize_t n;
+	int copy;
+	if ((err = xa_target(r, form, &e)) == SC_CONTINUE && form == XA_FD &&
+	    (copy = unlinked_copy(r)) >= 0) {
+		n = ovl_getxattr_fd(r->sup->fs, cred, copy, name, size ? value : NULL, size);
+		close(copy);
+	} else if (err) {
+		return err;
+	} else {
+		n = ovl_getxattr(r->sup->fs, cred, &e, name, size ? value : NULL, size);
+		ovl_entry_release(&e);
+	}
 	if (n > 0 && size)
 		err = req_write(r, ARG(r, 2), value, (size_t)n);
 	return err ? err : n;
@@ -67,10 +91,20 @@ static int64_t do_list(struct req *r, enum xa_form form)
 	if (size > XATTR_LIST_MAX)
 		size = XATTR_LIST_MAX;
 	int err = req_cred(r, &cred);
-	if (err || (err = xa_target(r, form, &e)))
+	if (err)
 		return err;
-	ssize_t n = ovl_listxattr(r->sup->fs, cred, &e, size ? list : NULL, size);
-	ovl_entry_release(&e);
+	ssize_t n;
+	int copy;
+	if ((err = xa_target(r, form, &e)) == SC_CONTINUE && form == XA_FD &&
+	    (copy = unlinked_copy(r)) >= 0) {
+		n = ovl_listxattr_fd(r->sup->fs, cred, copy, size ? list : NULL, size);
+		close(copy);
+	} else if (err) {
+		return err;
+	} else {
+		n = ovl_listxattr(r->sup->fs, cred, &e, size ? list : NULL, size);
+		ovl_entry_release(&e);
+	}
 	if (n > 0 && size)
 		err = req_write(r, ARG(r, 1), list, (size_t)n);
 	return err ? err : n;

@@ -463,39 +463,43 @@ assert_stdout_contains() {
 	fi
 }
 
+# (The host-side asserts look as root of the user's namespace in the
+# rootless pass: as_ns_root; what the test made there may be another id's.)
 assert_file_content() { # PATH EXPECTED
-	if [[ ! -f $1 ]]; then fail "$1: not a regular file"; return 1; fi
-	assert_eq "$2" "$(cat "$1")" "content of $1"
+	if ! as_ns_root test -f "$1"; then fail "$1: not a regular file"; return 1; fi
+	assert_eq "$2" "$(as_ns_root cat "$1")" "content of $1"
 }
 assert_missing() { # PATH
-	if [[ -e $1 || -L $1 ]]; then fail "$1 exists ($(stat -c %F "$1")), expected absent"; return 1; fi
+	if as_ns_root sh -c '[ -e "$1" ] || [ -L "$1" ]' sh "$1"; then
+		fail "$1 exists ($(as_ns_root stat -c %F "$1")), expected absent"; return 1
+	fi
 }
 assert_exists() {
-	if [[ ! -e $1 && ! -L $1 ]]; then fail "$1 is missing"; return 1; fi
+	if ! as_ns_root sh -c '[ -e "$1" ] || [ -L "$1" ]' sh "$1"; then fail "$1 is missing"; return 1; fi
 }
 assert_type() { # PATH "regular file"|"directory"|"symbolic link"|...
 	local got
-	got=$(stat -c %F "$1" 2>&1) || true
+	got=$(as_ns_root stat -c %F "$1" 2>&1) || true
 	assert_eq "$2" "$got" "type of $1"
 }
 assert_mode() { # PATH OCTAL (e.g. 640)
-	assert_eq "$2" "$(stat -c %a "$1" 2>&1)" "mode of $1"
+	assert_eq "$2" "$(as_ns_root stat -c %a "$1" 2>&1)" "mode of $1"
 }
 assert_owner() { # PATH UID:GID (as the overlay shows it: in the user's namespace rootless)
 	assert_eq "$2" "$(as_ns_root stat -c %u:%g "$1" 2>&1)" "owner of $1"
 }
 # A whiteout in an upper dir: a character device 0/0.
 assert_whiteout() {
-	assert_eq "character special file 0:0" "$(stat -c '%F %t:%T' "$1" 2>&1)" "whiteout $1"
+	assert_eq "character special file 0:0" "$(as_ns_root stat -c '%F %t:%T' "$1" 2>&1)" "whiteout $1"
 }
 # An opaque directory: trusted.overlay.opaque="y" (user.overlay. rootless).
 assert_opaque() {
 	local v
-	v=$(getfattr --absolute-names --only-values -n "$OVL_XATTR.opaque" "$1" 2>&1) || true
+	v=$(as_ns_root getfattr --absolute-names --only-values -n "$OVL_XATTR.opaque" "$1" 2>&1) || true
 	assert_eq "y" "$v" "$OVL_XATTR.opaque of $1"
 }
 assert_not_opaque() {
-	if getfattr --absolute-names -n "$OVL_XATTR.opaque" "$1" >/dev/null 2>&1; then
+	if as_ns_root getfattr --absolute-names -n "$OVL_XATTR.opaque" "$1" >/dev/null 2>&1; then
 		fail "$1 is opaque, expected not"
 	fi
 }

@@ -346,6 +346,12 @@ int ovl_truncate(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entr
  * return the length (size 0 asks for the length). */
 ssize_t ovl_getxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e,
 		     const char *name, void *buf, size_t size);
+/* The same on an upper file the overlay no longer names (removed while
+ * open), by an fd of it. */
+ssize_t ovl_getxattr_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd, const char *name,
+			void *buf, size_t size);
+ssize_t ovl_listxattr_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd, char *buf,
+			 size_t size);
 ssize_t ovl_listxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e,
 		      char *buf, size_t size);
 int ovl_setxattr(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_entry *e,
@@ -458,5 +464,8 @@ int ovl_upper_changes(struct ovl_fs *fs, int upper_fd, bool lowers_known, ovl_up
  * ("UID:GID:MODE:TYPE"; its length, or -ENAMETOOLONG if size is short). */
 #define OVL_OVERRIDE_XATTR "user.containers.override_stat"
 int ovl_override_format(const struct stat *st, char *buf, size_t size);
+/* fd's object has an owner record the overlay shows (then the kernel's
+ * own answer on it, its fstat, is not the overlay's). */
+bool ovl_override_recorded(const struct ovl_fs *fs, int fd);
 
 #endif

@@ -191,6 +191,10 @@ enum fd_kind { FD_MIRROR, FD_LOWER, FD_UPPER, FD_OTHER };
 int req_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind);
 /* The same for an fd of the supervisor's own (a copy it took). */
 int req_own_fd_kind(struct req *r, int fd, char *canon, enum fd_kind *kind);
+/* copy (the supervisor's copy of a tracee fd) is an upper file the overlay
+ * no longer names (removed while open): the engine answers for it by the
+ * fd (its flags, its xattrs' names), the kernel for the rest. */
+bool req_unlinked_upper(struct req *r, int copy);
 /* Resolve (dirfd, path) in the overlay; returns 0, SC_CONTINUE (the walk
  * reached a kernel-served mount: the shadow was made to agree) or -errno.
  * AT_EMPTY_PATH semantics when empty_ok and path is "". */

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: test_posix fails in the rootless run (cause not yet looked into)
 # CPython's own regression tests for files and directories, from Debian's
 # libpython3.11-testsuite in the Debian image: the same modules pass inside
 # ovlrun as on the kernel's overlayfs, and the lower is unchanged.
@@ -36,6 +35,11 @@ assert_eq "$kernel" "$ours" "CPython test results (kernel overlayfs vs ovlrun)" 
 			"$T/$side.log" | head -n 40 | sed "s|^|$side.log: |" >&2 || true
 	done
 }
-[[ $ours == *"All 13 tests OK"* ]] || fail "not all 13 CPython test modules passed in ovlrun (log: $T/upper.log)"
+# (run by a user, test_posix's chown tests want ids the user's namespace
+# does not map: the kernel's userxattr mount refuses them, ovlrun keeps them
+# in owner records but for a symlink's, which can carry none: the kernel's
+# results are the bar there)
+[[ $OVLRUN_ROOTLESS == 1 || $ours == *"All 13 tests OK"* ]] ||
+	fail "not all 13 CPython test modules passed in ovlrun (log: $T/upper.log)"
 assert_eq "$before" "$(tree_dump "$D" | sha256sum)" "the Debian lower after both runs"
 finish

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: fails in the rootless run (cause not yet looked into)
+# needs host root: its python part renames a lower dir (a redirect, which the unprivileged format has not: EXDEV, and the script goes on into it)
 # The Debian image (tests/lib.sh debian_image) as the lower, as root:
 #  * apt: a local file: repository (/debs/repo, downloaded and indexed on the
 #    host when the image is built) replaces the image's sources; apt-get

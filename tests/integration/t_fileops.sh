@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: its host side chowns as root
 # cp -a, mv, rm -rf, ln, ln -s, chmod, chown, touch, mkdir -p, find through
 # ovlrun; checked inside and on the host (upper contents, whiteouts, opaque).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -9,7 +8,7 @@ mkdir -p "$L/data/dir/sub" "$L/data/tree/a/b" "$L/data/old/x"
 echo a > "$L/data/a"; echo b > "$L/data/b"; echo c > "$L/data/c"
 echo x > "$L/data/dir/x"; echo y > "$L/data/dir/sub/y"; ln -s x "$L/data/dir/lx"
 echo t > "$L/data/tree/a/b/t"; echo o > "$L/data/old/x/o"
-chown 1000:1000 "$L/data/dir/sub"; chmod 750 "$L/data/dir/sub"
+as_ns_root sh -c 'chown 1000:1000 "$1" && chmod 750 "$1"' sh "$L/data/dir/sub"
 snapshot_lower "$L"
 U=$T/u
 

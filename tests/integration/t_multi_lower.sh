@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: its host side writes trusted.* xattrs
 # --lower=A:B:C, leftmost on top: shadowing, whiteouts and opaque dirs in
 # the lower layers; copy-up takes the topmost file.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -10,9 +9,9 @@ mkdir -p "$A/data/opq" "$B/data/opq" "$C/data/opq" "$B/data/dir"
 echo A > "$A/data/f"; echo B > "$B/data/f"; echo C > "$C/data/f"
 echo B > "$B/data/g"; echo C > "$C/data/g"
 echo C > "$C/data/h"
-echo C > "$C/data/wh"; mknod "$A/data/wh" c 0 0
+echo C > "$C/data/wh"; as_ns_root mknod "$A/data/wh" c 0 0
 echo C > "$C/data/opq/c"; echo B > "$B/data/opq/b"; echo A > "$A/data/opq/a"
-setfattr -n trusted.overlay.opaque -v y "$B/data/opq"
+setfattr -n "$OVL_XATTR.opaque" -v y "$B/data/opq"
 echo B > "$B/data/dir/b"
 snapshot_lower "$A"; snapshot_lower "$B"; snapshot_lower "$C"
 U=$T/u
