@@ -37,6 +37,14 @@
 #define COPY_FLAGS (FS_SYNC_FL | FS_NOATIME_FL | PROT_FLAGS)
 #define PROTATTR_MAX 32
 
+/* May change the immutable and append-only flags: CAP_LINUX_IMMUTABLE,
+ * which the host honours in its initial user namespace alone (a run by a
+ * user: never, as the kernel's overlayfs mounted there refuses it). */
+static bool immutable_capable(const struct ovl_fs *fs, const struct ovl_cred *cred)
+{
+	return !fs->in_userns && ovl_overlay_capable(cred, CAP_LINUX_IMMUTABLE);
+}
+
 /* An fd to ask e's real object for its flags: regular files and dirs
  * (the ioctl of any other type is its driver's, or nothing: ENOTTY). */
 static int open_flags_fd(struct ovl_fs *fs, const struct ovl_entry *e)
@@ -258,8 +266,7 @@ static int set_held(struct ovl_fs *fs, const struct ovl_cred *cred, struct ovl_e
 	/* the VFS's order: the owner, then the protected flags' capability */
 	if (!ovl_owner_or_capable(cred, &e->st))
 		return -EPERM;
-	if ((prot_bits(&cur) ^ prot_bits(want)) &&
-	    !ovl_overlay_capable(cred, CAP_LINUX_IMMUTABLE))
+	if ((prot_bits(&cur) ^ prot_bits(want)) && !immutable_capable(fs, cred))
 		return -EPERM;
 	if ((err = ovl_copy_up_flags(fs, e, 0)))
 		return err;
@@ -305,7 +312,7 @@ int ovl_set_fsattr_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd,
 	/* as set_held: the owner, then the protected flags' capability */
 	if (!ovl_owner_or_capable(cred, &st))
 		return -EPERM;
-	if ((prot ^ prot_bits(want)) && !ovl_overlay_capable(cred, CAP_LINUX_IMMUTABLE))
+	if ((prot ^ prot_bits(want)) && !immutable_capable(fs, cred))
 		return -EPERM;
 	return apply(fs, fd, &real, prot, want);
 }

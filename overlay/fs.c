@@ -175,6 +175,7 @@ int ovl_fs_new(const struct ovl_config *cfg, struct ovl_fs **out)
 	fs->no_redirect = cfg->no_redirect;
 	fs->no_fh = cfg->no_file_handles;
 	fs->override_stat = cfg->override_stat;
+	fs->in_userns = cfg->in_userns;
 	if (cfg->index && fs->work_fd >= 0 && (err = ovl_index_init(fs)) < 0) {
 		ovl_fs_free(fs);
 		return err;

@@ -84,6 +84,7 @@ struct ovl_fs {
 	bool no_redirect;               /* cfg's: redirect_dir=nofollow */
 	bool no_fh;                     /* cfg's no_file_handles: no origins, no index */
 	bool override_stat;             /* cfg's: owners, modes, types in records (override.c) */
+	bool in_userns;                 /* cfg's: no caller capability of the initial namespace */
 	bool same_dev;                  /* every layer on one filesystem: non-dirs report
 					 * dir_dev too, as the kernel's st_dev then is one */
 	int npassthrough;

@@ -231,8 +231,9 @@ static int merge_name(struct ovl_fs *fs, const struct ovl_dir *d, int i, const c
 	uint64_t moved_ino;
 	int moved = k < 0 && !wh && b->impure && i == 0 && dt == DT_DIR ?
 		    redirected_ino(fs, d, name, &moved_ino) : 0;
-	if (moved == -EINVAL || moved == -EACCES)
-		return 0;       /* a bad redirect: not listed, as the kernel does */
+	if (moved == -EINVAL || moved == -EACCES || moved == -EPERM)
+		return 0;       /* a bad redirect, or one not followed (nofollow): not
+				 * listed, as the kernel does */
 	if (moved < 0)
 		return moved;
 	if (k < 0) {

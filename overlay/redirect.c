@@ -80,8 +80,12 @@ int ovl_dir_marks(const struct ovl_fs *fs, int dirfd, bool *opaque, char *redire
 		if (op)
 			return *opaque = op > 0, op < 0 ? op : 0;  /* opaque: no redirect followed */
 	}
-	if (!has_redirect || fs->no_redirect)
-		return 0;               /* (nofollow: a redirect there is not followed) */
+	if (!has_redirect)
+		return 0;
+	/* nofollow (a userxattr mount): a dir whose redirect would lead the
+	 * lookup on below is refused, as the kernel refuses to follow it */
+	if (fs->no_redirect)
+		return -EPERM;
 	ssize_t r = fgetxattr(dirfd, fs->xa_redirect, redirect, PATH_MAX - 1);
 	if (r < 0) {
 		redirect[0] = 0;

@@ -79,20 +79,22 @@ static int real_name(const struct ovl_fs *fs, const char *name, char *real)
 }
 
 /* trusted.*: CAP_SYS_ADMIN, or root inside (see the top). */
-static bool trusted_capable(const struct ovl_cred *cred)
+static bool trusted_capable(const struct ovl_fs *fs, const struct ovl_cred *cred)
 {
-	return ovl_overlay_capable(cred, CAP_SYS_ADMIN);
+	/* (the host honours CAP_SYS_ADMIN for them in its initial user
+	 * namespace alone: never in a run by a user) */
+	return !fs->in_userns && ovl_overlay_capable(cred, CAP_SYS_ADMIN);
 }
 
 /* The VFS's xattr_permission (mask OVL_MAY_READ or OVL_MAY_WRITE). */
-static int xattr_permission(const struct ovl_cred *cred, const struct stat *st,
-			    const char *name, int mask)
+static int xattr_permission(const struct ovl_fs *fs, const struct ovl_cred *cred,
+			    const struct stat *st, const char *name, int mask)
 {
 	bool write = mask & OVL_MAY_WRITE;
 	if (PFX(name, "security.") || PFX(name, "system."))
 		return 0;               /* left to the LSM / the ACL handler */
 	if (PFX(name, "trusted.")) {
-		if (!trusted_capable(cred))
+		if (!trusted_capable(fs, cred))
 			return write ? -EPERM : -ENODATA;
 		return 0;
 	}
@@ -245,7 +247,7 @@ static ssize_t get_on(struct ovl_fs *fs, const struct ovl_cred *cred, const stru
 		      struct xtarget *t, const char *name, void *buf, size_t size)
 {
 	char real[XATTR_NAME_MAX + 1];
-	int err = xattr_permission(cred, st, name, OVL_MAY_READ);
+	int err = xattr_permission(fs, cred, st, name, OVL_MAY_READ);
 	if (err)
 		return err;
 	if (!known_namespace(name))
@@ -303,7 +305,7 @@ static size_t filter_names(const struct ovl_fs *fs, const struct ovl_cred *cred,
 		const char *s = list + i;
 		size_t n = strnlen(s, len - i) + 1;
 		bool keep = !ovl_xattr_is_private(fs, s) && !is_record(fs, s) &&
-			    (!PFX(s, "trusted.") || trusted_capable(cred));
+			    (!PFX(s, "trusted.") || trusted_capable(fs, cred));
 		/* "<prefix>overlay" alone has nothing to drop */
 		bool unescape = keep && is_escaped(fs, s) && n - 1 >= p + esc;
 		if (unescape) {
@@ -385,7 +387,7 @@ static int may_change(struct ovl_fs *fs, const struct ovl_cred *cred, const stru
 		return -EROFS;
 	if (ovl_prot_flags(fs, e))
 		return -EPERM;          /* immutable or append-only */
-	int err = xattr_permission(cred, &e->st, name, OVL_MAY_WRITE);
+	int err = xattr_permission(fs, cred, &e->st, name, OVL_MAY_WRITE);
 	if (err)
 		return err;
 	if (is_record(fs, name))

@@ -261,6 +261,7 @@ int mounts_setup(struct sup *s)
 		cfg.no_redirect = true; /* (userxattr mounts do not follow redirects) */
 		cfg.no_file_handles = true;
 		cfg.override_stat = true;
+		cfg.in_userns = true;
 	}
 	cfg.lower_oci = s->opt.lower_oci;
 

@@ -152,6 +152,9 @@ struct ovl_config {
 					 * open_by_handle_at needs the host's
 					 * CAP_DAC_READ_SEARCH): as the kernel's overlayfs
 					 * there (its nofh), no origin records and no index */
+	bool in_userns;                 /* run in a user namespace (a user's run): the host
+					 * honours no capability the caller has only there
+					 * (CAP_LINUX_IMMUTABLE: chattr +i/+a is EPERM) */
 	bool override_stat;             /* owners, modes and types the host cannot take kept in
 					 * user.containers.override_stat, as rootless
 					 * containers keep them (overlay/override.c) */

@@ -2,7 +2,7 @@
  * the overlay shows of a file with one, in a lower or the upper; chmod,
  * chown and copy-up keep them; a set-gid dir's recorded group goes to new
  * files; the command never sees them; without the option they are plain
- * xattrs. */
+ * xattrs; a user's run refuses what the host grants root alone. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <linux/fs.h>
 #include <sys/xattr.h>
 #include "ovl_check.h"
 #include "../../overlay/internal.h"
@@ -150,12 +151,37 @@ static void test_records_off(void **state)
 	tfs_fini(&t);
 }
 
+/* A user's run: the host honours neither CAP_LINUX_IMMUTABLE nor
+ * CAP_SYS_ADMIN of the caller's (chattr +i, trusted.* are EPERM for root
+ * inside, as in the kernel's overlayfs mounted in a user namespace). */
+static void test_user_namespace_caps(void **state)
+{
+	(void)state;
+	struct tfs t;
+	tfs_init(&t, 1, 0);
+	tfs_mkfile(t.lower[0], "f", "data", 0644);
+	t.in_userns = true;
+	assert_int_equal(tfs_mount(&t), 0);
+	struct ovl_cred r = tfs_root_cred();
+	struct ovl_entry e;
+	chk_lookup(&t, "/f", &e);
+	struct ovl_fsattr a = { .flags = FS_IMMUTABLE_FL };
+	assert_int_equal(ovl_set_fsattr(t.fs, &r, &e, &a), -EPERM);
+	assert_int_equal(ovl_setxattr(t.fs, &r, &e, "trusted.k", "v", 1, 0), -EPERM);
+	char v[8];
+	assert_int_equal(ovl_getxattr(t.fs, &r, &e, "trusted.k", v, sizeof(v)), -ENODATA);
+	assert_int_equal(ovl_setxattr(t.fs, &r, &e, "user.k", "v", 1, 0), 0);
+	ovl_entry_release(&e);
+	tfs_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_records_shown),
 		cmocka_unit_test(test_records_kept),
 		cmocka_unit_test(test_records_off),
+		cmocka_unit_test(test_user_namespace_caps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,6 +68,7 @@ int tfs_mount(struct tfs *t)
 	cfg.index = t->index;
 	cfg.lower_oci = t->oci;
 	cfg.override_stat = t->override_stat;
+	cfg.in_userns = t->in_userns;
 	return ovl_fs_new(&cfg, &t->fs);
 }
 

@@ -15,6 +15,7 @@ struct tfs {
 	bool index;                     /* mount with the inodes index (set before tfs_mount) */
 	bool oci;                       /* the lowers in the OCI layer format (the same) */
 	bool override_stat;             /* owner records honoured (the same) */
+	bool in_userns;                 /* as a user's run (the same) */
 	struct ovl_fs *fs;
 };
 

@@ -1,5 +1,4 @@
 # trusted.* xattrs set by root inside, including names in the overlay's own
-# needs host root: trusted.* xattrs need CAP_SYS_ADMIN on the host
 # space (Linux >= 6.7 stores trusted.overlay.X escaped as
 # trusted.overlay.overlay.X on the upper file and shows it unescaped); the
 # overlay's real marks (opaque, origin) stay out of reach.

@@ -1,5 +1,4 @@
 # Redirects in a lower layer (a former upper used as a lower): an absolute
-# rootless pass: not yet: ovlrun's output differs from the kernel's userxattr mount over a lower with redirects
 # and a relative one lead to the layers below; a dir holding one moves on.
 setup_lower() {
 	mkdir -p data/orig/sub data/rel

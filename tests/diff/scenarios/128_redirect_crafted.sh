@@ -1,5 +1,4 @@
 # Crafted redirects in an upper: ".." fails the lookup with EACCES, a redirect
-# rootless pass: not yet: ovlrun's output differs from the kernel's userxattr mount over a lower with redirects
 # to a file merges nothing; the listing and d_ino as the kernel's.
 setup_lower() {
 	mkdir -p data/t/u

@@ -1,5 +1,4 @@
 # An invalid redirect on an upper subdir of an impure dir hides that entry
-# rootless pass: not yet: ovlrun's output differs from the kernel's userxattr mount over a lower with redirects
 # only; the rest of the listing shows, as on the kernel's overlayfs.
 setup_lower() {
 	mkdir -p data/t; echo a > data/a

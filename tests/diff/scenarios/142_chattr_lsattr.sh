@@ -1,5 +1,4 @@
 # chattr/lsattr on overlay objects: flags show through (lower and upper),
-# needs host root: chattr +i/+a needs CAP_LINUX_IMMUTABLE on the host
 # setting copies up, immutable and append-only are kept in protattr and
 # refuse what Linux refuses (writes, truncation, attribute and xattr
 # changes, links, removal, renames; names made in or removed from such

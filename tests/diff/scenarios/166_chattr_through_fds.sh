@@ -1,5 +1,4 @@
 # Immutable and append-only files refuse changes through fds as through
-# needs host root: chattr +i/+a needs CAP_LINUX_IMMUTABLE on the host
 # names: fchmod, fchown, futimens, fsetxattr, fremovexattr (an fd opened
 # before the flag was set); ftruncate only for append-only (Linux lets an
 # fd opened for writing before immutable truncate); an append-only file

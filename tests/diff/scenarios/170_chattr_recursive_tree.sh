@@ -1,5 +1,4 @@
 # chattr -R +i / +a on a tree whose parts are in the lower, copied up and
-# needs host root: chattr +i/+a needs CAP_LINUX_IMMUTABLE on the host
 # new in the upper; lsattr -R on it (sorted: the listing order is the
 # dir's); rm -rf, find -delete, touch and mv in the tree are refused where
 # Linux refuses them; chattr -R -i -a makes it removable again.

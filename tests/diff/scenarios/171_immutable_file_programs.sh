@@ -1,5 +1,4 @@
 # Programs that write to immutable files (lower, copied-up, upper-only):
-# needs host root: chattr +i/+a needs CAP_LINUX_IMMUTABLE on the host
 # sed -i (a temp file renamed over), cp over, cp --remove-destination,
 # mv over, install, ln -f, rm -f, tar x over (with and without
 # --overwrite), dd conv=notrunc, shell > and >>, truncate, touch, shred;

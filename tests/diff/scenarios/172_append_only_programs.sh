@@ -1,5 +1,4 @@
 # Append-only files (lower, copied-up, upper-only) meet the programs that
-# needs host root: chattr +i/+a needs CAP_LINUX_IMMUTABLE on the host
 # write logs and save files: shell >> and >, tee -a, cat >>, dd
 # oflag=append conv=notrunc, python open('a') and open('r+'), a
 # logrotate-like rotation (mv to .1, copytruncate), sed -i, editors' save

@@ -1,5 +1,4 @@
 # Programs in append-only and immutable dirs (a lower dir, a merged one,
-# needs host root: chattr +i/+a needs CAP_LINUX_IMMUTABLE on the host
 # an upper-only one): tar x of new and existing names, cp -r, mktemp,
 # mkdir -p, sed -i on a file inside (its temp stays behind in an
 # append-only dir: it cannot be removed), ln, rm -rf, mv of the dir and of
