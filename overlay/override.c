@@ -82,8 +82,10 @@ int ovl_override_at(const struct ovl_fs *fs, int dirfd, const char *name, struct
 		return 0;
 	char rec[RECORD_MAX + 1];
 	ssize_t n = ovl_xattr_get_at(dirfd, name, OVL_OVERRIDE_XATTR, rec, RECORD_MAX);
+	/* (none, or none the supervisor may read: a file the user cannot read,
+	 * the host root's, has no record of the user's) */
 	if (n <= 0)
-		return n == -ENOENT ? 0 : n < 0 && n != -ENODATA && n != -EOPNOTSUPP ? (int)n : 0;
+		return 0;
 	rec[n] = 0;
 	(void)parse(rec, st);   /* (a record it cannot read is not the overlay's) */
 	return 0;

@@ -2,8 +2,11 @@
 # test.sh — install the dependencies, build, and run every test twice:
 #   1. build/       (RelWithDebInfo)                 ctest --output-on-failure
 #   2. build-asan/  (-DOVLRUN_SANITIZE=ON: ASan+UBSan) ctest --output-on-failure
-# Exits non-zero if any test fails or if a run executes no test.  Ends with
-# the counts per kind (unit, integration, security, diff identical/different).
+# Each pass also runs the rootless tests (ctest rootless/...: the shell
+# tests and scenarios again as a user without privileges, see
+# tests/tools/rootless_test).  Exits non-zero if any test fails or if a run
+# executes no test.  Ends with the counts per kind (unit, integration,
+# security, diff identical/different, rootless).
 # Environment: JOBS (default: nproc), SKIP_ASAN=1 (only the first pass),
 # BUILD_DIR (default build; the sanitizer build goes to $BUILD_DIR-asan),
 # SKIP_DEPS=1 (do not call install-deps.sh).  CI runs it as root with CI=true:
@@ -59,7 +62,8 @@ run_pass() { # NAME BUILD-DIR CMAKE-ARGS...
 		total_pass=$((total_pass + p))
 		if [[ $kind == diff ]]; then
 			local doc
-			doc=$(grep -c '^DIFFERENT (documented' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null || true)
+			# (the root pass's scenarios: the rootless pass's say rootless/diff/)
+			doc=$(grep -cE '^DIFFERENT \(documented.*: diff/[^ ]+$' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null || true)
 			doc=${doc:-0}
 			counts+="diff: $((p - doc)) identical, $((f + doc)) different ($doc documented in README), $s skipped"
 		else

@@ -32,7 +32,9 @@
 #                         splice into a python script (unquoted here-doc)
 #   documented_difference="..."  optional: a known, README-documented
 #                         difference.  ovlrun's report must then equal its
-#                         pinned copy, tests/diff/expected/NNN_name.ovlrun (the
+#                         pinned copy, tests/diff/expected/NNN_name.ovlrun (in
+#                         the rootless pass NNN_name.rootless.ovlrun if there
+#                         is one, -u writes it there; the
 #                         kernel's side may vary with the kernel version): the
 #                         difference is printed, and any change of ovlrun's
 #                         behaviour fails.  A pin without documented_difference
@@ -66,7 +68,7 @@ while [[ $# -gt 0 && $1 == -* ]]; do
 done
 [[ $# -eq 1 ]] || { echo "usage: $0 [-k] [-v] [-u] SCENARIO" >&2; exit 2; }
 scenario=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-OVL_TEST_NAME=diff/$(basename "${scenario%.sh}")
+OVL_TEST_NAME=${OVLRUN_ROOTLESS:+rootless/}diff/$(basename "${scenario%.sh}")
 source "$here/../lib.sh"
 
 [[ -f $scenario ]] || fatal "no such scenario: $1"
@@ -284,7 +286,11 @@ run_side ovlrun "$OVLRUN"
 
 same=0
 diff -u --label "kernel overlayfs" --label "ovlrun" "$T/kernel.report" "$T/ovlrun.report" > "$T/diff" && same=1
+# (the rootless pass has a pin of its own where its report differs:
+# NNN_name.rootless.ovlrun)
 pin=$here/expected/$(basename "${scenario%.sh}").ovlrun
+rootless_pin=${pin%.ovlrun}.rootless.ovlrun
+[[ $OVLRUN_ROOTLESS != 1 || ! ( -f $rootless_pin || $update_pin -eq 1 ) ]] || pin=$rootless_pin
 pin_name=tests/diff/expected/$(basename "$pin")
 if [[ -n $documented_difference && $OVLRUN != "$KOVLRUN" ]]; then
 	# The kernel's side is shown; ovlrun's is checked against the pin.

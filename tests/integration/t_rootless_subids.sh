@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# needs host root: it switches to a user itself and writes /etc/subuid
+# needs host root: it switches to a user itself
 # A rootless run with subordinate ids: the user (ovlrun-test, made with
 # the ranges useradd gives in /etc/subuid and /etc/subgid) has ids 1 and up
 # mapped to its ranges by ovlrun through newuidmap/newgidmap.  Files of

@@ -1,5 +1,4 @@
 # ioctls of files other than the four flag ones on overlay objects (lower,
-# rootless pass: not yet: its pinned difference is the root pass's
 # copied-up, upper-only files and dirs): FS_IOC_GETVERSION (lsattr -v,
 # FS_IOC_SETVERSION), FS_IOC_GETFSLABEL, FIGETBSZ, FIONREAD, FS_IOC_FIEMAP
 # (filefrag), FICLONE (cp --reflink) and an ext4 one (EXT4_IOC_GETSTATE):

@@ -1,5 +1,4 @@
 # dnotify's real-time signal read with signalfd: ssi_fd is the dir's fd
-# rootless pass: not yet: its pinned difference is the root pass's
 # (the kernel's POLL_MSG siginfo); ssi_signo, the F_SETSIG signal.
 documented_difference="README Differences 5: dnotify signals are SI_QUEUE (signalfd ssi_fd 0)"
 image=debian
