@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: its host side is root's (not yet through as_ns_root)
+# rootless pass: not yet: its changes make a device node (which the kernel's userxattr mount refuses and ovlrun records) and its views mount the kernel's overlayfs as root
 # ovlrun diff, export and commit against the kernel's view of the same
 # upper: the kernel's overlayfs mounts the upper over the lower read-only
 # (lowerdir=UPPER:LOWER, redirects followed) and its tree is the oracle.
