@@ -97,9 +97,13 @@ static struct ovl_copy_rec *copy_slot(struct ovl_fs *fs, dev_t dev, ino_t ino)
 void ovl_origin_remember(struct ovl_fs *fs, dev_t udev, ino_t uino, dev_t ldev, ino_t lino)
 {
 	pthread_mutex_lock(&fs->origin_lock);
-	/* grown at half full: deleted records (lino 0) count till then */
+	/* rehashed at half full (deleted records, lino 0, count till then):
+	 * twice the size when a quarter or more is live, else the same */
 	if (2 * (fs->ncopies + 1) > fs->ccopies) {
-		size_t oc = fs->ccopies, nc = oc ? 2 * oc : 64;
+		size_t oc = fs->ccopies, live = 0;
+		for (size_t i = 0; i < oc; i++)
+			live += fs->copies[i].uino && fs->copies[i].lino;
+		size_t nc = !oc ? 64 : 4 * (live + 1) > oc ? 2 * oc : oc;
 		struct ovl_copy_rec *old = fs->copies, *t = calloc(nc, sizeof(*t));
 		if (t) {
 			fs->copies = t;
@@ -223,6 +227,17 @@ int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd)
 		ino_t lino;
 		if (copy_of(fs, e->st.st_dev, e->st.st_ino, &ldev, &lino))
 			return ldev == st.st_dev && lino == st.st_ino;
+		/* (only a copy: its origin record, empty, says it is one; a file
+		 * made anew under the name is not the fd's) */
+		int ufd = ovl_open_real(fs, e, O_PATH);
+		if (ufd < 0)
+			return ufd;
+		struct ovl_xnode ux;
+		ovl_xnode_init(&ux, ufd, true);
+		ssize_t rec = ovl_xnode_get(&ux, fs->xa_origin, NULL, 0);
+		close(ufd);
+		if (rec < 0)
+			return 0;
 		struct stat ls;
 		for (int i = 0; i < e->parent.n; i++)
 			if (e->parent.layer[i] != OVL_UPPER &&

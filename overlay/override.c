@@ -60,10 +60,16 @@ static int parse(const char *rec, struct stat *st)
 		}
 	} else if (mode & S_IFMT) {
 		t = (mode_t)mode & S_IFMT;      /* (the older form may carry it) */
+		if (t != S_IFREG && t != S_IFDIR && t != S_IFIFO && t != S_IFSOCK &&
+		    t != S_IFCHR && t != S_IFBLK)
+			return -EINVAL;
 	}
+	if (mode & ~(unsigned long)(S_IFMT | 07777))
+		return -EINVAL;
 	/* a record turns a regular file into another kind, never a dir into
-	 * a file or the reverse: the walk trusts what a dir is */
-	if ((t == S_IFDIR) != S_ISDIR(st->st_mode))
+	 * a file or the reverse (the walk trusts what a dir is), nor a file
+	 * into a symlink (it would have no target to read) */
+	if ((t == S_IFDIR) != S_ISDIR(st->st_mode) || t == S_IFLNK)
 		return -EINVAL;
 	st->st_uid = (uid_t)uid;
 	st->st_gid = (gid_t)gid;
@@ -132,7 +138,8 @@ bool ovl_override_recorded(const struct ovl_fs *fs, int fd)
 int ovl_override_chown_at(const struct ovl_fs *fs, int dirfd, const char *name, uid_t uid,
 			  gid_t gid)
 {
-	int fd = name[0] ? openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC) : dup(dirfd);
+	int fd = name[0] ? openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+			 : fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return -errno;
 	struct stat st;
@@ -165,7 +172,8 @@ int ovl_override_chmod_at(const struct ovl_fs *fs, int dirfd, const char *name, 
 {
 	if (!fs->override_stat)
 		return 0;
-	int fd = name[0] ? openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC) : dup(dirfd);
+	int fd = name[0] ? openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+			 : fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return -errno;
 	struct stat st;

@@ -70,8 +70,9 @@ static int remove_entry(struct ovl_fs *fs, struct ovl_entry *e, bool is_dir, nli
 	ovl_dcache_invalidate(fs, e->path, is_dir);  /* only a dir has names below */
 	if (err)
 		return err;
-	/* a freed upper inode's number may come back */
-	if (e->layer == OVL_UPPER && !is_dir)
+	/* a freed upper inode's number may come back (one with other names
+	 * lives on, and keeps what it reports) */
+	if (e->layer == OVL_UPPER && !is_dir && e->st.st_nlink <= 1)
 		ovl_origin_forget(fs, e->st.st_dev, e->st.st_ino);
 	ovl_listing_invalidate(fs, &e->parent);
 	struct ovl_change c = { .kind = OVL_CHANGE_REMOVE, .path = e->path, .type = e->type,

@@ -208,15 +208,23 @@ static la_ssize_t feed(struct archive *a, void *data, const void **buf)
  * xattrs; a hard link shares its target's). */
 static bool as_user_record(const struct image *im, struct archive_entry *e, struct stat *rec)
 {
-	if (!im->rootless || archive_entry_hardlink(e))
+	if (!im->rootless)
 		return false;
 	mode_t type = archive_entry_filetype(e);
 	la_int64_t u = archive_entry_uid(e), g = archive_entry_gid(e);
+	if (u < 0 || g < 0 || u > 0xfffffffe || g > 0xfffffffe)
+		die_setup("%s: a layer entry %s of owner %lld:%lld, no id", im->spec,
+			  archive_entry_pathname(e), (long long)u, (long long)g);
 	bool node = (type == AE_IFCHR || type == AE_IFBLK) && archive_entry_rdev(e) != 0;
-	bool unmapped = u < 0 || g < 0 || (unsigned long)u > im->mapped ||
-			(unsigned long)g > im->mapped;
+	bool unmapped = (unsigned long)u > im->mapped || (unsigned long)g > im->mapped;
 	if (!node && !unmapped)
 		return false;
+	if (archive_entry_hardlink(e)) {
+		/* (a link shares its target's record; its own ids the user's) */
+		archive_entry_set_uid(e, 0);
+		archive_entry_set_gid(e, 0);
+		return false;
+	}
 	*rec = (struct stat){ .st_mode = type | (archive_entry_perm(e) & 07777),
 			      .st_uid = (uid_t)u, .st_gid = (gid_t)g,
 			      .st_rdev = archive_entry_rdev(e) };

@@ -137,8 +137,9 @@ static void apply_env(const struct options *o)
 
 /* --uid/--gid: a plain user keeps no capabilities (the kernel clears them
  * on the switch from uid 0). */
-static void set_ids(const struct options *o)
+static void set_ids(const struct sup *s)
 {
+	const struct options *o = &s->opt;
 	if (o->gid >= 0) {
 		gid_t g = (gid_t)o->gid;
 		if (setgroups(1, &g) || setresgid(g, g, g))
@@ -150,7 +151,7 @@ static void set_ids(const struct options *o)
 	 * before a rootless supervisor's user namespace) then needs the host's
 	 * CAP_SYS_PTRACE to read: the supervisor must read the path of the
 	 * execve it is about to trap.  The execve sets dumpability anew. */
-	if ((o->uid >= 0 || o->gid >= 0) && prctl(PR_SET_DUMPABLE, 1))
+	if (s->rootless && (o->uid >= 0 || o->gid >= 0) && prctl(PR_SET_DUMPABLE, 1))
 		sandbox_fail("--uid: PR_SET_DUMPABLE");
 }
 
@@ -201,7 +202,7 @@ static __attribute__((noreturn)) void run_command(struct sup *s, int sock, int i
 	syscall(SYS_close_range, lo + 1, hi - 1, 0);
 	syscall(SYS_close_range, hi + 1, ~0U, 0);
 	drop_caps(&s->opt);
-	set_ids(&s->opt);
+	set_ids(s);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		sandbox_fail("PR_SET_NO_NEW_PRIVS");
 	/* What the kernel resolves for calls it finishes itself stays below

@@ -81,11 +81,17 @@ void sandbox_root_setup(const struct sup *s)
 	path_join(p, s->shadow, "/sys");
 	/* A user namespace mounts a sysfs only with a network namespace of its
 	 * own: with --net=host, a run by a user binds the host's (which that
-	 * user reads anyway), read-only */
-	if (mount("sysfs", p, "sysfs", vfs | MS_RDONLY, NULL) &&
-	    !(s->rootless && errno == EPERM && !mount("/sys", p, NULL, MS_BIND | MS_REC, NULL) &&
-	      !mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | vfs, NULL)))
-		sandbox_fail("mount /sys");
+	 * user reads anyway), read-only down to every mount in it (the cgroup
+	 * tree: the user's own delegated cgroups must not be writable) */
+	if (mount("sysfs", p, "sysfs", vfs | MS_RDONLY, NULL)) {
+		int sys = s->rootless && errno == EPERM ?
+			  open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (sys < 0)
+			sandbox_fail("mount /sys");
+		attach_tree(clone_tree(sys, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "/sys"), p, "/sys");
+		close(sys);
+	}
 	mask(s->shadow);
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL))

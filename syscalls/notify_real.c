@@ -312,7 +312,7 @@ static void want(struct notify *n, struct nwatch *w, int fd, enum real_role role
 			return;
 		}
 	struct nreal *x = new_real(w, role, keep);
-	struct stat st;
+	struct stat st = { 0 };
 	if (x) {
 		x->key = k;
 		if (!fstat(fd, &st)) {

@@ -622,10 +622,12 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 		/* a lower file's path may now name another object (its own
 		 * moved on unseen): what is found must be the fd's file, or
 		 * its copy; else it is gone from the overlay's names */
+		bool taken = false;
 		if (!rv && e->type && kind == FD_LOWER && copy >= 0 &&
 		    ovl_is_origin(fs, e, copy) <= 0) {
 			ovl_entry_release(e);
 			e->type = 0;
+			taken = true;
 		}
 		if (!rv && e->type == 0) {
 			/* Gone from the overlay: a file is itself.  A dir's
@@ -638,6 +640,11 @@ static int lookup_fd(struct req *r, int dirfd, unsigned flags, struct ovl_entry 
 			ovl_entry_release(e);
 			bool moving = (moves & 1) || ovl_moves(fs) != moves;
 			rv = kind == FD_MIRROR && (moving || act) ? -ENOENT : SC_CONTINUE;
+			/* a change through the fd of a lower file whose name now
+			 * holds another object: the kernel's copy-up of it finds
+			 * the name taken */
+			if (taken && act)
+				rv = -EEXIST;
 		}
 	}
 	if (rv == SC_CONTINUE && act)

@@ -129,8 +129,10 @@ static int64_t do_set(struct req *r, enum xa_form form)
 	if (!(err = req_cred(r, &cred)))
 		err = xa_target(r, form, &e);
 	if (err == SC_OBJECT) {
-		/* outside the overlay: on the object checked, as the tracee */
-		err = obj_setxattr(r, name, value, size, flags);
+		/* outside the overlay (or a removed upper file): on the object
+		 * checked, as the tracee, but never the overlay's own names */
+		err = ovl_xattr_reserved(r->sup->fs, name) ? -EPERM
+			: obj_setxattr(r, name, value, size, flags);
 		req_obj_release(r);
 		return err;
 	}
@@ -151,7 +153,7 @@ static int64_t do_remove(struct req *r, enum xa_form form)
 	if (!err && !(err = req_cred(r, &cred)))
 		err = xa_target(r, form, &e);
 	if (err == SC_OBJECT) {
-		err = obj_removexattr(r, name);
+		err = ovl_xattr_reserved(r->sup->fs, name) ? -EPERM : obj_removexattr(r, name);
 		req_obj_release(r);
 		return err;
 	}

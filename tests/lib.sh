@@ -98,7 +98,7 @@ _make_test_user() {
 	usermod --add-subuids "$s-$((s + 65535))" --add-subgids "$s-$((s + 65535))" "$name"
 }
 test_user() {
-	with_lock /etc/.ovlrun-test-users.lock _make_test_user "$1" > /dev/null ||
+	with_lock /run/ovlrun-test-users.lock _make_test_user "$1" > /dev/null ||
 		fatal "cannot make the test user $1"
 	id -u "$1"
 }

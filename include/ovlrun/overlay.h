@@ -467,6 +467,10 @@ int ovl_upper_changes(struct ovl_fs *fs, int upper_fd, bool lowers_known, ovl_up
  * ("UID:GID:MODE:TYPE"; its length, or -ENAMETOOLONG if size is short). */
 #define OVL_OVERRIDE_XATTR "user.containers.override_stat"
 int ovl_override_format(const struct stat *st, char *buf, size_t size);
+/* name is one the overlay keeps for itself on real objects (its own
+ * prefix, the owner records): a change of it made on an object directly
+ * (not through the engine's escaping) is refused. */
+bool ovl_xattr_reserved(const struct ovl_fs *fs, const char *name);
 /* fd's object has an owner record the overlay shows (then the kernel's
  * own answer on it, its fstat, is not the overlay's). */
 bool ovl_override_recorded(const struct ovl_fs *fs, int fd);
