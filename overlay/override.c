@@ -135,34 +135,47 @@ bool ovl_override_recorded(const struct ovl_fs *fs, int fd)
 	return fs->override_stat && has_record(fd);
 }
 
-int ovl_override_chown_at(const struct ovl_fs *fs, int dirfd, const char *name, uid_t uid,
-			  gid_t gid)
+/* An O_PATH fd of (dirfd, name; "" for dirfd) and its lstat; whether it
+ * is a file or dir with a record in *recorded: the fd, or -errno. */
+static int open_object(const struct ovl_fs *fs, int dirfd, const char *name, struct stat *st,
+		       bool *recorded)
 {
 	int fd = name[0] ? openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
 			 : fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, st)) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	*recorded = fs->override_stat && (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) &&
+		    has_record(fd);
+	return fd;
+}
+
+int ovl_override_chown_at(const struct ovl_fs *fs, int dirfd, const char *name, uid_t uid,
+			  gid_t gid)
+{
 	struct stat st;
-	int err = fstat(fd, &st) ? -errno : 0;
-	bool recorded = !err && fs->override_stat && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
-			has_record(fd);
-	if (!err && !recorded) {
+	bool recorded;
+	int fd = open_object(fs, dirfd, name, &st, &recorded), err = 0;
+	if (fd < 0)
+		return fd;
+	if (!recorded) {
 		err = fchownat(fd, "", uid, gid, AT_EMPTY_PATH) ? -errno : 0;
 		/* EINVAL: an id the namespace does not map */
 		if (err != -EINVAL || !fs->override_stat ||
 		    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
 			goto out;
-		err = 0;
 	}
-	if (!err) {
-		struct stat shown = st;
-		ovl_override_at(fs, fd, "", &shown);
-		if (uid != (uid_t)-1)
-			shown.st_uid = uid;
-		if (gid != (gid_t)-1)
-			shown.st_gid = gid;
-		err = record_fd(fd, &shown);
-	}
+	struct stat shown = st;
+	ovl_override_at(fs, fd, "", &shown);
+	if (uid != (uid_t)-1)
+		shown.st_uid = uid;
+	if (gid != (gid_t)-1)
+		shown.st_gid = gid;
+	err = record_fd(fd, &shown);
 out:
 	close(fd);
 	return err;
@@ -172,13 +185,12 @@ int ovl_override_chmod_at(const struct ovl_fs *fs, int dirfd, const char *name, 
 {
 	if (!fs->override_stat)
 		return 0;
-	int fd = name[0] ? openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
-			 : fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return -errno;
 	struct stat st;
-	int err = fstat(fd, &st) ? -errno : 0;
-	if (!err && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && has_record(fd)) {
+	bool recorded;
+	int fd = open_object(fs, dirfd, name, &st, &recorded), err = 0;
+	if (fd < 0)
+		return fd;
+	if (recorded) {
 		ovl_override_at(fs, fd, "", &st);
 		st.st_mode = (st.st_mode & S_IFMT) | (mode & 07777);
 		err = record_fd(fd, &st);
