@@ -70,6 +70,7 @@ static int64_t do_get(struct req *r, enum xa_form form)
 	    (copy = unlinked_copy(r)) >= 0) {
 		n = ovl_getxattr_fd(r->sup->fs, cred, copy, name, size ? value : NULL, size);
 		close(copy);
+		err = 0;
 	} else if (err) {
 		return err;
 	} else {
@@ -99,6 +100,7 @@ static int64_t do_list(struct req *r, enum xa_form form)
 	    (copy = unlinked_copy(r)) >= 0) {
 		n = ovl_listxattr_fd(r->sup->fs, cred, copy, size ? list : NULL, size);
 		close(copy);
+		err = 0;
 	} else if (err) {
 		return err;
 	} else {
