@@ -65,7 +65,7 @@ run_pass() { # NAME BUILD-DIR CMAKE-ARGS...
 			# (the root pass's scenarios: the rootless pass's say rootless/diff/)
 			doc=$(grep -cE '^DIFFERENT \(documented.*: diff/[^ ]+$' "$dir/Testing/Temporary/LastTest.log" 2>/dev/null || true)
 			doc=${doc:-0}
-			counts+="diff: $((p - doc)) identical, $((f + doc)) different ($doc documented in README), $s skipped"
+			counts+="diff: $((p - doc)) identical, $((f + doc)) different ($doc documented in README), $s skipped; "
 		else
 			counts+="$kind: $p passed, $f failed, $s skipped; "
 		fi
