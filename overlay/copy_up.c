@@ -38,20 +38,9 @@ static int set_meta_fd(struct ovl_fs *fs, int fd, const struct ovl_xnode *src,
 	struct ovl_xnode dst;
 	struct timespec ts[2] = { st->st_atim, st->st_mtim };
 	ovl_xnode_init(&dst, fd, false);
-	if (fchown(fd, st->st_uid, st->st_gid)) {
-		/* EINVAL: an owner the host takes from no one here (a run by a
-		 * user): kept in a record with the mode (override.c) */
-		if (errno != EINVAL || !fs->override_stat)
-			return -errno;
-		if (fchmod(fd, st->st_mode & 07777))
-			return -errno;
-		int err = ovl_override_chown_at(fs, fd, "", st->st_uid, st->st_gid);
-		if (err)
-			return err;
-	}
-	if (fchmod(fd, st->st_mode & 07777))
-		return -errno;
-	int err = ovl_copy_xattrs(fs, src, &dst);
+	int err = ovl_chown_chmod_fd(fs, fd, st->st_uid, st->st_gid, st->st_mode);
+	if (!err)
+		err = ovl_copy_xattrs(fs, src, &dst);
 	if (!err)
 		err = ovl_set_origin(fs, src, &dst);
 	if (!err && futimens(fd, ts))

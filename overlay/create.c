@@ -38,17 +38,11 @@ int ovl_create_prepare(struct ovl_fs *fs, const struct ovl_cred *cred, struct ov
 
 static int chown_chmod_fd(const struct ovl_fs *fs, int fd, const struct ovl_new *n)
 {
-	/* chown before chmod: chown clears set-id bits. */
-	if ((n->uid || n->gid) && fchown(fd, n->uid, n->gid)) {
-		/* (an id the host refuses, e.g. a set-gid dir's recorded group:
-		 * in the record, with the mode) */
-		if (errno != EINVAL || !fs->override_stat)
-			return -errno;
-		if (fchmod(fd, n->mode & 07777))
-			return -errno;
-		return ovl_override_chown_at(fs, fd, "", n->uid, n->gid);
-	}
-	return fchmod(fd, n->mode & 07777) ? -errno : 0;
+	/* (the supervisor's own 0:0 needs no chown; an id the host refuses,
+	 * a set-gid dir's recorded group, goes in a record) */
+	if (!n->uid && !n->gid)
+		return fchmod(fd, n->mode & 07777) ? -errno : 0;
+	return ovl_chown_chmod_fd(fs, fd, n->uid, n->gid, n->mode);
 }
 
 /* A regular file onto a free name: unnamed, then linked in. */

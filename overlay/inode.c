@@ -165,9 +165,7 @@ static int refresh_st(const struct ovl_fs *fs, struct ovl_entry *e)
 	int dirfd = ovl_entry_real_at(e, &name);
 	if (dirfd < 0)
 		return dirfd;
-	if (fstatat(dirfd, name, &e->st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -errno;
-	return ovl_override_at(fs, dirfd, name, &e->st);
+	return ovl_shown_lstat(fs, dirfd, name, &e->st);
 }
 
 static int upper_chmod(const struct ovl_fs *fs, struct ovl_entry *e, mode_t mode)

@@ -476,6 +476,12 @@ ssize_t ovl_xattr_get_at(int dirfd, const char *name, const char *xattr, void *b
  * ovl_override_chmod_at keeps a record's mode with the file's;
  * ovl_override_node_at makes name an empty file recorded as the node. */
 int ovl_override_at(const struct ovl_fs *fs, int dirfd, const char *name, struct stat *st);
+/* The lstat of (dirfd, name; "" for dirfd) as the overlay shows it: with
+ * its record applied.  0 or -errno. */
+int ovl_shown_lstat(const struct ovl_fs *fs, int dirfd, const char *name, struct stat *st);
+/* chown then chmod of fd (chown clears set-id bits), the owner in a record
+ * when the host refuses its ids. */
+int ovl_chown_chmod_fd(const struct ovl_fs *fs, int fd, uid_t uid, gid_t gid, mode_t mode);
 int ovl_override_chown_at(const struct ovl_fs *fs, int dirfd, const char *name, uid_t uid,
 			  gid_t gid);
 int ovl_override_chmod_at(const struct ovl_fs *fs, int dirfd, const char *name, mode_t mode);

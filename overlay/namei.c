@@ -730,8 +730,7 @@ static int lookup_cached(struct walk *w, const char *canon, const char *name, bo
 		return 0;
 	}
 	int fd = dir_fd_of_layer(&w->cur, hit.layer);
-	if (fd < 0 || fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW) ||
-	    ovl_override_at(w->fs, fd, name, st) || (st->st_mode & S_IFMT) != hit.type) {
+	if (fd < 0 || ovl_shown_lstat(w->fs, fd, name, st) || (st->st_mode & S_IFMT) != hit.type) {
 		*have_target = false;
 		return 1;               /* looked up afresh, which replaces the entry */
 	}

@@ -34,10 +34,9 @@ int ovl_layer_lstat(const struct ovl_fs *fs, int layer, int dirfd, const char *n
 	bool o = oci(fs, layer);
 	if (o && ovl_oci_marker(name))
 		return -ENOENT;
-	if (!fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW))
-		return ovl_override_at(fs, dirfd, name, st);
-	if (errno != ENOENT || !o)
-		return -errno;
+	int err = ovl_shown_lstat(fs, dirfd, name, st);
+	if (err != -ENOENT || !o)
+		return err;
 	char wh[NAME_MAX + sizeof(OVL_OCI_WHITEOUT)];
 	if (snprintf(wh, sizeof(wh), OVL_OCI_WHITEOUT "%s", name) >= (int)sizeof(wh))
 		return -ENOENT;         /* (no marker can be that long) */

@@ -114,6 +114,23 @@ int ovl_override_format(const struct stat *st, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
 }
 
+int ovl_shown_lstat(const struct ovl_fs *fs, int dirfd, const char *name, struct stat *st)
+{
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH)))
+		return -errno;
+	return ovl_override_at(fs, dirfd, name, st);
+}
+
+int ovl_chown_chmod_fd(const struct ovl_fs *fs, int fd, uid_t uid, gid_t gid, mode_t mode)
+{
+	if (!fchown(fd, uid, gid))
+		return fchmod(fd, mode & 07777) ? -errno : 0;
+	/* EINVAL: an id the host takes from no one here (a run by a user) */
+	if (errno != EINVAL || !fs->override_stat || fchmod(fd, mode & 07777))
+		return -errno;
+	return ovl_override_chown_at(fs, fd, "", uid, gid);   /* (with the mode) */
+}
+
 /* Write the record of st's owner, mode and type on fd. */
 static int record_fd(int fd, const struct stat *st)
 {

@@ -64,9 +64,7 @@ static int parent_stat(const struct ovl_fs *fs, const struct ovl_entry *e, struc
 {
 	if (e->parent.n == 0)
 		return -ENOENT;
-	if (fstat(e->parent.fd[0], st))
-		return -errno;
-	return ovl_override_at(fs, e->parent.fd[0], "", st);
+	return ovl_shown_lstat(fs, e->parent.fd[0], "", st);
 }
 
 int ovl_may_create(const struct ovl_fs *fs, const struct ovl_cred *cred, const struct ovl_entry *e)

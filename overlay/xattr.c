@@ -283,9 +283,7 @@ ssize_t ovl_getxattr(struct ovl_fs *fs, const struct ovl_cred *cred, const struc
 static int fd_target(struct ovl_fs *fs, int fd, struct xtarget *t, struct stat *st)
 {
 	*t = (struct xtarget){ .dirfd = fd, .name = "", .opath = -1 };
-	if (fstat(fd, st))
-		return -errno;
-	return ovl_override_at(fs, fd, "", st);
+	return ovl_shown_lstat(fs, fd, "", st);
 }
 
 ssize_t ovl_getxattr_fd(struct ovl_fs *fs, const struct ovl_cred *cred, int fd, const char *name,
