@@ -78,10 +78,15 @@ void ovl_origin_free(struct ovl_fs *fs)
 
 /* ---- no_fh: the copies of this run (origin_lock) ---- */
 
+/* An inode's hash, for the copies and the origin slots alike. */
+static uint64_t inode_hash(dev_t dev, ino_t ino)
+{
+	return ((uint64_t)ino ^ ((uint64_t)dev << 40)) * 0x9e3779b97f4a7c15ULL;
+}
+
 static size_t copy_hash(const struct ovl_fs *fs, dev_t dev, ino_t ino)
 {
-	uint64_t h = ((uint64_t)ino ^ ((uint64_t)dev << 40)) * 0x9e3779b97f4a7c15ULL;
-	return (size_t)(h >> 20) & (fs->ccopies - 1);
+	return (size_t)(inode_hash(dev, ino) >> 20) & (fs->ccopies - 1);
 }
 
 /* Its record, or where it goes (a free one: uino 0). */
@@ -200,6 +205,9 @@ int ovl_set_origin(struct ovl_fs *fs, const struct ovl_xnode *src, const struct 
 	return err == -EOPNOTSUPP ? 0 : err;
 }
 
+static ssize_t read_at(const char *xa, int parent, const char *name, dev_t dev, ino_t ino,
+		       void *buf, size_t n);
+
 int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd)
 {
 	struct stat st;
@@ -229,14 +237,8 @@ int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd)
 			return ldev == st.st_dev && lino == st.st_ino;
 		/* (only a copy: its origin record, empty, says it is one; a file
 		 * made anew under the name is not the fd's) */
-		int ufd = ovl_open_real(fs, e, O_PATH);
-		if (ufd < 0)
-			return ufd;
-		struct ovl_xnode ux;
-		ovl_xnode_init(&ux, ufd, true);
-		ssize_t rec = ovl_xnode_get(&ux, fs->xa_origin, NULL, 0);
-		close(ufd);
-		if (rec < 0)
+		if (read_at(fs->xa_origin, e->parent.fd[0], e->name, e->st.st_dev, e->st.st_ino,
+			    NULL, 0) < 0)
 			return 0;
 		struct stat ls;
 		for (int i = 0; i < e->parent.n; i++)
@@ -315,8 +317,7 @@ static bool origin_decode(struct ovl_fs *fs, const unsigned char *fb, ssize_t le
 
 static struct ovl_origin_slot *slot_of(struct ovl_fs *fs, dev_t dev, ino_t ino)
 {
-	uint64_t h = ((uint64_t)ino ^ ((uint64_t)dev << 40)) * 0x9e3779b97f4a7c15ULL;
-	return &fs->origins[h >> 52 & (ORIGIN_SLOTS - 1)];
+	return &fs->origins[inode_hash(dev, ino) >> 52 & (ORIGIN_SLOTS - 1)];
 }
 
 /* Also the removals generation as of the lookup (see cache_put). */

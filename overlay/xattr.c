@@ -58,18 +58,17 @@ bool ovl_xattr_is_private(const struct ovl_fs *fs, const char *name)
 	return is_own(fs, name) && !is_escaped(fs, name);
 }
 
-bool ovl_xattr_reserved(const struct ovl_fs *fs, const char *name)
-{
-	return is_own(fs, name) ||
-	       (fs->override_stat && !strcmp(name, OVL_OVERRIDE_XATTR));
-}
-
 /* The owner records (override.c): the command never sees nor sets them
  * (a name as the caller gives it and as it is on the object: it is not
  * in the overlay's own name space), while copy-up copies them. */
 static bool is_record(const struct ovl_fs *fs, const char *name)
 {
 	return fs->override_stat && !strcmp(name, OVL_OVERRIDE_XATTR);
+}
+
+bool ovl_xattr_reserved(const struct ovl_fs *fs, const char *name)
+{
+	return is_own(fs, name) || is_record(fs, name);
 }
 
 /* The name on the real object for a caller's name (real: XATTR_NAME_MAX
