@@ -124,11 +124,17 @@ userns_map_args() {
 # of a test makes and reads its layers there, so that owners read as they
 # do inside; otherwise (or there already) CMD itself.
 as_ns_root() {
+	local pre
+	read -ra pre < <(ns_root_prefix)
+	"${pre[@]}" "$@"
+}
+# ns_root_prefix: as_ns_root's words before CMD (none outside the rootless
+# pass), for a test that hands a command line to another process.
+ns_root_prefix() {
 	if [[ $OVLRUN_ROOTLESS == 1 && $(id -u) -ne 0 ]]; then
-		# shellcheck disable=SC2046 # the options are words
-		unshare $(userns_map_args) -m -- "$@"
+		echo "unshare $(userns_map_args) -m --"
 	else
-		"$@"
+		echo
 	fi
 }
 

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: its control run (plain unshare/chroot) is root's
 # Issue 7, point 7: the sandbox cannot exhaust host memory through its
 # memory-backed mounts.  /dev/shm is a tmpfs of --shm-size (64 MiB by
 # default): root in a plain chroot with the host's /dev/shm fills what the
@@ -11,8 +10,9 @@ L=$(new_lower)
 snapshot_lower "$L"
 
 fill='dd if=/dev/zero of=/dev/shm/fill bs=1M count=80 2>/dev/null; echo "status $?"; du -m /dev/shm/fill | cut -f1; rm -f /dev/shm/fill'
-# Without the sandbox: 80 MiB land in the host's /dev/shm.
-OUT=$(unshare -m sh -c "mount --rbind /dev '$L/dev' && chroot '$L' /bin/sh -c '$fill'")
+# Without the sandbox: 80 MiB land in the host's /dev/shm (in the rootless
+# pass the same user's chroot, as root of its own user namespace).
+OUT=$(as_ns_root unshare -m sh -c "mount --rbind /dev '$L/dev' && chroot '$L' /bin/sh -c '$fill'")
 assert_stdout "status 0
 80"
 sh_ovl "$L" "" "df -k /dev/shm | sed 1d | tr -s ' ' | cut -d' ' -f2; $fill"

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: its control run (plain unshare/chroot) is root's
 # Issue 7, point 5: the host's network stays out of reach.  Root in a plain
 # chroot connects to host loopback services and abstract AF_UNIX sockets and
 # lists the host's sockets in /proc/net; inside ovlrun (default --net=none:
@@ -26,8 +25,9 @@ read -r ready < "$T/abs.out"
 [[ $ready == ready ]] || fatal "abstract listener: $ready"
 porthex=$(printf '%04X' "$port")
 
-# A plain chroot (host network, the host's /proc) reaches them all.
-OUT=$(unshare -m sh -c "mount --bind /proc '$L/proc' && chroot '$L' /bin/sh -c '
+# A plain chroot (host network, the host's /proc) reaches them all; in the
+# rootless pass the same user's, as root of its own user namespace.
+OUT=$(as_ns_root unshare -m sh -c "mount --rbind /proc '$L/proc' && chroot '$L' /bin/sh -c '
 	boundprobe connect-tcp $port; boundprobe connect-abstract $name
 	grep -c \":$porthex .* 0A \" /proc/net/tcp'")
 assert_stdout "connect-tcp: ok
@@ -63,7 +63,7 @@ exec {unix_hold}> "$T/unix.in"
 read -r ready < "$T/unix.out"
 [[ $ready == ready ]] || fatal "unix listener: $ready"
 snapshot_lower "$S"
-OUT=$(chroot "$S" /bin/boundprobe connect-unix /run/host.sock) || true
+OUT=$(as_ns_root chroot "$S" /bin/boundprobe connect-unix /run/host.sock) || true
 assert_stdout "connect-unix: ok"
 if [[ -x $KOVLRUN ]] && grep -qw overlay /proc/filesystems; then
 	OUT=$("$KOVLRUN" --lower="$S" --upper="$T/ku" -- /bin/boundprobe connect-unix /run/host.sock) || true

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: its control run (plain unshare/chroot) is root's
 # Issue 7 point 9: overlapping layers.  A lower that is, or lies inside, the
 # upper or the work dir is a lower the command rewrites: its writes land in
 # the upper, and ovlrun clears and fills its work dir.  The kernel's
@@ -13,12 +12,17 @@ ovl_init
 [[ $(basename "$OVLRUN") != kovlrun ]] || skip "ovlrun's refusals are the subject"
 require_kernel_overlay
 bb=bin/busybox
+# The control runs (without ovlrun) are root's; in the rootless pass the
+# same user's, as root of its own user namespace, where the kernel's
+# overlayfs takes the unprivileged format.
+uxattr=
+[[ $OVLRUN_ROOTLESS != 1 ]] || uxattr=,userxattr
 
 # Without the check, the attack works: a writable layer holding the lower
 # lets the command rewrite it (plain chroot into the would-be upper)...
 mkdir "$T/demo"
 new_lower "$T/demo/img" > /dev/null
-chroot "$T/demo" /img/$bb sh -c 'echo pwned > /img/etc/hostname'
+as_ns_root chroot "$T/demo" /img/$bb sh -c 'echo pwned > /img/etc/hostname'
 assert_file_content "$T/demo/img/etc/hostname" "pwned"
 # ...and ovlrun empties its work dir before use (a lower there would go).
 mkdir "$T/demo-u" "$T/demo-w"
@@ -40,11 +44,13 @@ ln -s u/img "$T/link-to-lower"
 # The kernel refuses these mounts (on a scratch tree of the same shape: it
 # makes WORK/work before it checks, so it would change a lower there).
 K=$T/kx
-mkdir -p "$K/u/img" "$K/w/img" "$K/l"
+mkdir -p "$K/u/img" "$K/w/img" "$K/l" "$K/u2" "$K/w2"
 ln -s u/img "$K/link"
+as_ns_root unshare -m mount -t overlay overlay -o "lowerdir=$K/l,upperdir=$K/u2,workdir=$K/w2$uxattr" "$T/m" ||
+	fail "the kernel did not mount separate layers (probe broken)"
 for k in "u/img u w" "l l w" "w/img u w" "l u l" "link u w" "u/img/.. u w"; do
 	read -r kl ku kw <<< "$k"
-	if unshare -m mount -t overlay overlay -o "lowerdir=$K/$kl,upperdir=$K/$ku,workdir=$K/$kw" \
+	if as_ns_root unshare -m mount -t overlay overlay -o "lowerdir=$K/$kl,upperdir=$K/$ku,workdir=$K/$kw$uxattr" \
 		"$T/m" 2> /dev/null; then
 		fail "the kernel mounted lowerdir=$kl upperdir=$ku workdir=$kw"
 	fi
@@ -77,10 +83,10 @@ assert_missing "$T/.u.ovlrun-work"
 # Through a bind mount of a dir inside the upper: no ".." leads from the
 # lower into the upper, but the kernel (walking dentries) and ovlrun see it.
 STATUS=0
-OUT=$(unshare -m --propagation private sh -c 'mount --bind "$1/img" "$2" || exit 1
-	mount -t overlay overlay -o "lowerdir=$2,upperdir=$1,workdir=$3" "$4" 2> /dev/null &&
+OUT=$(as_ns_root unshare -m --propagation private sh -c 'mount --bind "$1/img" "$2" || exit 1
+	mount -t overlay overlay -o "lowerdir=$2,upperdir=$1,workdir=$3$6" "$4" 2> /dev/null &&
 		echo kernel-mounted
-	"$5" --lower="$2" --upper="$1" --work="$3" -- /bin/true' - "$U" "$T/m" "$W" "$T/k" "$OVLRUN" \
+	"$5" --lower="$2" --upper="$1" --work="$3" -- /bin/true' - "$U" "$T/m" "$W" "$T/k" "$OVLRUN" "$uxattr" \
 	2> "$T/bind.err" < /dev/null) || STATUS=$?
 assert_status 125
 assert_stdout ""
@@ -106,13 +112,20 @@ assert_missing "$T/lw/u"
 
 # Lowers on kernel interfaces: without the check a /dev lower hands the
 # command the host's devices (here: the host's kernel log, as root)...
+# (A user's overlayfs refuses the host's /dev as a lower outright, "failed
+# to clone lowerpath": the mount is the host namespace's; pinned.)
 STATUS=0
-OUT=$(unshare -m sh -c 'mount -t overlay overlay -o "lowerdir=/dev:$1" "$2" &&
+OUT=$(as_ns_root unshare -m sh -c 'mount -t overlay overlay -o "lowerdir=/dev:$1$3" "$2" 2> /dev/null || exit 32
 	stat -c "%F %t:%T" "$2/kmsg" && dd if="$2/kmsg" bs=8192 count=1 iflag=nonblock 2> /dev/null |
-	grep -c .' - "$L" "$T/m" < /dev/null 2>&1) || STATUS=$?
-assert_status 0
-assert_stdout "character special file 1:b
+	grep -c .' - "$L" "$T/m" "$uxattr" < /dev/null 2>&1) || STATUS=$?
+if [[ $OVLRUN_ROOTLESS == 1 ]]; then
+	assert_status 32
+	assert_stdout ""
+else
+	assert_status 0
+	assert_stdout "character special file 1:b
 1"
+fi
 # ...ovlrun refuses every such lower.
 cgroup=$(findmnt -rn -t cgroup2,cgroup -o TARGET | head -n1)
 for v in /proc /proc/sys /sys ${cgroup:+"$cgroup"} /dev /dev/pts; do

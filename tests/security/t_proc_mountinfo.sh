@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: its control run (plain unshare/chroot) is root's
 # Issue 7, point 6 (mountinfo): the command's mount table names no host
 # path.  The kernel's /proc/<pid>/mountinfo gives, as each mount's root, its
 # path inside its filesystem: for the binds of layer files (executables,
@@ -19,9 +18,10 @@ mkdir "$src"
 echo bound > "$src/f"
 echo one-file > "$T/bind-file"
 
-# From a plain chroot, a bind mount's root field is its host path.
+# From a plain chroot, a bind mount's root field is its host path (in the
+# rootless pass the same user's, as root of its own user namespace).
 mkdir -p "$C/mnt"
-OUT=$(timeout 60 unshare -m -p -f --propagation private sh -c "mount --bind '$src' '$C/mnt' &&
+OUT=$(as_ns_root timeout 60 unshare -m -p -f --propagation private sh -c "mount --bind '$src' '$C/mnt' &&
 	mount -t proc proc '$C/proc' && exec chroot '$C' cat /proc/self/mountinfo" 2>&1) || true
 [[ $OUT == *" $src /mnt "* ]] || fail "a plain chroot's mountinfo does not show the bind's host path (probe broken): $OUT"
 
@@ -58,9 +58,11 @@ grep -q ' /mnt/f /mnt/f ro,' "$T/tables" || fail "the read-only bind's line lost
 # files carry that overlayfs' options, lowerdir=... and the others, host
 # paths.  The host's own table shows them (probe); the command's does not.
 O=$T/ovl
+uxattr=   # (a user's mount: the unprivileged format)
+[[ $OVLRUN_ROOTLESS != 1 ]] || uxattr=,userxattr
 mkdir -p "$O/u" "$O/w" "$O/m"
-OUT=$(timeout -k 10 "$OVLRUN_TIMEOUT" unshare -m --propagation private sh -c "
-	mount -t overlay layerfs -o lowerdir='$L',upperdir='$O/u',workdir='$O/w' '$O/m' &&
+OUT=$(as_ns_root timeout -k 10 "$OVLRUN_TIMEOUT" unshare -m --propagation private sh -c "
+	mount -t overlay layerfs -o lowerdir='$L',upperdir='$O/u',workdir='$O/w'$uxattr '$O/m' &&
 	grep -c 'lowerdir=$L' /proc/self/mountinfo &&
 	'$OVLRUN' --lower='$O/m' --upper='$T/u2' -- /bin/sh -c 'cat /proc/self/mountinfo /proc/mounts'" 2>&1) ||
 	fail "the run on a layer on overlayfs failed: $OUT"

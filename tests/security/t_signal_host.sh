@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: its control run (plain unshare/chroot) is root's
 # Issue 7, points 1 and 2: nothing inside can signal or renice the host
 # processes around ovlrun.  A host "victim" shares the process group and
 # session that ovlrun is started from; the command attacks its own process
 # group (kill(0, ...), setpriority(PRIO_PGRP, 0, ...)) and its session's
-# autogroup.  Each attack is first shown working from a plain chroot.
+# autogroup.  Each attack is first shown working from a plain chroot.  In
+# the rootless pass everything is the test user's: the victim runs as it,
+# the plain chroot is made as root of its own user namespace, and the
+# sandbox's uid 0 is the user (an id of its ranges cannot signal the user's
+# victim from a chroot either, so only 0 is tried).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init
 L=$(new_lower)
@@ -26,13 +29,15 @@ nice_of() { awk '{print $19}' "/proc/$1/stat"; }
 # experiment AS-UID ATTACKER...: in a new session (so that the test itself
 # is never the target), start a victim, then the attacker in the victim's
 # process group and session; prints the victim's pid (a sleeping host
-# process; the test kills it).
+# process; the test kills it).  (The rootless pass: the victim is the user.)
 experiment() {
 	local uid=$1; shift
 	setsid -w bash -c '
 		uid=$1; shift
+		as=(setpriv --reuid="$uid" --regid="$uid" --clear-groups)
+		[[ $(id -u) -eq 0 ]] || as=()
 		# the victim reports its pid once it runs as uid: only then attack
-		exec 4< <(exec setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+		exec 4< <(exec "${as[@]}" \
 			sh -c "echo \$\$; exec sleep 1000 > /dev/null 2>&1")
 		read -r victim <&4
 		echo "$victim" > "'"$T"'/victim"
@@ -41,11 +46,14 @@ experiment() {
 	cat "$T/victim"
 }
 
-for uid in 0 1000; do
+read -ra nsroot < <(ns_root_prefix)
+uids=(0 1000)
+[[ $OVLRUN_ROOTLESS != 1 ]] || uids=(0)
+for uid in "${uids[@]}"; do
 	as=(); [[ $uid == 0 ]] || as=(--uid=1000 --gid=1000)
 
 	# kill(0, SIGKILL): from a plain chroot it kills the whole group.
-	v=$(experiment "$uid" chroot --userspec="$uid:$uid" "$L" /bin/boundprobe kill0 9)
+	v=$(experiment "$uid" "${nsroot[@]}" chroot --userspec="$uid:$uid" "$L" /bin/boundprobe kill0 9)
 	killed "$v" || fail "uid $uid: kill(0) from a plain chroot did not kill the victim (probe broken)"
 	kill -9 "$v" 2>/dev/null || true
 
@@ -62,7 +70,7 @@ for uid in 0 1000; do
 	kill -9 "$v" 2>/dev/null || true
 
 	# setpriority(PRIO_PGRP, 0, 19) renices the group from a plain chroot...
-	v=$(experiment "$uid" chroot --userspec="$uid:$uid" "$L" /bin/boundprobe renice-pgrp 19)
+	v=$(experiment "$uid" "${nsroot[@]}" chroot --userspec="$uid:$uid" "$L" /bin/boundprobe renice-pgrp 19)
 	assert_eq 19 "$(nice_of "$v")" "uid $uid: nice of the victim after a renice from a plain chroot (probe)"
 	kill -9 "$v"
 	# ...and only the sandbox's own group inside ovlrun.
@@ -80,7 +88,7 @@ sh_ovl "$L" "" 'cat /proc/self/stat | cut -d" " -f5,6; cat /proc/1/stat | cut -d
 # Point 2: /proc/*/autogroup.  From a chroot with the host's /proc, root
 # renices the autogroup of its session: every process of it.
 if [[ -e /proc/self/autogroup ]]; then
-	v=$(experiment 0 unshare -m sh -c "mount --bind /proc '$L/proc' && chroot '$L' /bin/boundprobe autogroup 19")
+	v=$(experiment 0 "${nsroot[@]}" unshare -m sh -c "mount --rbind /proc '$L/proc' && chroot '$L' /bin/boundprobe autogroup 19")
 	[[ $(cat "/proc/$v/autogroup") == *"nice 19" ]] || fail "autogroup renice from a plain chroot did not work (probe): $(cat "/proc/$v/autogroup")"
 	kill -9 "$v"
 	v=$(experiment 0 "$OVLRUN" --lower="$L" -- /bin/sh -c '/bin/boundprobe autogroup 19; cat /proc/self/autogroup')
