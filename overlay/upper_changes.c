@@ -166,9 +166,13 @@ static int walk_dir(struct uwalk *u, int ufd, const char *path, const char *lowe
 static int upper_entry(struct uwalk *u, int ufd, const char *name, const char *path,
 		       const char *lower, bool added)
 {
-	struct stat st;
+	struct stat st, shown;
 	if (fstatat(ufd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? 0 : -errno;
+	shown = st;
+	int err = ovl_override_at(u->fs, ufd, name, &shown);
+	if (err)
+		return err;
 	if (ovl_is_hidden(u->fs, &st))
 		return 0;
 	if (ovl_is_whiteout(&st)) {
@@ -176,7 +180,8 @@ static int upper_entry(struct uwalk *u, int ufd, const char *name, const char *p
 			return 0;       /* hides a name of what a moved dir brings */
 		int has = u->lowers_known ? in_lowers(u, path, NULL) : 1;
 		return has <= 0 ? has : u->fn(u->ctx, &(struct ovl_upper_item){ .path = path, .kind = 'D',
-							.st = &st, .dirfd = ufd, .name = name });
+							.st = &st, .shown = &st, .dirfd = ufd,
+							.name = name });
 	}
 	bool was = false;
 	if (!added) {
@@ -186,8 +191,8 @@ static int upper_entry(struct uwalk *u, int ufd, const char *name, const char *p
 			return has;
 		was = has;
 	}
-	struct ovl_upper_item it = { .path = path, .kind = was ? 'C' : 'A', .st = &st, .dirfd = ufd,
-				     .name = name };
+	struct ovl_upper_item it = { .path = path, .kind = was ? 'C' : 'A', .st = &st, .shown = &shown,
+				     .dirfd = ufd, .name = name };
 	if (!S_ISDIR(st.st_mode))
 		return u->fn(u->ctx, &it);
 	int dfd = openat(ufd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -195,7 +200,7 @@ static int upper_entry(struct uwalk *u, int ufd, const char *name, const char *p
 		return -errno;
 	bool opaque;
 	char redirect[PATH_MAX], *src = malloc(OVL_PATH_MAX);
-	int err = src ? ovl_dir_marks(u->fs, dfd, &opaque, redirect) : -ENOMEM;
+	err = src ? ovl_dir_marks(u->fs, dfd, &opaque, redirect) : -ENOMEM;
 	if (!err && redirect[0])
 		err = redirect_source(redirect, added ? lower : path, src);
 	if (!err) {
@@ -238,9 +243,15 @@ static int lower_entry(struct uwalk *u, const char *path, const char *lower)
 	if (has <= 0)
 		return has;
 	const char *name;
+	struct stat st;
 	int dirfd = ovl_entry_real_at(&e, &name);
-	int err = dirfd < 0 ? dirfd : u->fn(u->ctx, &(struct ovl_upper_item){ .path = path, .kind = 'A',
-							.st = &e.st, .dirfd = dirfd, .name = name });
+	/* (the entry's stat is as shown; st is the real one's) */
+	int err = dirfd < 0 ? dirfd
+		  : fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH))
+		  ? -errno
+		  : u->fn(u->ctx, &(struct ovl_upper_item){ .path = path, .kind = 'A', .st = &st,
+							   .shown = &e.st, .dirfd = dirfd,
+							   .name = name });
 	if (!err && e.type == S_IFDIR)
 		err = walk_dir(u, -1, path, lower, true);
 	ovl_entry_release(&e);

@@ -124,7 +124,7 @@ static bool map_ranges(uid_t uid, gid_t gid, unsigned long *count)
 	return true;
 }
 
-void rootless_enter(struct sup *s)
+unsigned long rootless_userns(void)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
@@ -144,6 +144,11 @@ void rootless_enter(struct sup *s)
 		snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
 		proc_write("gid_map", map);
 	}
+	return count;
+}
+
+void rootless_enter(struct sup *s)
+{
+	s->mapped_ids = rootless_userns();
 	s->rootless = true;
-	s->mapped_ids = count;
 }

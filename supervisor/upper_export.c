@@ -4,7 +4,9 @@
  * (PAX headers: long names, xattrs) of the added and changed entries with
  * their metadata; a deleted name is an empty ".wh.NAME" beside it, an
  * opaque dir (one that hides the lowers', a moved one too) carries
- * ".wh..wh..opq".  The overlay's own xattrs stay out.  A dir moved with a
+ * ".wh..wh..opq".  The overlay's own xattrs stay out; an owner record (a
+ * rootless upper's) is the entry's owner, mode and type, as a rootless
+ * store exports its layers.  A dir moved with a
  * redirect has no place in that format: it goes out whole, which needs the
  * lowers (--lower).
  */
@@ -26,6 +28,7 @@ struct exporter {
 	struct upper_link *links;       /* files with several names: their first written */
 	const char *upper;
 	const char *private;            /* the overlay's xattr prefix */
+	bool records;                   /* owner records are the overlay's (a rootless upper) */
 };
 
 /* The tar name of overlay path p (relative, no leading "/"). */
@@ -62,9 +65,17 @@ static int marker(struct exporter *x, const char *dir, const char *name, const s
 	return err;
 }
 
+struct xattr_sink {
+	struct archive_entry *e;
+	bool records;
+};
+
 static int add_xattr(void *ctx, const char *name, const void *value, size_t size)
 {
-	archive_entry_xattr_add_entry(ctx, name, value, size);
+	struct xattr_sink *k = ctx;
+	/* (a record went into the header) */
+	if (!k->records || strcmp(name, OVL_OVERRIDE_XATTR))
+		archive_entry_xattr_add_entry(k->e, name, value, size);
 	return 0;
 }
 
@@ -91,7 +102,7 @@ static int copy_data(struct exporter *x, int dirfd, const char *name, const char
 
 static int entry(struct exporter *x, const struct ovl_upper_item *it)
 {
-	const struct stat *st = it->st;
+	const struct stat *st = it->shown;
 	if (S_ISSOCK(st->st_mode))
 		return 0;               /* a tar holds no socket */
 	struct archive_entry *e = archive_entry_new();
@@ -117,7 +128,8 @@ static int entry(struct exporter *x, const struct ovl_upper_item *it)
 	if (!S_ISREG(st->st_mode))
 		archive_entry_set_size(e, 0);
 	if (!err)
-		err = upper_xattrs(x->private, it->dirfd, it->name, add_xattr, e);
+		err = upper_xattrs(x->private, it->dirfd, it->name, add_xattr,
+				   &(struct xattr_sink){ e, x->records });
 	if (!err && archive_write_header(x->a, e) != ARCHIVE_OK)
 		err = fail(x, "writing", it->path);
 	if (!err && !first && S_ISREG(st->st_mode))
@@ -176,7 +188,7 @@ int upper_export(struct upper_view *v)
 		return -EINVAL;
 	}
 	struct exporter x = { .a = archive_write_new(), .upper = v->upper,
-			      .private = v->xattr_prefix };
+			      .private = v->xattr_prefix, .records = v->records };
 	/* xattrs as SCHILY.xattr records, which GNU tar and Go's archive/tar
 	 * (docker, podman) read */
 	if (!x.a || archive_write_set_format_pax_restricted(x.a) != ARCHIVE_OK ||

@@ -124,6 +124,7 @@ static int view_open(struct upper_view *v)
 	cfg.nlower = v->nlower;
 	cfg.lower_oci = v->lower_oci;
 	cfg.xattr_prefix = v->xattr_prefix;
+	cfg.override_stat = v->records;
 	struct stat st;
 	cfg.dir_dev = fstat(v->upper_fd, &st) ? 0 : st.st_dev;
 	int err = ovl_fs_new(&cfg, &v->fs);
@@ -212,6 +213,12 @@ int upper_tool_main(int argc, char **argv)
 		fprintf(stderr, "ovlrun commit: --lower=DIR names the one dir to apply the changes to\n");
 		return 1;
 	}
+	/* A rootless upper: its owners are what a run shows, records too.
+	 * Read by the user, through the namespaces a run has (ids as inside:
+	 * the export's owners, the commit's chown). */
+	v.records = !strcmp(v.xattr_prefix, "user.overlay.");
+	if (geteuid() != 0)
+		(void)rootless_userns();
 	int err = view_open(&v);
 	if (!err)
 		err = !strcmp(tool, "diff") ? upper_diff(&v, stat_only)

@@ -21,6 +21,7 @@ struct upper_view {
 	bool lower_oci;                 /* --lower-format=oci */
 	const char *xattr_prefix;       /* the upper's: "trusted.overlay.", or "user.overlay."
 					 * (--userxattr, or run by a user: a rootless upper) */
+	bool records;                   /* a rootless upper: owner records are the overlay's */
 	int nlower;
 	char *lower[OVL_MAX_LOWER];
 	char placeholder[64];           /* the empty dir made without lowers, "" if none */

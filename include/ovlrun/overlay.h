@@ -450,6 +450,8 @@ struct ovl_upper_item {
 	char kind;                      /* 'A' added, 'C' changed, 'D' deleted */
 	const struct stat *st;          /* lstat of the real entry (a whiteout for a
 					 * deleted name; NULL below_opaque) */
+	const struct stat *shown;       /* st as the overlay shows it: its owner record
+					 * applied (cfg override_stat), else st */
 	int dirfd;                      /* the real entry is name in dirfd: the upper's, */
 	const char *name;               /* or a lower's for what a moved dir brings */
 	bool opaque;                    /* a dir that hides the lowers' (a moved dir too:

@@ -24,6 +24,9 @@ int options_parse(int argc, char **argv, struct options *o);
  * namespace it owns; sets sup.rootless (rootless.c).  Exits 125 naming
  * what failed. */
 void rootless_enter(struct sup *s);
+/* Its namespaces alone (the upper tools read a user's upper there, with
+ * the owners a run shows): how many ids past 0 it maps. */
+unsigned long rootless_userns(void);
 /* oci_image.c, for --lower=oci:DIR[:TAG]: the cache checked (with the
  * host's ids: before rootless_enter), then those entries replaced by their
  * images' layers, unpacked into it (after: a user's run unpacks as root of

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: it mounts the kernel's overlayfs itself as root (not through as_ns_root)
 # Copy-up is atomic: SIGKILL of ovlrun at any moment of a copy-up never
 # leaves a partial file under its final name, the upper still mounts with the
 # kernel's overlayfs, and the next ovlrun on it works.
@@ -71,14 +70,17 @@ check_upper() {
 }
 
 # check_kernel WHAT U: mount the upper with the kernel's overlayfs and check
-# the merged view of every file.
+# the merged view of every file (the rootless pass: the user's mount, in
+# its own user namespace, of the unprivileged format).
+kopts=redirect_dir=off
+[[ $OVLRUN_ROOTLESS != 1 ]] || kopts=userxattr
 check_kernel() {
 	local what=$1 u=$2 out st=0
 	mkdir "$T/r/kwork" "$T/r/merged"
-	out=$(unshare -m --propagation private -- sh -c '
-		mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3,redirect_dir=off,index=off,metacopy=off,xino=off" "$4" || exit 1
+	out=$(as_ns_root unshare -m --propagation private -- sh -c '
+		mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3,$6,index=off,metacopy=off,xino=off" "$4" || exit 1
 		cd "$4/data" && find . -printf "%y %P\n" | LC_ALL=C sort && cat d1/small && cmp -s -n "$5" d1/d2/big "$1/data/d1/d2/big" && stat -c %s d1/d2/big
-		' _ "$L" "$u" "$T/r/kwork" "$T/r/merged" "$size" 2>&1) || st=$?
+		' _ "$L" "$u" "$T/r/kwork" "$T/r/merged" "$size" "$kopts" 2>&1) || st=$?
 	local want="d 
 d d1
 d d1/d2

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: its last case binds the upper with unshare -m, which is root's
 # --upper is created if missing; the default work dir is a hidden sibling
 # that is removed at exit; an explicit --work is used and kept.  A work
 # dir left by a run killed with SIGKILL is taken over and removed by the
@@ -85,10 +84,11 @@ assert_status 125
 assert_eq "" "$(ls -A "$T/e/tmp")" "left in TMPDIR by a failed --tmp-upper run"
 rmdir "$T/e/tmp"
 # After the mounts: the upper's path is on a bind mount the upper's mount
-# clone does not hold.
+# clone does not hold.  (The rootless pass: the bind is made as root of the
+# user's own namespace, and ovlrun runs there.)
 mkdir "$T/e/x" "$T/e/bind"
 STATUS=0
-unshare -m --propagation private sh -c 'mount --bind "$1/x" "$1/bind" &&
+as_ns_root unshare -m --propagation private sh -c 'mount --bind "$1/x" "$1/bind" &&
 	exec "$2" --lower="$3" --upper="$1/bind/u" --work="$1/x/w" -- /bin/true' \
 	- "$T/e" "$OVLRUN" "$L" < /dev/null 2> /dev/null || STATUS=$?
 assert_status 125
