@@ -346,7 +346,8 @@ static int copy_up_one(struct ovl_fs *fs, int parent, const char *name, int src_
 	struct stat ust;
 	if (!err && fs->no_fh && !S_ISDIR(st.st_mode) && st.st_nlink == 1 &&
 	    !fstatat(parent, name, &ust, AT_SYMLINK_NOFOLLOW))
-		ovl_origin_remember(fs, ust.st_dev, ust.st_ino, st.st_dev, st.st_ino);
+		ovl_origin_remember(fs, st.st_mode & S_IFMT, ust.st_dev, ust.st_ino, st.st_dev,
+				    st.st_ino);
 	if (!err)
 		ovl_restore_times(parent, &pst);
 	return err;

@@ -129,8 +129,8 @@ struct ovl_fs {
 	uint64_t origin_gen;            /* bumped by each ovl_origin_forget (origin_lock) */
 	/* no_fh: which lower inode each copy of this run came from, exactly
 	 * (no record says it there); open addressing, origin_lock */
-	struct ovl_copy_rec { dev_t udev, ldev; ino_t uino, lino; } *copies;
-	size_t ncopies, ccopies;        /* used (deleted ones too), capacity (a power of 2) */
+	struct ovl_copy_rec { dev_t udev, ldev; ino_t uino, lino; mode_t type; } *copies;
+	size_t ncopies, ccopies;        /* used, capacity (a power of 2) */
 
 	/* handed.c: overlay paths of lower files handed out, by (dev, ino),
 	 * and the renames since; handed_lock guards them (a leaf lock). */
@@ -221,9 +221,10 @@ size_t ovl_origin_record_at(const struct ovl_fs *fs, int dirfd, const char *name
 			    unsigned char *rec);
 /* The upper inode (dev, ino) is going away: its number may come back. */
 void ovl_origin_forget(struct ovl_fs *fs, dev_t dev, ino_t ino);
-/* no_fh: the copy (udev, uino) of this run is of the lower inode (ldev,
+/* no_fh: the copy (udev, uino; of type) of this run is of the lower inode (ldev,
  * lino) (copy_up.c), which ovl_is_origin and the copy's number then tell. */
-void ovl_origin_remember(struct ovl_fs *fs, dev_t udev, ino_t uino, dev_t ldev, ino_t lino);
+void ovl_origin_remember(struct ovl_fs *fs, mode_t type, dev_t udev, ino_t uino, dev_t ldev,
+			 ino_t lino);
 
 /* redirect.c: a dir's marks for the layers below it, read once: opaque
  * (nothing below), or a redirect (where they keep it: a name in the

@@ -14,6 +14,14 @@
  * a leaf lock): an origin never changes once the object shows, so an entry
  * only goes when its inode is freed and its number may come back
  * (ovl_origin_forget, at every removal of an upper non-dir).
+ *
+ * Without file handles (no_fh: a user namespace) the records are empty
+ * and the copies of the run say it (ovl_origin_remember): a copy keeps its
+ * lower number while the run lasts, an fd of it after its last name went
+ * too, as the kernel's inode does while open.  So a copy's entry stays
+ * when its names go; a freed number that comes back is another object's,
+ * which only counts as the copy if it has an (empty) origin record: a copy
+ * made later overwrites the entry, a file made anew has none.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -99,52 +107,57 @@ static struct ovl_copy_rec *copy_slot(struct ovl_fs *fs, dev_t dev, ino_t ino)
 	}
 }
 
-void ovl_origin_remember(struct ovl_fs *fs, dev_t udev, ino_t uino, dev_t ldev, ino_t lino)
+void ovl_origin_remember(struct ovl_fs *fs, mode_t type, dev_t udev, ino_t uino, dev_t ldev,
+			 ino_t lino)
 {
 	pthread_mutex_lock(&fs->origin_lock);
-	/* rehashed at half full (deleted records, lino 0, count till then):
-	 * twice the size when a quarter or more is live, else the same */
+	/* twice the size at half full (an entry per upper inode number a copy
+	 * had in the run: a number that comes back takes its old entry) */
 	if (2 * (fs->ncopies + 1) > fs->ccopies) {
-		size_t oc = fs->ccopies, live = 0;
-		for (size_t i = 0; i < oc; i++)
-			live += fs->copies[i].uino && fs->copies[i].lino;
-		size_t nc = !oc ? 64 : 4 * (live + 1) > oc ? 2 * oc : oc;
+		size_t oc = fs->ccopies, nc = !oc ? 64 : 2 * oc;
 		struct ovl_copy_rec *old = fs->copies, *t = calloc(nc, sizeof(*t));
 		if (t) {
 			fs->copies = t;
 			fs->ccopies = nc;
-			fs->ncopies = 0;
 			for (size_t i = 0; i < oc; i++)
-				if (old[i].uino && old[i].lino) {
+				if (old[i].uino)
 					*copy_slot(fs, old[i].udev, old[i].uino) = old[i];
-					fs->ncopies++;
-				}
 			free(old);
 		}
 	}
 	if (fs->copies && 2 * (fs->ncopies + 1) <= fs->ccopies) {
 		struct ovl_copy_rec *c = copy_slot(fs, udev, uino);
 		fs->ncopies += !c->uino;
-		*c = (struct ovl_copy_rec){ .udev = udev, .uino = uino, .ldev = ldev, .lino = lino };
+		*c = (struct ovl_copy_rec){ .udev = udev, .uino = uino, .ldev = ldev, .lino = lino,
+					    .type = type };
 	}
 	pthread_mutex_unlock(&fs->origin_lock);
 }
 
-/* The lower inode copy (dev, ino) of this run came from. */
-static bool copy_of(struct ovl_fs *fs, dev_t dev, ino_t ino, dev_t *ldev, ino_t *lino)
+static ssize_t read_at(const char *xa, int parent, const char *name, dev_t dev, ino_t ino,
+		       void *buf, size_t n);
+
+/* The lower inode that (dev, ino) of type, at fd or else (parent, name),
+ * is a copy of in this run.  Its number may be a freed copy's: only a copy
+ * of the type counts, and a file, which can, must carry an origin record
+ * (a symlink or special file has no user.* record to tell: taken by type). */
+static bool copy_of(struct ovl_fs *fs, int fd, int parent, const char *name, mode_t type,
+		    dev_t dev, ino_t ino, dev_t *ldev, ino_t *lino)
 {
-	bool found = false;
+	struct ovl_copy_rec c = { 0 };
 	pthread_mutex_lock(&fs->origin_lock);
-	if (fs->ccopies) {
-		const struct ovl_copy_rec *c = copy_slot(fs, dev, ino);
-		if (c->uino && c->lino) {
-			*ldev = c->ldev;
-			*lino = c->lino;
-			found = true;
-		}
-	}
+	if (fs->ccopies)
+		c = *copy_slot(fs, dev, ino);
 	pthread_mutex_unlock(&fs->origin_lock);
-	return found;
+	if (!c.uino || c.type != (type & S_IFMT))
+		return false;
+	if ((S_ISREG(type) || strncmp(fs->xa_origin, "user.", 5)) &&
+	    (fd >= 0 ? ovl_fd_xattr_get(fd, fs->xa_origin, NULL, 0)
+		     : read_at(fs->xa_origin, parent, name, dev, ino, NULL, 0)) < 0)
+		return false;
+	*ldev = c.ldev;
+	*lino = c.lino;
+	return true;
 }
 
 /* The lower layer whose filesystem holds st_dev, or NULL. */
@@ -205,9 +218,6 @@ int ovl_set_origin(struct ovl_fs *fs, const struct ovl_xnode *src, const struct 
 	return err == -EOPNOTSUPP ? 0 : err;
 }
 
-static ssize_t read_at(const char *xa, int parent, const char *name, dev_t dev, ino_t ino,
-		       void *buf, size_t n);
-
 int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd)
 {
 	struct stat st;
@@ -233,7 +243,8 @@ int ovl_is_origin(struct ovl_fs *fs, const struct ovl_entry *e, int real_fd)
 		 * name (through the parent's layer dirs: any depth) */
 		dev_t ldev;
 		ino_t lino;
-		if (copy_of(fs, e->st.st_dev, e->st.st_ino, &ldev, &lino))
+		if (copy_of(fs, -1, e->parent.fd[0], e->name, e->type, e->st.st_dev, e->st.st_ino,
+			    &ldev, &lino))
 			return ldev == st.st_dev && lino == st.st_ino;
 		/* (only a copy: its origin record, empty, says it is one; a file
 		 * made anew under the name is not the fd's) */
@@ -351,11 +362,6 @@ void ovl_origin_forget(struct ovl_fs *fs, dev_t dev, ino_t ino)
 	if (s->used && s->dev == dev && s->ino == ino)
 		s->used = false;
 	fs->origin_gen++;
-	if (fs->ccopies) {
-		struct ovl_copy_rec *c = copy_slot(fs, dev, ino);
-		if (c->uino)
-			c->lino = 0;    /* (deleted: kept for the probe chain) */
-	}
 	pthread_mutex_unlock(&fs->origin_lock);
 }
 
@@ -396,7 +402,7 @@ static bool renumbered(struct ovl_fs *fs, int parent, const char *name, int fd, 
 	/* no_fh: a copy of this run keeps its lower number, as the kernel's
 	 * inode does while mounted and cached; later runs see the copy's own */
 	if (fs->no_fh)
-		return copy_of(fs, *dev, *ino, dev, ino);
+		return copy_of(fs, fd, parent, name, type, *dev, *ino, dev, ino);
 	dev_t udev = *dev;
 	ino_t uino = *ino;
 	if (!cache_get(fs, *dev, *ino, &s, &gen)) {

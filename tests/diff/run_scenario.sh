@@ -39,6 +39,9 @@
 #                         difference is printed, and any change of ovlrun's
 #                         behaviour fails.  A pin without documented_difference
 #                         is an error.
+#   rootless_difference="..."  optional: the same, for the rootless pass alone
+#                         (its pin NNN_name.rootless.ovlrun; the root pass
+#                         compares with the kernel as ever)
 #
 # The scenario runs twice on identical fresh lowers and fresh uppers: in the
 # kernel's overlayfs (tests/tools/kovlrun: mount -t overlay with
@@ -81,8 +84,10 @@ elif [[ $kernel_only -eq 1 ]]; then ovl_init --no-binary; else ovl_init; fi
 require_kernel_overlay
 
 script="" no_upper="" index="" lowers="" skip_reason="" documented_difference="" image="" volatile_files=""
+rootless_difference=""
 inotify_ev_py=$(<"$here/inotify_ev.py")
 source "$scenario"
+[[ $OVLRUN_ROOTLESS != 1 || -z $rootless_difference ]] || documented_difference=$rootless_difference
 lowers_wanted=$lowers   # (the harness's own $lowers is the --lower list)
 [[ -z $lowers_wanted ]] || ((lowers_wanted >= 2 && lowers_wanted <= 500)) ||
 	fatal "lowers=$lowers_wanted: 2 to 500 (the kernel's limit)"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: a later run shows a copy's own number (a user namespace cannot open the origin's file handle)
 # A copied-up file keeps its lower inode number through the origin record
 # in the upper (the kernel's format): a second run reports it again, the
 # kernel's overlayfs mounted on ovlrun's upper reports it, and ovlrun reads
 # the records the kernel writes the same way.  d_ino agrees with st_ino.
+# In the rootless pass (a user namespace cannot open file handles) the
+# records are empty: a copy keeps its number for the run alone, and a later
+# run shows the copy's own, as the kernel's userxattr mount does.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init
 require_kernel_overlay
@@ -19,6 +21,25 @@ sh_ovl "$L" "$T/u" 'chmod 600 /data/a && mv /data/a /data/a2 && stat -c %i /data
 assert_status 0
 assert_eq "$ia" "$OUT" "ovlrun: the number of a after its copy-up and rename"
 "$KOVLRUN" --lower="$L" --upper="$T/u" -- /bin/sh -c 'chmod 600 /data/b' || fail "kernel chmod"
+
+if [[ $OVLRUN_ROOTLESS == 1 ]]; then
+	own=$(as_ns_root stat -c %i "$T/u/data/a2" "$T/u/data/b")
+	[[ $own != "$ia"$'\n'"$ib" ]] || fail "the copies have their lowers' numbers on the host (probe broken)"
+	rec=$(as_ns_root python3 -c 'import os, sys
+for p in sys.argv[1:]: print(len(os.getxattr(p, "user.overlay.origin")))' "$T/u/data/a2" "$T/u/data/b")
+	assert_eq "0
+0" "$rec" "the origin records of ovlrun's and the kernel's copies (empty)"
+	sh_ovl "$L" "$T/u" 'stat -c %i /data/a2 /data/b; ovlprobe dino /data'
+	assert_status 0
+	assert_eq "$own
+.: d_ino == st_ino
+a2: d_ino == st_ino
+b: d_ino == st_ino" "$OUT" "ovlrun, second run: the copies' own numbers, d_ino"
+	k=$("$KOVLRUN" --lower="$L" --upper="$T/u" -- /bin/sh -c 'stat -c %i /data/a2 /data/b') ||
+		fail "kernel stat"
+	assert_eq "$own" "$k" "the kernel's userxattr overlayfs: the copies' own numbers"
+	finish
+fi
 
 # Both records read by ovlrun in a new run...
 sh_ovl "$L" "$T/u" 'stat -c %i /data/a2 /data/b; ovlprobe dino /data'

@@ -1,5 +1,4 @@
 # A copied-up non-dir keeps its lower inode number (the kernel's origin
-# rootless pass: not yet: st_ino of copies in a user namespace: the kernel's come from its inode cache (the lower's for an inode it holds, the upper's for one it makes anew), ovlrun's from the copies of the run
 # record): after chmod, a write, a rename to another dir, a hard link and
 # chown of a symlink; stat by path, fstat of an fd opened after the copy-up
 # and getdents' d_ino agree.  A lower file with two names gets the upper's
@@ -13,6 +12,7 @@ setup_lower() {
 	ln -s f data/sym
 	mkfifo data/fifo
 }
+rootless_difference="README Differences 9: the names of a copy in a run by a user"
 script=$(cat <<'EOS'
 cd /data
 same() { if [ "$1" = "$2" ]; then echo "$3: same"; else echo "$3: different"; fi; }

@@ -1,5 +1,4 @@
 # The inode number a copied-up file keeps (its origin's) is what its fds
-# rootless pass: not yet: st_ino of copies in a user namespace: the kernel's come from its inode cache (the lower's for an inode it holds, the upper's for one it makes anew), ovlrun's from the copies of the run
 # report too, once its name is gone: an fd of an unlinked copy (read-only
 # and O_PATH), an fd whose name was removed while a hard link remains (also
 # through /proc/self/fd), and a copy linked by its fd into another dir
@@ -8,6 +7,7 @@ setup_lower() {
 	mkdir -p data
 	for f in a b c d e; do echo $f > data/$f; done
 }
+rootless_difference="README Differences 9: the names of a copy in a run by a user"
 script=$(cat <<'EOS'
 cd /data
 chmod 600 a b c d e

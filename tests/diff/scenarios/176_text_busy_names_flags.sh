@@ -1,5 +1,4 @@
 # A running lower binary reached by other ways than its own name: a new
-# rootless pass: not yet: in a user namespace the kernel makes a new overlay inode for a new name of a copied-up file (no file handle ties it to its lower one), so a hard link made to a running lower file is not busy there; ovlrun's copies of the run still tie it (ETXTBSY)
 # hard link made while it runs (ln: the copy-up and the link are the
 # running file), a rename while it runs (mv: the new name), a symlink to
 # it; the interpreter of a running #! script (the script itself stays
@@ -12,6 +11,7 @@ setup_top_lower() {
 	mkdir -p b; for n in ln mv sy sc im ap; do cp "$LOWER/usr/bin/dash" b/$n; done
 	printf '#!/b/sc\necho running; read x\n' > b/script; chmod 755 b/script
 }
+rootless_difference="README Differences 9: the names of a copy in a run by a user"
 script=$(cat <<'EOS'
 cd /b
 mkfifo /tmp/in /tmp/out

@@ -1,5 +1,4 @@
 # inotify on lower files with one name that get more names in the sandbox
-# rootless pass: not yet: a watch on another name of a linked-up lower file gets its own wd
 # (index=off): a watch added before the copy-up, then ln (the copy-up and
 # the link are the watched file), writes and chmod through the new name,
 # mv of the first name, rm of names; a watch added by the new name is the
@@ -9,6 +8,7 @@ image=debian
 setup_top_lower() {
 	mkdir -p data; echo a > data/a; echo b > data/b
 }
+rootless_difference="README Differences 9: the names of a copy in a run by a user"
 script=$(cat <<'EOS'
 python3 - <<'PY'
 import os, struct, ctypes
