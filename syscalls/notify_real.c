@@ -26,6 +26,7 @@
  * marked for its close (a dir fd the command closes), and named back by its
  * attachment (no file handle opens in a user namespace).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -275,7 +276,8 @@ static struct nreal *new_real(struct nwatch *w, enum real_role role, bool *keep)
 
 /* The inode mark of a rootless run on the object fd refers to (k), unless
  * an attachment on it already made it: its data events (a dir's also of
- * its children), or a mirror's close. */
+ * its children), or a mirror's close and its subdirs' (the command's dir
+ * fds are mirrors: a subdir's is a child of the watched dir's). */
 static void mark_inode(struct notify *n, int fd, const struct nkey *k, enum real_role role,
 		       bool dir)
 {
@@ -283,7 +285,7 @@ static void mark_inode(struct notify *n, int fd, const struct nkey *k, enum real
 		if (x->role != ROLE_RAW && same_key(&x->key, k))
 			return;
 	/* (a non-dir's mark takes no dir bits: ENOTDIR for a TARGET_FID group) */
-	uint64_t mask = role == ROLE_MIRROR ? FAN_CLOSE_NOWRITE | FAN_ONDIR
+	uint64_t mask = role == ROLE_MIRROR ? FAN_CLOSE_NOWRITE | FAN_ONDIR | FAN_EVENT_ON_CHILD
 			: dir ? FAN_DATA | FAN_EVENT_ON_CHILD : FAN_DATA & ~(uint64_t)FAN_ONDIR;
 	char proc[64];
 	/* (fd may be O_PATH: the mark is taken by its /proc name) */
@@ -581,7 +583,38 @@ static void dir_closed(struct sup *s, struct file_handle *fh)
 	notify_path(s, *rest ? rest : "/", IN_CLOSE_NOWRITE, true);
 }
 
-/* The same, rootless: the mirror's attachment names the watched path. */
+/* The overlay path of watched dir w's subdir whose mirror is k, if one
+ * is: found by their handles (the mirrors' names are the overlay's). */
+static bool mirror_child(struct sup *s, const struct nwatch *w, const struct nkey *k,
+			 char *path, size_t size)
+{
+	int dfd = openat(s->shadow_fd, w->path[1] ? w->path + 1 : ".",
+			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return false;
+	}
+	bool found = false;
+	for (struct dirent *de; !found && (de = readdir(d));) {
+		struct nkey ck;
+		int cfd = de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")
+			  ? -1 : openat(dfd, de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		found = cfd >= 0 && !key_of(cfd, &ck) && same_key(&ck, k) &&
+			snprintf(path, size, "%s%s%s", w->path, w->path[1] ? "/" : "", de->d_name) <
+			(int)size;
+		if (cfd >= 0)
+			close(cfd);
+	}
+	closedir(d);
+	return found;
+}
+
+/* The same, rootless: the mirror's attachment names the watched path.  A
+ * subdir's close comes by the mark of the watched dir's mirror (it takes
+ * its children's events) but names the subdir's own mirror, which has no
+ * attachment: it is looked for among the watched dirs' subdirs. */
 static void mirror_closed(struct sup *s, const struct nkey *k)
 {
 	for (struct nreal *x = s->notify->real_hash[hash_key(k)]; x; x = x->next)
@@ -589,6 +622,14 @@ static void mirror_closed(struct sup *s, const struct nkey *k)
 			notify_path(s, x->w->path, IN_CLOSE_NOWRITE, true);
 			return;
 		}
+	char path[OVL_PATH_MAX];
+	for (struct ninst *in = s->notify->insts; in; in = in->next)
+		for (struct nwatch *w = in->watches; w; w = w->inext)
+			if (!w->dead && w->isdir && !w->raw &&
+			    mirror_child(s, w, k, path, sizeof(path))) {
+				notify_path(s, path, IN_CLOSE_NOWRITE, true);
+				return;
+			}
 }
 
 /* One event: md is a copy of its header, raw the event in the buffer

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# rootless pass: not yet: the close of a watched dir's subdir is not relayed (the rootless relay marks the watched dir's own mirror only)
 # inotify in the Debian image: what `inotifywait -m` prints while files and
 # dirs of the lower and of the upper are created, modified, deleted,
 # renamed, chmod-ed and removed is what it prints on the kernel's overlayfs;
