@@ -21,6 +21,9 @@
 #   kvol    the same with -o volatile       fuse    fuse-overlayfs + chroot
 #   proot   proot -0 -r the copy            runsc   runsc --platform=ptrace do
 #   ovlrun  ovlrun --lower --upper          floor   bench/floor (per-op rows)
+#   rootless  ovlrun run by a user (the tests' ovlrun-test: subordinate ids,
+#             its own copy of the lower, owners mapped: tests/lib.sh
+#             map_for_user)
 #
 # Each measurement is one invocation with a fresh upper (the copy is reset
 # untimed before a writing workload); the time is taken inside the
@@ -127,17 +130,32 @@ stamp="$( (cat "$build/bench/ops"; declare -f make_lower) | sha256sum | cut -c1-
 [[ -d $LOWER && $(cat "$cache/stamp" 2>/dev/null) == "$stamp" ]] || make_lower
 say "copying the lower to $NATIVE (native, proot, floor)"
 rm -rf "$NATIVE" && cp -a "$LOWER" "$NATIVE"
+# rootless: the user's copy, as it keeps an image (made with the lower)
+RUSER=ovlrun-test RLOWER=$cache/lower-rootless
+make_rootless_lower() {
+	bash -c 'source "$1/tests/lib.sh"; test_user "$2" > /dev/null' _ "$src" "$RUSER" &&
+		say "making the user's lower in $RLOWER" && rm -rf "$RLOWER" "$RLOWER.new" &&
+		cp -a "$LOWER" "$RLOWER.new" &&
+		bash -c 'source "$1/tests/lib.sh"; map_for_user "$2" "$3"' _ "$src" "$RLOWER.new" "$RUSER" &&
+		mv "$RLOWER.new" "$RLOWER" && cp "$cache/stamp" "$cache/stamp-rootless"
+}
 
 # ------------------------------------------------------------ environments
 ENVS=(native kernel kvol)
 command -v fuse-overlayfs > /dev/null && ENVS+=(fuse)
 command -v proot > /dev/null && ENVS+=(proot)
 command -v runsc > /dev/null && ENVS+=(runsc)
-ENVS+=(ovlrun)
+ENVS+=(ovlrun rootless)
 if [[ -n $only_envs ]]; then
 	IFS=, read -r -a ENVS <<< "$only_envs"
 fi
+if [[ " ${ENVS[*]} " == *" rootless "* ]] &&
+	! { cmp -s "$cache/stamp" "$cache/stamp-rootless" && [[ -d $RLOWER ]] || make_rootless_lower; }; then
+	say "no user's lower: no rootless column"
+	mapfile -t ENVS < <(printf '%s\n' "${ENVS[@]}" | grep -vx rootless)
+fi
 T=$(mktemp -d /tmp/ovlrun-bench.XXXXXX)
+chmod 0711 "$T"   # (the user reaches its own dir in it, nothing else)
 mkdir "$T/m" "$T/res"
 cleanup() { umount -l "$T/m" 2> /dev/null || :; rm -rf "$T"; }
 trap cleanup EXIT
@@ -175,6 +193,9 @@ in_env() {
 	# is written at stale offsets, hence the pipe.
 	runsc) runsc --network=none --platform=ptrace do -root "$LOWER" -cwd / -quiet "${c[@]}" | cat ;;
 	ovlrun) "$OVLRUN" --lower="$LOWER" --upper="$u" -- "${c[@]}" ;;
+	rootless) rm -rf "$T/r" && mkdir -m 0700 "$T/r" && chown "$RUSER:" "$T/r" &&
+		setpriv --reuid="$RUSER" --regid="$RUSER" --clear-groups \
+			"$OVLRUN" --lower="$RLOWER" --upper="$T/r/u" -- "${c[@]}" ;;
 	floor) "$FLOOR" "$NATIVE" "${c[@]}" ;;
 	esac
 }
@@ -194,7 +215,7 @@ timed() {
 	record "$row" "$e" "$v"
 }
 export -f in_env ns_chroot
-export T LOWER NATIVE OVLRUN FLOOR KOPTS
+export T LOWER NATIVE OVLRUN FLOOR KOPTS RUSER RLOWER
 
 # rotate N ITEMS...: the items starting at index N mod count
 rotate() { local n=$1; shift; local a=("$@") i; for ((i = 0; i < $#; i++)); do echo "${a[(i + n) % $#]}"; done; }
@@ -260,7 +281,8 @@ med() {
 	sort -n "$f" | awk '{v[NR] = $1} END {printf "%.0f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 declare -A NAME=([native]=native [kernel]="kernel overlayfs" [kvol]="kernel, volatile"
-	[fuse]=fuse-overlayfs [proot]=PRoot [runsc]="runsc (ptrace)" [ovlrun]=ovlrun [floor]="floor")
+	[fuse]=fuse-overlayfs [proot]=PRoot [runsc]="runsc (ptrace)" [ovlrun]=ovlrun
+	[rootless]="ovlrun, by a user" [floor]="floor")
 declare -A LABEL=([op_stat]=stat [op_open]="open+close" [op_readlink]=readlink
 	[op_getdents]="open+getdents+close, 100 entries" [op_mkdir]="mkdir+rmdir"
 	[op_creat]="creat+close+unlink" [op_exec]="fork+execve (static)+wait"

@@ -103,6 +103,21 @@ test_user() {
 	id -u "$1"
 }
 
+# map_for_user DIR USER (as root): DIR becomes USER's copy of an image, as a
+# rootless user keeps one (podman's storage does the same): each owner
+# mapped as USER's namespace maps it (0 the user, 1.. its ranges in
+# /etc/subuid and /etc/subgid: tests/tools/mapowners.c), so that inside they
+# show the owners they have for root; no device nodes (a user cannot make
+# them: a rootless container's image has none).
+map_for_user() {
+	local dir=$1 user=$2 uid gid us un gs gn
+	uid=$(id -u "$user") gid=$(id -g "$user")
+	read -r us un < <(awk -F: -v u="$user" '$1 == u {print $2, $3; exit}' /etc/subuid)
+	read -r gs gn < <(awk -F: -v u="$user" '$1 == u {print $2, $3; exit}' /etc/subgid)
+	find "$dir" \( -type b -o -type c \) -delete
+	"$(tool mapowners)" "$dir" "$uid" "$gid" "$us" "$un" "$gs" "$gn"
+}
+
 # userns_map_args: unshare(1)'s options for a user namespace that maps ids
 # as ovlrun run by this user maps them (supervisor/rootless.c): 0 is the
 # user; 1.. its first ranges in /etc/subuid and /etc/subgid, when it has

@@ -51,7 +51,7 @@ mknod /srv/null c 1 3; mknod /srv/sda b 8 0; chown 0:6 /srv/sda; chmod 660 /srv/
 show='
 stat -c "%n %u:%g %a %F %t:%T" /etc/shadow /etc/gshadow /usr/bin/chage /usr/bin/expiry \
 	/var/mail /var/log/apt /var/cache/apt/archives/partial /var/lib/apt/lists/partial \
-	/usr/bin/jq /usr/bin/hello /srv/data /srv/data/f /srv/data/new /srv/null /srv/sda /dev/null
+	/usr/bin/jq /usr/bin/hello /srv/data /srv/data/f /srv/data/new /srv/null /srv/sda
 dpkg-query -W -f="\${Package} \${Status}\n" jq hello
 ls -ln /srv/data | sed "s/ [A-Z][a-z][a-z] .[0-9] [0-9:]* / /"
 '
@@ -72,6 +72,11 @@ assert_eq "$want1" "$OUT" "the first run against root's on the kernel's overlayf
 run_user "$show"
 assert_status 0
 assert_eq "$want2" "$OUT" "the second run against root's on the kernel's overlayfs"
+# /dev/null is the host's node, not the image's recorded one: its owner,
+# host root, is no id of the user's namespace (the overflow ids, as in a
+# rootless container; root's run shows 0:0)
+run_user 'stat -c "%u:%g %a %F %t:%T" /dev/null'
+assert_stdout "$(cat /proc/sys/kernel/overflowuid):$(cat /proc/sys/kernel/overflowgid) 666 character special file 1:3"
 
 # in the upper: the user's files, what they are in records
 rec() { getfattr --absolute-names --only-values -n user.containers.override_stat "$T/o/u$1" 2>&1; }

@@ -120,6 +120,49 @@ static void test_dir_ino_stable_across_copy_up(void **state)
 	tfs_fini(&t);
 }
 
+/* Without file handles a copy keeps its lower number for the run: through
+ * its fd after its last name went too; a number that comes back is another
+ * object's, which does not take it up. */
+static void test_copy_number_no_fh(void **state)
+{
+	(void)state;
+	struct tfs t;
+	tfs_init(&t, 1, 0);
+	t.no_fh = true;
+	tfs_mkfile(t.lower[0], "a", "a", 0644);
+	assert_int_equal(tfs_mount(&t), 0);
+	struct ovl_cred r = tfs_root_cred();
+	struct stat low, st, up;
+	assert_int_equal(tfs_lstat(t.lower[0], "a", &low), 0);
+	struct ovl_entry e;
+	chk_lookup(&t, "/a", &e);
+	assert_int_equal(ovl_chmod(t.fs, &r, &e, 0600), 0);
+	ovl_entry_release(&e);
+	getattr(&t, "/a", &st);
+	assert_int_equal(st.st_ino, low.st_ino);
+	int fd = openat(t.upper_fd, "a", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	chk_lookup(&t, "/a", &e);
+	assert_int_equal(ovl_unlink(t.fs, &r, &e), 0);
+	ovl_entry_release(&e);
+	assert_int_equal(fstat(fd, &up), 0);
+	dev_t dev = up.st_dev;
+	ino_t ino = up.st_ino;
+	assert_true(ovl_fd_renumbered(t.fs, fd, true, false, S_IFREG, &dev, &ino, NULL));
+	assert_int_equal(ino, low.st_ino);
+	close(fd);
+	/* a file made anew whose number was a copy's (its inode freed and
+	 * reused; told here) keeps its own: it has no origin record */
+	chk_lookup(&t, "/n", &e);
+	assert_int_equal(ovl_mknod(t.fs, &r, &e, S_IFREG | 0644, 0), 0);
+	ovl_entry_release(&e);
+	assert_int_equal(tfs_lstat(t.upper, "n", &up), 0);
+	ovl_origin_remember(t.fs, S_IFREG, up.st_dev, up.st_ino, low.st_dev, low.st_ino);
+	getattr(&t, "/n", &st);
+	assert_int_equal(st.st_ino, up.st_ino);
+	tfs_fini(&t);
+}
+
 static void test_chmod_chown(void **state)
 {
 	(void)state;
@@ -280,6 +323,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_getattr),
 		cmocka_unit_test(test_dir_ino_stable_across_copy_up),
+		cmocka_unit_test(test_copy_number_no_fh),
 		cmocka_unit_test(test_chmod_chown),
 		cmocka_unit_test(test_utimens_truncate),
 		cmocka_unit_test(test_readonly),

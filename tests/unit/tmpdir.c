@@ -69,6 +69,7 @@ int tfs_mount(struct tfs *t)
 	cfg.lower_oci = t->oci;
 	cfg.override_stat = t->override_stat;
 	cfg.in_userns = t->in_userns;
+	cfg.no_file_handles = t->no_fh;
 	return ovl_fs_new(&cfg, &t->fs);
 }
 

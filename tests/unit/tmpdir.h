@@ -16,6 +16,7 @@ struct tfs {
 	bool oci;                       /* the lowers in the OCI layer format (the same) */
 	bool override_stat;             /* owner records honoured (the same) */
 	bool in_userns;                 /* as a user's run (the same) */
+	bool no_fh;                     /* file handles cannot be opened (the same) */
 	struct ovl_fs *fs;
 };
 
