@@ -155,9 +155,9 @@ if [[ " ${ENVS[*]} " == *" rootless "* ]] &&
 	mapfile -t ENVS < <(printf '%s\n' "${ENVS[@]}" | grep -vx rootless)
 fi
 T=$(mktemp -d /tmp/ovlrun-bench.XXXXXX)
-chmod 0711 "$T"   # (the user reaches its own dir in it, nothing else)
+RT=$(mktemp -d /tmp/ovlrun-bench-user.XXXXXX)   # the user's: its uppers
 mkdir "$T/m" "$T/res"
-cleanup() { umount -l "$T/m" 2> /dev/null || :; rm -rf "$T"; }
+cleanup() { umount -l "$T/m" 2> /dev/null || :; rm -rf "$T" "$RT"; }
 trap cleanup EXIT
 KOPTS=redirect_dir=on,index=off,metacopy=off,xino=off    # as kovlrun mounts it
 
@@ -193,9 +193,9 @@ in_env() {
 	# is written at stale offsets, hence the pipe.
 	runsc) runsc --network=none --platform=ptrace do -root "$LOWER" -cwd / -quiet "${c[@]}" | cat ;;
 	ovlrun) "$OVLRUN" --lower="$LOWER" --upper="$u" -- "${c[@]}" ;;
-	rootless) rm -rf "$T/r" && mkdir -m 0700 "$T/r" && chown "$RUSER:" "$T/r" &&
+	rootless) rm -rf "$RT/u" "$RT/.u.ovlrun-work" && chown "$RUSER:" "$RT" &&
 		setpriv --reuid="$RUSER" --regid="$RUSER" --clear-groups \
-			"$OVLRUN" --lower="$RLOWER" --upper="$T/r/u" -- "${c[@]}" ;;
+			"$OVLRUN" --lower="$RLOWER" --upper="$RT/u" -- "${c[@]}" ;;
 	floor) "$FLOOR" "$NATIVE" "${c[@]}" ;;
 	esac
 }
@@ -215,7 +215,7 @@ timed() {
 	record "$row" "$e" "$v"
 }
 export -f in_env ns_chroot
-export T LOWER NATIVE OVLRUN FLOOR KOPTS RUSER RLOWER
+export T RT LOWER NATIVE OVLRUN FLOOR KOPTS RUSER RLOWER
 
 # rotate N ITEMS...: the items starting at index N mod count
 rotate() { local n=$1; shift; local a=("$@") i; for ((i = 0; i < $#; i++)); do echo "${a[(i + n) % $#]}"; done; }
