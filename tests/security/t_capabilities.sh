@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# needs host root: its control runs (a plain chroot) are root's
+# needs host root: its attacks use capabilities of the host's root (a user cannot write the audit log or bind a privileged port of the host without the sandbox either)
 # Issue 7, point 4: a root command keeps no capability that acts outside the
 # sandbox's own namespaces.  Root in a plain chroot writes the host's audit
 # log and binds privileged ports of the host's network; inside ovlrun the

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# needs host root: the target is a root-owned host file
 # What the sandbox shares with the host stays out of reach: a host file
 # passed as stdin, the host's /dev nodes, its SysV IPC, its terminal input,
 # and other processes' /proc links.  Each probe also shows what does work.
+# (The rootless pass: the host file's owner is an id of the user's range.)
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init
 L=$(new_lower)
@@ -14,7 +14,7 @@ snapshot_lower "$L"
 # A host file on stdin: readable as given, never writable or re-owned.
 echo original > "$T/hostfile"
 chmod 444 "$T/hostfile"
-chown 1000:1000 "$T/hostfile"
+as_ns_root chown 1000:1000 "$T/hostfile"
 STATUS=0
 OUT=$(timeout 60 "$OVLRUN" --lower="$L" --upper="$T/u" -- /bin/sh -c '
 	cat /proc/self/fd/0

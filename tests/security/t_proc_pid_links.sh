@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# needs host root: the target is a root-owned host file
 # Issue 7, point 8: every /proc/<pid>/... and /proc/<pid>/task/<tid>/...
 # magic link (fd/N, cwd, root, exe) is policed as /proc/self/... is: by
 # numeric pid, by task dir, of the command itself and of other processes,
@@ -12,6 +11,9 @@
 #           plain chroot they lead to the host's tree and files; inside,
 #           only to the overlay's (the same path names the overlay's file).
 #   The kernel's ptrace rules hold: a plain user never follows root's links.
+# In the rootless pass the host side is the test user's, its uid 1000 its
+# namespace's (the user's range): the plain chroots are made as root of a
+# user namespace of the same mapping, and the host files are the user's.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init
 L=$(new_lower)
@@ -28,7 +30,7 @@ fresh_host() {
 	rm -f "$host"
 	echo host-original > "$host"
 	chmod 644 "$host"
-	chown 1000:1000 "$host"
+	as_ns_root chown 1000:1000 "$host"
 }
 # the host side of a plain user's process ($T is root-only: let uid 1000 pass)
 chmod 0711 "$T"
@@ -37,15 +39,15 @@ hostdir=$T/hostdir
 mkdir -m 755 "$hostdir"
 echo HOST-MARKER > "$hostdir/marker"
 echo HOST-SECRET > "$T/hostsecret"
-chown 1000:1000 "$T/hostsecret"
 chmod 600 "$T/hostsecret"
+[[ $OVLRUN_ROOTLESS == 1 ]] || chown 1000:1000 "$T/hostsecret"
 
 # plain ROOT USERSPEC CMD...: CMD chrooted into ROOT as USERSPEC, with a
 # /proc of its own pid namespace and /dev/null
 plain() {
 	local root=$1 user=$2
 	shift 2
-	timeout 60 unshare -m -p -f --propagation private sh -c '
+	as_ns_root timeout 60 unshare -m -p -f --propagation private sh -c '
 		r=$1 u=$2; shift 2
 		mount -t proc proc "$r/proc" && mount -t tmpfs -o mode=755 tmpfs "$r/dev" &&
 			mkdir -m 1777 "$r/dev/shm" && touch "$r/dev/null" &&
@@ -90,22 +92,32 @@ read sibling" "$(sed 's#/proc/[0-9]*/#/proc/$$/#; s#/task/[0-9]*/#/task/$$/#' <<
 done
 
 # ---- root, cwd, task/<tid>/fd/N of another process of the same plain user
+# (it says its pid, and ends when its stdin closes).  The rootless pass:
+# the user's own host process, which the user reads without a sandbox (a
+# plain chroot would need a user namespace, and the kernel lets no process
+# of one follow the links of a process outside it).
 fresh_host
-exec 7< <(exec setpriv --reuid=1000 --regid=1000 --clear-groups sh -c \
-	"cd '$hostdir' && exec 3< '$T/hostsecret' && echo \$\$ && exec sleep 1000")
-read -r hp <&7
+as=(setpriv --reuid=1000 --regid=1000 --clear-groups)
+[[ $OVLRUN_ROOTLESS != 1 ]] || as=()
+coproc HP { "${as[@]}" sh -c \
+	"cd '$hostdir' && exec 3< '$T/hostsecret' && echo \$\$ && exec cat > /dev/null"; }
+read -r hp <&"${HP[0]}"
 links_script="cat /proc/$hp/root$hostdir/marker; cat /proc/$hp/cwd/marker;
 	cat /proc/$hp/task/$hp/fd/3; echo end"
 # a plain chroot that sees the host's processes (its /proc) lets it out
-OUT=$(timeout 60 unshare -m sh -c "mount --bind /proc '$C/proc' &&
-	exec chroot --userspec=1000:1000 '$C' /bin/sh -c '$links_script'" 2>&1) || true
+if [[ $OVLRUN_ROOTLESS == 1 ]]; then
+	OUT=$(sh -c "$links_script" 2>&1) || true
+else
+	OUT=$(timeout 60 unshare -m sh -c "mount --bind /proc '$C/proc' &&
+		exec chroot --userspec=1000:1000 '$C' /bin/sh -c '$links_script'" 2>&1) || true
+fi
 [[ $OUT == *HOST-MARKER*HOST-MARKER*HOST-SECRET*end* ]] ||
-	fail "another process's root, cwd and fd links did not lead out of a plain chroot (probe broken): $OUT"
+	fail "another process's root, cwd and fd links did not lead out without the sandbox (probe broken): $OUT"
 sh_ovl "$L" "$T/private/u" "$links_script"
 assert_stdout "end" || true
 [[ $OUT$ERR != *HOST-* ]] || fail "a host file was read through another process's links: $OUT"
-kill "$hp"
-exec 7<&-
+exec {HP[1]}>&-
+wait "$HP_PID"
 
 # Inside, the same links of a sibling lead into the overlay: its cwd and
 # root are overlay dirs (read and written through the overlay, never the

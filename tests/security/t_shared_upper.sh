@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# needs host root: the attack runs a set-uid root program as another user
+# needs host root: the attack is run by another host user, which a user cannot switch to
 # Issue 7 point 3: root inside plants a set-uid-root program in the upper
 # for host users.  Without the sandbox (the kernel's overlayfs with its
 # upper in a dir everyone can enter) host user 1000 runs it and gets euid 0.
