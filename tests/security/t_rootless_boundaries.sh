@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # needs host root: it switches to a user itself
-# Two boundaries of a run by a user (ovlrun-single, no subordinate ids):
+# Three boundaries of a run by a user (ovlrun-single, no subordinate ids):
 #  * /sys with --net=host is the host's, bound: a plain read-only bind
 #    (mount --rbind, then a read-only remount, as the first rootless code
 #    did) leaves every mount below it writable, the cgroup tree included
@@ -11,6 +11,11 @@
 #    a set-uid root file); inside, neither through a named file nor through
 #    an O_TMPFILE or unlinked file's fd (whose xattr calls the kernel would
 #    make on the real file), and such a file does not show set-uid.
+#  * An upper other host users can reach: root inside is the user, so a
+#    set-uid program it plants there is set-uid to the user on the host;
+#    on the kernel's overlayfs mounted by the user (its upper in a dir
+#    everyone enters) another host user runs it and gets the user's euid;
+#    ovlrun refuses such an upper for a user's run as for root's.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ovl_init
 [[ $(basename "$OVLRUN") != kovlrun ]] || skip "ovlrun's own boundaries are the subject"
@@ -19,6 +24,7 @@ as_user() { setpriv --reuid="$user" --regid="$user" --clear-groups "$@"; }
 as_user unshare -Ur true 2> /dev/null || skip "no unprivileged user namespaces here"
 chmod 711 "$T"
 L=$(new_lower)
+install -m 0755 "$(tool euid)" "$L/usr/bin/euid"
 chown -R "$user:$user" "$L"
 snapshot_lower "$L"
 mkdir -m 700 "$T/o"
@@ -87,4 +93,27 @@ tmpfile overlay name EPERM
 tmpfile 0 0o755
 unlinked set EPERM
 unlinked remove EPERM" "$OUT" "records through fds, inside"
+
+# A shared upper: without the sandbox, another host user becomes the user.
+uid=$(id -u "$user")
+mkdir -m 0755 "$T/pub"
+chown "$user:$user" "$T/pub"
+plant='cp /usr/bin/euid /x && chmod 4755 /x && echo planted'
+STATUS=0
+OUT=$(as_user "$KOVLRUN" --lower="$L" --upper="$T/pub/kernel" -- /bin/sh -c "$plant" 2>&1) || STATUS=$?
+assert_status 0
+assert_stdout "planted"
+assert_eq "ruid=1000 euid=$uid" \
+	"$(setpriv --reuid=1000 --regid=1000 --clear-groups /bin/sh -c 'exec "$0"' "$T/pub/kernel/x" 2>&1)" \
+	"uid 1000 running the plant of the user's kernel overlayfs"
+# ovlrun: refused, nothing planted, whatever the upper's own mode.
+for u in new closed; do
+	[[ $u == new ]] || as_user mkdir -m 0700 "$T/pub/$u"
+	STATUS=0
+	OUT=$(as_user timeout 120 "$OVLRUN" --lower="$L" --upper="$T/pub/$u" -- /bin/sh -c "chmod 755 /; $plant" \
+		2>&1 < /dev/null) || STATUS=$?
+	assert_status 125
+	assert_stdout_contains "upper dir $T/pub/$u: other host users can reach it"
+	assert_missing "$T/pub/$u/x"
+done
 finish
