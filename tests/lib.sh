@@ -320,13 +320,13 @@ use_debian_image() {
 }
 
 # run_debian RUNNER UPPER CMD...: CMD in RUNNER ($OVLRUN or $KOVLRUN) with
-# the Debian image $D as the lower, as root in a clean environment, no
-# stdin; sets OUT, ERR and STATUS.
+# the Debian image $D as the lower (below the test's own DEBIAN_TOP if set),
+# as root in a clean environment, no stdin; sets OUT, ERR and STATUS.
 run_debian() {
 	local runner=$1 upper=$2
 	shift 2
 	STATUS=0
-	OUT=$(timeout 300 "$runner" --lower="$D" --upper="$upper" -- /usr/bin/env -i \
+	OUT=$(timeout 300 "$runner" --lower="${DEBIAN_TOP:+$DEBIAN_TOP:}$D" --upper="$upper" -- /usr/bin/env -i \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@" 2> "$T/err" < /dev/null) || STATUS=$?
 	ERR=$(cat "$T/err")
 }

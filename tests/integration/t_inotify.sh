@@ -12,6 +12,14 @@ ovl_init
 use_debian_image
 [[ -x $D/usr/bin/inotifywait ]] || fatal "inotifywait is not in the Debian image"
 before=$(tree_dump "$D" | sha256sum)
+# /etc, which the test watches, from a top lower of its own (a copy, opaque):
+# in a run by a user the relay marks the real objects watched, where a host
+# process reading them (another test reading the shared image's /etc/passwd)
+# would be reported too (README Limits)
+DEBIAN_TOP=$T/top
+mkdir "$DEBIAN_TOP"
+as_ns_root cp -a "$D/etc" "$DEBIAN_TOP/etc"
+as_ns_root setfattr -n "$OVL_XATTR.opaque" -v y "$DEBIAN_TOP/etc"
 
 watch_script='
 mkdir -p /srv/w/old && echo old > /srv/w/old/f
