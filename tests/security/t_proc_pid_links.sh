@@ -102,6 +102,8 @@ as=(setpriv --reuid=1000 --regid=1000 --clear-groups)
 coproc HP { "${as[@]}" sh -c \
 	"cd '$hostdir' && exec 3< '$T/hostsecret' && echo \$\$ && exec cat > /dev/null"; }
 read -r hp <&"${HP[0]}"
+# (bash unsets HP and HP_PID once it reaps the coproc: kept here)
+hp_job=$HP_PID hp_in=${HP[1]}
 links_script="cat /proc/$hp/root$hostdir/marker; cat /proc/$hp/cwd/marker;
 	cat /proc/$hp/task/$hp/fd/3; echo end"
 # a plain chroot that sees the host's processes (its /proc) lets it out
@@ -116,8 +118,8 @@ fi
 sh_ovl "$L" "$T/private/u" "$links_script"
 assert_stdout "end" || true
 [[ $OUT$ERR != *HOST-* ]] || fail "a host file was read through another process's links: $OUT"
-exec {HP[1]}>&-
-wait "$HP_PID"
+exec {hp_in}>&-
+wait "$hp_job" || true
 
 # Inside, the same links of a sibling lead into the overlay: its cwd and
 # root are overlay dirs (read and written through the overlay, never the
