@@ -588,8 +588,7 @@ static void dir_closed(struct sup *s, struct file_handle *fh)
 static bool mirror_child(struct sup *s, const struct nwatch *w, const struct nkey *k,
 			 char *path, size_t size)
 {
-	int dfd = openat(s->shadow_fd, w->path[1] ? w->path + 1 : ".",
-			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int dfd = shadow_dir(s, w->path, 0);
 	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
 	if (!d) {
 		if (dfd >= 0)
