@@ -132,6 +132,8 @@ void ovl_origin_remember(struct ovl_fs *fs, mode_t type, dev_t udev, ino_t uino,
 					    .type = type };
 	}
 	pthread_mutex_unlock(&fs->origin_lock);
+	/* what the copy's number was read as before this (its own) goes */
+	ovl_origin_forget(fs, udev, uino);
 }
 
 static ssize_t read_at(const char *xa, int parent, const char *name, dev_t dev, ino_t ino,
@@ -399,20 +401,24 @@ static bool renumbered(struct ovl_fs *fs, int parent, const char *name, int fd, 
 	uint64_t gen;
 	if (S_ISDIR(type) || !fs->origins)
 		return false;
-	/* no_fh: a copy of this run keeps its lower number, as the kernel's
-	 * inode does while mounted and cached; later runs see the copy's own */
-	if (fs->no_fh)
-		return copy_of(fs, fd, parent, name, type, *dev, *ino, dev, ino);
 	dev_t udev = *dev;
 	ino_t uino = *ino;
 	if (!cache_get(fs, *dev, *ino, &s, &gen)) {
-		unsigned char fb[ORIGIN_MAX];
-		ssize_t n = fd >= 0 ? ovl_fd_xattr_get(fd, fs->xa_origin, fb, sizeof(fb))
-				    : read_at(fs->xa_origin, parent, name, *dev, *ino, fb, sizeof(fb));
-		if (n < 0 && n != -ENODATA && n != -ERANGE && n != -EOPNOTSUPP)
-			return false;
 		s = (struct ovl_origin_slot){ .dev = *dev, .ino = *ino, .used = true };
-		s.has = n > 0 && origin_decode(fs, fb, n, type, &s);
+		if (fs->no_fh) {
+			/* no record to decode: a copy of this run keeps its lower
+			 * number, as the kernel's inode does while mounted and
+			 * cached; later runs see the copy's own */
+			s.has = copy_of(fs, fd, parent, name, type, *dev, *ino, &s.odev, &s.oino);
+		} else {
+			unsigned char fb[ORIGIN_MAX];
+			ssize_t n = fd >= 0 ? ovl_fd_xattr_get(fd, fs->xa_origin, fb, sizeof(fb))
+					    : read_at(fs->xa_origin, parent, name, *dev, *ino, fb,
+						      sizeof(fb));
+			if (n < 0 && n != -ENODATA && n != -ERANGE && n != -EOPNOTSUPP)
+				return false;
+			s.has = n > 0 && origin_decode(fs, fb, n, type, &s);
+		}
 		if (cache)
 			cache_put(fs, &s, gen);
 	}
